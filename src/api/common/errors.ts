@@ -1,0 +1,101 @@
+/**
+ * The error catalogue: every failure any API answers is an ApiError, and each API renders it
+ * in its own format from the one status table below (Nova faults, Keystone errors, webob pages).
+ */
+
+export interface ErrorBody {
+  contentType: string;
+  body: string;
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** The status to answer for any error: an ApiError's own, a framework error's (e.g. 413, 415), else 500. */
+export function errorStatus(error: Error): number {
+  if (error instanceof ApiError) return error.status;
+  const status = (error as { statusCode?: number }).statusCode;
+  return typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
+}
+
+interface StatusEntry {
+  /** The key of Nova's fault body (`nova/api/openstack/wsgi.py`); statuses without one use computeFault. */
+  fault?: string;
+  title: string;
+}
+
+const STATUSES: Record<number, StatusEntry> = {
+  400: { fault: 'badRequest', title: 'Bad Request' },
+  401: { fault: 'unauthorized', title: 'Unauthorized' },
+  403: { fault: 'forbidden', title: 'Forbidden' },
+  404: { fault: 'itemNotFound', title: 'Not Found' },
+  405: { fault: 'badMethod', title: 'Method Not Allowed' },
+  406: { title: 'Not Acceptable' },
+  409: { fault: 'conflictingRequest', title: 'Conflict' },
+  413: { fault: 'overLimit', title: 'Request Entity Too Large' },
+  415: { fault: 'badMediaType', title: 'Unsupported Media Type' },
+  416: { title: 'Requested Range Not Satisfiable' },
+  429: { fault: 'overLimit', title: 'Too Many Requests' },
+  500: { title: 'Internal Server Error' },
+  501: { fault: 'notImplemented', title: 'Not Implemented' },
+  503: { fault: 'serviceUnavailable', title: 'Service Unavailable' },
+};
+
+function entry(status: number): StatusEntry {
+  return STATUSES[status] ?? { title: 'Error' };
+}
+
+/** Nova: `{"<faultName>": {"code": N, "message": "…"}}`. */
+export function novaFault(status: number, message: string): ErrorBody {
+  const fault = entry(status).fault ?? 'computeFault';
+  return {
+    contentType: 'application/json; charset=UTF-8',
+    body: JSON.stringify({ [fault]: { code: status, message } }),
+  };
+}
+
+/** Keystone (and keystonemiddleware's 401): `{"error": {"code", "title", "message"}}`. */
+export function keystoneError(status: number, message: string): ErrorBody {
+  return {
+    contentType: 'application/json',
+    body: JSON.stringify({ error: { code: status, title: entry(status).title, message } }),
+  };
+}
+
+/** webob's plain-text error page, which Glance and Nova's router answer with. */
+export function webobPage(status: number, message: string): ErrorBody {
+  return {
+    contentType: 'text/plain; charset=UTF-8',
+    body: `${status} ${entry(status).title}\n\n${message}\n\n   `,
+  };
+}
+
+/** webob's routing 404: text by default, HTML for clients that accept it, an empty HTML body for HEAD. */
+export function webobNotFound(method: string, accept: string | undefined): ErrorBody {
+  if (method === 'HEAD') return { contentType: 'text/html; charset=UTF-8', body: '' };
+  const message = 'The resource could not be found.';
+  if (accept && (accept.includes('text/html') || accept.includes('*/*'))) {
+    return {
+      contentType: 'text/html; charset=UTF-8',
+      body:
+        '<html>\n <head>\n  <title>404 Not Found</title>\n </head>\n <body>\n  <h1>404 Not Found</h1>\n  ' +
+        `${message}<br /><br />\n\n\n\n </body>\n</html>`,
+    };
+  }
+  return webobPage(404, message);
+}
+
+export const AUTH_REQUIRED = 'The request you have made requires authentication.';
+
+/** Escapes text as the reference does when it quotes the image service's messages in a Nova fault. */
+export function htmlEscape(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#x27;' })[c]!);
+}

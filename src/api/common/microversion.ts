@@ -1,0 +1,67 @@
+/**
+ * Compute microversions (`nova/api/openstack/api_version_request.py`, microversion-parse):
+ * the standard header names a service, the legacy one does not; the standard one wins.
+ */
+import { ApiError } from './errors.js';
+
+export interface Version {
+  major: number;
+  minor: number;
+}
+
+export const MIN_COMPUTE_VERSION: Version = { major: 2, minor: 1 };
+
+export function parseVersion(text: string): Version | null {
+  const m = /^([1-9]\d*)\.([1-9]\d*|0)$/.exec(text);
+  return m ? { major: Number(m[1]), minor: Number(m[2]) } : null;
+}
+
+export function compareVersions(a: Version, b: Version): number {
+  return a.major - b.major || a.minor - b.minor;
+}
+
+export function formatVersion(v: Version): string {
+  return `${v.major}.${v.minor}`;
+}
+
+/** The version headers every v2.1 response carries, for the version actually used. */
+export function versionHeaders(v: Version): Record<string, string> {
+  return { 'OpenStack-API-Version': `compute ${formatVersion(v)}`, 'X-OpenStack-Nova-API-Version': formatVersion(v) };
+}
+
+export const VERSION_VARY = ['OpenStack-API-Version', 'X-OpenStack-Nova-API-Version'];
+
+function requestedVersion(headers: Record<string, string | string[] | undefined>): string | undefined {
+  const standard = headers['openstack-api-version'];
+  if (standard !== undefined) {
+    for (const item of String(standard).split(',')) {
+      const [service, version] = item.trim().split(/\s+/);
+      if (service?.toLowerCase() === 'compute' && version) return version;
+    }
+  }
+  const legacy = headers['x-openstack-nova-api-version'];
+  return legacy === undefined ? undefined : String(legacy).trim();
+}
+
+/**
+ * The version a request asks for. A malformed version is a 400 without version headers; a
+ * well-formed one outside [2.1, max] is a 406 that carries them, as the reference answers.
+ */
+export function negotiateVersion(headers: Record<string, string | string[] | undefined>, max: Version): Version {
+  const text = requestedVersion(headers);
+  if (text === undefined) return MIN_COMPUTE_VERSION;
+  if (text === 'latest') return max;
+  const version = parseVersion(text);
+  if (!version) {
+    throw new ApiError(400, `API Version String ${text} is of invalid format. Must be of format MajorNum.MinorNum.`);
+  }
+  if (compareVersions(version, MIN_COMPUTE_VERSION) < 0 || compareVersions(version, max) > 0) {
+    throw new ApiError(
+      406,
+      `Version ${formatVersion(version)} is not supported by the API. Minimum is ${formatVersion(MIN_COMPUTE_VERSION)} and maximum is ${formatVersion(max)}.`,
+      { ...versionHeaders(version) },
+    );
+  }
+  return version;
+}
+

@@ -1,0 +1,98 @@
+/** The compute API listener: auth and request ids, version documents, image routes, error rendering. */
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { CatalogService } from '../../catalog/service.js';
+import type { Authenticator } from '../../identity/context.js';
+import { ApiError, errorStatus, AUTH_REQUIRED, keystoneError, novaFault, webobNotFound } from '../common/errors.js';
+import { createListener, requestOrigin, sendJson } from '../common/http.js';
+import { negotiateVersion, VERSION_VARY, versionHeaders } from '../common/microversion.js';
+import type { ComputeSettings } from './context.js';
+import { computeImageRoutes } from './routes.js';
+import { multipleChoices, versionDocument, versionList } from './versions.js';
+
+export interface ComputeApiDeps {
+  catalog: CatalogService;
+  auth: Authenticator;
+  settings: ComputeSettings;
+  /** Where clients authenticate, for `WWW-Authenticate` on 401s. */
+  identityEndpoint: (request: { headers: { host?: string } }) => string;
+  logger: FastifyServerOptions['loggerInstance'];
+}
+
+/** Nova's project segment: hex and dashes only; anything else falls through to a routing 404. */
+const PROJECT = ':project_id(^[0-9a-f-]+$)';
+
+/** Version documents are public; everything else under a version prefix needs a token. */
+function needsToken(path: string): boolean {
+  return /^\/v2(\.1)?\/./.test(path);
+}
+
+export function buildComputeApi(deps: ComputeApiDeps): FastifyInstance {
+  const app = createListener({ logger: deps.logger });
+  const max = deps.settings.profile.maxComputeVersion;
+  app.decorateRequest('ctx', null);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-openstack-request-id', request.id).header('x-compute-request-id', request.id);
+    const path = request.url.split('?', 1)[0];
+    if (!needsToken(path)) return;
+    const token = request.headers['x-auth-token'];
+    request.ctx = deps.auth.authenticate(Array.isArray(token) ? token[0] : token);
+    if (!request.ctx) {
+      const { contentType, body } = keystoneError(401, AUTH_REQUIRED);
+      return reply
+        .code(401)
+        .header('WWW-Authenticate', `Keystone uri="${deps.identityEndpoint(request)}"`)
+        .header('content-type', contentType)
+        .send(Buffer.from(body));
+    }
+  });
+
+  app.get('/', async (request, reply) => sendJson(reply, versionList(requestOrigin(request), max)));
+  for (const path of ['/v2.1', '/v2.1/']) {
+    app.get(path, async (request, reply) => {
+      const version = negotiateVersion(request.headers, max);
+      reply.headers(versionHeaders(version)).header('Vary', VERSION_VARY);
+      return sendJson(reply, versionDocument(requestOrigin(request), max, 'v21'));
+    });
+  }
+  for (const path of ['/v2', '/v2/']) {
+    app.get(path, async (request, reply) =>
+      sendJson(reply, versionDocument(requestOrigin(request), max, 'v2')),
+    );
+  }
+
+  const mounts = [
+    { prefix: `/v2.1/${PROJECT}`, legacy: false, withProject: true },
+    { prefix: '/v2.1', legacy: false, withProject: false },
+    { prefix: `/v2/${PROJECT}`, legacy: true, withProject: true },
+    { prefix: '/v2', legacy: true, withProject: false },
+  ];
+  for (const mount of mounts) {
+    app.register(computeImageRoutes, { ...mount, catalog: deps.catalog, settings: deps.settings });
+  }
+
+  app.setNotFoundHandler(async (request, reply) => {
+    const path = request.url.split('?', 1)[0];
+    if (/^\/v2(\.1)?\//.test(path)) {
+      const { contentType, body } = webobNotFound(request.method, request.headers.accept);
+      return reply.code(404).header('content-type', contentType).send(Buffer.from(body));
+    }
+    return sendJson(reply.code(300), multipleChoices(requestOrigin(request), max, path));
+  });
+
+  app.setErrorHandler(async (error: Error, request, reply) => {
+    const status = errorStatus(error);
+    let message = error.message;
+    if (!(error instanceof ApiError)) {
+      if (status >= 500) {
+        request.log.error({ err: error }, 'unexpected error');
+        message = 'Unexpected API Error. Please report this at http://bugs.launchpad.net/nova/ and attach the Nova API log if possible.';
+      } else if (status === 413) message = 'Request is too large.';
+    }
+    const { contentType, body } = novaFault(status, message);
+    if (error instanceof ApiError) reply.headers(error.headers);
+    return reply.code(status).header('content-type', contentType).send(Buffer.from(body));
+  });
+
+  return app;
+}

@@ -1,0 +1,96 @@
+/**
+ * What every compute action needs before its controller runs, in the reference's order:
+ * microversion → body media type and JSON → project in the URL → the action's version range.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { RequestContext } from '../../identity/context.js';
+import type { Profile } from '../../profile.js';
+import { ApiError } from '../common/errors.js';
+import type { LinkBase } from '../common/links.js';
+import { compareVersions, negotiateVersion, VERSION_VARY, versionHeaders, type Version } from '../common/microversion.js';
+import { requestOrigin } from '../common/http.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The authenticated caller; set by the compute listener's auth hook. */
+    ctx: RequestContext | null;
+  }
+}
+
+export interface ComputeRouteOptions {
+  /** `/v2`: version headers are ignored and never answered, as Nova's legacy wrapper does. */
+  legacy: boolean;
+  withProject: boolean;
+}
+
+export interface ComputeSettings {
+  profile: Profile;
+  /** Image API endpoint for alternate links; by default the image listener on the host the client used. */
+  imageEndpoint: (request: FastifyRequest) => string;
+}
+
+export interface ComputeCall {
+  ctx: RequestContext;
+  version: Version;
+  links: LinkBase;
+  /** The parsed JSON body of a POST or PUT (null when there was none). */
+  body: unknown;
+}
+
+export const RESOURCE_NOT_FOUND = 'The resource could not be found.';
+
+const JSON_TYPES = new Set(['application/json', 'application/vnd.openstack.compute+json']);
+
+function parseJsonBody(request: FastifyRequest): unknown {
+  const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (type !== '' && type !== 'text/plain' && !JSON_TYPES.has(type)) throw new ApiError(415, 'Unsupported Content-Type');
+  const text = typeof request.body === 'string' ? request.body : '';
+  if (text.length === 0) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ApiError(400, 'Malformed request body');
+  }
+}
+
+export function beginComputeCall(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  settings: ComputeSettings,
+  route: ComputeRouteOptions,
+  maxActionVersion: Version,
+): ComputeCall {
+  let version: Version = { major: 2, minor: 1 };
+  if (!route.legacy) {
+    try {
+      version = negotiateVersion(request.headers, settings.profile.maxComputeVersion);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 406) reply.header('Vary', VERSION_VARY);
+      throw err;
+    }
+    reply.headers(versionHeaders(version)).header('Vary', VERSION_VARY);
+  }
+  const body = request.method === 'POST' || request.method === 'PUT' ? parseJsonBody(request) : null;
+  const ctx = request.ctx!;
+  const urlProject = route.withProject ? (request.params as { project_id: string }).project_id : null;
+  if (urlProject !== null && urlProject !== ctx.projectId) {
+    throw new ApiError(
+      400,
+      `Malformed request URL: URL's project_id '${urlProject}' doesn't match Context's project_id '${ctx.projectId}'`,
+    );
+  }
+  if (compareVersions(version, maxActionVersion) > 0) throw new ApiError(404, RESOURCE_NOT_FOUND);
+  return {
+    ctx,
+    version,
+    body,
+    links: {
+      origin: requestOrigin(request),
+      versionPrefix: route.legacy ? '/v2' : '/v2.1',
+      projectSegment: urlProject === null ? '' : `/${urlProject}`,
+      imageEndpoint: settings.imageEndpoint(request),
+      alternateWithProject: settings.profile.alternateWithProject,
+    },
+  };
+}
+

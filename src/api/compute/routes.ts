@@ -1,0 +1,199 @@
+/**
+ * The compute image API (`nova/api/openstack/compute/images.py`, `image_metadata.py`): list,
+ * detail, show, delete and the six metadata calls, mounted under each of Nova's URL forms.
+ */
+import { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CatalogError } from '../../catalog/errors.js';
+import type { Image } from '../../catalog/image.js';
+import type { CatalogService } from '../../catalog/service.js';
+import { ApiError, htmlEscape } from '../common/errors.js';
+import { queryParams, sendJson } from '../common/http.js';
+import { imageLinkPrefixes, nextLink } from '../common/links.js';
+import { parseVersion, type Version } from '../common/microversion.js';
+import { beginComputeCall, RESOURCE_NOT_FOUND, type ComputeCall, type ComputeRouteOptions, type ComputeSettings } from './context.js';
+import { computeListQuery } from './filters.js';
+import { validateMetadataBody } from './metadata-schema.js';
+import { detailedImageJson, imagesBatchJson, metadataView, type ListView } from './views.js';
+
+/** `[api] max_limit`: a page of this many images (or of `limit`, if smaller) gets a next link. */
+const MAX_LIMIT = 1000;
+/** `metadata_items` quota. */
+const METADATA_LIMIT = 128;
+/** A list body up to this size is sent whole (with a length); beyond it the rest streams. */
+const BUFFERED_LIST_BYTES = 4 * 1024 * 1024;
+
+const IMAGE_PROXY_MAX = parseVersion('2.35')!;
+const IMAGE_METADATA_MAX = parseVersion('2.38')!;
+
+const IMAGE_NOT_FOUND = 'Image not found.';
+
+const JSON_TYPE = 'application/json';
+
+/** The image service's own refusals reach compute clients quoted, as glanceclient words them. */
+function quotedImageServiceError(err: unknown): unknown {
+  if (!(err instanceof CatalogError)) return err;
+  if (err.kind === 'forbidden') return new ApiError(403, `HTTP 403 Forbidden: ${htmlEscape(err.message)}`);
+  return new ApiError(400, `HTTP 400 Bad Request: ${htmlEscape(err.message)}`);
+}
+
+export interface ComputeRoutesDeps {
+  catalog: CatalogService;
+  settings: ComputeSettings;
+}
+
+export function computeImageRoutes(app: FastifyInstance, opts: ComputeRouteOptions & ComputeRoutesDeps, done: () => void) {
+  const { catalog, settings } = opts;
+  const route: ComputeRouteOptions = { legacy: opts.legacy, withProject: opts.withProject };
+  const begin = (request: FastifyRequest, reply: FastifyReply, max: Version) =>
+    beginComputeCall(request, reply, settings, route, max);
+
+  async function visibleImage(call: ComputeCall, id: string): Promise<Image> {
+    const image = await catalog.findVisible(call.ctx, id);
+    if (!image) throw new ApiError(404, IMAGE_NOT_FOUND);
+    return image;
+  }
+
+  async function list(request: FastifyRequest, reply: FastifyReply, view: ListView) {
+    const call = begin(request, reply, IMAGE_PROXY_MAX);
+    const params = queryParams(request);
+    let listing;
+    try {
+      listing = computeListQuery(params, MAX_LIMIT);
+    } catch (err) {
+      throw quotedImageServiceError(err);
+    }
+    const { query, pageFill } = listing;
+    const pages = catalog.list(call.ctx, query);
+    let first: IteratorResult<Image[]>;
+    try {
+      first = await pages.next();
+    } catch (err) {
+      throw quotedImageServiceError(err);
+    }
+    const prefixes = imageLinkPrefixes(call.links);
+    const collection = view === 'basic' ? '/images' : '/images/detail';
+    let count = 0;
+    let lastId = '';
+    const render = (batch: Image[]) => {
+      count += batch.length;
+      lastId = batch[batch.length - 1].id;
+      return imagesBatchJson(batch, view, call.links, prefixes);
+    };
+    const closing = () =>
+      count > 0 && count === pageFill
+        ? `],"images_links":[{"rel":"next","href":${JSON.stringify(nextLink(call.links, collection, params, lastId))}}]}`
+        : ']}';
+
+        if (first.done) return sendJson(reply, '{"images":[]}');
+    const chunks = ['{"images":[', render(first.value)];
+    let buffered = chunks[1].length;
+    for (;;) {
+      if (buffered > BUFFERED_LIST_BYTES) break;
+      const next = await pages.next();
+      if (next.done) return sendJson(reply, chunks.join('') + closing());
+      const text = ',' + render(next.value);
+      chunks.push(text);
+      buffered += text.length;
+    }
+    // Too large to hold: what is rendered goes first, the rest streams batch by batch.
+    async function* rest() {
+      yield chunks.join('');
+      chunks.length = 0;
+      for await (const batch of pages) yield ',' + render(batch);
+      yield closing();
+    }
+    return reply.header('content-type', JSON_TYPE).send(Readable.from(rest()));
+  }
+
+  app.get('/images', (request, reply) => list(request, reply, 'basic'));
+  app.get('/images/detail', (request, reply) => list(request, reply, 'detailed'));
+
+  app.get('/images/:image_id(^.+$)', async (request, reply) => {
+    const call = begin(request, reply, IMAGE_PROXY_MAX);
+    const image = await visibleImage(call, (request.params as { image_id: string }).image_id);
+    const prefixes = imageLinkPrefixes(call.links);
+    return sendJson(reply, `{"image":${detailedImageJson(image, prefixes, call.links)}}`);
+  });
+
+  app.delete('/images/:image_id(^.+$)', async (request, reply) => {
+    const call = begin(request, reply, IMAGE_PROXY_MAX);
+    try {
+      await catalog.deleteImage(call.ctx, (request.params as { image_id: string }).image_id);
+    } catch (err) {
+      if (!(err instanceof CatalogError)) throw err;
+      if (err.kind === 'not_found') throw new ApiError(404, IMAGE_NOT_FOUND);
+      if (err.kind === 'forbidden') throw new ApiError(403, 'You are not allowed to delete the image.');
+      throw new ApiError(409, err.message);
+    }
+    return reply.code(204).header('content-type', JSON_TYPE).send();
+  });
+
+  /** Writes the new property set, after the quota check that the reference makes first. */
+  async function writeMetadata(call: ComputeCall, image: Image, properties: Record<string, string>) {
+    if (Object.keys(properties).length > METADATA_LIMIT) throw new ApiError(403, 'Image metadata limit exceeded');
+    try {
+      return await catalog.replaceProperties(call.ctx, image, properties);
+    } catch (err) {
+      if (err instanceof CatalogError && err.kind === 'forbidden') throw new ApiError(403, err.message);
+      throw err;
+    }
+  }
+
+  const metadataJson = (metadata: Record<string, unknown>) => JSON.stringify({ metadata });
+  const imageId = (request: FastifyRequest) => (request.params as { image_id: string }).image_id;
+  const metaKey = (request: FastifyRequest) => (request.params as { key: string }).key;
+
+  app.get('/images/:image_id(^.+$)/metadata', async (request, reply) => {
+    const call = begin(request, reply, IMAGE_METADATA_MAX);
+    const image = await visibleImage(call, imageId(request));
+    return sendJson(reply, metadataJson(metadataView(image.properties)));
+  });
+
+  app.post('/images/:image_id(^.+$)/metadata', async (request, reply) => {
+    const call = begin(request, reply, IMAGE_METADATA_MAX);
+    const changes = validateMetadataBody(call.body, 'metadata');
+    const image = await visibleImage(call, imageId(request));
+    const written = await writeMetadata(call, image, { ...image.properties, ...changes });
+    return sendJson(reply, metadataJson(metadataView(written)));
+  });
+
+  app.put('/images/:image_id(^.+$)/metadata', async (request, reply) => {
+    const call = begin(request, reply, IMAGE_METADATA_MAX);
+    const metadata = validateMetadataBody(call.body, 'metadata');
+    const image = await visibleImage(call, imageId(request));
+    await writeMetadata(call, image, metadata);
+    return sendJson(reply, metadataJson(metadata));
+  });
+
+  app.get('/images/:image_id(^.+$)/metadata/:key(^.+$)', async (request, reply) => {
+    const call = begin(request, reply, IMAGE_METADATA_MAX);
+    const image = await visibleImage(call, imageId(request));
+    const key = metaKey(request);
+    if (!Object.hasOwn(image.properties, key)) throw new ApiError(404, RESOURCE_NOT_FOUND);
+    return sendJson(reply, JSON.stringify({ meta: { [key]: metadataView(image.properties)[key] } }));
+  });
+
+  app.put('/images/:image_id(^.+$)/metadata/:key(^.+$)', async (request, reply) => {
+    const call = begin(request, reply, IMAGE_METADATA_MAX);
+    const meta = validateMetadataBody(call.body, 'meta');
+    const key = metaKey(request);
+    if (!Object.hasOwn(meta, key)) throw new ApiError(400, 'Request body and URI mismatch');
+    const image = await visibleImage(call, imageId(request));
+    await writeMetadata(call, image, { ...image.properties, [key]: meta[key] });
+    return sendJson(reply, JSON.stringify({ meta }));
+  });
+
+  app.delete('/images/:image_id(^.+$)/metadata/:key(^.+$)', async (request, reply) => {
+    const call = begin(request, reply, IMAGE_METADATA_MAX);
+    const image = await visibleImage(call, imageId(request));
+    const key = metaKey(request);
+    if (!Object.hasOwn(image.properties, key)) throw new ApiError(404, 'Invalid metadata key');
+    const remaining = { ...image.properties };
+    delete remaining[key];
+    await writeMetadata(call, image, remaining);
+    return reply.code(204).header('content-type', JSON_TYPE).send();
+  });
+
+  done();
+}

@@ -1,0 +1,20 @@
+/**
+ * Failures of catalog operations, in the words the reference image service uses.
+ * The API layer decides how each API renders them (see api/common/errors.ts).
+ */
+export type CatalogErrorKind = 'bad_request' | 'forbidden' | 'not_found' | 'conflict';
+
+export class CatalogError extends Error {
+  constructor(
+    readonly kind: CatalogErrorKind,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CatalogError';
+  }
+}
+
+export const badRequest = (message: string) => new CatalogError('bad_request', message);
+export const forbidden = (message: string) => new CatalogError('forbidden', message);
+export const notFound = (message: string) => new CatalogError('not_found', message);
+export const conflict = (message: string) => new CatalogError('conflict', message);

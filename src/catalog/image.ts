@@ -1,0 +1,66 @@
+/** The catalog's image record: every Glance base attribute plus custom properties, tags and members. */
+
+export const GLANCE_STATUSES = [
+  'queued',
+  'saving',
+  'active',
+  'killed',
+  'deleted',
+  'pending_delete',
+  'deactivated',
+  'uploading',
+  'importing',
+] as const;
+export type GlanceStatus = (typeof GLANCE_STATUSES)[number];
+
+export const VISIBILITIES = ['public', 'private', 'shared', 'community'] as const;
+export type Visibility = (typeof VISIBILITIES)[number];
+
+export const MEMBER_STATUSES = ['pending', 'accepted', 'rejected'] as const;
+export type MemberStatus = (typeof MEMBER_STATUSES)[number];
+
+/** Timestamps are UTC ISO 8601 strings with microseconds: `YYYY-MM-DDTHH:MM:SS.ffffffZ` (sortable as text). */
+export type Timestamp = string;
+
+export interface ImageMember {
+  member: string;
+  status: MemberStatus;
+  can_share: boolean;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface Image {
+  id: string;
+  name: string | null;
+  status: GlanceStatus;
+  visibility: Visibility;
+  owner: string | null;
+  protected: boolean;
+  os_hidden: boolean;
+  min_ram: number;
+  min_disk: number;
+  size: number | null;
+  virtual_size: number | null;
+  disk_format: string | null;
+  container_format: string | null;
+  checksum: string | null;
+  os_hash_algo: string | null;
+  os_hash_value: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  deleted: boolean;
+  deleted_at: Timestamp | null;
+  tags: string[];
+  /** Custom (non-base) properties in insertion order; both APIs emit them in this order. */
+  properties: Record<string, string>;
+  /** True when image data is stored in the blob store. */
+  has_data: boolean;
+}
+
+/** The Glance v2 base attributes: everything else on an image is a custom property. */
+export const BASE_ATTRIBUTES: ReadonlySet<string> = new Set([
+  'id', 'name', 'status', 'visibility', 'protected', 'os_hidden', 'checksum', 'os_hash_algo', 'os_hash_value',
+  'owner', 'size', 'virtual_size', 'container_format', 'disk_format', 'created_at', 'updated_at', 'tags',
+  'direct_url', 'min_ram', 'min_disk', 'self', 'file', 'stores', 'schema', 'locations',
+]);

@@ -1,0 +1,74 @@
+/**
+ * ISO 8601 parsing with exactly the accept/reject set of OpenStack's `timeutils.parse_isotime`
+ * (python `iso8601` 1.0.2), which both reference services use for time filters.
+ * Node's Date parser accepts a different set (e.g. it rejects the basic format), so it is not used here.
+ */
+
+const ISO8601 = new RegExp(
+  '^(?<year>[0-9]{4})' +
+    '(' +
+    '(' +
+    '(-(?<monthdash>[0-9]{1,2}))|((?<month>[0-9]{2})(?!$))' +
+    ')' +
+    '(' +
+    '(' +
+    '(-(?<daydash>[0-9]{1,2}))|(?<day>[0-9]{2})' +
+    ')' +
+    '(' +
+    '(?<separator>[ T])' +
+    '(?<hour>[0-9]{2})' +
+    '(:?(?<minute>[0-9]{2}))?' +
+    '(:?(?<second>[0-9]{1,2})([.,](?<fraction>[0-9]+))?)?' +
+    '(?<timezone>Z|((?<tzsign>[-+])(?<tzhour>[0-9]{2}):?(?<tzminute>[0-9]{2})?))?' +
+    ')?' +
+    ')?' +
+    ')?$',
+);
+
+/** Parses an ISO 8601 string to the catalog's timestamp form (UTC, microseconds), or returns null. */
+export function parseIsoTime(text: string): string | null {
+  const m = ISO8601.exec(text);
+  if (!m?.groups) return null;
+  const g = m.groups;
+  const year = Number(g.year);
+  const month = Number(g.month ?? g.monthdash ?? 1);
+  const day = Number(g.day ?? g.daydash ?? 1);
+  const hour = Number(g.hour ?? 0);
+  const minute = Number(g.minute ?? 0);
+  const second = Number(g.second ?? 0);
+  // Truncated (not rounded) to microseconds, as the reference does.
+  const micros = g.fraction ? Number(g.fraction.slice(0, 6).padEnd(6, '0')) : 0;
+  if (year < 1 || month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59) return null;
+  if (day < 1 || day > daysInMonth(year, month)) return null;
+  let offsetMinutes = 0;
+  if (g.tzsign) {
+    const tzHour = Number(g.tzhour);
+    const tzMinute = Number(g.tzminute ?? 0);
+    if (tzHour > 23 || tzMinute > 59) return null;
+    offsetMinutes = (g.tzsign === '-' ? -1 : 1) * (tzHour * 60 + tzMinute);
+  }
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute - offsetMinutes, second, 0);
+  return formatTimestamp(date, micros);
+}
+
+function daysInMonth(year: number, month: number): number {
+  const d = new Date(0);
+  d.setUTCFullYear(year, month, 0);
+  return d.getUTCDate();
+}
+
+/** Formats a UTC instant as the catalog's sortable timestamp `YYYY-MM-DDTHH:MM:SS.ffffffZ`. */
+export function formatTimestamp(date: Date, micros = date.getUTCMilliseconds() * 1000): string {
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  return (
+    `${pad(date.getUTCFullYear(), 4)}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())}` +
+    `T${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())}.${pad(micros, 6)}Z`
+  );
+}
+
+/** The current time as a catalog timestamp. */
+export function now(): string {
+  return formatTimestamp(new Date());
+}

@@ -1,0 +1,80 @@
+/** Import and export of whole catalogs in the `reference-catalog/1` format. */
+import type { BlobStore } from '../blobs/blob-store.js';
+import type { Store, StoredImage } from '../store/store.js';
+import { REFERENCE_CATALOG_FORMAT, type ReferenceCatalog, type ReferenceImage } from './reference-catalog.js';
+
+export class CatalogFormatError extends Error {}
+
+export function parseCatalog(text: string): ReferenceCatalog {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new CatalogFormatError(`not JSON: ${(err as Error).message}`);
+  }
+  const catalog = parsed as Partial<ReferenceCatalog> | null;
+  if (!catalog || catalog.format !== REFERENCE_CATALOG_FORMAT || !Array.isArray(catalog.images)) {
+    throw new CatalogFormatError(`expected {"format": "${REFERENCE_CATALOG_FORMAT}", "images": [...]}`);
+  }
+  catalog.images.forEach((image, i) => {
+    if (typeof image?.id !== 'string' || typeof image.created_at !== 'string' || typeof image.status !== 'string') {
+      throw new CatalogFormatError(`image #${i} needs at least id, status and created_at`);
+    }
+  });
+  return catalog as ReferenceCatalog;
+}
+
+function toStored(ref: ReferenceImage): StoredImage {
+  const { members = [], data_b64, has_location, set: _set, seed_name: _seed, ...attributes } = ref;
+  return {
+    image: {
+      ...attributes,
+      name: attributes.name ?? null,
+      owner: attributes.owner ?? null,
+      protected: attributes.protected ?? false,
+      os_hidden: attributes.os_hidden ?? false,
+      min_ram: attributes.min_ram ?? 0,
+      min_disk: attributes.min_disk ?? 0,
+      deleted: attributes.deleted ?? false,
+      deleted_at: attributes.deleted_at ?? null,
+      updated_at: attributes.updated_at ?? attributes.created_at,
+      tags: attributes.tags ?? [],
+      properties: attributes.properties ?? {},
+      has_data: Boolean(has_location && data_b64),
+    },
+    members,
+  };
+}
+
+/** Loads every image of a catalog; image bytes go to the blob store, records to the store in one transaction. */
+export async function importCatalog(
+  catalog: ReferenceCatalog,
+  store: Store,
+  blobs: BlobStore,
+  onProgress?: (done: number, total: number) => void,
+): Promise<number> {
+  const total = catalog.images.length;
+  for (const ref of catalog.images) {
+    if (ref.has_location && ref.data_b64) await blobs.put(ref.id, Buffer.from(ref.data_b64, 'base64'));
+  }
+  return store.importImages(
+    catalog.images.map(toStored),
+    onProgress && ((done) => onProgress(done, total)),
+  );
+}
+
+/** Writes the store back out as JSON text, one image at a time. */
+export async function* exportCatalog(store: Store, blobs: BlobStore, onImage?: () => void): AsyncGenerator<string> {
+  yield `{"format":"${REFERENCE_CATALOG_FORMAT}","description":"exported by glint","images":[`;
+  let first = true;
+  for await (const { image, members } of store.exportImages()) {
+    const { has_data, ...attributes } = image;
+    const data = has_data ? await blobs.get(image.id) : null;
+    const ref: ReferenceImage = { ...attributes, members, has_location: data !== null, data_b64: data ? Buffer.from(data).toString('base64') : null };
+    yield (first ? '\n' : ',\n') + JSON.stringify(ref);
+    first = false;
+    onImage?.();
+  }
+  yield '\n]}\n';
+}
+

@@ -1,0 +1,54 @@
+/** `glint serve`: start the three listeners, optionally after loading a catalog or the demo set. */
+import { createGlint } from '../app.js';
+import { importCatalog } from '../catalog/transfer.js';
+import type { Config } from '../config.js';
+import { demoCatalog, DEMO_PROJECTS } from './demo-catalog.js';
+import { importFile } from './transfer.js';
+
+export interface ServeOptions {
+  importFile?: string;
+  demo?: boolean;
+}
+
+export async function serve(config: Config, options: ServeOptions): Promise<void> {
+  const glint = createGlint(config);
+  const { catalog } = glint;
+  if (options.importFile) {
+    const added = await importFile(catalog, options.importFile);
+    console.log(`Imported ${added} new image(s) from ${options.importFile}`);
+  }
+  if (options.demo && (await catalog.store.countImages()) === 0) {
+    const added = await importCatalog(demoCatalog(config.profile.name), catalog.store, catalog.blobs);
+    console.log(`Loaded the demo catalog (${added} images)`);
+  }
+  await glint.listen();
+
+  const { compute, image, identity } = glint.urls;
+  const project = DEMO_PROJECTS.demo;
+  console.log(
+    [
+      `Glint is ready (profile ${config.profile.name}, auth ${config.auth}, data in ${config.dataDir})`,
+      `  compute:  ${compute}`,
+      `  image:    ${image}`,
+      `  identity: ${identity}`,
+      'Try the compute image list:',
+      `  curl -s -H 'X-Auth-Token: demo:${project}' ${compute}/v2.1/${project}/images`,
+    ].join('\n'),
+  );
+
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    console.log(`${signal}: shutting down`);
+    glint.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}

@@ -1,0 +1,61 @@
+/** Process entry: the `glint` command line. */
+import { Command } from 'commander';
+import { openCatalog } from './app.js';
+import { ConfigError, DEFAULTS, loadConfig, type ConfigInput } from './config.js';
+import { CatalogFormatError } from './catalog/transfer.js';
+import { serve } from './cli/serve.js';
+import { exportFile, importFile } from './cli/transfer.js';
+
+const program = new Command('glint').description('OpenStack-compatible image service');
+
+program
+  .command('serve')
+  .description('start the compute, image and identity APIs')
+  .option('--profile <name>', 'huawei or openstack', DEFAULTS.profile)
+  .option('--auth <mode>', 'authentication: noauth (tokens are user:project[:roles])', DEFAULTS.auth)
+  .option('--host <address>', 'address to listen on', DEFAULTS.host)
+  .option('--compute-port <port>', 'compute API port (0 picks a free one)', String(DEFAULTS.computePort))
+  .option('--image-port <port>', 'image API port (0 picks a free one)', String(DEFAULTS.imagePort))
+  .option('--identity-port <port>', 'identity API port (0 picks a free one)', String(DEFAULTS.identityPort))
+  .option('--data-dir <dir>', 'where the catalog and image data live', DEFAULTS.dataDir)
+  .option('--log-level <level>', 'pino log level (debug logs every request)', DEFAULTS.logLevel)
+  .option('--import <file>', 'load a reference-catalog/1 file before serving')
+  .option('--demo', 'load the demo catalog when the catalog is empty')
+  .action(async (opts: ConfigInput & { import?: string; demo?: boolean }) => {
+    await serve(loadConfig(opts), { importFile: opts.import, demo: opts.demo });
+  });
+
+program
+  .command('import')
+  .description('load a reference-catalog/1 file into the catalog')
+  .argument('<file>')
+  .option('--data-dir <dir>', 'where the catalog and image data live', DEFAULTS.dataDir)
+  .action(async (file: string, opts: ConfigInput) => {
+    const catalog = openCatalog(loadConfig(opts).dataDir);
+    const added = await importFile(catalog, file);
+    await catalog.store.close();
+    console.log(`Imported ${added} new image(s) from ${file}`);
+  });
+
+program
+  .command('export')
+  .description('write the catalog to a reference-catalog/1 file')
+  .argument('<file>')
+  .option('--data-dir <dir>', 'where the catalog and image data live', DEFAULTS.dataDir)
+  .action(async (file: string, opts: ConfigInput) => {
+    const catalog = openCatalog(loadConfig(opts).dataDir);
+    const written = await exportFile(catalog, file);
+    await catalog.store.close();
+    console.log(`Exported ${written} image(s) to ${file}`);
+  });
+
+program.parseAsync().catch((err: unknown) => {
+  if (err instanceof ConfigError || err instanceof CatalogFormatError) {
+    console.error(`glint: ${err.message}`);
+  } else if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    console.error(`glint: ${(err as Error).message} (choose another port, or 0 for a free one)`);
+  } else {
+    console.error(err);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,56 @@
+/** Schema versions of the SQLite catalog; each entry moves `user_version` one step forward. */
+export const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE images (
+    id TEXT PRIMARY KEY,
+    name TEXT,
+    status TEXT NOT NULL,
+    visibility TEXT NOT NULL,
+    owner TEXT,
+    protected INTEGER NOT NULL DEFAULT 0,
+    os_hidden INTEGER NOT NULL DEFAULT 0,
+    min_ram INTEGER NOT NULL DEFAULT 0,
+    min_disk INTEGER NOT NULL DEFAULT 0,
+    size INTEGER,
+    virtual_size INTEGER,
+    disk_format TEXT,
+    container_format TEXT,
+    checksum TEXT,
+    os_hash_algo TEXT,
+    os_hash_value TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    deleted_at TEXT,
+    tags TEXT NOT NULL DEFAULT '[]',
+    properties TEXT NOT NULL DEFAULT '{}',
+    has_data INTEGER NOT NULL DEFAULT 0
+  );
+  -- The list order, and the keyset every page continues from.
+  CREATE INDEX images_order ON images (created_at DESC, id DESC);
+  CREATE INDEX images_name ON images (name);
+  CREATE INDEX images_status ON images (status);
+  CREATE INDEX images_updated_at ON images (updated_at);
+  CREATE INDEX images_min_ram ON images (min_ram);
+  CREATE INDEX images_min_disk ON images (min_disk);
+  CREATE INDEX images_owner ON images (owner, visibility);
+  -- Properties are kept in order as JSON on the row for rendering; this table serves the filters.
+  CREATE TABLE image_properties (
+    image_id TEXT NOT NULL REFERENCES images (id),
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (image_id, key)
+  );
+  CREATE INDEX image_properties_key_value ON image_properties (key, value);
+  CREATE TABLE members (
+    image_id TEXT NOT NULL REFERENCES images (id),
+    member TEXT NOT NULL,
+    status TEXT NOT NULL,
+    can_share INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (image_id, member)
+  );
+  CREATE INDEX members_member ON members (member, status);
+  `,
+];

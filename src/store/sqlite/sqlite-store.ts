@@ -1,0 +1,244 @@
+/** The embedded catalog: one SQLite file in WAL mode, statements prepared once per shape. */
+import Database from 'better-sqlite3';
+import type { Image, ImageMember } from '../../catalog/image.js';
+import type { Condition } from '../../catalog/query.js';
+import type { Cursor, ListScope, Store, StoredImage } from '../store.js';
+import { MIGRATIONS } from './migrations.js';
+
+interface ImageRow {
+  id: string;
+  name: string | null;
+  status: string;
+  visibility: string;
+  owner: string | null;
+  protected: number;
+  os_hidden: number;
+  min_ram: number;
+  min_disk: number;
+  size: number | null;
+  virtual_size: number | null;
+  disk_format: string | null;
+  container_format: string | null;
+  checksum: string | null;
+  os_hash_algo: string | null;
+  os_hash_value: string | null;
+  created_at: string;
+  updated_at: string;
+  deleted: number;
+  deleted_at: string | null;
+  tags: string;
+  properties: string;
+  has_data: number;
+}
+
+interface MemberRow {
+  member: string;
+  status: string;
+  can_share: number;
+  created_at: string;
+  updated_at: string;
+}
+
+const COLUMNS = [
+  'id', 'name', 'status', 'visibility', 'owner', 'protected', 'os_hidden', 'min_ram', 'min_disk', 'size',
+  'virtual_size', 'disk_format', 'container_format', 'checksum', 'os_hash_algo', 'os_hash_value', 'created_at',
+  'updated_at', 'deleted', 'deleted_at', 'tags', 'properties', 'has_data',
+] as const;
+
+const TIME_OPERATORS = { gt: '>', gte: '>=', lt: '<', lte: '<=', eq: '=', neq: '!=' } as const;
+
+function toImage(row: ImageRow): Image {
+  return {
+    ...row,
+    status: row.status as Image['status'],
+    visibility: row.visibility as Image['visibility'],
+    protected: row.protected === 1,
+    os_hidden: row.os_hidden === 1,
+    deleted: row.deleted === 1,
+    has_data: row.has_data === 1,
+    tags: JSON.parse(row.tags) as string[],
+    properties: JSON.parse(row.properties) as Record<string, string>,
+  };
+}
+
+function toRow(image: Image): ImageRow {
+  return {
+    ...image,
+    protected: image.protected ? 1 : 0,
+    os_hidden: image.os_hidden ? 1 : 0,
+    deleted: image.deleted ? 1 : 0,
+    has_data: image.has_data ? 1 : 0,
+    tags: JSON.stringify(image.tags),
+    properties: JSON.stringify(image.properties),
+  };
+}
+
+function toMember(row: MemberRow): ImageMember {
+  return { ...row, status: row.status as ImageMember['status'], can_share: row.can_share === 1 };
+}
+
+/** The WHERE clause of one condition, with its parameters appended to `params`. */
+function conditionSql(condition: Condition, params: unknown[]): string {
+  switch (condition.kind) {
+    case 'in':
+      params.push(...condition.values);
+      return `${condition.field} IN (${condition.values.map(() => '?').join(', ')})`;
+    case 'int':
+      params.push(condition.value);
+      return `${condition.field} = ?`;
+    case 'time':
+      params.push(condition.value);
+      return `${condition.field} ${TIME_OPERATORS[condition.op]} ?`;
+    case 'property':
+      params.push(condition.key, condition.value);
+      return 'id IN (SELECT image_id FROM image_properties WHERE key = ? AND value = ?)';
+    case 'none':
+      return '0';
+  }
+}
+
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(file: string) {
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    this.migrate();
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v]);
+        this.db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  /** Lists build their SQL from the conditions present; each distinct shape is prepared once. */
+  private prepared(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  async listImages(scope: ListScope, conditions: Condition[], after: Cursor | null, limit: number): Promise<Image[]> {
+    const params: unknown[] = [];
+    const where = ["deleted = 0", "status != 'killed'", 'os_hidden = 0'];
+    if (scope.isAdmin) {
+      where.push("(visibility != 'community' OR owner = ?)");
+      params.push(scope.projectId);
+    } else {
+      where.push(
+        "(visibility = 'public' OR owner = ? OR (visibility = 'shared' AND id IN " +
+          "(SELECT image_id FROM members WHERE member = ? AND status = 'accepted')))",
+      );
+      params.push(scope.projectId, scope.projectId);
+    }
+    for (const condition of conditions) where.push(conditionSql(condition, params));
+    if (after) {
+      where.push('(created_at < ? OR (created_at = ? AND id < ?))');
+      params.push(after.created_at, after.created_at, after.id);
+    }
+    params.push(limit);
+    const sql = `SELECT * FROM images WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT ?`;
+    return (this.prepared(sql).all(...params) as ImageRow[]).map(toImage);
+  }
+
+  async getImage(id: string): Promise<Image | null> {
+    const row = this.prepared('SELECT * FROM images WHERE id = ?').get(id) as ImageRow | undefined;
+    return row ? toImage(row) : null;
+  }
+
+  async getMembers(imageId: string): Promise<ImageMember[]> {
+    const rows = this.prepared('SELECT * FROM members WHERE image_id = ? ORDER BY created_at, member').all(imageId);
+    return (rows as MemberRow[]).map(toMember);
+  }
+
+  async getMember(imageId: string, member: string): Promise<ImageMember | null> {
+    const row = this.prepared('SELECT * FROM members WHERE image_id = ? AND member = ?').get(imageId, member);
+    return row ? toMember(row as MemberRow) : null;
+  }
+
+  private insertSync(entry: StoredImage): void {
+    this.prepared(`INSERT INTO images (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => '@' + c).join(', ')})`).run(
+      toRow(entry.image),
+    );
+    this.writeProperties(entry.image.id, entry.image.properties);
+    const insertMember = this.prepared(
+      'INSERT INTO members (image_id, member, status, can_share, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    for (const m of entry.members) {
+      insertMember.run(entry.image.id, m.member, m.status, m.can_share ? 1 : 0, m.created_at, m.updated_at);
+    }
+  }
+
+  private writeProperties(imageId: string, properties: Record<string, string>): void {
+    this.prepared('DELETE FROM image_properties WHERE image_id = ?').run(imageId);
+    const insert = this.prepared('INSERT INTO image_properties (image_id, key, value) VALUES (?, ?, ?)');
+    for (const [key, value] of Object.entries(properties)) insert.run(imageId, key, value);
+  }
+
+  async insertImage(entry: StoredImage): Promise<void> {
+    this.db.transaction(() => this.insertSync(entry))();
+  }
+
+  async importImages(entries: Iterable<StoredImage>, onProgress?: (done: number) => void): Promise<number> {
+    let done = 0;
+    let imported = 0;
+    this.db.transaction(() => {
+      const exists = this.prepared('SELECT 1 FROM images WHERE id = ?');
+      for (const entry of entries) {
+        // Importing the same catalog again (e.g. on every start) keeps what is there.
+        if (!exists.get(entry.image.id)) {
+          this.insertSync(entry);
+          imported++;
+        }
+        done++;
+        if (done % 100 === 0) onProgress?.(done);
+      }
+    })();
+    onProgress?.(done);
+    return imported;
+  }
+
+  async updateImage(id: string, changes: Partial<Omit<Image, 'id'>>): Promise<void> {
+    const current = await this.getImage(id);
+    if (!current) return;
+    const row = toRow({ ...current, ...changes });
+    const keys = Object.keys(changes).filter((k) => k in row) as (keyof ImageRow)[];
+    if (keys.length === 0) return;
+    this.db.transaction(() => {
+      this.prepared(`UPDATE images SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE id = @id`).run(row);
+      if (changes.properties) this.writeProperties(id, changes.properties);
+    })();
+  }
+
+  async *exportImages(): AsyncIterable<StoredImage> {
+    // Read in keyset pages so that an export of any size holds one page in memory at a time.
+    let after = '';
+    for (;;) {
+      const rows = this.prepared('SELECT * FROM images WHERE (created_at || id) > ? ORDER BY created_at, id LIMIT 500')
+        .all(after) as ImageRow[];
+      if (rows.length === 0) return;
+      for (const row of rows) yield { image: toImage(row), members: await this.getMembers(row.id) };
+      const last = rows[rows.length - 1];
+      after = last.created_at + last.id;
+    }
+  }
+
+  async countImages(): Promise<number> {
+    return (this.prepared('SELECT count(*) AS n FROM images').get() as { n: number }).n;
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * The one interface every catalog backend implements. It knows SQL, indexes and keyset
+ * pagination; it does not know API shapes or permission rules beyond the list scope.
+ */
+import type { Image, ImageMember } from '../catalog/image.js';
+import type { Condition } from '../catalog/query.js';
+
+/** Whose default list this is: which images the reference image service lists for a project. */
+export interface ListScope {
+  projectId: string;
+  isAdmin: boolean;
+}
+
+/** Position in the list order (created_at desc, id desc): the list continues strictly after it. */
+export interface Cursor {
+  created_at: string;
+  id: string;
+}
+
+export interface StoredImage {
+  image: Image;
+  members: ImageMember[];
+}
+
+export interface Store {
+  /** One page of the images the scope may list, newest first, matching every condition. */
+  listImages(scope: ListScope, conditions: Condition[], after: Cursor | null, limit: number): Promise<Image[]>;
+  /** Any image by id, deleted ones included (their ids stay reserved). */
+  getImage(id: string): Promise<Image | null>;
+  getMembers(imageId: string): Promise<ImageMember[]>;
+  getMember(imageId: string, member: string): Promise<ImageMember | null>;
+  insertImage(entry: StoredImage): Promise<void>;
+  /**
+   * Loads many images in one transaction, skipping ids the store already holds; returns how many
+   * were added. `onProgress` is called with the count processed so far.
+   */
+  importImages(entries: Iterable<StoredImage>, onProgress?: (done: number) => void): Promise<number>;
+  /** Replaces the given attributes of an image (properties and tags as whole values). */
+  updateImage(id: string, changes: Partial<Omit<Image, 'id'>>): Promise<void>;
+  /** Every image with its members, oldest first, for export. */
+  exportImages(): AsyncIterable<StoredImage>;
+  countImages(): Promise<number>;
+  close(): Promise<void>;
+}
