@@ -1,6 +1,6 @@
 /** The identity API listener (Keystone v3 subset). This first step serves version discovery. */
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
-import { ApiError, errorStatus, keystoneError } from '../common/errors.js';
+import { errorStatus, keystoneError } from '../common/errors.js';
 import { createListener, requestOrigin, sendJson } from '../common/http.js';
 
 export interface IdentityApiDeps {

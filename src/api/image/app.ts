@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { Authenticator } from '../../identity/context.js';
-import { ApiError, errorStatus, webobPage } from '../common/errors.js';
+import { errorStatus, webobPage } from '../common/errors.js';
 import { createListener, requestOrigin, sendJson } from '../common/http.js';
 import { imageVersions } from './versions.js';
 
