@@ -24,8 +24,13 @@ export function parseCatalog(text: string): ReferenceCatalog {
   return catalog as ReferenceCatalog;
 }
 
+/** Whether an image comes with bytes: a location and data, which may be zero bytes ("") long. */
+function carriesData(ref: ReferenceImage): ref is ReferenceImage & { data_b64: string } {
+  return Boolean(ref.has_location) && typeof ref.data_b64 === 'string';
+}
+
 function toStored(ref: ReferenceImage): StoredImage {
-  const { members = [], data_b64, has_location, set: _set, seed_name: _seed, ...attributes } = ref;
+  const { members = [], data_b64: _data, has_location: _location, set: _set, seed_name: _seed, ...attributes } = ref;
   return {
     image: {
       ...attributes,
@@ -40,7 +45,7 @@ function toStored(ref: ReferenceImage): StoredImage {
       updated_at: attributes.updated_at ?? attributes.created_at,
       tags: attributes.tags ?? [],
       properties: attributes.properties ?? {},
-      has_data: Boolean(has_location && data_b64),
+      has_data: carriesData(ref),
     },
     members,
   };
@@ -55,7 +60,8 @@ export async function importCatalog(
 ): Promise<number> {
   const total = catalog.images.length;
   for (const ref of catalog.images) {
-    if (ref.has_location && ref.data_b64) await blobs.put(ref.id, Buffer.from(ref.data_b64, 'base64'));
+    // Images the store already holds are kept as they are, bytes included.
+    if (carriesData(ref) && !(await store.getImage(ref.id))) await blobs.put(ref.id, Buffer.from(ref.data_b64, 'base64'));
   }
   return store.importImages(
     catalog.images.map(toStored),

@@ -74,7 +74,14 @@ function toRow(image: Image): ImageRow {
 }
 
 function toMember(row: MemberRow): ImageMember {
-  return { ...row, status: row.status as ImageMember['status'], can_share: row.can_share === 1 };
+  // Field by field: the rows come from SELECT *, whose image_id is not part of an ImageMember.
+  return {
+    member: row.member,
+    status: row.status as ImageMember['status'],
+    can_share: row.can_share === 1,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
 }
 
 /** The WHERE clause of one condition, with its parameters appended to `params`. */
@@ -222,15 +229,14 @@ export class SqliteStore implements Store {
   }
 
   async *exportImages(): AsyncIterable<StoredImage> {
-    // Read in keyset pages so that an export of any size holds one page in memory at a time.
-    let after = '';
+    // Keyset pages along the order index, so an export of any size holds one page in memory at a time.
+    const page = this.prepared('SELECT * FROM images WHERE (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT 500');
+    let after = { created_at: '', id: '' };
     for (;;) {
-      const rows = this.prepared('SELECT * FROM images WHERE (created_at || id) > ? ORDER BY created_at, id LIMIT 500')
-        .all(after) as ImageRow[];
+      const rows = page.all(after.created_at, after.id) as ImageRow[];
       if (rows.length === 0) return;
       for (const row of rows) yield { image: toImage(row), members: await this.getMembers(row.id) };
-      const last = rows[rows.length - 1];
-      after = last.created_at + last.id;
+      after = rows[rows.length - 1];
     }
   }
 

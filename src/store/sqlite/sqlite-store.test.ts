@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { storeContract } from '../store.contract.js';
+import { SqliteStore } from './sqlite-store.js';
+
+// A real file rather than ':memory:', so WAL mode and the migrations run as they do in production.
+const dir = mkdtempSync(join(tmpdir(), 'glint-sqlite-store-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+let files = 0;
+const freshFile = () => join(dir, `catalog-${++files}.sqlite`);
+
+storeContract('sqlite', async () => new SqliteStore(freshFile()));
+
+test('sqlite: reopening a catalog file keeps its images and does not migrate twice', async () => {
+  const file = freshFile();
+  const first = new SqliteStore(file);
+  await first.importImages([
+    {
+      image: {
+        id: 'reopened', name: 'kept', status: 'active', visibility: 'public', owner: 'p', protected: false,
+        os_hidden: false, min_ram: 0, min_disk: 0, size: null, virtual_size: null, disk_format: null,
+        container_format: null, checksum: null, os_hash_algo: null, os_hash_value: null,
+        created_at: '2025-01-01T00:00:00.000000Z', updated_at: '2025-01-01T00:00:00.000000Z', deleted: false,
+        deleted_at: null, tags: [], properties: { k: 'v' }, has_data: false,
+      },
+      members: [],
+    },
+  ]);
+  await first.close();
+
+  const second = new SqliteStore(file);
+  try {
+    assert.equal(await second.countImages(), 1);
+    assert.equal((await second.getImage('reopened'))?.name, 'kept');
+    const byProperty = await second.listImages({ projectId: 'p', isAdmin: false }, [{ kind: 'property', key: 'k', value: 'v' }], null, 10);
+    assert.deepEqual(byProperty.map((i) => i.id), ['reopened']);
+  } finally {
+    await second.close();
+  }
+});
