@@ -1,11 +1,29 @@
-/** Shared Fastify setup of every listener: request ids, raw query parameters, raw bodies, logging. */
+/** Shared Fastify setup of every listener: request ids, raw query parameters, raw bodies, bad requests, logging. */
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
+import { webobPage, type ErrorBody } from './errors.js';
 import { newRequestId } from './request-id.js';
 
 export interface ListenerOptions {
   logger: FastifyServerOptions['loggerInstance'];
+  /** The headers that carry the request id in this API's responses. */
+  requestIdHeaders: string[];
+  /** What this API answers for a URL that cannot be decoded: it names no resource, so a 404 in its own format. */
+  notFound: (method: string, accept: string | undefined) => ErrorBody;
   /** Largest request body accepted; larger ones get 413 in the API's own format. */
   bodyLimit?: number;
+}
+
+/** Requests the HTTP parser refuses never reach an API; they get a plain webob-style 400 and the connection closes. */
+function refuseMalformedRequest(_error: Error, socket: import('node:net').Socket): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const { contentType, body } = webobPage(400, 'The request could not be understood by the server.');
+  socket.end(
+    `HTTP/1.1 400 Bad Request\r\nContent-Type: ${contentType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `Connection: close\r\n\r\n${body}`,
+  );
 }
 
 export function createListener(options: ListenerOptions): FastifyInstance {
@@ -19,15 +37,27 @@ export function createListener(options: ListenerOptions): FastifyInstance {
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     routerOptions: {
       ignoreTrailingSlash: false,
-      maxParamLength: 1000,
+      // Node's header size limit bounds a URL long before this does; long ids reach the handlers and get their 404.
+      maxParamLength: 65536,
       // Repeated keys and their order matter (last value wins, next links echo every parameter).
       querystringParser: (text: string) => new URLSearchParams(text) as unknown as Record<string, unknown>,
     },
+    frameworkErrors: (_error, request, reply) => {
+      setRequestIdHeaders(reply as FastifyReply, request.id, options.requestIdHeaders);
+      const { contentType, body } = options.notFound(request.method, request.headers.accept);
+      (reply as FastifyReply).code(404).header('content-type', contentType).send(Buffer.from(body));
+    },
+    clientErrorHandler: refuseMalformedRequest,
   });
-  // Each API decides what a body means (and which media types it refuses), so bodies arrive as text.
+  app.addHook('onRequest', async (request, reply) => setRequestIdHeaders(reply, request.id, options.requestIdHeaders));
+  // Each API decides what a body means (and which media types it refuses), so bodies arrive as bytes.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   return app;
+}
+
+function setRequestIdHeaders(reply: FastifyReply, id: string, headers: string[]): void {
+  for (const header of headers) reply.header(header, id);
 }
 
 /** The query parameters of a request made through `createListener`. */

@@ -18,15 +18,19 @@ function reprString(text: string): string {
   return out + quote;
 }
 
-export function pyRepr(value: unknown): string {
+/** Nesting deeper than this is shown as `...`, as Python's reprlib abbreviates; bodies can nest without bound. */
+const MAX_DEPTH = 20;
+
+export function pyRepr(value: unknown, depth = 0): string {
   if (value === null || value === undefined) return 'None';
   if (value === true) return 'True';
   if (value === false) return 'False';
   if (typeof value === 'string') return reprString(value);
   if (typeof value === 'number') return String(value);
-  if (Array.isArray(value)) return `[${value.map(pyRepr).join(', ')}]`;
+  if (depth >= MAX_DEPTH) return Array.isArray(value) ? '[...]' : '{...}';
+  if (Array.isArray(value)) return `[${value.map((item) => pyRepr(item, depth + 1)).join(', ')}]`;
   return `{${Object.entries(value as Record<string, unknown>)
-    .map(([k, v]) => `${reprString(k)}: ${pyRepr(v)}`)
+    .map(([k, v]) => `${reprString(k)}: ${pyRepr(v, depth + 1)}`)
     .join(', ')}}`;
 }
 

@@ -27,12 +27,15 @@ function needsToken(path: string): boolean {
 }
 
 export function buildComputeApi(deps: ComputeApiDeps): FastifyInstance {
-  const app = createListener({ logger: deps.logger });
+  const app = createListener({
+    logger: deps.logger,
+    requestIdHeaders: ['x-openstack-request-id', 'x-compute-request-id'],
+    notFound: webobNotFound,
+  });
   const max = deps.settings.profile.maxComputeVersion;
   app.decorateRequest('ctx', null);
 
   app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-openstack-request-id', request.id).header('x-compute-request-id', request.id);
     const path = request.url.split('?', 1)[0];
     if (!needsToken(path)) return;
     const token = request.headers['x-auth-token'];

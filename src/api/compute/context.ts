@@ -39,15 +39,18 @@ export interface ComputeCall {
 
 export const RESOURCE_NOT_FOUND = 'The resource could not be found.';
 
+/** Bodies that are not valid UTF-8 are malformed, not silently repaired. */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 const JSON_TYPES = new Set(['application/json', 'application/vnd.openstack.compute+json']);
 
 function parseJsonBody(request: FastifyRequest): unknown {
   const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   if (type !== '' && type !== 'text/plain' && !JSON_TYPES.has(type)) throw new ApiError(415, 'Unsupported Content-Type');
-  const text = typeof request.body === 'string' ? request.body : '';
-  if (text.length === 0) return null;
+  const bytes = request.body instanceof Buffer ? request.body : null;
+  if (!bytes || bytes.length === 0) return null;
   try {
-    return JSON.parse(text);
+    return JSON.parse(STRICT_UTF8.decode(bytes));
   } catch {
     throw new ApiError(400, 'Malformed request body');
   }

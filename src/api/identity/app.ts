@@ -18,9 +18,13 @@ function v3(origin: string) {
 }
 
 export function buildIdentityApi(deps: IdentityApiDeps): FastifyInstance {
-  const app = createListener({ logger: deps.logger });
+  const app = createListener({
+    logger: deps.logger,
+    requestIdHeaders: ['x-openstack-request-id'],
+    notFound: () => keystoneError(404, 'The resource could not be found.'),
+  });
   app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-openstack-request-id', request.id).header('Vary', 'X-Auth-Token');
+    reply.header('Vary', 'X-Auth-Token');
   });
   app.get('/', async (request, reply) => {
     const origin = requestOrigin(request);

@@ -18,10 +18,13 @@ const UNAUTHORIZED_TEXT =
   'the wrong credentials (e.g., bad password), or your browser does not understand how to supply the credentials required.';
 
 export function buildImageApi(deps: ImageApiDeps): FastifyInstance {
-  const app = createListener({ logger: deps.logger });
+  const app = createListener({
+    logger: deps.logger,
+    requestIdHeaders: ['x-openstack-request-id'],
+    notFound: () => webobPage(404, 'The resource could not be found.'),
+  });
 
   app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-openstack-request-id', request.id);
     const path = request.url.split('?', 1)[0];
     if (!/^\/v2(\/|$)/.test(path)) return;
     const token = request.headers['x-auth-token'];
