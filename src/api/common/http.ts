@@ -83,7 +83,7 @@ export function requestHostname(request: { headers: { host?: string } }): string
  * Sends JSON with exactly the given media type: the reference answers `application/json` without
  * a charset, which Fastify would otherwise add to any JSON text it sends.
  */
-export function sendJson(reply: FastifyReply, body: string | object, contentType = 'application/json'): FastifyReply {
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
-  return reply.header('content-type', contentType).send(Buffer.from(text));
+export function sendJson(reply: FastifyReply, body: Buffer | string | object, contentType = 'application/json'): FastifyReply {
+  const bytes = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+  return reply.header('content-type', contentType).send(bytes);
 }

@@ -9,19 +9,23 @@ import type { Image } from '../../catalog/image.js';
 import type { CatalogService } from '../../catalog/service.js';
 import { ApiError, htmlEscape } from '../common/errors.js';
 import { queryParams, sendJson } from '../common/http.js';
-import { imageLinkPrefixes, nextLink } from '../common/links.js';
+import { nextLink } from '../common/links.js';
 import { parseVersion, type Version } from '../common/microversion.js';
 import { beginComputeCall, RESOURCE_NOT_FOUND, type ComputeCall, type ComputeRouteOptions, type ComputeSettings } from './context.js';
 import { computeListQuery } from './filters.js';
 import { validateMetadataBody } from './metadata-schema.js';
-import { detailedImageJson, imagesBatchJson, metadataView, type ListView } from './views.js';
+import { linkPieces, metadataView, pushImage, pushImages, type ListView } from './views.js';
 
 /** `[api] max_limit`: a page of this many images (or of `limit`, if smaller) gets a next link. */
 const MAX_LIMIT = 1000;
 /** `metadata_items` quota. */
 const METADATA_LIMIT = 128;
-/** A list body up to this size is sent whole (with a length); beyond it the rest streams. */
-const BUFFERED_LIST_BYTES = 4 * 1024 * 1024;
+/** A list of up to this many images is sent whole (with a length); beyond it the rest streams. */
+const BUFFERED_LIST_IMAGES = 5000;
+
+const IMAGES_OPEN = Buffer.from('{"images":[');
+const IMAGE_OPEN = Buffer.from('{"image":');
+const OBJECT_CLOSE = Buffer.from('}');
 
 const IMAGE_PROXY_MAX = parseVersion('2.35')!;
 const IMAGE_METADATA_MAX = parseVersion('2.38')!;
@@ -71,39 +75,40 @@ export function computeImageRoutes(app: FastifyInstance, opts: ComputeRouteOptio
     } catch (err) {
       throw quotedImageServiceError(err);
     }
-    const prefixes = imageLinkPrefixes(call.links);
+    const links = linkPieces(call.links);
     const collection = view === 'basic' ? '/images' : '/images/detail';
     let count = 0;
     let lastId = '';
-    const render = (batch: Image[]) => {
+    const render = (out: Buffer[], batch: Image[]) => {
+      pushImages(out, batch, view, links, count === 0);
       count += batch.length;
       lastId = batch[batch.length - 1].id;
-      return imagesBatchJson(batch, view, call.links, prefixes);
     };
     const closing = () =>
-      count > 0 && count === pageFill
-        ? `],"images_links":[{"rel":"next","href":${JSON.stringify(nextLink(call.links, collection, params, lastId))}}]}`
-        : ']}';
+      Buffer.from(
+        count > 0 && count === pageFill
+          ? `],"images_links":[{"rel":"next","href":${JSON.stringify(nextLink(call.links, collection, params, lastId))}}]}`
+          : ']}',
+      );
 
-        if (first.done) return sendJson(reply, '{"images":[]}');
-    const chunks = ['{"images":[', render(first.value)];
-    let buffered = chunks[1].length;
-    for (;;) {
-      if (buffered > BUFFERED_LIST_BYTES) break;
-      const next = await pages.next();
-      if (next.done) return sendJson(reply, chunks.join('') + closing());
-      const text = ',' + render(next.value);
-      chunks.push(text);
-      buffered += text.length;
+    const pieces: Buffer[] = [IMAGES_OPEN];
+    for (let next = first; !next.done; next = await pages.next()) {
+      render(pieces, next.value);
+      if (count >= BUFFERED_LIST_IMAGES) return reply.header('content-type', JSON_TYPE).send(Readable.from(rest()));
     }
+    pieces.push(closing());
+    return sendJson(reply, Buffer.concat(pieces));
+
     // Too large to hold: what is rendered goes first, the rest streams batch by batch.
     async function* rest() {
-      yield chunks.join('');
-      chunks.length = 0;
-      for await (const batch of pages) yield ',' + render(batch);
+      yield Buffer.concat(pieces);
+      for await (const batch of pages) {
+        const out: Buffer[] = [];
+        render(out, batch);
+        yield Buffer.concat(out);
+      }
       yield closing();
     }
-    return reply.header('content-type', JSON_TYPE).send(Readable.from(rest()));
   }
 
   app.get('/images', (request, reply) => list(request, reply, 'basic'));
@@ -112,8 +117,10 @@ export function computeImageRoutes(app: FastifyInstance, opts: ComputeRouteOptio
   app.get('/images/:image_id(^.+$)', async (request, reply) => {
     const call = begin(request, reply, IMAGE_PROXY_MAX);
     const image = await visibleImage(call, (request.params as { image_id: string }).image_id);
-    const prefixes = imageLinkPrefixes(call.links);
-    return sendJson(reply, `{"image":${detailedImageJson(image, prefixes, call.links)}}`);
+    const pieces = [IMAGE_OPEN];
+    pushImage(pieces, image, 'detailed', linkPieces(call.links));
+    pieces.push(OBJECT_CLOSE);
+    return sendJson(reply, Buffer.concat(pieces));
   });
 
   app.delete('/images/:image_id(^.+$)', async (request, reply) => {

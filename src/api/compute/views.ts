@@ -1,6 +1,6 @@
 /**
- * Compute API views (`nova/api/openstack/compute/views/images.py`): images to JSON text.
- * Lists are rendered straight to strings, batch by batch, so a list of any length streams.
+ * Compute API views (`nova/api/openstack/compute/views/images.py`): images to JSON bytes.
+ * Lists are rendered batch by batch, so a list of any length streams.
  */
 import type { Image } from '../../catalog/image.js';
 import { imageLinkPrefixes, serverLinks, type ImageLinkPrefixes, type LinkBase } from '../common/links.js';
@@ -36,47 +36,106 @@ function decodeJson(value: string): unknown {
   }
 }
 
-function linksJson(prefixes: ImageLinkPrefixes, id: string): string {
-  return (
-    `[{"rel":"self","href":${JSON.stringify(prefixes.self + id)}},` +
-    `{"rel":"bookmark","href":${JSON.stringify(prefixes.bookmark + id)}},` +
-    `{"rel":"alternate","type":"${ALTERNATE_TYPE}","href":${JSON.stringify(prefixes.alternate + id)}}]`
-  );
+/**
+ * Per-request pieces of the image links, as JSON string content in UTF-8. Lists are assembled from
+ * byte pieces (mostly cached per image) with one copy at the end: building and then encoding one
+ * large string costs several times more.
+ */
+export interface LinkPieces {
+  self: Buffer;
+  bookmark: Buffer;
+  alternate: Buffer;
+  base: LinkBase;
 }
 
-/** One entry of `GET /images`: id, name, links. */
-export function basicImageJson(image: Image, prefixes: ImageLinkPrefixes): string {
-  return `{"id":${JSON.stringify(image.id)},"name":${JSON.stringify(image.name)},"links":${linksJson(prefixes, image.id)}}`;
+const jsonBytes = (text: string) => Buffer.from(JSON.stringify(text).slice(1, -1));
+
+export function linkPieces(base: LinkBase): LinkPieces {
+  const prefixes: ImageLinkPrefixes = imageLinkPrefixes(base);
+  return { self: jsonBytes(prefixes.self), bookmark: jsonBytes(prefixes.bookmark), alternate: jsonBytes(prefixes.alternate), base };
 }
 
-/** One entry of `GET /images/detail`, and the body of `GET /images/{id}` under `image`. */
-export function detailedImageJson(image: Image, prefixes: ImageLinkPrefixes, base: LinkBase): string {
-  const { status, progress } = novaStatus(image.status);
-  let json =
-    `{"id":${JSON.stringify(image.id)},"name":${JSON.stringify(image.name)},` +
-    `"minRam":${image.min_ram},"minDisk":${image.min_disk},` +
-    `"metadata":${JSON.stringify(metadataView(image.properties))},` +
-    `"created":"${isoSeconds(image.created_at)}","updated":"${isoSeconds(image.updated_at)}",` +
-    `"status":"${status}","progress":${progress},"OS-EXT-IMG-SIZE:size":${image.size ?? 0},` +
-    `"links":${linksJson(prefixes, image.id)}`;
-  const server = image.properties.instance_uuid;
-  if (server !== undefined) {
-    json += `,"server":${JSON.stringify({ id: server, links: serverLinks(base, server) })}`;
+const LINKS_OPEN = Buffer.from('"links":[{"rel":"self","href":"');
+const BOOKMARK = Buffer.from('"},{"rel":"bookmark","href":"');
+const ALTERNATE = Buffer.from(`"},{"rel":"alternate","type":"${ALTERNATE_TYPE}","href":"`);
+const LINKS_CLOSE = Buffer.from('"}]');
+const OBJECT_CLOSE = Buffer.from('}');
+const COMMA = Buffer.from(',');
+
+/** The parts of an image's JSON that do not depend on the request, rendered once per image version. */
+interface RenderedImage {
+  /** The id as JSON string content. */
+  id: Buffer;
+  /** `{"id":…,"name":…,` */
+  head: Buffer;
+  /** `"minRam":…,"OS-EXT-IMG-SIZE:size":…,`: the detailed view's fields between the name and the links. */
+  details?: Buffer;
+  /** `,"OS-DCF:diskConfig":…`, or empty. */
+  diskConfig?: Buffer;
+}
+
+// Images from the store are immutable versions, so what is rendered from one stays right for it.
+const rendered = new WeakMap<Image, RenderedImage>();
+
+function renderedImage(image: Image): RenderedImage {
+  let parts = rendered.get(image);
+  if (!parts) {
+    const id = JSON.stringify(image.id);
+    parts = { id: Buffer.from(id.slice(1, -1)), head: Buffer.from(`{"id":${id},"name":${JSON.stringify(image.name)},`) };
+    rendered.set(image, parts);
   }
-  const diskConfig = image.properties.auto_disk_config;
-  if (diskConfig !== undefined) {
-    json += `,"OS-DCF:diskConfig":"${TRUE_STRINGS.has(diskConfig.trim().toLowerCase()) ? 'AUTO' : 'MANUAL'}"`;
+  return parts;
+}
+
+function detailParts(image: Image, parts: RenderedImage): { details: Buffer; diskConfig: Buffer } {
+  if (parts.details === undefined || parts.diskConfig === undefined) {
+    const { status, progress } = novaStatus(image.status);
+    parts.details = Buffer.from(
+      `"minRam":${image.min_ram},"minDisk":${image.min_disk},` +
+        `"metadata":${JSON.stringify(metadataView(image.properties))},` +
+        `"created":"${isoSeconds(image.created_at)}","updated":"${isoSeconds(image.updated_at)}",` +
+        `"status":"${status}","progress":${progress},"OS-EXT-IMG-SIZE:size":${image.size ?? 0},`,
+    );
+    const diskConfig = image.properties.auto_disk_config;
+    parts.diskConfig = Buffer.from(
+      diskConfig === undefined ? '' : `,"OS-DCF:diskConfig":"${TRUE_STRINGS.has(diskConfig.trim().toLowerCase()) ? 'AUTO' : 'MANUAL'}"`,
+    );
   }
-  return json + '}';
+  return { details: parts.details, diskConfig: parts.diskConfig };
+}
+
+function pushLinks(out: Buffer[], links: LinkPieces, id: Buffer): void {
+  out.push(LINKS_OPEN, links.self, id, BOOKMARK, links.bookmark, id, ALTERNATE, links.alternate, id, LINKS_CLOSE);
 }
 
 export type ListView = 'basic' | 'detailed';
 
-/** Renders one batch of a list as the comma-separated entries of the `images` array. */
-export function imagesBatchJson(images: Image[], view: ListView, base: LinkBase, prefixes = imageLinkPrefixes(base)): string {
-  const parts = new Array<string>(images.length);
-  for (let i = 0; i < images.length; i++) {
-    parts[i] = view === 'basic' ? basicImageJson(images[i], prefixes) : detailedImageJson(images[i], prefixes, base);
+/**
+ * Appends one image's JSON to `out`: the basic view (`GET /images`: id, name, links) or the
+ * detailed one (`GET /images/detail`, and `GET /images/{id}` under `image`).
+ */
+export function pushImage(out: Buffer[], image: Image, view: ListView, links: LinkPieces): void {
+  const parts = renderedImage(image);
+  out.push(parts.head);
+  if (view === 'basic') {
+    pushLinks(out, links, parts.id);
+    out.push(OBJECT_CLOSE);
+    return;
   }
-  return parts.join(',');
+  const { details, diskConfig } = detailParts(image, parts);
+  out.push(details);
+  pushLinks(out, links, parts.id);
+  const serverId = image.properties.instance_uuid;
+  if (serverId !== undefined) {
+    out.push(Buffer.from(`,"server":${JSON.stringify({ id: serverId, links: serverLinks(links.base, serverId) })}`));
+  }
+  out.push(diskConfig, OBJECT_CLOSE);
+}
+
+/** Appends a batch of a list as comma-separated entries of the `images` array. */
+export function pushImages(out: Buffer[], images: readonly Image[], view: ListView, links: LinkPieces, first: boolean): void {
+  for (let i = 0; i < images.length; i++) {
+    if (i > 0 || !first) out.push(COMMA);
+    pushImage(out, images[i], view, links);
+  }
 }

@@ -26,8 +26,9 @@ export const MIGRATIONS: string[] = [
     properties TEXT NOT NULL DEFAULT '{}',
     has_data INTEGER NOT NULL DEFAULT 0
   );
-  -- The list order, and the keyset every page continues from.
-  CREATE INDEX images_order ON images (created_at DESC, id DESC);
+  -- The list order and the keyset every page continues from; it also covers the default list scope,
+  -- so a list page is found without touching the table.
+  CREATE INDEX images_order ON images (created_at DESC, id DESC, updated_at, deleted, status, os_hidden, visibility, owner);
   CREATE INDEX images_name ON images (name);
   CREATE INDEX images_status ON images (status);
   CREATE INDEX images_updated_at ON images (updated_at);

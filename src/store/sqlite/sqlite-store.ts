@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import type { Image, ImageMember } from '../../catalog/image.js';
 import type { Condition } from '../../catalog/query.js';
 import type { Cursor, ListScope, Store, StoredImage } from '../store.js';
+import { ImageCache, PageCache } from './image-cache.js';
 import { MIGRATIONS } from './migrations.js';
 
 interface ImageRow {
@@ -107,6 +108,9 @@ function conditionSql(condition: Condition, params: unknown[]): string {
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
+  private readonly cache = new ImageCache(100_000);
+  private readonly pages = new PageCache(1000);
+  private ownWrites = 0;
 
   constructor(file: string) {
     this.db = new Database(file);
@@ -123,6 +127,18 @@ export class SqliteStore implements Store {
         this.db.exec(MIGRATIONS[v]);
         this.db.pragma(`user_version = ${v + 1}`);
       })();
+    }
+  }
+
+  /**
+   * Every change goes through here: one transaction, and the list cache learns that its pages may be
+   * stale (SQLite's data_version only reports commits of other connections).
+   */
+  private write<T>(change: () => T): T {
+    try {
+      return this.db.transaction(change)();
+    } finally {
+      this.ownWrites++;
     }
   }
 
@@ -155,8 +171,40 @@ export class SqliteStore implements Store {
       params.push(after.created_at, after.created_at, after.id);
     }
     params.push(limit);
-    const sql = `SELECT * FROM images WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT ?`;
-    return (this.prepared(sql).all(...params) as ImageRow[]).map(toImage);
+    const version = `${this.ownWrites}:${this.prepared('PRAGMA data_version').pluck().get() as number}`;
+    const key = `${where.join(' AND ')}\u0000${JSON.stringify(params)}`;
+    const cached = this.pages.get(key, version);
+    if (cached) return cached;
+    const images = this.loadPage(where, params);
+    this.pages.put(key, version, images);
+    return images;
+  }
+
+  private loadPage(where: string[], params: unknown[]): Image[] {
+    // One row holding the page's ids and versions: per-row overhead in the driver dwarfs SQLite's own work.
+    // The aggregate consumes the ordered subquery row by row, so it concatenates in list order (the
+    // store contract tests check the order); an ORDER BY inside group_concat would sort a second time.
+    const sql =
+      `SELECT group_concat(id || char(31) || updated_at, char(30)) FROM ` +
+      `(SELECT id, created_at, updated_at FROM images WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT ?)`;
+    const page = this.prepared(sql).pluck().get(...params) as string | null;
+    if (!page) return [];
+    const keys = page.split('\x1e');
+    const images = new Array<Image>(keys.length);
+    const missing: string[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      const [id, updatedAt] = keys[i].split('\x1f');
+      const cached = this.cache.get(id, updatedAt);
+      if (cached) images[i] = cached;
+      else missing.push(id);
+    }
+    if (missing.length > 0) {
+      const loaded = new Map<string, Image>();
+      const rows = this.prepared('SELECT * FROM images WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(missing));
+      for (const row of rows as ImageRow[]) loaded.set(row.id, this.cache.put(toImage(row)));
+      for (let i = 0; i < keys.length; i++) images[i] ??= loaded.get(keys[i].slice(0, keys[i].indexOf('\x1f')))!;
+    }
+    return images;
   }
 
   async getImage(id: string): Promise<Image | null> {
@@ -194,13 +242,13 @@ export class SqliteStore implements Store {
   }
 
   async insertImage(entry: StoredImage): Promise<void> {
-    this.db.transaction(() => this.insertSync(entry))();
+    this.write(() => this.insertSync(entry));
   }
 
   async importImages(entries: Iterable<StoredImage>, onProgress?: (done: number) => void): Promise<number> {
     let done = 0;
     let imported = 0;
-    this.db.transaction(() => {
+    this.write(() => {
       const exists = this.prepared('SELECT 1 FROM images WHERE id = ?');
       for (const entry of entries) {
         // Importing the same catalog again (e.g. on every start) keeps what is there.
@@ -211,7 +259,7 @@ export class SqliteStore implements Store {
         done++;
         if (done % 100 === 0) onProgress?.(done);
       }
-    })();
+    });
     onProgress?.(done);
     return imported;
   }
@@ -222,10 +270,11 @@ export class SqliteStore implements Store {
     const row = toRow({ ...current, ...changes });
     const keys = Object.keys(changes).filter((k) => k in row) as (keyof ImageRow)[];
     if (keys.length === 0) return;
-    this.db.transaction(() => {
+    this.cache.forget(id);
+    this.write(() => {
       this.prepared(`UPDATE images SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE id = @id`).run(row);
       if (changes.properties) this.writeProperties(id, changes.properties);
-    })();
+    });
   }
 
   async *exportImages(): AsyncIterable<StoredImage> {

@@ -1,0 +1,64 @@
+/**
+ * Caches of the SQLite store, below the store interface: nothing above the store can tell they exist.
+ *
+ * Decoded images by id, each valid for one `updated_at`: a list asks SQLite only for the ids and
+ * versions of its page, and decodes just the images it has not seen in that version. Turning rows
+ * into objects costs far more than finding them, so this is what makes large lists fast.
+ */
+import type { Image } from '../../catalog/image.js';
+
+export class ImageCache {
+  private readonly entries = new Map<string, Image>();
+
+  constructor(private readonly capacity: number) {}
+
+  /** The cached image if it is still the version the store holds. */
+  get(id: string, updatedAt: string): Image | undefined {
+    const image = this.entries.get(id);
+    return image && image.updated_at === updatedAt ? image : undefined;
+  }
+
+  /** Drops an image whose record this process is changing, whatever its `updated_at` becomes. */
+  forget(id: string): void {
+    this.entries.delete(id);
+  }
+
+  /** Cached images are shared by every reader, so they are frozen. */
+  put(image: Image): Image {
+    Object.freeze(image.tags);
+    Object.freeze(image.properties);
+    Object.freeze(image);
+    this.entries.delete(image.id);
+    this.entries.set(image.id, image);
+    // A Map iterates in insertion order, so the first key is the least recently stored.
+    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+    return image;
+  }
+}
+
+/**
+ * Recent list pages by query, valid for one catalog version: while nothing in the catalog changes,
+ * asking the same question again costs one version check instead of a query. Any commit, by this
+ * process or another, changes the version and so retires every page.
+ */
+export class PageCache {
+  private version = '';
+  private readonly pages = new Map<string, Image[]>();
+
+  constructor(private readonly capacity: number) {}
+
+  get(key: string, version: string): Image[] | undefined {
+    if (version !== this.version) {
+      this.pages.clear();
+      this.version = version;
+      return undefined;
+    }
+    return this.pages.get(key);
+  }
+
+  put(key: string, version: string, images: Image[]): void {
+    if (version !== this.version) return;
+    this.pages.set(key, Object.freeze(images) as Image[]);
+    if (this.pages.size > this.capacity) this.pages.delete(this.pages.keys().next().value!);
+  }
+}
