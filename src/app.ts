@@ -36,9 +36,15 @@ export function createGlint(config: Config, catalog = openCatalog(config.dataDir
   // Links to the other listeners use the host name the client used, so they stay reachable from it.
   const endpointOn = (port: () => number) => (request: { protocol?: string; headers: { host?: string } }) =>
     `${request.protocol ?? 'http'}://${requestHostname(request)}:${port()}`;
-  const portOf = (app: FastifyInstance) => () => {
-    const address = app.server.address();
-    return typeof address === 'object' && address ? address.port : 0;
+  const portOf = (app: FastifyInstance) => {
+    let port = 0;
+    return () => {
+      if (port === 0) {
+        const address = app.server.address();
+        port = typeof address === 'object' && address ? address.port : 0;
+      }
+      return port;
+    };
   };
 
   const image = buildImageApi({ auth, logger });

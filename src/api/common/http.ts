@@ -49,7 +49,10 @@ export function createListener(options: ListenerOptions): FastifyInstance {
     },
     clientErrorHandler: refuseMalformedRequest,
   });
-  app.addHook('onRequest', async (request, reply) => setRequestIdHeaders(reply, request.id, options.requestIdHeaders));
+  app.addHook('onRequest', (request, reply, done) => {
+    setRequestIdHeaders(reply, request.id, options.requestIdHeaders);
+    done();
+  });
   // Each API decides what a body means (and which media types it refuses), so bodies arrive as bytes.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));

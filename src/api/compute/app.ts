@@ -35,19 +35,22 @@ export function buildComputeApi(deps: ComputeApiDeps): FastifyInstance {
   const max = deps.settings.profile.maxComputeVersion;
   app.decorateRequest('ctx', null);
 
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     const path = request.url.split('?', 1)[0];
-    if (!needsToken(path)) return;
-    const token = request.headers['x-auth-token'];
-    request.ctx = deps.auth.authenticate(Array.isArray(token) ? token[0] : token);
-    if (!request.ctx) {
-      const { contentType, body } = keystoneError(401, AUTH_REQUIRED);
-      return reply
-        .code(401)
-        .header('WWW-Authenticate', `Keystone uri="${deps.identityEndpoint(request)}"`)
-        .header('content-type', contentType)
-        .send(Buffer.from(body));
+    if (needsToken(path)) {
+      const token = request.headers['x-auth-token'];
+      request.ctx = deps.auth.authenticate(Array.isArray(token) ? token[0] : token);
+      if (!request.ctx) {
+        const { contentType, body } = keystoneError(401, AUTH_REQUIRED);
+        reply
+          .code(401)
+          .header('WWW-Authenticate', `Keystone uri="${deps.identityEndpoint(request)}"`)
+          .header('content-type', contentType)
+          .send(Buffer.from(body));
+        return;
+      }
     }
+    done();
   });
 
   app.get('/', async (request, reply) => sendJson(reply, versionList(requestOrigin(request), max)));

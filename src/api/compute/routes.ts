@@ -14,7 +14,7 @@ import { parseVersion, type Version } from '../common/microversion.js';
 import { beginComputeCall, RESOURCE_NOT_FOUND, type ComputeCall, type ComputeRouteOptions, type ComputeSettings } from './context.js';
 import { computeListQuery } from './filters.js';
 import { validateMetadataBody } from './metadata-schema.js';
-import { linkPieces, metadataView, pushImage, pushImages, type ListView } from './views.js';
+import { imagesBatch, linkPieces, metadataView, pushImage, type ListView } from './views.js';
 
 /** `[api] max_limit`: a page of this many images (or of `limit`, if smaller) gets a next link. */
 const MAX_LIMIT = 1000;
@@ -80,7 +80,7 @@ export function computeImageRoutes(app: FastifyInstance, opts: ComputeRouteOptio
     let count = 0;
     let lastId = '';
     const render = (out: Buffer[], batch: Image[]) => {
-      pushImages(out, batch, view, links, count === 0);
+      out.push(imagesBatch(batch, view, links, count === 0));
       count += batch.length;
       lastId = batch[batch.length - 1].id;
     };

@@ -46,13 +46,21 @@ export interface LinkPieces {
   bookmark: Buffer;
   alternate: Buffer;
   base: LinkBase;
+  /** Identifies this set of prefixes, for memoized renderings. */
+  key: string;
 }
 
 const jsonBytes = (text: string) => Buffer.from(JSON.stringify(text).slice(1, -1));
 
 export function linkPieces(base: LinkBase): LinkPieces {
   const prefixes: ImageLinkPrefixes = imageLinkPrefixes(base);
-  return { self: jsonBytes(prefixes.self), bookmark: jsonBytes(prefixes.bookmark), alternate: jsonBytes(prefixes.alternate), base };
+  return {
+    self: jsonBytes(prefixes.self),
+    bookmark: jsonBytes(prefixes.bookmark),
+    alternate: jsonBytes(prefixes.alternate),
+    base,
+    key: `${prefixes.self} ${prefixes.bookmark} ${prefixes.alternate}`,
+  };
 }
 
 const LINKS_OPEN = Buffer.from('"links":[{"rel":"self","href":"');
@@ -132,10 +140,26 @@ export function pushImage(out: Buffer[], image: Image, view: ListView, links: Li
   out.push(diskConfig, OBJECT_CLOSE);
 }
 
-/** Appends a batch of a list as comma-separated entries of the `images` array. */
-export function pushImages(out: Buffer[], images: readonly Image[], view: ListView, links: LinkPieces, first: boolean): void {
+// The store hands out the same frozen page array while the catalog is unchanged, so a rendering
+// of that page for the same links and position stays right; a few link variants are kept per page.
+const renderedBatches = new WeakMap<readonly Image[], Map<string, Buffer>>();
+const VARIANTS_PER_BATCH = 8;
+
+/** One batch of a list as comma-separated entries of the `images` array (led by a comma unless first). */
+export function imagesBatch(images: readonly Image[], view: ListView, links: LinkPieces, first: boolean): Buffer {
+  let variants = renderedBatches.get(images);
+  const key = `${view} ${first} ${links.key}`;
+  const cached = variants?.get(key);
+  if (cached) return cached;
+  const out: Buffer[] = [];
   for (let i = 0; i < images.length; i++) {
     if (i > 0 || !first) out.push(COMMA);
     pushImage(out, images[i], view, links);
   }
+  const bytes = Buffer.concat(out);
+  if (Object.isFrozen(images)) {
+    if (!variants || variants.size >= VARIANTS_PER_BATCH) renderedBatches.set(images, (variants = new Map()));
+    variants.set(key, bytes);
+  }
+  return bytes;
 }
