@@ -4,7 +4,15 @@ import { openCatalog } from './app.js';
 import { ConfigError, DEFAULTS, loadConfig, type ConfigInput } from './config.js';
 import { CatalogFormatError } from './catalog/transfer.js';
 import { serve } from './cli/serve.js';
-import { exportFile, importFile } from './cli/transfer.js';
+import { describeImport, exportFile, importFile } from './cli/transfer.js';
+
+interface SelectionOptions {
+  set: string[];
+  exclude: string[];
+}
+
+/** Repeatable options collect their values. */
+const collect = (value: string, previous: string[]) => [...previous, value];
 
 const program = new Command('glint').description('OpenStack-compatible image service');
 
@@ -20,9 +28,11 @@ program
   .option('--data-dir <dir>', 'where the catalog and image data live', DEFAULTS.dataDir)
   .option('--log-level <level>', 'pino log level (debug logs every request)', DEFAULTS.logLevel)
   .option('--import <file>', 'load a reference-catalog/1 file before serving')
+  .option('--set <name>', 'with --import: load only images of this set (repeatable)', collect, [])
+  .option('--exclude <id>', 'with --import: leave this image out (repeatable)', collect, [])
   .option('--demo', 'load the demo catalog when the catalog is empty')
-  .action(async (opts: ConfigInput & { import?: string; demo?: boolean }) => {
-    await serve(loadConfig(opts), { importFile: opts.import, demo: opts.demo });
+  .action(async (opts: ConfigInput & SelectionOptions & { import?: string; demo?: boolean }) => {
+    await serve(loadConfig(opts), { importFile: opts.import, selection: { sets: opts.set, exclude: opts.exclude }, demo: opts.demo });
   });
 
 program
@@ -30,11 +40,13 @@ program
   .description('load a reference-catalog/1 file into the catalog')
   .argument('<file>')
   .option('--data-dir <dir>', 'where the catalog and image data live', DEFAULTS.dataDir)
-  .action(async (file: string, opts: ConfigInput) => {
+  .option('--set <name>', 'load only images of this set (repeatable; default: the sets the file names as its default)', collect, [])
+  .option('--exclude <id>', 'leave this image out (repeatable)', collect, [])
+  .action(async (file: string, opts: ConfigInput & SelectionOptions) => {
     const catalog = openCatalog(loadConfig(opts).dataDir);
-    const added = await importFile(catalog, file);
+    const report = await importFile(catalog, file, { sets: opts.set, exclude: opts.exclude });
     await catalog.store.close();
-    console.log(`Imported ${added} new image(s) from ${file}`);
+    console.log(describeImport(file, report));
   });
 
 program

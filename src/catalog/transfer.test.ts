@@ -9,7 +9,7 @@ import { FsBlobStore } from '../blobs/fs-blob-store.js';
 import type { ImageMember } from './image.js';
 import type { ReferenceCatalog, ReferenceImage } from './reference-catalog.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
-import { CatalogFormatError, exportCatalog, importCatalog, parseCatalog } from './transfer.js';
+import { CatalogFormatError, defaultSets, exportCatalog, importCatalog, parseCatalog, selectImages } from './transfer.js';
 
 const CATALOG_FILE = fileURLToPath(new URL('../../test/conformance/catalog.json', import.meta.url));
 
@@ -217,4 +217,24 @@ describe('parseCatalog', () => {
       assert.throws(() => parseCatalog(text), CatalogFormatError);
     });
   }
+});
+
+describe('image selection', () => {
+  const catalog = parseCatalog(readFileSync(CATALOG_FILE, 'utf8'));
+
+  test('defaults to the sets the catalog names for every other case', () => {
+    assert.deepEqual(defaultSets(catalog), ['base']);
+    assert.equal(defaultSets({ format: 'reference-catalog/1', images: [] }), undefined);
+  });
+
+  test('keeps the chosen sets, minus excluded ids, in catalog order', () => {
+    const base = selectImages(catalog, { sets: ['base'] });
+    assert.equal(base.length, 24);
+    assert.ok(base.every((image) => image.set === 'base'));
+    const excluded = catalog.images.find((image) => image.seed_name === 'bulk-0980')!.id;
+    const large = selectImages(catalog, { sets: ['base', 'bulk'], exclude: [excluded] });
+    assert.equal(large.length, catalog.images.length - 1);
+    assert.ok(!large.some((image) => image.id === excluded));
+    assert.deepEqual(selectImages(catalog, {}).map((i) => i.id), catalog.images.map((i) => i.id));
+  });
 });

@@ -24,6 +24,31 @@ export function parseCatalog(text: string): ReferenceCatalog {
   return catalog as ReferenceCatalog;
 }
 
+export interface ImageSelection {
+  /** Load only images of these sets (an image without a set belongs to every selection). */
+  sets?: string[];
+  /** Leave these image ids out. */
+  exclude?: string[];
+}
+
+/**
+ * The sets a catalog asks to be loaded by default: a catalog that says which sets serve which cases
+ * names, in its catch-all entry, the state most of them expect. Otherwise every image is loaded.
+ */
+export function defaultSets(catalog: ReferenceCatalog): string[] | undefined {
+  const requirements = catalog.case_requirements;
+  if (!Array.isArray(requirements)) return undefined;
+  const fallback = requirements.find((r: { cases?: unknown }) => r?.cases === '*') as { sets?: unknown } | undefined;
+  return Array.isArray(fallback?.sets) && fallback.sets.every((set) => typeof set === 'string') ? fallback.sets : undefined;
+}
+
+/** The images of a catalog that a selection keeps, in catalog order. */
+export function selectImages(catalog: ReferenceCatalog, selection: ImageSelection): ReferenceImage[] {
+  const sets = selection.sets?.length ? new Set(selection.sets) : undefined;
+  const exclude = new Set(selection.exclude ?? []);
+  return catalog.images.filter((image) => !exclude.has(image.id) && (!sets || image.set === undefined || sets.has(image.set)));
+}
+
 /** Whether an image comes with bytes: a location and data, which may be zero bytes ("") long. */
 function carriesData(ref: ReferenceImage): ref is ReferenceImage & { data_b64: string } {
   return Boolean(ref.has_location) && typeof ref.data_b64 === 'string';
@@ -51,20 +76,21 @@ function toStored(ref: ReferenceImage): StoredImage {
   };
 }
 
-/** Loads every image of a catalog; image bytes go to the blob store, records to the store in one transaction. */
+/** Loads images of a catalog; image bytes go to the blob store, records to the store in one transaction. */
 export async function importCatalog(
   catalog: ReferenceCatalog,
   store: Store,
   blobs: BlobStore,
   onProgress?: (done: number, total: number) => void,
+  images: ReferenceImage[] = catalog.images,
 ): Promise<number> {
-  const total = catalog.images.length;
-  for (const ref of catalog.images) {
+  const total = images.length;
+  for (const ref of images) {
     // Images the store already holds are kept as they are, bytes included.
     if (carriesData(ref) && !(await store.getImage(ref.id))) await blobs.put(ref.id, Buffer.from(ref.data_b64, 'base64'));
   }
   return store.importImages(
-    catalog.images.map(toStored),
+    images.map(toStored),
     onProgress && ((done) => onProgress(done, total)),
   );
 }

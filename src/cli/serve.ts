@@ -3,10 +3,12 @@ import { createGlint } from '../app.js';
 import { importCatalog } from '../catalog/transfer.js';
 import type { Config } from '../config.js';
 import { demoCatalog, DEMO_PROJECTS } from './demo-catalog.js';
-import { importFile } from './transfer.js';
+import { describeImport, importFile } from './transfer.js';
+import type { ImageSelection } from '../catalog/transfer.js';
 
 export interface ServeOptions {
   importFile?: string;
+  selection?: ImageSelection;
   demo?: boolean;
 }
 
@@ -14,8 +16,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
   const glint = createGlint(config);
   const { catalog } = glint;
   if (options.importFile) {
-    const added = await importFile(catalog, options.importFile);
-    console.log(`Imported ${added} new image(s) from ${options.importFile}`);
+    console.log(describeImport(options.importFile, await importFile(catalog, options.importFile, options.selection)));
   }
   if (options.demo && (await catalog.store.countImages()) === 0) {
     const added = await importCatalog(demoCatalog(config.profile.name), catalog.store, catalog.blobs);

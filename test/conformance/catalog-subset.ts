@@ -1,15 +1,9 @@
-// Builds the catalog a target must hold for one group of conformance cases,
-// following `case_requirements` in catalog.json rather than hard-coding ids.
+// Which images of catalog.json a target must hold for one group of conformance cases, as
+// `glint serve --import` selection flags, following `case_requirements` rather than hard-coding ids.
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export type TargetState = 'base' | 'large_1000' | 'large_1001';
-
-interface CatalogImage {
-  id: string;
-  set: string;
-  [key: string]: unknown;
-}
 
 interface CaseRequirement {
   cases: string;
@@ -17,14 +11,7 @@ interface CaseRequirement {
   exclude_ids?: string[];
 }
 
-export interface Catalog {
-  format: string;
-  case_requirements: CaseRequirement[];
-  images: CatalogImage[];
-  [key: string]: unknown;
-}
-
-const CATALOG_PATH = fileURLToPath(new URL('./catalog.json', import.meta.url));
+export const CATALOG_PATH = fileURLToPath(new URL('./catalog.json', import.meta.url));
 
 // The `cases` pattern of the requirement behind each state, exactly as catalog.json spells it.
 const REQUIREMENT_FOR: Record<TargetState, string> = {
@@ -33,15 +20,10 @@ const REQUIREMENT_FOR: Record<TargetState, string> = {
   large_1001: 'large_1001_*',
 };
 
-/**
- * The full catalog with `images` cut down to what the cases of `state` need;
- * every other top-level key (format, projects, ...) is kept as it is.
- */
-export function catalogFor(state: TargetState): Catalog {
-  const catalog = JSON.parse(fs.readFileSync(CATALOG_PATH, 'utf8')) as Catalog;
+/** `--set` and `--exclude` arguments that load exactly the images the cases of `state` need. */
+export function selectionFlags(state: TargetState): string[] {
+  const catalog = JSON.parse(fs.readFileSync(CATALOG_PATH, 'utf8')) as { case_requirements: CaseRequirement[] };
   const req = catalog.case_requirements.find((r) => r.cases === REQUIREMENT_FOR[state]);
   if (!req) throw new Error(`catalog.json has no case_requirements entry for ${REQUIREMENT_FOR[state]}`);
-  const excluded = new Set(req.exclude_ids ?? []);
-  const images = catalog.images.filter((img) => req.sets.includes(img.set) && !excluded.has(img.id));
-  return { ...catalog, images };
+  return [...req.sets.flatMap((set) => ['--set', set]), ...(req.exclude_ids ?? []).flatMap((id) => ['--exclude', id])];
 }

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { catalogFor, type TargetState } from './catalog-subset.js';
+import { CATALOG_PATH, selectionFlags, type TargetState } from './catalog-subset.js';
 import { loadCases, replay, type Case, type CaseResult, type Targets } from './replay.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -43,12 +43,12 @@ function exited(child: ChildProcess): boolean {
 }
 
 /** Starts `glint serve` and resolves once it has printed all three base URLs. */
-function startServer(catalogFile: string, dataDir: string): Promise<Server> {
+function startServer(state: TargetState, dataDir: string): Promise<Server> {
   const child = spawn(process.execPath, [
     '--import', 'tsx', 'src/main.ts', 'serve',
     '--profile', 'openstack', '--auth', 'noauth', '--host', '127.0.0.1',
     '--compute-port', '0', '--image-port', '0', '--identity-port', '0',
-    '--data-dir', dataDir, '--import', catalogFile,
+    '--data-dir', dataDir, '--import', CATALOG_PATH, ...selectionFlags(state),
   ], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
   child.once('exit', () => live.delete(child));
@@ -101,13 +101,11 @@ type StateResult = CaseResult & { state: TargetState };
 
 async function runState(state: TargetState, cases: Case[]): Promise<StateResult[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `glint-conformance-${state}-`));
-  const catalogFile = path.join(dir, 'catalog.json');
   const dataDir = path.join(dir, 'data');
   fs.mkdirSync(dataDir);
-  fs.writeFileSync(catalogFile, JSON.stringify(catalogFor(state)));
   let server: Server | undefined;
   try {
-    server = await startServer(catalogFile, dataDir);
+    server = await startServer(state, dataDir);
     const report = await replay(cases, server.targets);
     const t = report.totals;
     console.log(`conformance ${state}: ${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped`);
