@@ -15,9 +15,14 @@ export interface ServeOptions {
 export async function serve(config: Config, options: ServeOptions): Promise<void> {
   const glint = createGlint(config);
   const { catalog } = glint;
+  let sample: { user: string; project: string } | undefined;
   if (options.importFile) {
-    console.log(describeImport(options.importFile, await importFile(catalog, options.importFile, options.selection)));
+    const report = await importFile(catalog, options.importFile, options.selection);
+    console.log(describeImport(options.importFile, report));
+    const [user, project] = Object.entries(report.projects ?? {}).find(([, p]) => !p.roles?.includes('admin')) ?? [];
+    if (user && project) sample = { user, project: project.id };
   }
+  if (options.demo) sample = { user: 'demo', project: DEMO_PROJECTS.demo };
   if (options.demo && (await catalog.store.countImages()) === 0) {
     const added = await importCatalog(demoCatalog(config.profile.name), catalog.store, catalog.blobs);
     console.log(`Loaded the demo catalog (${added} images)`);
@@ -25,7 +30,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
   await glint.listen();
 
   const { compute, image, identity } = glint.urls;
-  const project = DEMO_PROJECTS.demo;
+  const { user, project } = sample ?? { user: '<user>', project: '<project_id>' };
   console.log(
     [
       `Glint is ready (profile ${config.profile.name}, auth ${config.auth}, data in ${config.dataDir})`,
@@ -33,7 +38,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
       `  image:    ${image}`,
       `  identity: ${identity}`,
       'Try the compute image list:',
-      `  curl -s -H 'X-Auth-Token: demo:${project}' ${compute}/v2.1/${project}/images`,
+      `  curl -s -H 'X-Auth-Token: ${user}:${project}' ${compute}/v2.1/${project}/images`,
     ].join('\n'),
   );
 

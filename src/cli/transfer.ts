@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { ReferenceCatalog } from '../catalog/reference-catalog.js';
 import type { CatalogService } from '../catalog/service.js';
 import { defaultSets, exportCatalog, importCatalog, parseCatalog, selectImages, type ImageSelection } from '../catalog/transfer.js';
 import { progressBar } from './progress.js';
@@ -13,6 +14,8 @@ export interface ImportReport {
   /** Images of the file that the selection left out. */
   skipped: number;
   sets?: string[];
+  /** The projects the file describes, if any. */
+  projects?: ReferenceCatalog['projects'];
 }
 
 /** Imports a file; without an explicit selection, the sets the catalog itself names as its default. */
@@ -23,7 +26,7 @@ export async function importFile(catalog: CatalogService, file: string, selectio
   const bar = progressBar(`importing ${file}`);
   try {
     const added = await importCatalog(parsed, catalog.store, catalog.blobs, (done, total) => bar.update(done, total), images);
-    return { added, selected: images.length, skipped: parsed.images.length - images.length, sets };
+    return { added, selected: images.length, skipped: parsed.images.length - images.length, sets, projects: parsed.projects };
   } finally {
     bar.stop();
   }

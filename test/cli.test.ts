@@ -1,0 +1,77 @@
+// The command line as people use it: `serve --demo` prints a working curl and stops cleanly on
+// SIGTERM; `import` then `export` round-trips a catalog file.
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const GLINT = [process.execPath, '--import', 'tsx', 'src/main.ts'] as const;
+const work = mkdtempSync(join(tmpdir(), 'glint-cli-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+const run = (args: string[]) => promisify(execFile)(GLINT[0], [...GLINT.slice(1), ...args], { cwd: ROOT });
+
+test('serve --demo prints its URLs and a curl that lists the demo images, and stops on SIGTERM', async () => {
+  const child = spawn(GLINT[0], [...GLINT.slice(1), 'serve', '--demo', '--data-dir', join(work, 'demo'),
+    '--compute-port', '0', '--image-port', '0', '--identity-port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not ready in time:\n${output}`)), 30_000);
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      output += chunk;
+      if (/curl .*\n/.test(output)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`exited with ${code}:\n${output}`)));
+  });
+  try {
+    for (const name of ['compute', 'image', 'identity']) assert.match(output, new RegExp(`^\\s*${name}:\\s+http://127\\.0\\.0\\.1:\\d+$`, 'm'));
+    const [, token, url] = /curl -s -H 'X-Auth-Token: ([^']+)' (\S+)/.exec(output)!;
+    const answer = await fetch(url, { headers: { 'X-Auth-Token': token } });
+    assert.equal(answer.status, 200);
+    const { images } = (await answer.json()) as { images: Array<{ name: string }> };
+    assert.ok(images.length >= 10, `the demo project sees the demo images (${images.length})`);
+    assert.ok(images.some((image) => image.name.startsWith('Ubuntu')));
+  } finally {
+    const exit = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    assert.equal(await exit, 0);
+  }
+});
+
+test('import then export writes the imported images back', async () => {
+  const dataDir = join(work, 'transfer');
+  const source = join(ROOT, 'test/conformance/catalog.json');
+  const imported = await run(['import', source, '--data-dir', dataDir]);
+  assert.match(imported.stdout, /Imported 24 image\(s\) .*\(sets: base\); 981 not selected/);
+  const again = await run(['import', source, '--data-dir', dataDir]);
+  assert.match(again.stdout, /Imported 0 image\(s\) .*24 already present/);
+
+  const file = join(work, 'export.json');
+  const exported = await run(['export', file, '--data-dir', dataDir]);
+  assert.match(exported.stdout, /Exported 24 image\(s\)/);
+  const written = JSON.parse(readFileSync(file, 'utf8')) as { format: string; images: Array<{ id: string }> };
+  const base = (JSON.parse(readFileSync(source, 'utf8')) as { images: Array<{ id: string; set: string }> }).images
+    .filter((image) => image.set === 'base');
+  assert.equal(written.format, 'reference-catalog/1');
+  assert.deepEqual(written.images.map((i) => i.id).sort(), base.map((i) => i.id).sort());
+});
+
+test('bad input to the command line is a one-line error, not a stack trace', async () => {
+  await assert.rejects(run(['serve', '--profile', 'nova', '--data-dir', join(work, 'bad')]), (err: { stderr: string; code: number }) => {
+    assert.equal(err.code, 1);
+    assert.match(err.stderr, /^glint: unknown profile 'nova'/);
+    return true;
+  });
+  await assert.rejects(run(['import', join(ROOT, 'package.json'), '--data-dir', join(work, 'bad')]), (err: { stderr: string }) => {
+    assert.match(err.stderr, /^glint: expected \{"format": "reference-catalog\/1"/);
+    return true;
+  });
+});
