@@ -73,13 +73,23 @@ export function requestOrigin(request: { protocol: string; headers: { host?: str
   return `${request.protocol}://${request.headers.host ?? 'localhost'}`;
 }
 
+// Clients use few distinct Host headers; parsing one per request would be wasted work.
+const hostnames = new Map<string, string>();
+
 /** The host name (without port) the client used, for links to the other listeners. */
 export function requestHostname(request: { headers: { host?: string } }): string {
-  try {
-    return new URL(`http://${request.headers.host ?? 'localhost'}`).hostname;
-  } catch {
-    return 'localhost';
+  const host = request.headers.host ?? 'localhost';
+  let hostname = hostnames.get(host);
+  if (hostname === undefined) {
+    try {
+      hostname = new URL(`http://${host}`).hostname;
+    } catch {
+      hostname = 'localhost';
+    }
+    if (hostnames.size >= 1000) hostnames.clear();
+    hostnames.set(host, hostname);
   }
+  return hostname;
 }
 
 /**

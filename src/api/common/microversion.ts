@@ -26,7 +26,8 @@ export function formatVersion(v: Version): string {
 
 /** The version headers every v2.1 response carries, for the version actually used. */
 export function versionHeaders(v: Version): Record<string, string> {
-  return { 'OpenStack-API-Version': `compute ${formatVersion(v)}`, 'X-OpenStack-Nova-API-Version': formatVersion(v) };
+  const text = formatVersion(v);
+  return { 'OpenStack-API-Version': `compute ${text}`, 'X-OpenStack-Nova-API-Version': text };
 }
 
 export const VERSION_VARY = ['OpenStack-API-Version', 'X-OpenStack-Nova-API-Version'];

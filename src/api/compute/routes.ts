@@ -14,7 +14,7 @@ import { parseVersion, type Version } from '../common/microversion.js';
 import { beginComputeCall, RESOURCE_NOT_FOUND, type ComputeCall, type ComputeRouteOptions, type ComputeSettings } from './context.js';
 import { computeListQuery } from './filters.js';
 import { validateMetadataBody } from './metadata-schema.js';
-import { imagesBatch, linkPieces, metadataView, pushImage, type ListView } from './views.js';
+import { imagesBatch, imagesBody, linkPieces, metadataView, pushImage, type ListView } from './views.js';
 
 /** `[api] max_limit`: a page of this many images (or of `limit`, if smaller) gets a next link. */
 const MAX_LIMIT = 1000;
@@ -24,6 +24,7 @@ const METADATA_LIMIT = 128;
 const BUFFERED_LIST_IMAGES = 5000;
 
 const IMAGES_OPEN = Buffer.from('{"images":[');
+const EMPTY_LIST = Buffer.from('{"images":[]}');
 const IMAGE_OPEN = Buffer.from('{"image":');
 const OBJECT_CLOSE = Buffer.from('}');
 
@@ -84,15 +85,23 @@ export function computeImageRoutes(app: FastifyInstance, opts: ComputeRouteOptio
       count += batch.length;
       lastId = batch[batch.length - 1].id;
     };
-    const closing = () =>
-      Buffer.from(
-        count > 0 && count === pageFill
-          ? `],"images_links":[{"rel":"next","href":${JSON.stringify(nextLink(call.links, collection, params, lastId))}}]}`
-          : ']}',
-      );
+    const closingText = (total: number, last: string) =>
+      total > 0 && total === pageFill
+        ? `],"images_links":[{"rel":"next","href":${JSON.stringify(nextLink(call.links, collection, params, last))}}]}`
+        : ']}';
+    const closing = () => Buffer.from(closingText(count, lastId));
+
+    if (first.done) return sendJson(reply, EMPTY_LIST);
+    const second = await pages.next();
+    if (second.done) {
+      // The common case: the whole answer is one page.
+      const batch = first.value;
+      return sendJson(reply, imagesBody(batch, view, links, closingText(batch.length, batch[batch.length - 1].id)));
+    }
 
     const pieces: Buffer[] = [IMAGES_OPEN];
-    for (let next = first; !next.done; next = await pages.next()) {
+    render(pieces, first.value);
+    for (let next: IteratorResult<Image[]> = second; !next.done; next = await pages.next()) {
       render(pieces, next.value);
       if (count >= BUFFERED_LIST_IMAGES) return reply.header('content-type', JSON_TYPE).send(Readable.from(rest()));
     }

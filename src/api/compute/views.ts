@@ -145,21 +145,39 @@ export function pushImage(out: Buffer[], image: Image, view: ListView, links: Li
 const renderedBatches = new WeakMap<readonly Image[], Map<string, Buffer>>();
 const VARIANTS_PER_BATCH = 8;
 
-/** One batch of a list as comma-separated entries of the `images` array (led by a comma unless first). */
-export function imagesBatch(images: readonly Image[], view: ListView, links: LinkPieces, first: boolean): Buffer {
+const IMAGES_OPEN = Buffer.from('{"images":[');
+
+/**
+ * A whole list response that fits in one batch: `{"images":[…]` plus `closing` (the end of the
+ * array, and the next link if there is one). Memoized like batches, since a repeated question is
+ * answered from the same cached page.
+ */
+export function imagesBody(images: readonly Image[], view: ListView, links: LinkPieces, closing: string): Buffer {
+  return memoized(images, `${view} body ${links.key} ${closing}`, () =>
+    Buffer.concat([IMAGES_OPEN, imagesBatch(images, view, links, true), Buffer.from(closing)]),
+  );
+}
+
+function memoized(images: readonly Image[], key: string, render: () => Buffer): Buffer {
   let variants = renderedBatches.get(images);
-  const key = `${view} ${first} ${links.key}`;
   const cached = variants?.get(key);
   if (cached) return cached;
-  const out: Buffer[] = [];
-  for (let i = 0; i < images.length; i++) {
-    if (i > 0 || !first) out.push(COMMA);
-    pushImage(out, images[i], view, links);
-  }
-  const bytes = Buffer.concat(out);
+  const bytes = render();
   if (Object.isFrozen(images)) {
     if (!variants || variants.size >= VARIANTS_PER_BATCH) renderedBatches.set(images, (variants = new Map()));
     variants.set(key, bytes);
   }
   return bytes;
+}
+
+/** One batch of a list as comma-separated entries of the `images` array (led by a comma unless first). */
+export function imagesBatch(images: readonly Image[], view: ListView, links: LinkPieces, first: boolean): Buffer {
+  return memoized(images, `${view} ${first} ${links.key}`, () => {
+    const out: Buffer[] = [];
+    for (let i = 0; i < images.length; i++) {
+      if (i > 0 || !first) out.push(COMMA);
+      pushImage(out, images[i], view, links);
+    }
+    return Buffer.concat(out);
+  });
 }
