@@ -143,7 +143,7 @@ export function pushImage(out: Buffer[], image: Image, view: ListView, links: Li
 // The store hands out the same frozen page array while the catalog is unchanged, so a rendering
 // of that page for the same links and position stays right; a few link variants are kept per page.
 const renderedBatches = new WeakMap<readonly Image[], Map<string, Buffer>>();
-const VARIANTS_PER_BATCH = 8;
+const VARIANTS_PER_BATCH = 4;
 
 const IMAGES_OPEN = Buffer.from('{"images":[');
 

@@ -44,12 +44,15 @@ export class ImageCache {
 export class PageCache {
   private version = '';
   private readonly pages = new Map<string, Image[]>();
+  private images = 0;
 
+  /** `capacity` bounds the images referenced by all cached pages together, not the number of pages. */
   constructor(private readonly capacity: number) {}
 
   get(key: string, version: string): Image[] | undefined {
     if (version !== this.version) {
       this.pages.clear();
+      this.images = 0;
       this.version = version;
       return undefined;
     }
@@ -57,8 +60,14 @@ export class PageCache {
   }
 
   put(key: string, version: string, images: Image[]): void {
-    if (version !== this.version) return;
+    if (version !== this.version || images.length > this.capacity) return;
+    this.images -= this.pages.get(key)?.length ?? 0;
     this.pages.set(key, Object.freeze(images) as Image[]);
-    if (this.pages.size > this.capacity) this.pages.delete(this.pages.keys().next().value!);
+    this.images += images.length;
+    while (this.images > this.capacity) {
+      const [oldestKey, oldest] = this.pages.entries().next().value!;
+      this.pages.delete(oldestKey);
+      this.images -= oldest.length;
+    }
   }
 }

@@ -109,7 +109,7 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
   private readonly cache = new ImageCache(100_000);
-  private readonly pages = new PageCache(1000);
+  private readonly pages = new PageCache(100_000);
   private ownWrites = 0;
 
   constructor(file: string) {
