@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { imageLinkPrefixes, nextLink, quotePlus, type LinkBase } from './links.js';
+import { linkPrefixes, nextLink, quotePlus, type LinkBase } from './links.js';
 
 const base: LinkBase = {
   origin: 'http://h:8774',
@@ -11,12 +11,14 @@ const base: LinkBase = {
 };
 
 test('image links follow the reference shapes', () => {
-  assert.deepEqual(imageLinkPrefixes(base), {
+  assert.deepEqual(linkPrefixes(base), {
     self: 'http://h:8774/v2.1/p1/images/',
     bookmark: 'http://h:8774/p1/images/',
     alternate: 'http://h:9292/images/',
+    serverSelf: 'http://h:8774/v2.1/p1/servers/',
+    serverBookmark: 'http://h:8774/p1/servers/',
   });
-  assert.equal(imageLinkPrefixes({ ...base, alternateWithProject: true }).alternate, 'http://h:9292/p1/images/');
+  assert.equal(linkPrefixes({ ...base, alternateWithProject: true }).alternate, 'http://h:9292/p1/images/');
 });
 
 test('next link sorts parameters, keeps the largest duplicate and puts a new marker last', () => {

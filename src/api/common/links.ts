@@ -16,32 +16,30 @@ export interface LinkBase {
   alternateWithProject: boolean;
 }
 
-export interface ImageLinkPrefixes {
+export interface LinkPrefixes {
   self: string;
   bookmark: string;
   alternate: string;
+  /** Server links, for images taken from a server. */
+  serverSelf: string;
+  serverBookmark: string;
 }
 
-/** Prefixes to which an image id is appended; computed once per request, used for every image. */
-export function imageLinkPrefixes(base: LinkBase): ImageLinkPrefixes {
+/** Prefixes to which an image or server id is appended; the same for every image of a request. */
+export function linkPrefixes(base: LinkBase): LinkPrefixes {
   const p = base.projectSegment;
   return {
     self: `${base.origin}${base.versionPrefix}${p}/images/`,
     bookmark: `${base.origin}${p}/images/`,
     alternate: `${base.imageEndpoint}${base.alternateWithProject ? p : ''}/images/`,
+    serverSelf: `${base.origin}${base.versionPrefix}${p}/servers/`,
+    serverBookmark: `${base.origin}${p}/servers/`,
   };
-}
-
-export function serverLinks(base: LinkBase, serverId: string): Array<{ rel: string; href: string }> {
-  const p = base.projectSegment;
-  return [
-    { rel: 'self', href: `${base.origin}${base.versionPrefix}${p}/servers/${serverId}` },
-    { rel: 'bookmark', href: `${base.origin}${p}/servers/${serverId}` },
-  ];
 }
 
 /** Python's `urllib.parse.quote_plus`: everything but `A-Za-z0-9_.-~` is escaped, space becomes `+`. */
 export function quotePlus(text: string): string {
+  if (/^[A-Za-z0-9_.~-]*$/.test(text)) return text;
   return encodeURIComponent(text)
     .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
     .replace(/%20/g, '+');

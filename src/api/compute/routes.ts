@@ -2,29 +2,24 @@
  * The compute image API (`nova/api/openstack/compute/images.py`, `image_metadata.py`): list,
  * detail, show, delete and the six metadata calls, mounted under each of Nova's URL forms.
  */
-import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CatalogError } from '../../catalog/errors.js';
 import type { Image } from '../../catalog/image.js';
 import type { CatalogService } from '../../catalog/service.js';
 import { ApiError, htmlEscape } from '../common/errors.js';
 import { queryParams, sendJson } from '../common/http.js';
-import { nextLink } from '../common/links.js';
 import { parseVersion, type Version } from '../common/microversion.js';
 import { beginComputeCall, RESOURCE_NOT_FOUND, type ComputeCall, type ComputeRouteOptions, type ComputeSettings } from './context.js';
 import { computeListQuery } from './filters.js';
 import { validateMetadataBody } from './metadata-schema.js';
-import { imagesBatch, imagesBody, linkPieces, metadataView, pushImage, type ListView } from './views.js';
+import { ListBody } from './list-body.js';
+import { linkPieces, metadataView, pushImage, type ListView } from './views.js';
 
 /** `[api] max_limit`: a page of this many images (or of `limit`, if smaller) gets a next link. */
 const MAX_LIMIT = 1000;
 /** `metadata_items` quota. */
 const METADATA_LIMIT = 128;
-/** A list of up to this many images is sent whole (with a length); beyond it the rest streams. */
-const BUFFERED_LIST_IMAGES = 5000;
 
-const IMAGES_OPEN = Buffer.from('{"images":[');
-const EMPTY_LIST = Buffer.from('{"images":[]}');
 const IMAGE_OPEN = Buffer.from('{"image":');
 const OBJECT_CLOSE = Buffer.from('}');
 
@@ -76,48 +71,8 @@ export function computeImageRoutes(app: FastifyInstance, opts: ComputeRouteOptio
     } catch (err) {
       throw quotedImageServiceError(err);
     }
-    const links = linkPieces(call.links);
-    const collection = view === 'basic' ? '/images' : '/images/detail';
-    let count = 0;
-    let lastId = '';
-    const render = (out: Buffer[], batch: Image[]) => {
-      out.push(imagesBatch(batch, view, links, count === 0));
-      count += batch.length;
-      lastId = batch[batch.length - 1].id;
-    };
-    const closingText = (total: number, last: string) =>
-      total > 0 && total === pageFill
-        ? `],"images_links":[{"rel":"next","href":${JSON.stringify(nextLink(call.links, collection, params, last))}}]}`
-        : ']}';
-    const closing = () => Buffer.from(closingText(count, lastId));
-
-    if (first.done) return sendJson(reply, EMPTY_LIST);
-    const second = await pages.next();
-    if (second.done) {
-      // The common case: the whole answer is one page.
-      const batch = first.value;
-      return sendJson(reply, imagesBody(batch, view, links, closingText(batch.length, batch[batch.length - 1].id)));
-    }
-
-    const pieces: Buffer[] = [IMAGES_OPEN];
-    render(pieces, first.value);
-    for (let next: IteratorResult<Image[]> = second; !next.done; next = await pages.next()) {
-      render(pieces, next.value);
-      if (count >= BUFFERED_LIST_IMAGES) return reply.header('content-type', JSON_TYPE).send(Readable.from(rest()));
-    }
-    pieces.push(closing());
-    return sendJson(reply, Buffer.concat(pieces));
-
-    // Too large to hold: what is rendered goes first, the rest streams batch by batch.
-    async function* rest() {
-      yield Buffer.concat(pieces);
-      for await (const batch of pages) {
-        const out: Buffer[] = [];
-        render(out, batch);
-        yield Buffer.concat(out);
-      }
-      yield closing();
-    }
+    const body = await new ListBody(view, call.links, params, pageFill).assemble(pages, first);
+    return Buffer.isBuffer(body) ? sendJson(reply, body) : reply.header('content-type', JSON_TYPE).send(body);
   }
 
   app.get('/images', (request, reply) => list(request, reply, 'basic'));

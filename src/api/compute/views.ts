@@ -3,7 +3,7 @@
  * Lists are rendered batch by batch, so a list of any length streams.
  */
 import type { Image } from '../../catalog/image.js';
-import { imageLinkPrefixes, serverLinks, type ImageLinkPrefixes, type LinkBase } from '../common/links.js';
+import { linkPrefixes, type LinkBase } from '../common/links.js';
 import { novaStatus } from './status.js';
 
 const ALTERNATE_TYPE = 'application/vnd.openstack.image';
@@ -45,22 +45,34 @@ export interface LinkPieces {
   self: Buffer;
   bookmark: Buffer;
   alternate: Buffer;
-  base: LinkBase;
+  serverSelf: string;
+  serverBookmark: string;
   /** Identifies this set of prefixes, for memoized renderings. */
   key: string;
 }
 
 const jsonBytes = (text: string) => Buffer.from(JSON.stringify(text).slice(1, -1));
 
+// Clients reach the API through few distinct URLs and projects; the pieces are made once for each.
+const linkPiecesByBase = new Map<string, LinkPieces>();
+
 export function linkPieces(base: LinkBase): LinkPieces {
-  const prefixes: ImageLinkPrefixes = imageLinkPrefixes(base);
-  return {
-    self: jsonBytes(prefixes.self),
-    bookmark: jsonBytes(prefixes.bookmark),
-    alternate: jsonBytes(prefixes.alternate),
-    base,
-    key: `${prefixes.self} ${prefixes.bookmark} ${prefixes.alternate}`,
-  };
+  const prefixes = linkPrefixes(base);
+  const key = `${prefixes.self} ${prefixes.bookmark} ${prefixes.alternate}`;
+  let pieces = linkPiecesByBase.get(key);
+  if (!pieces) {
+    pieces = {
+      self: jsonBytes(prefixes.self),
+      bookmark: jsonBytes(prefixes.bookmark),
+      alternate: jsonBytes(prefixes.alternate),
+      serverSelf: prefixes.serverSelf,
+      serverBookmark: prefixes.serverBookmark,
+      key,
+    };
+    if (linkPiecesByBase.size >= 10_000) linkPiecesByBase.clear();
+    linkPiecesByBase.set(key, pieces);
+  }
+  return pieces;
 }
 
 const LINKS_OPEN = Buffer.from('"links":[{"rel":"self","href":"');
@@ -135,7 +147,14 @@ export function pushImage(out: Buffer[], image: Image, view: ListView, links: Li
   pushLinks(out, links, parts.id);
   const serverId = image.properties.instance_uuid;
   if (serverId !== undefined) {
-    out.push(Buffer.from(`,"server":${JSON.stringify({ id: serverId, links: serverLinks(links.base, serverId) })}`));
+    const server = {
+      id: serverId,
+      links: [
+        { rel: 'self', href: links.serverSelf + serverId },
+        { rel: 'bookmark', href: links.serverBookmark + serverId },
+      ],
+    };
+    out.push(Buffer.from(`,"server":${JSON.stringify(server)}`));
   }
   out.push(diskConfig, OBJECT_CLOSE);
 }

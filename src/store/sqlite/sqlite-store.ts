@@ -111,6 +111,7 @@ export class SqliteStore implements Store {
   private readonly cache = new ImageCache(100_000);
   private readonly pages = new PageCache(100_000);
   private ownWrites = 0;
+  private readonly dataVersion: Database.Statement;
 
   constructor(file: string) {
     this.db = new Database(file);
@@ -118,6 +119,7 @@ export class SqliteStore implements Store {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     this.migrate();
+    this.dataVersion = this.db.prepare('PRAGMA data_version').pluck();
   }
 
   private migrate(): void {
@@ -153,6 +155,17 @@ export class SqliteStore implements Store {
   }
 
   async listImages(scope: ListScope, conditions: Condition[], after: Cursor | null, limit: number): Promise<Image[]> {
+    // The question itself is the cache key, so a repeated one costs no SQL text at all.
+    const key = JSON.stringify([scope.isAdmin, scope.projectId, conditions, after, limit]);
+    const version = `${this.ownWrites}:${this.dataVersion.get() as number}`;
+    const cached = this.pages.get(key, version);
+    if (cached) return cached;
+    const images = this.loadPage(scope, conditions, after, limit);
+    this.pages.put(key, version, images);
+    return images;
+  }
+
+  private loadPage(scope: ListScope, conditions: Condition[], after: Cursor | null, limit: number): Image[] {
     const params: unknown[] = [];
     const where = ["deleted = 0", "status != 'killed'", 'os_hidden = 0'];
     if (scope.isAdmin) {
@@ -171,16 +184,6 @@ export class SqliteStore implements Store {
       params.push(after.created_at, after.created_at, after.id);
     }
     params.push(limit);
-    const version = `${this.ownWrites}:${this.prepared('PRAGMA data_version').pluck().get() as number}`;
-    const key = `${where.join(' AND ')}\u0000${JSON.stringify(params)}`;
-    const cached = this.pages.get(key, version);
-    if (cached) return cached;
-    const images = this.loadPage(where, params);
-    this.pages.put(key, version, images);
-    return images;
-  }
-
-  private loadPage(where: string[], params: unknown[]): Image[] {
     // One row holding the page's ids and versions: per-row overhead in the driver dwarfs SQLite's own work.
     // The aggregate consumes the ordered subquery row by row, so it concatenates in list order (the
     // store contract tests check the order); an ORDER BY inside group_concat would sort a second time.
