@@ -32,13 +32,23 @@ interface Scenario {
   path: string;
   /** Images the answer must hold: a wrong count means the benchmark measured the wrong thing. */
   expectImages: number;
+  /**
+   * Makes every request a different question (so no cache can answer it from an earlier one);
+   * the answer stays the same, so the bare baseline still serves the scenario's body.
+   */
+  vary?: (n: number) => string;
 }
+
+/** A `changes-since` before every image, different for each request: same images, a new query each time. */
+const distinctChangesSince = (n: number) => `&changes-since=2000-01-01T00:00:00.${String(n % 1_000_000).padStart(6, '0')}Z`;
 
 const SCENARIOS: Scenario[] = [
   { name: 'list limit=25', catalog: 1000, path: `${IMAGES}?limit=25`, expectImages: 25 },
   { name: 'list no limit @100', catalog: 100, path: IMAGES, expectImages: 100 },
   { name: 'list no limit @1000', catalog: 1000, path: IMAGES, expectImages: 1000 },
   { name: 'detail no limit @100', catalog: 100, path: `${IMAGES}/detail`, expectImages: 100 },
+  { name: 'list limit=25, distinct', catalog: 1000, path: `${IMAGES}?limit=25`, expectImages: 25, vary: distinctChangesSince },
+  { name: 'list @1000, distinct', catalog: 1000, path: `${IMAGES}?limit=1000`, expectImages: 1000, vary: distinctChangesSince },
 ];
 
 interface Measurement {
@@ -170,11 +180,16 @@ function percentile(sorted: number[], q: number): number {
 }
 
 /** One autocannon run. Latencies are collected here because autocannon's histogram rounds to whole ms. */
-async function cannon(url: string, seconds: number): Promise<Measurement> {
+async function cannon(url: string, seconds: number, vary?: (n: number) => string): Promise<Measurement> {
   const latencies: number[] = [];
+  const { origin, pathname, search } = new URL(url);
+  let n = 0;
+  const requests = vary
+    ? [{ method: 'GET' as const, setupRequest: (request: autocannon.Request) => ({ ...request, path: pathname + search + vary(n++) }) }]
+    : undefined;
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
-      { url, headers: HEADERS, connections: CONNECTIONS, pipelining: 1, duration: seconds },
+      { url: vary ? origin : url, requests, headers: HEADERS, connections: CONNECTIONS, pipelining: 1, duration: seconds },
       (err: unknown, res: autocannon.Result) => (err ? reject(err) : resolve(res)),
     );
     instance.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
@@ -194,16 +209,16 @@ async function cannon(url: string, seconds: number): Promise<Measurement> {
 }
 
 /** Warm-up (JIT, caches, connection setup), then the measured run; warm-up failures count too. */
-async function measure(label: string, url: string): Promise<Measurement> {
+async function measure(label: string, url: string, vary?: (n: number) => string): Promise<Measurement> {
   log(`${label}: ${WARMUP_SECONDS} s warm-up + ${SECONDS} s, ${CONNECTIONS} connections`);
-  const warmup = await cannon(url, WARMUP_SECONDS);
-  const run = await cannon(url, SECONDS);
+  const warmup = await cannon(url, WARMUP_SECONDS, vary);
+  const run = await cannon(url, SECONDS, vary);
   return { ...run, problems: [...warmup.problems.map((p) => `warm-up: ${p}`), ...run.problems] };
 }
 
 async function runScenario(scenario: Scenario, glintUrl: string, dir: string): Promise<Row> {
   const url = glintUrl + scenario.path;
-  const body = await fetchBody(url, scenario);
+  const body = await fetchBody(url + (scenario.vary?.(0) ?? ''), scenario);
   const bodyFile = join(dir, `body-${SCENARIOS.indexOf(scenario)}.json`);
   await writeFile(bodyFile, body);
 
@@ -211,11 +226,11 @@ async function runScenario(scenario: Scenario, glintUrl: string, dir: string): P
   const bare = await startBare(bodyFile);
   let bareResult: Measurement;
   try {
-    bareResult = await measure(`${scenario.name} / bare`, bare.url + scenario.path);
+    bareResult = await measure(`${scenario.name} / bare`, bare.url + scenario.path, scenario.vary);
   } finally {
     await stop(bare.child);
   }
-  const glintResult = await measure(`${scenario.name} / glint`, url);
+  const glintResult = await measure(`${scenario.name} / glint`, url, scenario.vary);
   return { scenario, bodyBytes: body.length, glint: glintResult, bare: bareResult };
 }
 
