@@ -13,7 +13,7 @@ import { beginComputeCall, RESOURCE_NOT_FOUND, type ComputeCall, type ComputeRou
 import { computeListQuery } from './filters.js';
 import { validateMetadataBody } from './metadata-schema.js';
 import { ListBody } from './list-body.js';
-import { linkPieces, metadataView, pushImage, type ListView } from './views.js';
+import { imageJson, linkPieces, metadataView, type ListView } from './views.js';
 
 /** `[api] max_limit`: a page of this many images (or of `limit`, if smaller) gets a next link. */
 const MAX_LIMIT = 1000;
@@ -81,10 +81,7 @@ export function computeImageRoutes(app: FastifyInstance, opts: ComputeRouteOptio
   app.get('/images/:image_id(^.+$)', async (request, reply) => {
     const call = begin(request, reply, IMAGE_PROXY_MAX);
     const image = await visibleImage(call, (request.params as { image_id: string }).image_id);
-    const pieces = [IMAGE_OPEN];
-    pushImage(pieces, image, 'detailed', linkPieces(call.links));
-    pieces.push(OBJECT_CLOSE);
-    return sendJson(reply, Buffer.concat(pieces));
+    return sendJson(reply, Buffer.concat([IMAGE_OPEN, imageJson(image, 'detailed', linkPieces(call.links)), OBJECT_CLOSE]));
   });
 
   app.delete('/images/:image_id(^.+$)', async (request, reply) => {

@@ -37,21 +37,21 @@ function decodeJson(value: string): unknown {
 }
 
 /**
- * Per-request pieces of the image links, as JSON string content in UTF-8. Lists are assembled from
- * byte pieces (mostly cached per image) with one copy at the end: building and then encoding one
- * large string costs several times more.
+ * Per-request link prefixes, as JSON string content. The JSON of each image is rendered once per
+ * image version and link prefixes, and lists are concatenated from those bytes: rendering and
+ * encoding every entry again on each request costs far more than the request's own work.
  */
 export interface LinkPieces {
-  self: Buffer;
-  bookmark: Buffer;
-  alternate: Buffer;
+  self: string;
+  bookmark: string;
+  alternate: string;
   serverSelf: string;
   serverBookmark: string;
   /** Identifies this set of prefixes, for memoized renderings. */
   key: string;
 }
 
-const jsonBytes = (text: string) => Buffer.from(JSON.stringify(text).slice(1, -1));
+const jsonContent = (text: string) => JSON.stringify(text).slice(1, -1);
 
 // Clients reach the API through few distinct URLs and projects; the pieces are made once for each.
 const linkPiecesByBase = new Map<string, LinkPieces>();
@@ -62,9 +62,9 @@ export function linkPieces(base: LinkBase): LinkPieces {
   let pieces = linkPiecesByBase.get(key);
   if (!pieces) {
     pieces = {
-      self: jsonBytes(prefixes.self),
-      bookmark: jsonBytes(prefixes.bookmark),
-      alternate: jsonBytes(prefixes.alternate),
+      self: jsonContent(prefixes.self),
+      bookmark: jsonContent(prefixes.bookmark),
+      alternate: jsonContent(prefixes.alternate),
       serverSelf: prefixes.serverSelf,
       serverBookmark: prefixes.serverBookmark,
       key,
@@ -75,128 +75,100 @@ export function linkPieces(base: LinkBase): LinkPieces {
   return pieces;
 }
 
-const LINKS_OPEN = Buffer.from('"links":[{"rel":"self","href":"');
-const BOOKMARK = Buffer.from('"},{"rel":"bookmark","href":"');
-const ALTERNATE = Buffer.from(`"},{"rel":"alternate","type":"${ALTERNATE_TYPE}","href":"`);
-const LINKS_CLOSE = Buffer.from('"}]');
-const OBJECT_CLOSE = Buffer.from('}');
-const COMMA = Buffer.from(',');
-
-/** The parts of an image's JSON that do not depend on the request, rendered once per image version. */
-interface RenderedImage {
-  /** The id as JSON string content. */
-  id: Buffer;
-  /** `{"id":…,"name":…,` */
-  head: Buffer;
-  /** `"minRam":…,"OS-EXT-IMG-SIZE:size":…,`: the detailed view's fields between the name and the links. */
-  details?: Buffer;
-  /** `,"OS-DCF:diskConfig":…`, or empty. */
-  diskConfig?: Buffer;
+function linksJson(links: LinkPieces, id: string): string {
+  return (
+    `[{"rel":"self","href":"${links.self}${id}"},{"rel":"bookmark","href":"${links.bookmark}${id}"},` +
+    `{"rel":"alternate","type":"${ALTERNATE_TYPE}","href":"${links.alternate}${id}"}]`
+  );
 }
 
-// Images from the store are immutable versions, so what is rendered from one stays right for it.
-const rendered = new WeakMap<Image, RenderedImage>();
+/** `GET /images` entries: id, name, links. */
+function basicJson(image: Image, links: LinkPieces): string {
+  const id = JSON.stringify(image.id);
+  return `{"id":${id},"name":${JSON.stringify(image.name)},"links":${linksJson(links, id.slice(1, -1))}}`;
+}
 
-function renderedImage(image: Image): RenderedImage {
-  let parts = rendered.get(image);
-  if (!parts) {
-    const id = JSON.stringify(image.id);
-    parts = { id: Buffer.from(id.slice(1, -1)), head: Buffer.from(`{"id":${id},"name":${JSON.stringify(image.name)},`) };
-    rendered.set(image, parts);
+/** `GET /images/detail` entries, and `GET /images/{id}` under `image`. */
+function detailedJson(image: Image, links: LinkPieces): string {
+  const id = JSON.stringify(image.id);
+  const { status, progress } = novaStatus(image.status);
+  let json =
+    `{"id":${id},"name":${JSON.stringify(image.name)},"minRam":${image.min_ram},"minDisk":${image.min_disk},` +
+    `"metadata":${JSON.stringify(metadataView(image.properties))},` +
+    `"created":"${isoSeconds(image.created_at)}","updated":"${isoSeconds(image.updated_at)}",` +
+    `"status":"${status}","progress":${progress},"OS-EXT-IMG-SIZE:size":${image.size ?? 0},` +
+    `"links":${linksJson(links, id.slice(1, -1))}`;
+  const serverId = image.properties.instance_uuid;
+  if (serverId !== undefined) {
+    const serverLinks = [
+      { rel: 'self', href: links.serverSelf + serverId },
+      { rel: 'bookmark', href: links.serverBookmark + serverId },
+    ];
+    json += `,"server":${JSON.stringify({ id: serverId, links: serverLinks })}`;
   }
-  return parts;
-}
-
-function detailParts(image: Image, parts: RenderedImage): { details: Buffer; diskConfig: Buffer } {
-  if (parts.details === undefined || parts.diskConfig === undefined) {
-    const { status, progress } = novaStatus(image.status);
-    parts.details = Buffer.from(
-      `"minRam":${image.min_ram},"minDisk":${image.min_disk},` +
-        `"metadata":${JSON.stringify(metadataView(image.properties))},` +
-        `"created":"${isoSeconds(image.created_at)}","updated":"${isoSeconds(image.updated_at)}",` +
-        `"status":"${status}","progress":${progress},"OS-EXT-IMG-SIZE:size":${image.size ?? 0},`,
-    );
-    const diskConfig = image.properties.auto_disk_config;
-    parts.diskConfig = Buffer.from(
-      diskConfig === undefined ? '' : `,"OS-DCF:diskConfig":"${TRUE_STRINGS.has(diskConfig.trim().toLowerCase()) ? 'AUTO' : 'MANUAL'}"`,
-    );
+  const diskConfig = image.properties.auto_disk_config;
+  if (diskConfig !== undefined) {
+    json += `,"OS-DCF:diskConfig":"${TRUE_STRINGS.has(diskConfig.trim().toLowerCase()) ? 'AUTO' : 'MANUAL'}"`;
   }
-  return { details: parts.details, diskConfig: parts.diskConfig };
-}
-
-function pushLinks(out: Buffer[], links: LinkPieces, id: Buffer): void {
-  out.push(LINKS_OPEN, links.self, id, BOOKMARK, links.bookmark, id, ALTERNATE, links.alternate, id, LINKS_CLOSE);
+  return json + '}';
 }
 
 export type ListView = 'basic' | 'detailed';
 
-/**
- * Appends one image's JSON to `out`: the basic view (`GET /images`: id, name, links) or the
- * detailed one (`GET /images/detail`, and `GET /images/{id}` under `image`).
- */
-export function pushImage(out: Buffer[], image: Image, view: ListView, links: LinkPieces): void {
-  const parts = renderedImage(image);
-  out.push(parts.head);
-  if (view === 'basic') {
-    pushLinks(out, links, parts.id);
-    out.push(OBJECT_CLOSE);
-    return;
-  }
-  const { details, diskConfig } = detailParts(image, parts);
-  out.push(details);
-  pushLinks(out, links, parts.id);
-  const serverId = image.properties.instance_uuid;
-  if (serverId !== undefined) {
-    const server = {
-      id: serverId,
-      links: [
-        { rel: 'self', href: links.serverSelf + serverId },
-        { rel: 'bookmark', href: links.serverBookmark + serverId },
-      ],
-    };
-    out.push(Buffer.from(`,"server":${JSON.stringify(server)}`));
-  }
-  out.push(diskConfig, OBJECT_CLOSE);
-}
+/** A few renderings (views × link variants) are kept per memoized object. */
+const VARIANTS = 4;
 
-// The store hands out the same frozen page array while the catalog is unchanged, so a rendering
-// of that page for the same links and position stays right; a few link variants are kept per page.
-const renderedBatches = new WeakMap<readonly Image[], Map<string, Buffer>>();
-const VARIANTS_PER_BATCH = 4;
-
-const IMAGES_OPEN = Buffer.from('{"images":[');
-
-/**
- * A whole list response that fits in one batch: `{"images":[…]` plus `closing` (the end of the
- * array, and the next link if there is one). Memoized like batches, since a repeated question is
- * answered from the same cached page.
- */
-export function imagesBody(images: readonly Image[], view: ListView, links: LinkPieces, closing: string): Buffer {
-  return memoized(images, `${view} body ${links.key} ${closing}`, () =>
-    Buffer.concat([IMAGES_OPEN, imagesBatch(images, view, links, true), Buffer.from(closing)]),
-  );
-}
-
-function memoized(images: readonly Image[], key: string, render: () => Buffer): Buffer {
-  let variants = renderedBatches.get(images);
+function remember<K extends object>(memo: WeakMap<K, Map<string, Buffer>>, owner: K, key: string, render: () => Buffer): Buffer {
+  let variants = memo.get(owner);
   const cached = variants?.get(key);
   if (cached) return cached;
   const bytes = render();
-  if (Object.isFrozen(images)) {
-    if (!variants || variants.size >= VARIANTS_PER_BATCH) renderedBatches.set(images, (variants = new Map()));
-    variants.set(key, bytes);
-  }
+  if (!variants || variants.size >= VARIANTS) memo.set(owner, (variants = new Map()));
+  variants.set(key, bytes);
   return bytes;
+}
+
+// Images from the store are immutable versions, so what is rendered from one stays right for it.
+const renderedImages = new WeakMap<Image, Map<string, Buffer>>();
+
+/** One image's JSON in a view, for these links. */
+export function imageJson(image: Image, view: ListView, links: LinkPieces): Buffer {
+  return remember(renderedImages, image, `${view} ${links.key}`, () =>
+    Buffer.from(view === 'basic' ? basicJson(image, links) : detailedJson(image, links)),
+  );
+}
+
+const COMMA = Buffer.from(',');
+const EMPTY = Buffer.alloc(0);
+const IMAGES_OPEN = Buffer.from('{"images":[');
+
+// The store hands out the same frozen page array while the catalog is unchanged, so a rendering of
+// that page for the same links and position stays right.
+const renderedPages = new WeakMap<readonly Image[], Map<string, Buffer>>();
+
+function pageMemo(images: readonly Image[], key: string, render: () => Buffer): Buffer {
+  return Object.isFrozen(images) ? remember(renderedPages, images, key, render) : render();
 }
 
 /** One batch of a list as comma-separated entries of the `images` array (led by a comma unless first). */
 export function imagesBatch(images: readonly Image[], view: ListView, links: LinkPieces, first: boolean): Buffer {
-  return memoized(images, `${view} ${first} ${links.key}`, () => {
-    const out: Buffer[] = [];
+  return pageMemo(images, `${view} ${first} ${links.key}`, () => {
+    const out = new Array<Buffer>(images.length * 2);
     for (let i = 0; i < images.length; i++) {
-      if (i > 0 || !first) out.push(COMMA);
-      pushImage(out, images[i], view, links);
+      out[2 * i] = i > 0 || !first ? COMMA : EMPTY;
+      out[2 * i + 1] = imageJson(images[i], view, links);
     }
     return Buffer.concat(out);
   });
+}
+
+
+/**
+ * A whole list response that fits in one batch: `{"images":[…]` plus `closing` (the end of the
+ * array, and the next link if there is one).
+ */
+export function imagesBody(images: readonly Image[], view: ListView, links: LinkPieces, closing: string): Buffer {
+  return pageMemo(images, `${view} body ${links.key} ${closing}`, () =>
+    Buffer.concat([IMAGES_OPEN, imagesBatch(images, view, links, true), Buffer.from(closing)]),
+  );
 }
