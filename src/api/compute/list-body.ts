@@ -12,6 +12,7 @@ const BUFFERED_LIST_IMAGES = 5000;
 
 const IMAGES_OPEN = Buffer.from('{"images":[');
 const EMPTY_LIST = Buffer.from('{"images":[]}');
+const COMMA = Buffer.from(',');
 
 export class ListBody {
   private readonly links: LinkPieces;
@@ -48,7 +49,8 @@ export class ListBody {
   }
 
   private render(out: Buffer[], batch: Image[]): void {
-    out.push(imagesBatch(batch, this.view, this.links, this.count === 0));
+    if (this.count > 0) out.push(COMMA);
+    out.push(imagesBatch(batch, this.view, this.links));
     this.count += batch.length;
     this.lastId = batch[batch.length - 1].id;
   }

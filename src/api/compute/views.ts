@@ -115,60 +115,68 @@ function detailedJson(image: Image, links: LinkPieces): string {
 
 export type ListView = 'basic' | 'detailed';
 
-/** A few renderings (views × link variants) are kept per memoized object. */
+/**
+ * Renderings kept per memoized object, by view and link prefixes (compared by identity: the prefix
+ * pieces themselves are made once per base URL). A few link variants are kept per object.
+ */
+type Renderings = Record<ListView, Map<LinkPieces, Buffer>>;
 const VARIANTS = 4;
 
-function remember<K extends object>(memo: WeakMap<K, Map<string, Buffer>>, owner: K, key: string, render: () => Buffer): Buffer {
-  let variants = memo.get(owner);
-  const cached = variants?.get(key);
+function remember<K extends object>(memo: WeakMap<K, Renderings>, owner: K, view: ListView, links: LinkPieces, render: () => Buffer): Buffer {
+  let renderings = memo.get(owner);
+  const cached = renderings?.[view].get(links);
   if (cached) return cached;
   const bytes = render();
-  if (!variants || variants.size >= VARIANTS) memo.set(owner, (variants = new Map()));
-  variants.set(key, bytes);
+  if (!renderings) memo.set(owner, (renderings = { basic: new Map(), detailed: new Map() }));
+  if (renderings[view].size >= VARIANTS) renderings[view].clear();
+  renderings[view].set(links, bytes);
   return bytes;
 }
 
 // Images from the store are immutable versions, so what is rendered from one stays right for it.
-const renderedImages = new WeakMap<Image, Map<string, Buffer>>();
+const renderedImages = new WeakMap<Image, Renderings>();
 
 /** One image's JSON in a view, for these links. */
 export function imageJson(image: Image, view: ListView, links: LinkPieces): Buffer {
-  return remember(renderedImages, image, `${view} ${links.key}`, () =>
+  return remember(renderedImages, image, view, links, () =>
     Buffer.from(view === 'basic' ? basicJson(image, links) : detailedJson(image, links)),
   );
 }
 
 const COMMA = Buffer.from(',');
-const EMPTY = Buffer.alloc(0);
 const IMAGES_OPEN = Buffer.from('{"images":[');
 
 // The store hands out the same frozen page array while the catalog is unchanged, so a rendering of
-// that page for the same links and position stays right.
-const renderedPages = new WeakMap<readonly Image[], Map<string, Buffer>>();
+// that page for the same links stays right.
+const renderedPages = new WeakMap<readonly Image[], Renderings>();
 
-function pageMemo(images: readonly Image[], key: string, render: () => Buffer): Buffer {
-  return Object.isFrozen(images) ? remember(renderedPages, images, key, render) : render();
-}
-
-/** One batch of a list as comma-separated entries of the `images` array (led by a comma unless first). */
-export function imagesBatch(images: readonly Image[], view: ListView, links: LinkPieces, first: boolean): Buffer {
-  return pageMemo(images, `${view} ${first} ${links.key}`, () => {
-    const out = new Array<Buffer>(images.length * 2);
+/** One batch of a list as comma-separated entries of the `images` array. */
+export function imagesBatch(images: readonly Image[], view: ListView, links: LinkPieces): Buffer {
+  const render = () => {
+    const out = new Array<Buffer>(images.length * 2 - 1);
     for (let i = 0; i < images.length; i++) {
-      out[2 * i] = i > 0 || !first ? COMMA : EMPTY;
-      out[2 * i + 1] = imageJson(images[i], view, links);
+      if (i > 0) out[2 * i - 1] = COMMA;
+      out[2 * i] = imageJson(images[i], view, links);
     }
     return Buffer.concat(out);
-  });
+  };
+  return Object.isFrozen(images) ? remember(renderedPages, images, view, links, render) : render();
 }
 
+// Whole single-page responses of a cached page, by view, links and closing (which carries the next link).
+const pageBodies = new WeakMap<readonly Image[], Map<string, Buffer>>();
 
-/**
- * A whole list response that fits in one batch: `{"images":[…]` plus `closing` (the end of the
- * array, and the next link if there is one).
- */
+/** A whole list response that fits in one batch: `{"images":[…]` plus `closing` (the array's end and any next link). */
 export function imagesBody(images: readonly Image[], view: ListView, links: LinkPieces, closing: string): Buffer {
-  return pageMemo(images, `${view} body ${links.key} ${closing}`, () =>
-    Buffer.concat([IMAGES_OPEN, imagesBatch(images, view, links, true), Buffer.from(closing)]),
-  );
+  const render = () => Buffer.concat([IMAGES_OPEN, imagesBatch(images, view, links), Buffer.from(closing)]);
+  if (!Object.isFrozen(images)) return render();
+  const key = `${view}\n${links.key}\n${closing}`;
+  let bodies = pageBodies.get(images);
+  let body = bodies?.get(key);
+  if (!body) {
+    body = render();
+    if (!bodies || bodies.size >= VARIANTS) pageBodies.set(images, (bodies = new Map()));
+    bodies.set(key, body);
+  }
+  return body;
 }
