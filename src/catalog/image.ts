@@ -64,3 +64,10 @@ export const BASE_ATTRIBUTES: ReadonlySet<string> = new Set([
   'owner', 'size', 'virtual_size', 'container_format', 'disk_format', 'created_at', 'updated_at', 'tags',
   'direct_url', 'min_ram', 'min_disk', 'self', 'file', 'stores', 'schema', 'locations',
 ]);
+
+/** Image ids are UUIDs in the image service's pattern (either case); nothing else is stored or listed. */
+const IMAGE_ID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+export function isImageId(id: string): boolean {
+  return IMAGE_ID.test(id);
+}

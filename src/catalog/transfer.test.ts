@@ -167,7 +167,7 @@ describe('import → export of edge cases', () => {
 
   test('an image with zero bytes of data keeps its location and its empty data', async () => {
     // Glance accepts an empty upload: the image goes active with size 0 and a location.
-    const empty = ref({ id: 'zero-bytes', size: 0, checksum: createHash('md5').digest('hex'), has_location: true, data_b64: '' });
+    const empty = ref({ id: '2e0b0000-0000-4000-8000-000000000000', size: 0, checksum: createHash('md5').digest('hex'), has_location: true, data_b64: '' });
     const target = freshTarget();
     try {
       await importCatalog({ format: 'reference-catalog/1', images: [empty] }, target.store, target.blobs);
@@ -190,7 +190,10 @@ describe('import → export of edge cases', () => {
 });
 
 describe('parseCatalog', () => {
-  const valid = { format: 'reference-catalog/1', images: [{ id: 'a', status: 'active', created_at: '2025-01-01T00:00:00.000000Z' }] };
+  const valid = {
+    format: 'reference-catalog/1',
+    images: [{ id: 'a0000000-0000-4000-8000-000000000000', status: 'active', created_at: '2025-01-01T00:00:00.000000Z' }],
+  };
 
   test('accepts a minimal catalog', () => {
     assert.equal(parseCatalog(JSON.stringify(valid)).images.length, 1);
@@ -211,6 +214,7 @@ describe('parseCatalog', () => {
     ['an image without id', JSON.stringify({ format: 'reference-catalog/1', images: [{ status: 'active', created_at: 'x' }] })],
     ['an image without status', JSON.stringify({ format: 'reference-catalog/1', images: [{ id: 'a', created_at: 'x' }] })],
     ['an image without created_at', JSON.stringify({ format: 'reference-catalog/1', images: [{ id: 'a', status: 'active' }] })],
+    ['an image whose id is not a UUID', JSON.stringify({ format: 'reference-catalog/1', images: [{ ...valid.images[0], id: 'a"b' }] })],
   ];
   for (const [what, text] of rejected) {
     test(`rejects ${what} with CatalogFormatError`, () => {

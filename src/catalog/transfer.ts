@@ -1,6 +1,7 @@
 /** Import and export of whole catalogs in the `reference-catalog/1` format. */
 import type { BlobStore } from '../blobs/blob-store.js';
 import type { Store, StoredImage } from '../store/store.js';
+import { isImageId } from './image.js';
 import { REFERENCE_CATALOG_FORMAT, type ReferenceCatalog, type ReferenceImage } from './reference-catalog.js';
 
 export class CatalogFormatError extends Error {}
@@ -20,6 +21,7 @@ export function parseCatalog(text: string): ReferenceCatalog {
     if (typeof image?.id !== 'string' || typeof image.created_at !== 'string' || typeof image.status !== 'string') {
       throw new CatalogFormatError(`image #${i} needs at least id, status and created_at`);
     }
+    if (!isImageId(image.id)) throw new CatalogFormatError(`image #${i}: id '${image.id}' is not a UUID`);
   });
   return catalog as ReferenceCatalog;
 }

@@ -15,29 +15,39 @@ const freshFile = () => join(dir, `catalog-${++files}.sqlite`);
 
 storeContract('sqlite', async () => new SqliteStore(freshFile()));
 
+const kept = (id: string) => ({
+  image: {
+    id, name: 'kept', status: 'active' as const, visibility: 'public' as const, owner: 'p', protected: false,
+    os_hidden: false, min_ram: 0, min_disk: 0, size: null, virtual_size: null, disk_format: null,
+    container_format: null, checksum: null, os_hash_algo: null, os_hash_value: null,
+    created_at: '2025-01-01T00:00:00.000000Z', updated_at: '2025-01-01T00:00:00.000000Z', deleted: false,
+    deleted_at: null, tags: [], properties: { k: 'v' }, has_data: false,
+  },
+  members: [],
+});
+
+test('sqlite: image ids must be UUIDs (list pages are read back as JSON built in SQL)', async () => {
+  const store = new SqliteStore(freshFile());
+  try {
+    await assert.rejects(store.insertImage(kept('a"b')), /not a UUID/);
+    assert.equal(await store.countImages(), 0);
+  } finally {
+    await store.close();
+  }
+});
+
 test('sqlite: reopening a catalog file keeps its images and does not migrate twice', async () => {
   const file = freshFile();
   const first = new SqliteStore(file);
-  await first.importImages([
-    {
-      image: {
-        id: 'reopened', name: 'kept', status: 'active', visibility: 'public', owner: 'p', protected: false,
-        os_hidden: false, min_ram: 0, min_disk: 0, size: null, virtual_size: null, disk_format: null,
-        container_format: null, checksum: null, os_hash_algo: null, os_hash_value: null,
-        created_at: '2025-01-01T00:00:00.000000Z', updated_at: '2025-01-01T00:00:00.000000Z', deleted: false,
-        deleted_at: null, tags: [], properties: { k: 'v' }, has_data: false,
-      },
-      members: [],
-    },
-  ]);
+  await first.importImages([kept('7e0e0e0e-0000-4000-8000-000000000001')]);
   await first.close();
 
   const second = new SqliteStore(file);
   try {
     assert.equal(await second.countImages(), 1);
-    assert.equal((await second.getImage('reopened'))?.name, 'kept');
+    assert.equal((await second.getImage('7e0e0e0e-0000-4000-8000-000000000001'))?.name, 'kept');
     const byProperty = await second.listImages({ projectId: 'p', isAdmin: false }, [{ kind: 'property', key: 'k', value: 'v' }], null, 10);
-    assert.deepEqual(byProperty.map((i) => i.id), ['reopened']);
+    assert.deepEqual(byProperty.map((i) => i.id), ['7e0e0e0e-0000-4000-8000-000000000001']);
   } finally {
     await second.close();
   }
