@@ -1,14 +1,20 @@
 /** Shared Fastify setup of every listener: request ids, raw query parameters, raw bodies, bad requests, logging. */
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import { webobPage, type ErrorBody } from './errors.js';
 import { newRequestId } from './request-id.js';
 
 export interface ListenerOptions {
-  logger: FastifyServerOptions['loggerInstance'];
+  logger: Logger;
   /** The headers that carry the request id in this API's responses. */
   requestIdHeaders: string[];
   /** What this API answers for a URL that cannot be decoded: it names no resource, so a 404 in its own format. */
   notFound: (method: string, accept: string | undefined) => ErrorBody;
+  /**
+   * Runs first for every request (after its request id is set): returns false when it has answered
+   * the request itself, e.g. with a 401.
+   */
+  admit?: (request: FastifyRequest, reply: FastifyReply) => boolean;
   /** Largest request body accepted; larger ones get 413 in the API's own format. */
   bodyLimit?: number;
 }
@@ -28,9 +34,10 @@ function refuseMalformedRequest(_error: Error, socket: import('node:net').Socket
 
 export function createListener(options: ListenerOptions): FastifyInstance {
   const app = Fastify({
-    loggerInstance: options.logger,
+    // Requests are logged at info level, one line each, with their request id. Below that level Fastify
+    // gets no logger at all: a per-request child logger that never writes is pure cost.
+    ...(options.logger.isLevelEnabled('info') ? { loggerInstance: options.logger as FastifyBaseLogger } : {}),
     genReqId: newRequestId,
-    // Requests are logged at info level: silent at the default level, one line each with --log-level info.
     logController: new LogController({ requestIdLogLabel: 'request_id' }),
     // OpenStack APIs never answer HEAD for GET routes by themselves.
     exposeHeadRoutes: false,
@@ -49,9 +56,10 @@ export function createListener(options: ListenerOptions): FastifyInstance {
     },
     clientErrorHandler: refuseMalformedRequest,
   });
+  const admit = options.admit;
   app.addHook('onRequest', (request, reply, done) => {
     setRequestIdHeaders(reply, request.id, options.requestIdHeaders);
-    done();
+    if (!admit || admit(request, reply)) done();
   });
   // Each API decides what a body means (and which media types it refuses), so bodies arrive as bytes.
   app.removeAllContentTypeParsers();
@@ -99,4 +107,9 @@ export function requestHostname(request: { headers: { host?: string } }): string
 export function sendJson(reply: FastifyReply, body: Buffer | string | object, contentType = 'application/json'): FastifyReply {
   const bytes = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
   return reply.header('content-type', contentType).send(bytes);
+}
+
+/** Logs an unexpected failure with the request it broke; such errors are logged at any level. */
+export function logFailure(logger: Logger, request: FastifyRequest, err: unknown): void {
+  logger.error({ request_id: request.id, method: request.method, url: request.url, err }, 'unexpected error');
 }

@@ -1,9 +1,10 @@
 /** The compute API listener: auth and request ids, version documents, image routes, error rendering. */
-import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import type { CatalogService } from '../../catalog/service.js';
 import type { Authenticator } from '../../identity/context.js';
 import { ApiError, errorStatus, AUTH_REQUIRED, keystoneError, novaFault, webobNotFound } from '../common/errors.js';
-import { createListener, requestOrigin, sendJson } from '../common/http.js';
+import { createListener, logFailure, requestOrigin, sendJson } from '../common/http.js';
 import { negotiateVersion, VERSION_VARY, versionHeaders } from '../common/microversion.js';
 import type { ComputeSettings } from './context.js';
 import { computeImageRoutes } from './routes.js';
@@ -15,7 +16,7 @@ export interface ComputeApiDeps {
   settings: ComputeSettings;
   /** Where clients authenticate, for `WWW-Authenticate` on 401s. */
   identityEndpoint: (request: { headers: { host?: string } }) => string;
-  logger: FastifyServerOptions['loggerInstance'];
+  logger: Logger;
 }
 
 /** Nova's project segment: hex and dashes only; anything else falls through to a routing 404. */
@@ -31,27 +32,22 @@ export function buildComputeApi(deps: ComputeApiDeps): FastifyInstance {
     logger: deps.logger,
     requestIdHeaders: ['x-openstack-request-id', 'x-compute-request-id'],
     notFound: webobNotFound,
+    admit: (request, reply) => {
+      if (!needsToken(request.url.split('?', 1)[0])) return true;
+      const token = request.headers['x-auth-token'];
+      request.ctx = deps.auth.authenticate(Array.isArray(token) ? token[0] : token);
+      if (request.ctx) return true;
+      const { contentType, body } = keystoneError(401, AUTH_REQUIRED);
+      reply
+        .code(401)
+        .header('WWW-Authenticate', `Keystone uri="${deps.identityEndpoint(request)}"`)
+        .header('content-type', contentType)
+        .send(Buffer.from(body));
+      return false;
+    },
   });
   const max = deps.settings.profile.maxComputeVersion;
   app.decorateRequest('ctx', null);
-
-  app.addHook('onRequest', (request, reply, done) => {
-    const path = request.url.split('?', 1)[0];
-    if (needsToken(path)) {
-      const token = request.headers['x-auth-token'];
-      request.ctx = deps.auth.authenticate(Array.isArray(token) ? token[0] : token);
-      if (!request.ctx) {
-        const { contentType, body } = keystoneError(401, AUTH_REQUIRED);
-        reply
-          .code(401)
-          .header('WWW-Authenticate', `Keystone uri="${deps.identityEndpoint(request)}"`)
-          .header('content-type', contentType)
-          .send(Buffer.from(body));
-        return;
-      }
-    }
-    done();
-  });
 
   app.get('/', async (request, reply) => sendJson(reply, versionList(requestOrigin(request), max)));
   for (const path of ['/v2.1', '/v2.1/']) {
@@ -91,7 +87,7 @@ export function buildComputeApi(deps: ComputeApiDeps): FastifyInstance {
     let message = error.message;
     if (!(error instanceof ApiError)) {
       if (status >= 500) {
-        request.log.error({ err: error }, 'unexpected error');
+        logFailure(deps.logger, request, error);
         message = 'Unexpected API Error. Please report this at http://bugs.launchpad.net/nova/ and attach the Nova API log if possible.';
       } else if (status === 413) message = 'Request is too large.';
     }

@@ -22,8 +22,9 @@ export class ListBody {
   constructor(
     private readonly view: ListView,
     private readonly base: LinkBase,
-    /** The request's parameters, echoed into the next link. */
+    /** The request's parameters, echoed into the next link, and its query string as sent. */
     private readonly params: URLSearchParams,
+    private readonly query: string,
     /** A non-empty list of exactly this many images gets a next link. */
     private readonly pageFill: number,
   ) {
@@ -36,7 +37,7 @@ export class ListBody {
     const second = await pages.next();
     if (second.done) {
       const batch = first.value;
-      return imagesBody(batch, this.view, this.links, this.closingText(batch.length, batch[batch.length - 1].id));
+      return imagesBody(batch, this.view, this.links, this.query, () => this.closingText(batch.length, batch[batch.length - 1].id));
     }
     const pieces: Buffer[] = [IMAGES_OPEN];
     this.render(pieces, first.value);

@@ -71,7 +71,8 @@ export function computeImageRoutes(app: FastifyInstance, opts: ComputeRouteOptio
     } catch (err) {
       throw quotedImageServiceError(err);
     }
-    const body = await new ListBody(view, call.links, params, pageFill).assemble(pages, first);
+    const rawQuery = request.url.slice(request.url.indexOf('?') + 1 || request.url.length);
+    const body = await new ListBody(view, call.links, params, rawQuery, pageFill).assemble(pages, first);
     return Buffer.isBuffer(body) ? sendJson(reply, body) : reply.header('content-type', JSON_TYPE).send(body);
   }
 

@@ -163,14 +163,18 @@ export function imagesBatch(images: readonly Image[], view: ListView, links: Lin
   return Object.isFrozen(images) ? remember(renderedPages, images, view, links, render) : render();
 }
 
-// Whole single-page responses of a cached page, by view, links and closing (which carries the next link).
+// Whole single-page responses of a cached page, by view, links and the request's query (which decides
+// the closing and its next link), so a repeated question skips even building the next link.
 const pageBodies = new WeakMap<readonly Image[], Map<string, Buffer>>();
 
-/** A whole list response that fits in one batch: `{"images":[…]` plus `closing` (the array's end and any next link). */
-export function imagesBody(images: readonly Image[], view: ListView, links: LinkPieces, closing: string): Buffer {
-  const render = () => Buffer.concat([IMAGES_OPEN, imagesBatch(images, view, links), Buffer.from(closing)]);
+/**
+ * A whole list response that fits in one batch: `{"images":[…]` plus the closing (the array's end and
+ * any next link) that `closing()` makes for it.
+ */
+export function imagesBody(images: readonly Image[], view: ListView, links: LinkPieces, query: string, closing: () => string): Buffer {
+  const render = () => Buffer.concat([IMAGES_OPEN, imagesBatch(images, view, links), Buffer.from(closing())]);
   if (!Object.isFrozen(images)) return render();
-  const key = `${view}\n${links.key}\n${closing}`;
+  const key = `${view}\n${links.key}\n${query}`;
   let bodies = pageBodies.get(images);
   let body = bodies?.get(key);
   if (!body) {

@@ -1,10 +1,11 @@
 /** The identity API listener (Keystone v3 subset). This first step serves version discovery. */
-import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import { errorStatus, keystoneError } from '../common/errors.js';
-import { createListener, requestOrigin, sendJson } from '../common/http.js';
+import { createListener, logFailure, requestOrigin, sendJson } from '../common/http.js';
 
 export interface IdentityApiDeps {
-  logger: FastifyServerOptions['loggerInstance'];
+  logger: Logger;
 }
 
 function v3(origin: string) {
@@ -39,7 +40,7 @@ export function buildIdentityApi(deps: IdentityApiDeps): FastifyInstance {
   });
   app.setErrorHandler(async (error: Error, request, reply) => {
     const status = errorStatus(error);
-    if (status >= 500) request.log.error({ err: error }, 'unexpected error');
+    if (status >= 500) logFailure(deps.logger, request, error);
     const { contentType, body } = keystoneError(status, status >= 500 ? 'An unexpected error prevented the server from fulfilling your request.' : error.message);
     return reply.code(status).header('content-type', contentType).send(Buffer.from(body));
   });

@@ -2,15 +2,16 @@
  * The image API listener (Glance v2). This first step serves version discovery and answers
  * every other path as the reference does for an unknown resource; the v2 resources come next.
  */
-import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import type { Authenticator } from '../../identity/context.js';
 import { errorStatus, webobPage } from '../common/errors.js';
-import { createListener, requestOrigin, sendJson } from '../common/http.js';
+import { createListener, logFailure, requestOrigin, sendJson } from '../common/http.js';
 import { imageVersions } from './versions.js';
 
 export interface ImageApiDeps {
   auth: Authenticator;
-  logger: FastifyServerOptions['loggerInstance'];
+  logger: Logger;
 }
 
 const UNAUTHORIZED_TEXT =
@@ -50,7 +51,7 @@ export function buildImageApi(deps: ImageApiDeps): FastifyInstance {
 
   app.setErrorHandler(async (error: Error, request, reply) => {
     const status = errorStatus(error);
-    if (status >= 500) request.log.error({ err: error }, 'unexpected error');
+    if (status >= 500) logFailure(deps.logger, request, error);
     const { contentType, body } = webobPage(status, status >= 500 ? 'The server has either erred or is incapable of performing the requested operation.' : error.message);
     return reply.code(status).header('content-type', contentType).send(Buffer.from(body));
   });
