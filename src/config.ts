@@ -13,6 +13,8 @@ export interface Config {
   identityPort: number;
   dataDir: string;
   logLevel: string;
+  /** Largest image upload accepted (bytes); larger ones get 413. */
+  maxUploadBytes: number;
 }
 
 export const DEFAULTS = {
@@ -24,6 +26,7 @@ export const DEFAULTS = {
   identityPort: 5000,
   dataDir: 'data',
   logLevel: 'warn',
+  maxUploadBytes: 1024 ** 4,
 };
 
 export interface ConfigInput {
@@ -35,6 +38,7 @@ export interface ConfigInput {
   identityPort?: string | number;
   dataDir?: string;
   logLevel?: string;
+  maxUploadBytes?: string | number;
 }
 
 export class ConfigError extends Error {}
@@ -43,6 +47,13 @@ function port(name: string, value: string | number | undefined, fallback: number
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`${name} must be a port number (0-65535), got '${value}'`);
+  return n;
+}
+
+function byteCount(name: string, value: string | number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new ConfigError(`${name} must be a number of bytes, got '${value}'`);
   return n;
 }
 
@@ -61,5 +72,6 @@ export function loadConfig(input: ConfigInput, env: NodeJS.ProcessEnv = process.
     identityPort: port('--identity-port', input.identityPort ?? env.GLINT_IDENTITY_PORT, DEFAULTS.identityPort),
     dataDir: resolve(input.dataDir ?? env.GLINT_DATA_DIR ?? DEFAULTS.dataDir),
     logLevel: input.logLevel ?? env.GLINT_LOG_LEVEL ?? DEFAULTS.logLevel,
+    maxUploadBytes: byteCount('--max-upload-bytes', input.maxUploadBytes ?? env.GLINT_MAX_UPLOAD_BYTES, DEFAULTS.maxUploadBytes),
   };
 }

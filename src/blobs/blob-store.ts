@@ -1,7 +1,23 @@
 /** Where image bytes live; the catalog only records that an image has data. */
+import type { Readable } from 'node:stream';
+
+export interface ByteRange {
+  /** First byte, inclusive. */
+  start: number;
+  /** Last byte, inclusive. */
+  end: number;
+}
+
 export interface BlobStore {
   /** Stores the bytes of an image, replacing any earlier data, atomically (readers never see half a file). */
   put(imageId: string, data: Uint8Array): Promise<void>;
+  /**
+   * Streams bytes into the store: nothing is visible under the image's name until the source has
+   * ended and the bytes are durable; if the source fails, nothing is left behind. Returns the size.
+   */
+  write(imageId: string, source: AsyncIterable<Uint8Array>): Promise<number>;
+  /** The image's bytes (or a range of them) as a stream, or null when there are none. */
+  open(imageId: string, range?: ByteRange): Promise<Readable | null>;
   get(imageId: string): Promise<Uint8Array | null>;
   delete(imageId: string): Promise<void>;
 }

@@ -1,30 +1,58 @@
-/** Image data as one file per image in a directory; writes go to a temporary name, are fsynced, then renamed. */
-import { mkdirSync } from 'node:fs';
+/**
+ * Image data as one file per image in a directory. Writes go to a temporary name, are fsynced,
+ * then renamed into place, so a crash at any moment leaves either the old state or the new one;
+ * temporary files a crash left behind are removed when the store opens.
+ */
+import { createReadStream, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { BlobStore } from './blob-store.js';
+import type { Readable } from 'node:stream';
+import type { BlobStore, ByteRange } from './blob-store.js';
+
+const PARTIAL = '.partial';
 
 export class FsBlobStore implements BlobStore {
   constructor(private readonly dir: string) {
     mkdirSync(dir, { recursive: true });
+    for (const name of readdirSync(dir)) if (name.endsWith(PARTIAL)) rmSync(join(dir, name), { force: true });
   }
 
   private path(imageId: string): string {
-    // Image ids are UUIDs in practice, but a client may choose one: keep it inside the directory.
+    // Image ids are UUIDs, but keep any name inside the directory regardless.
     return join(this.dir, encodeURIComponent(imageId));
   }
 
   async put(imageId: string, data: Uint8Array): Promise<void> {
-    const temp = join(this.dir, `.${randomUUID()}.partial`);
+    await this.write(imageId, [data]);
+  }
+
+  async write(imageId: string, source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<number> {
+    const temp = join(this.dir, `.${randomUUID()}${PARTIAL}`);
     const file = await open(temp, 'w');
+    let size = 0;
     try {
-      await file.writeFile(data);
+      for await (const chunk of source) {
+        await file.write(chunk);
+        size += chunk.length;
+      }
       await file.sync();
-    } finally {
+    } catch (err) {
       await file.close();
+      await rm(temp, { force: true });
+      throw err;
     }
+    await file.close();
     await rename(temp, this.path(imageId));
+    return size;
+  }
+
+  async open(imageId: string, range?: ByteRange): Promise<Readable | null> {
+    const stream = createReadStream(this.path(imageId), range ? { start: range.start, end: range.end } : {});
+    return new Promise((resolve, reject) => {
+      stream.once('open', () => resolve(stream));
+      stream.once('error', (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? resolve(null) : reject(err)));
+    });
   }
 
   async get(imageId: string): Promise<Uint8Array | null> {

@@ -18,6 +18,11 @@ export function filterCondition(key: string, value: string): Condition {
     case 'min_ram':
     case 'min_disk':
       return intCondition(key, value);
+    case 'owner':
+    case 'checksum':
+    case 'os_hash_algo':
+    case 'os_hash_value':
+      return { kind: 'eq', field: key, value };
     default:
       return { kind: 'property', key, value };
   }

@@ -68,7 +68,15 @@ export function formatTimestamp(date: Date, micros = date.getUTCMilliseconds() *
   );
 }
 
-/** The current time as a catalog timestamp. */
+let lastMicros = 0;
+
+/**
+ * The current time as a catalog timestamp, to the microsecond and strictly increasing within the
+ * process: an image's `updated_at` then changes with every write, however close two writes come.
+ */
 export function now(): string {
-  return formatTimestamp(new Date());
+  let micros = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+  if (micros <= lastMicros) micros = lastMicros + 1;
+  lastMicros = micros;
+  return formatTimestamp(new Date(Math.floor(micros / 1000)), micros % 1_000_000);
 }

@@ -5,6 +5,7 @@
  */
 import { badRequest } from './errors.js';
 import { parseIsoTime } from './iso8601.js';
+import type { ListScope } from '../store/store.js';
 
 export type ValueField = 'id' | 'name' | 'status' | 'container_format' | 'disk_format';
 export type IntField = 'min_ram' | 'min_disk';
@@ -16,11 +17,26 @@ export type Condition =
   | { kind: 'int'; field: IntField; value: number }
   | { kind: 'time'; field: TimeField; op: TimeOp; value: string }
   | { kind: 'property'; key: string; value: string }
+  | { kind: 'eq'; field: 'owner' | 'checksum' | 'os_hash_algo' | 'os_hash_value'; value: string }
+  | { kind: 'tag'; value: string }
+  | { kind: 'bool'; field: 'protected'; value: boolean }
+  | { kind: 'size'; op: 'gte' | 'lte'; value: number }
   /** A filter no image can satisfy (e.g. a non-integer min_ram, as the reference answers). */
   | { kind: 'none' };
 
+export const SORT_KEYS = ['name', 'status', 'container_format', 'disk_format', 'size', 'id', 'created_at', 'updated_at'] as const;
+export type SortKey = (typeof SORT_KEYS)[number];
+export interface SortOrder {
+  key: SortKey;
+  dir: 'asc' | 'desc';
+}
+
 export interface CatalogQuery {
   conditions: Condition[];
+  /** A sort order other than the default (created_at, then id, newest first). */
+  order?: SortOrder[];
+  /** Which of the visible images the list covers; by default the image service's default list. */
+  scope?: Omit<ListScope, 'projectId' | 'isAdmin'>;
   /** Id of the last image of the previous page; the list starts strictly after it. */
   marker?: string;
   /** Maximum number of images; undefined means all of them. */

@@ -2,11 +2,14 @@
  * The catalog service: visibility, list paging, delete and property rules over the store.
  * No HTTP in here; failures are CatalogErrors in the image service's words.
  */
+import { randomUUID } from 'node:crypto';
 import type { BlobStore } from '../blobs/blob-store.js';
 import type { RequestContext } from '../identity/context.js';
-import type { Cursor, Store } from '../store/store.js';
-import { BASE_ATTRIBUTES, type Image } from './image.js';
-import { badRequest, forbidden, notFound } from './errors.js';
+import type { Cursor, ListScope, Store } from '../store/store.js';
+import { BASE_ATTRIBUTES, type Image, type ImageMember, type MemberStatus } from './image.js';
+import { badRequest, conflict, forbidden, notFound } from './errors.js';
+import { transition } from './status.js';
+import { digesting, type Observer } from './upload.js';
 import { now } from './iso8601.js';
 import type { CatalogQuery } from './query.js';
 import { canModify, canSee } from './visibility.js';
@@ -41,9 +44,13 @@ export class CatalogService {
    * surface on the first `next()`, before any batch, so a caller can still answer with an error.
    */
   async *list(ctx: RequestContext, query: CatalogQuery, batch = LIST_BATCH): AsyncGenerator<Image[]> {
+    const scope = { projectId: ctx.projectId, isAdmin: ctx.isAdmin, ...query.scope };
+    if (query.order) {
+      yield* this.listSorted(ctx, query, scope);
+      return;
+    }
     let cursor = query.marker ? await this.markerCursor(ctx, query.marker) : null;
     let remaining = query.limit ?? Number.POSITIVE_INFINITY;
-    const scope = { projectId: ctx.projectId, isAdmin: ctx.isAdmin };
     while (remaining > 0) {
       const want = Math.min(remaining, batch);
       const page = await this.store.listImages(scope, query.conditions, cursor, want);
@@ -53,6 +60,19 @@ export class CatalogService {
       const last = page[page.length - 1];
       cursor = { created_at: last.created_at, id: last.id };
     }
+  }
+
+  /**
+   * A list in a requested order: the store sorts every matching image and the page is cut after the
+   * marker here. Simple and exact; its cost grows with the matching images, unlike the default order's
+   * keyset pages.
+   */
+  private async *listSorted(ctx: RequestContext, query: CatalogQuery, scope: ListScope): AsyncGenerator<Image[]> {
+    if (query.marker) await this.markerCursor(ctx, query.marker);
+    const all = await this.store.listImages(scope, query.conditions, null, Number.MAX_SAFE_INTEGER, query.order);
+    const start = query.marker ? all.findIndex((image) => image.id === query.marker) + 1 : 0;
+    const page = all.slice(start, query.limit === undefined ? undefined : start + query.limit);
+    if (page.length > 0) yield page;
   }
 
   async deleteImage(ctx: RequestContext, id: string): Promise<void> {
@@ -76,4 +96,191 @@ export class CatalogService {
     await this.store.updateImage(image.id, { properties: custom, updated_at: now() });
     return custom;
   }
+
+  /** An image the caller may see, or the image service's 404. */
+  async visible(ctx: RequestContext, id: string): Promise<Image> {
+    const image = await this.findVisible(ctx, id);
+    if (!image) throw notFound(`No image found with ID ${id}`);
+    return image;
+  }
+
+  /** An image the caller may change: visible, and owned (or the caller is an admin). */
+  async modifiable(ctx: RequestContext, id: string): Promise<Image> {
+    const image = await this.visible(ctx, id);
+    if (!canModify(ctx, image)) throw forbidden('You do not own this image');
+    return image;
+  }
+
+  /** Creates a queued image; `fields` are already valid in shape, the rules of who may do what are checked here. */
+  async createImage(ctx: RequestContext, fields: Partial<Image> & { properties: Record<string, string>; tags: string[] }): Promise<Image> {
+    const owner = fields.owner ?? ctx.projectId;
+    if (owner !== ctx.projectId && !ctx.isAdmin) throw forbidden(`You are not permitted to create images owned by '${owner}'.`);
+    checkVisibilityChange(ctx, fields.visibility);
+    const id = fields.id ?? randomUUID();
+    if (await this.store.getImage(id)) throw conflict(`Image ID ${id} already exists!`);
+    const time = now();
+    const image: Image = {
+      id,
+      name: fields.name ?? null,
+      status: 'queued',
+      visibility: fields.visibility ?? 'shared',
+      owner,
+      protected: fields.protected ?? false,
+      os_hidden: fields.os_hidden ?? false,
+      min_ram: fields.min_ram ?? 0,
+      min_disk: fields.min_disk ?? 0,
+      size: null,
+      virtual_size: null,
+      disk_format: fields.disk_format ?? null,
+      container_format: fields.container_format ?? null,
+      checksum: null,
+      os_hash_algo: null,
+      os_hash_value: null,
+      created_at: time,
+      updated_at: time,
+      deleted: false,
+      deleted_at: null,
+      tags: [...new Set(fields.tags)],
+      properties: fields.properties,
+      has_data: false,
+    };
+    await this.store.insertImage({ image, members: [] });
+    return image;
+  }
+
+  /** Saves the writable attributes of an image as changed by its owner (a JSON patch applied by the API). */
+  async saveImage(ctx: RequestContext, current: Image, changed: Image): Promise<Image> {
+    if (changed.owner !== current.owner && !ctx.isAdmin) throw forbidden("Owner can't be updated by non admin.");
+    if (changed.visibility !== current.visibility) checkVisibilityChange(ctx, changed.visibility);
+    for (const field of ['disk_format', 'container_format'] as const) {
+      if (changed[field] !== current[field] && current.status !== 'queued') {
+        throw forbidden(`Attribute ${field} can be only replaced for a queued image.`);
+      }
+    }
+    const updated: Image = { ...changed, tags: [...new Set(changed.tags)], updated_at: now() };
+    const { id: _id, ...changes } = updated;
+    await this.store.updateImage(current.id, changes);
+    return updated;
+  }
+
+  /**
+   * Streams image data into the catalog: queued → saving → active. The bytes are durable before
+   * the image turns active; if anything fails on the way, the image goes back to queued.
+   */
+  async upload(ctx: RequestContext, id: string, source: AsyncIterable<Uint8Array>, maxBytes: number, inspect?: (observer: Observer[]) => () => Partial<Image>): Promise<Image> {
+    const image = await this.modifiable(ctx, id);
+    const saving = transition(image.status, 'saving');
+    await this.store.updateImage(id, { status: saving, updated_at: now() });
+    const observers: Observer[] = [];
+    const inspection = inspect?.(observers);
+    const { stream, digest } = digesting(source, maxBytes, observers);
+    try {
+      await this.blobs.write(id, stream);
+      const inspected = inspection?.() ?? {};
+      const changes: Partial<Image> = { ...digest(), ...inspected, status: transition(saving, 'active'), has_data: true, updated_at: now() };
+      await this.store.updateImage(id, changes);
+      return { ...image, ...changes };
+    } catch (err) {
+      await this.blobs.delete(id);
+      await this.store.updateImage(id, { status: transition(saving, 'queued'), updated_at: now() });
+      throw err;
+    }
+  }
+
+  /** Images left in `saving` by a process that stopped mid-upload go back to queued, as their data never landed. */
+  async recoverInterruptedUploads(): Promise<number> {
+    let recovered = 0;
+    for await (const { image } of this.store.exportImages()) {
+      if (image.status === 'saving' && !image.deleted && !image.has_data) {
+        await this.store.updateImage(image.id, { status: 'queued', updated_at: now() });
+        recovered++;
+      }
+    }
+    return recovered;
+  }
+
+  /** Deactivates or reactivates an active (or deactivated) image. */
+  async setActive(ctx: RequestContext, id: string, active: boolean): Promise<void> {
+    const image = await this.modifiable(ctx, id);
+    const target = active ? 'active' : 'deactivated';
+    if (image.status === target) return;
+    if (image.status !== 'active' && image.status !== 'deactivated') {
+      throw forbidden(`Not allowed to ${active ? 'reactivate' : 'deactivate'} image in status '${image.status}'`);
+    }
+    await this.store.updateImage(id, { status: transition(image.status, target), updated_at: now() });
+  }
+
+  async addTag(ctx: RequestContext, id: string, tag: string): Promise<void> {
+    const image = await this.modifiableOrHidden(ctx, id);
+    if (image.tags.includes(tag)) return;
+    await this.store.updateImage(id, { tags: [...image.tags, tag], updated_at: now() });
+  }
+
+  async removeTag(ctx: RequestContext, id: string, tag: string): Promise<void> {
+    const image = await this.modifiableOrHidden(ctx, id);
+    if (!image.tags.includes(tag)) throw notFound(`Tag ${tag} not found`);
+    await this.store.updateImage(id, { tags: image.tags.filter((t) => t !== tag), updated_at: now() });
+  }
+
+  /** Tags of other projects' images are not theirs to see changed: such images answer 404, as the reference does. */
+  private async modifiableOrHidden(ctx: RequestContext, id: string): Promise<Image> {
+    const image = await this.visible(ctx, id);
+    if (!canModify(ctx, image)) throw notFound(`No image found with ID ${id}`);
+    return image;
+  }
+
+  /** The image's members: its owner sees all of them, a member only itself. */
+  async members(ctx: RequestContext, id: string): Promise<{ image: Image; members: ImageMember[] }> {
+    const image = await this.sharedImage(ctx, id);
+    const members = await this.store.getMembers(id);
+    return { image, members: canModify(ctx, image) ? members : members.filter((m) => m.member === ctx.projectId) };
+  }
+
+  async member(ctx: RequestContext, id: string, member: string): Promise<ImageMember> {
+    const { members } = await this.members(ctx, id);
+    const found = members.find((m) => m.member === member);
+    if (!found) throw notFound(`${member} is not a member of image ${id}`);
+    return found;
+  }
+
+  async addMember(ctx: RequestContext, id: string, member: string): Promise<ImageMember> {
+    const image = await this.sharedImage(ctx, id);
+    if (!canModify(ctx, image)) throw forbidden(`You are not permitted to create image members for the image ${id}.`);
+    if (await this.store.getMember(id, member)) throw conflict(`The target member ${member} is already associated with image ${id}.`);
+    const time = now();
+    const record: ImageMember = { member, status: 'pending', can_share: false, created_at: time, updated_at: time };
+    await this.store.putMember(id, record);
+    return record;
+  }
+
+  /** Only the member itself decides whether it accepts a share. */
+  async setMemberStatus(ctx: RequestContext, id: string, member: string, status: MemberStatus): Promise<ImageMember> {
+    await this.sharedImage(ctx, id);
+    const record = await this.store.getMember(id, member);
+    if (!record) throw notFound(`${member} is not a member of image ${id}`);
+    if (member !== ctx.projectId) throw forbidden(`You are not permitted to modify 'status' on this image member.`);
+    const updated: ImageMember = { ...record, status, updated_at: now() };
+    await this.store.putMember(id, updated);
+    return updated;
+  }
+
+  async removeMember(ctx: RequestContext, id: string, member: string): Promise<void> {
+    const image = await this.sharedImage(ctx, id);
+    if (!(await this.store.getMember(id, member))) throw notFound(`${member} is not a member of image ${id}`);
+    if (!canModify(ctx, image)) throw forbidden(`You are not permitted to delete image members for the image ${id}.`);
+    await this.store.deleteMember(id, member);
+  }
+
+  /** Only shared images have members; asking about another visibility is refused. */
+  private async sharedImage(ctx: RequestContext, id: string): Promise<Image> {
+    const image = await this.visible(ctx, id);
+    if (image.visibility !== 'shared') throw forbidden(`Only shared images have members.`);
+    return image;
+  }
 }
+
+/** Making an image public is an admin's decision. */
+function checkVisibilityChange(ctx: RequestContext, visibility: Image['visibility'] | undefined): void {
+  if (visibility === 'public' && !ctx.isAdmin) throw forbidden('You are not authorized to complete publicize_image action.');
+}
+

@@ -2,13 +2,22 @@
  * The one interface every catalog backend implements. It knows SQL, indexes and keyset
  * pagination; it does not know API shapes or permission rules beyond the list scope.
  */
-import type { Image, ImageMember } from '../catalog/image.js';
-import type { Condition } from '../catalog/query.js';
+import type { Image, ImageMember, MemberStatus, Visibility } from '../catalog/image.js';
+import type { Condition, SortOrder } from '../catalog/query.js';
 
-/** Whose default list this is: which images the reference image service lists for a project. */
+/**
+ * Whose list this is, and which of the images that project may see it covers: by default the
+ * reference image service's default list (public, own, shares accepted by the project).
+ */
 export interface ListScope {
   projectId: string;
   isAdmin: boolean;
+  /** Only images of this visibility; 'all' widens the default list to community images too. */
+  visibility?: Visibility | 'all';
+  /** Which of the project's shares count (default: accepted ones). */
+  memberStatus?: MemberStatus | 'all';
+  /** Hidden images instead of the visible ones (default: not hidden). */
+  hidden?: boolean;
 }
 
 /** Position in the list order (created_at desc, id desc): the list continues strictly after it. */
@@ -23,13 +32,19 @@ export interface StoredImage {
 }
 
 export interface Store {
-  /** One page of the images the scope may list, newest first, matching every condition. */
-  listImages(scope: ListScope, conditions: Condition[], after: Cursor | null, limit: number): Promise<Image[]>;
+  /**
+   * One page of the images the scope may list, matching every condition: newest first, continuing
+   * after `after`; or, given an `order`, in that order (then newest first) from the start.
+   */
+  listImages(scope: ListScope, conditions: Condition[], after: Cursor | null, limit: number, order?: SortOrder[]): Promise<Image[]>;
   /** Any image by id, deleted ones included (their ids stay reserved). */
   getImage(id: string): Promise<Image | null>;
   getMembers(imageId: string): Promise<ImageMember[]>;
   getMember(imageId: string, member: string): Promise<ImageMember | null>;
   insertImage(entry: StoredImage): Promise<void>;
+  /** Adds a member, or replaces the member's record. */
+  putMember(imageId: string, member: ImageMember): Promise<void>;
+  deleteMember(imageId: string, member: string): Promise<void>;
   /**
    * Loads many images in one transaction, skipping ids the store already holds; returns how many
    * were added. `onProgress` is called with the count processed so far.

@@ -13,11 +13,16 @@ export class ApiError extends Error {
     readonly status: number,
     message: string,
     readonly headers: Record<string, string> = {},
+    /** The message is a detail under the status's standard explanation (webob's `detail`), not the explanation. */
+    readonly detailed = false,
   ) {
     super(message);
     this.name = 'ApiError';
   }
 }
+
+/** An error whose message comes under the status's standard explanation, as webob renders `detail`. */
+export const detailed = (status: number, detail: string) => new ApiError(status, detail, {}, true);
 
 /** The status to answer for any error: an ApiError's own, a framework error's (e.g. 413, 415), else 500. */
 export function errorStatus(error: Error): number {
@@ -30,19 +35,21 @@ interface StatusEntry {
   /** The key of Nova's fault body (`nova/api/openstack/wsgi.py`); statuses without one use computeFault. */
   fault?: string;
   title: string;
+  /** webob's standard explanation, shown above a detail. */
+  explanation?: string;
 }
 
 const STATUSES: Record<number, StatusEntry> = {
   400: { fault: 'badRequest', title: 'Bad Request' },
   401: { fault: 'unauthorized', title: 'Unauthorized' },
-  403: { fault: 'forbidden', title: 'Forbidden' },
-  404: { fault: 'itemNotFound', title: 'Not Found' },
+  403: { fault: 'forbidden', title: 'Forbidden', explanation: 'Access was denied to this resource.' },
+  404: { fault: 'itemNotFound', title: 'Not Found', explanation: 'The resource could not be found.' },
   405: { fault: 'badMethod', title: 'Method Not Allowed' },
   406: { title: 'Not Acceptable' },
-  409: { fault: 'conflictingRequest', title: 'Conflict' },
+  409: { fault: 'conflictingRequest', title: 'Conflict', explanation: 'There was a conflict when trying to complete your request.' },
   413: { fault: 'overLimit', title: 'Request Entity Too Large' },
   415: { fault: 'badMediaType', title: 'Unsupported Media Type' },
-  416: { title: 'Requested Range Not Satisfiable' },
+  416: { title: 'Request Range Not Satisfiable', explanation: 'The Range requested is not available.' },
   429: { fault: 'overLimit', title: 'Too Many Requests' },
   500: { title: 'Internal Server Error' },
   501: { fault: 'notImplemented', title: 'Not Implemented' },
@@ -70,12 +77,18 @@ export function keystoneError(status: number, message: string): ErrorBody {
   };
 }
 
-/** webob's plain-text error page, which Glance and Nova's router answer with. */
-export function webobPage(status: number, message: string): ErrorBody {
+/** webob's plain-text error page, which Glance and Nova's router answer with: an explanation, then any detail. */
+export function webobPage(status: number, message: string, detail = ''): ErrorBody {
   return {
     contentType: 'text/plain; charset=UTF-8',
-    body: `${status} ${entry(status).title}\n\n${message}\n\n   `,
+    body: `${status} ${entry(status).title}\n\n${message}\n\n ${detail}  `,
   };
+}
+
+/** An ApiError as a webob page. */
+export function webobError(error: ApiError): ErrorBody {
+  const explanation = entry(error.status).explanation;
+  return error.detailed && explanation ? webobPage(error.status, explanation, error.message) : webobPage(error.status, error.message);
 }
 
 /** webob's routing 404: text by default, HTML for clients that accept it, an empty HTML body for HEAD. */

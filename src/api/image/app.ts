@@ -1,17 +1,19 @@
-/**
- * The image API listener (Glance v2). This first step serves version discovery and answers
- * every other path as the reference does for an unknown resource; the v2 resources come next.
- */
+/** The image API listener (Glance v2): version discovery, then the v2 resources behind a token. */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { CatalogService } from '../../catalog/service.js';
 import type { Authenticator } from '../../identity/context.js';
-import { errorStatus, webobPage } from '../common/errors.js';
+import { imageRoutes } from './routes.js';
+import { ApiError, errorStatus, webobError, webobPage } from '../common/errors.js';
 import { createListener, logFailure, requestOrigin, sendJson } from '../common/http.js';
 import { imageVersions } from './versions.js';
 
 export interface ImageApiDeps {
+  catalog: CatalogService;
   auth: Authenticator;
   logger: Logger;
+  /** Largest image upload accepted, in bytes. */
+  maxUploadBytes: number;
 }
 
 const UNAUTHORIZED_TEXT =
@@ -23,22 +25,24 @@ export function buildImageApi(deps: ImageApiDeps): FastifyInstance {
     logger: deps.logger,
     requestIdHeaders: ['x-openstack-request-id'],
     notFound: () => webobPage(404, 'The resource could not be found.'),
-  });
-
-  app.addHook('onRequest', async (request, reply) => {
-    const path = request.url.split('?', 1)[0];
-    if (!/^\/v2(\/|$)/.test(path)) return;
-    const token = request.headers['x-auth-token'];
-    if (!deps.auth.authenticate(Array.isArray(token) ? token[0] : token)) {
+    admit: (request, reply) => {
+      if (!/^\/v2(\/|$)/.test(request.url.split('?', 1)[0])) return true;
+      const token = request.headers['x-auth-token'];
+      request.ctx = deps.auth.authenticate(Array.isArray(token) ? token[0] : token);
+      if (request.ctx) return true;
       const { contentType, body } = webobPage(401, UNAUTHORIZED_TEXT);
-      return reply.code(401).header('content-type', contentType).send(Buffer.from(body));
-    }
+      reply.code(401).header('content-type', contentType).send(Buffer.from(body));
+      return false;
+    },
   });
+  app.decorateRequest('ctx', null);
 
   app.get('/versions', async (request, reply) => sendJson(reply, imageVersions(requestOrigin(request))));
   app.get('/v2', async (request, reply) =>
     reply.code(302).header('Location', `${requestOrigin(request)}/v2/`).header('content-type', 'text/plain; charset=utf8').send(''),
   );
+
+  app.register(imageRoutes, { catalog: deps.catalog, maxUploadBytes: deps.maxUploadBytes });
 
   app.setNotFoundHandler(async (request, reply) => {
     const path = request.url.split('?', 1)[0];
@@ -52,8 +56,12 @@ export function buildImageApi(deps: ImageApiDeps): FastifyInstance {
   app.setErrorHandler(async (error: Error, request, reply) => {
     const status = errorStatus(error);
     if (status >= 500) logFailure(deps.logger, request, error);
-    const { contentType, body } = webobPage(status, status >= 500 ? 'The server has either erred or is incapable of performing the requested operation.' : error.message);
-    return reply.code(status).header('content-type', contentType).send(Buffer.from(body));
+    const failure =
+      error instanceof ApiError
+        ? error
+        : new ApiError(status, status >= 500 ? 'The server has either erred or is incapable of performing the requested operation.' : error.message);
+    const { contentType, body } = webobError(failure);
+    return reply.code(status).headers(failure.headers).header('content-type', contentType).send(Buffer.from(body));
   });
 
   return app;

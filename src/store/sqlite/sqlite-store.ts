@@ -1,7 +1,7 @@
 /** The embedded catalog: one SQLite file in WAL mode, statements prepared once per shape. */
 import Database from 'better-sqlite3';
 import { isImageId, type Image, type ImageMember } from '../../catalog/image.js';
-import type { Condition } from '../../catalog/query.js';
+import type { Condition, SortOrder } from '../../catalog/query.js';
 import type { Cursor, ListScope, Store, StoredImage } from '../store.js';
 import { ImageCache, PageCache } from './image-cache.js';
 import { MIGRATIONS } from './migrations.js';
@@ -100,9 +100,67 @@ function conditionSql(condition: Condition, params: unknown[]): string {
     case 'property':
       params.push(condition.key, condition.value);
       return 'id IN (SELECT image_id FROM image_properties WHERE key = ? AND value = ?)';
+    case 'eq':
+      params.push(condition.value);
+      return `${condition.field} = ?`;
+    case 'tag':
+      params.push(condition.value);
+      return 'EXISTS (SELECT 1 FROM json_each(images.tags) WHERE value = ?)';
+    case 'bool':
+      params.push(condition.value ? 1 : 0);
+      return `${condition.field} = ?`;
+    case 'size':
+      params.push(condition.value);
+      return `size ${TIME_OPERATORS[condition.op]} ?`;
     case 'none':
       return '0';
   }
+}
+
+/** A sort order, then the default one (created_at, id, newest first) to break ties. */
+function orderSql(order: SortOrder[]): string {
+  const keys = order.map((o) => `${o.key} ${o.dir === 'asc' ? 'ASC' : 'DESC'}`);
+  for (const key of ['created_at', 'id']) if (!order.some((o) => o.key === key)) keys.push(`${key} DESC`);
+  return keys.join(', ');
+}
+
+/** The list scope's WHERE clause: which images a project's list covers (Glance `_select_images_query`). */
+function scopeSql(scope: ListScope, params: unknown[]): string[] {
+  const where = ['deleted = 0', "status != 'killed'", `os_hidden = ${scope.hidden ? 1 : 0}`];
+  const memberOf = () => {
+    params.push(scope.projectId);
+    if (scope.memberStatus === 'all') return 'id IN (SELECT image_id FROM members WHERE member = ?)';
+    params.push(scope.memberStatus ?? 'accepted');
+    return 'id IN (SELECT image_id FROM members WHERE member = ? AND status = ?)';
+  };
+  const own = () => {
+    params.push(scope.projectId);
+    return 'owner = ?';
+  };
+  switch (scope.visibility) {
+    case undefined:
+    case 'all':
+      if (scope.isAdmin) {
+        if (scope.visibility === undefined) where.push(`(visibility != 'community' OR ${own()})`);
+      } else {
+        const community = scope.visibility === 'all' ? " OR visibility = 'community'" : '';
+        where.push(`(visibility = 'public'${community} OR ${own()} OR (visibility = 'shared' AND ${memberOf()}))`);
+      }
+      break;
+    case 'public':
+    case 'community':
+      where.push(`visibility = '${scope.visibility}'`);
+      break;
+    case 'private':
+      where.push("visibility = 'private'");
+      if (!scope.isAdmin) where.push(own());
+      break;
+    case 'shared':
+      where.push("visibility = 'shared'");
+      if (!scope.isAdmin) where.push(`(${own()} OR ${memberOf()})`);
+      break;
+  }
+  return where;
 }
 
 export class SqliteStore implements Store {
@@ -154,30 +212,20 @@ export class SqliteStore implements Store {
     return statement;
   }
 
-  async listImages(scope: ListScope, conditions: Condition[], after: Cursor | null, limit: number): Promise<Image[]> {
+  async listImages(scope: ListScope, conditions: Condition[], after: Cursor | null, limit: number, order?: SortOrder[]): Promise<Image[]> {
     // The question itself is the cache key, so a repeated one costs no SQL text at all.
-    const key = JSON.stringify([scope.isAdmin, scope.projectId, conditions, after, limit]);
+    const key = JSON.stringify([scope, conditions, after, limit, order]);
     const version = `${this.ownWrites}:${this.dataVersion.get() as number}`;
     const cached = this.pages.get(key, version);
     if (cached) return cached;
-    const images = this.loadPage(scope, conditions, after, limit);
+    const images = this.loadPage(scope, conditions, after, limit, order);
     this.pages.put(key, version, images);
     return images;
   }
 
-  private loadPage(scope: ListScope, conditions: Condition[], after: Cursor | null, limit: number): Image[] {
+  private loadPage(scope: ListScope, conditions: Condition[], after: Cursor | null, limit: number, order: SortOrder[] = []): Image[] {
     const params: unknown[] = [];
-    const where = ["deleted = 0", "status != 'killed'", 'os_hidden = 0'];
-    if (scope.isAdmin) {
-      where.push("(visibility != 'community' OR owner = ?)");
-      params.push(scope.projectId);
-    } else {
-      where.push(
-        "(visibility = 'public' OR owner = ? OR (visibility = 'shared' AND id IN " +
-          "(SELECT image_id FROM members WHERE member = ? AND status = 'accepted')))",
-      );
-      params.push(scope.projectId, scope.projectId);
-    }
+    const where = scopeSql(scope, params);
     for (const condition of conditions) where.push(conditionSql(condition, params));
     if (after) {
       where.push('(created_at < ? OR (created_at = ? AND id < ?))');
@@ -191,7 +239,7 @@ export class SqliteStore implements Store {
     // store contract tests check the order); an ORDER BY inside group_concat would sort a second time.
     const sql =
       `SELECT '["' || group_concat(id || '","' || updated_at, '","') || '"]' FROM ` +
-      `(SELECT id, created_at, updated_at FROM images WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT ?)`;
+      `(SELECT id, created_at, updated_at FROM images WHERE ${where.join(' AND ')} ORDER BY ${orderSql(order)} LIMIT ?)`;
     const page = this.prepared(sql).pluck().get(...params) as string | null;
     if (!page) return [];
     const keys = JSON.parse(page) as string[];
@@ -245,6 +293,18 @@ export class SqliteStore implements Store {
     this.prepared('DELETE FROM image_properties WHERE image_id = ?').run(imageId);
     const insert = this.prepared('INSERT INTO image_properties (image_id, key, value) VALUES (?, ?, ?)');
     for (const [key, value] of Object.entries(properties)) insert.run(imageId, key, value);
+  }
+
+  async putMember(imageId: string, m: ImageMember): Promise<void> {
+    this.write(() =>
+      this.prepared(
+        'INSERT OR REPLACE INTO members (image_id, member, status, can_share, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+      ).run(imageId, m.member, m.status, m.can_share ? 1 : 0, m.created_at, m.updated_at),
+    );
+  }
+
+  async deleteMember(imageId: string, member: string): Promise<void> {
+    this.write(() => this.prepared('DELETE FROM members WHERE image_id = ? AND member = ?').run(imageId, member));
   }
 
   async insertImage(entry: StoredImage): Promise<void> {

@@ -1,0 +1,129 @@
+/**
+ * Image API list parameters → one CatalogQuery (`glance/api/v2/images.py` RequestDeserializer.index):
+ * scope (visibility, member_status, os_hidden), filters, sort and paging, with the reference's errors.
+ */
+import { filterCondition } from '../../catalog/glance-filters.js';
+import { MEMBER_STATUSES, VISIBILITIES, type MemberStatus, type Visibility } from '../../catalog/image.js';
+import { SORT_KEYS, type CatalogQuery, type Condition, type SortKey, type SortOrder } from '../../catalog/query.js';
+import { ApiError } from '../common/errors.js';
+
+/** `limit` when none is given, and the most one page may hold (`limit_param_default`, `api_limit_max`). */
+export const DEFAULT_LIMIT = 25;
+export const MAX_LIMIT = 1000;
+
+/** Parameters that shape the list rather than filter on an attribute. */
+const CONTROL = new Set(['limit', 'marker', 'sort_key', 'sort_dir', 'sort', 'member_status', 'visibility', 'os_hidden', 'protected', 'tag', 'size_min', 'size_max']);
+
+const bad = (message: string) => new ApiError(400, message);
+
+function last(params: URLSearchParams, key: string): string | undefined {
+  const all = params.getAll(key);
+  return all.length ? all[all.length - 1] : undefined;
+}
+
+function bool(params: URLSearchParams, key: string): boolean | undefined {
+  const text = last(params, key);
+  if (text === undefined) return undefined;
+  const value = text.toLowerCase();
+  if (value !== 'true' && value !== 'false') throw bad(`Invalid value '${text}' for '${key}' filter. Valid values are 'true' or 'false'.`);
+  return value === 'true';
+}
+
+function sortKey(key: string): SortKey {
+  if (!(SORT_KEYS as readonly string[]).includes(key)) {
+    throw bad(`Invalid sort key: ${key}. It must be one of the following: ${SORT_KEYS.join(', ')}.`);
+  }
+  return key as SortKey;
+}
+
+function sortDir(dir: string): 'asc' | 'desc' {
+  if (dir !== 'asc' && dir !== 'desc') throw bad(`Invalid sort direction: ${dir}`);
+  return dir;
+}
+
+/** `sort=k:dir,k2` or `sort_key=k&sort_dir=d` (one direction for all keys, or one per key); never both. */
+function sortOrder(params: URLSearchParams): SortOrder[] | undefined {
+  const keys = params.getAll('sort_key');
+  const dirs = params.getAll('sort_dir');
+  const sort = last(params, 'sort');
+  if (sort !== undefined) {
+    if (keys.length || dirs.length) throw bad('Old and new sorting syntax cannot be combined');
+    return sort.split(',').map((item) => {
+      const [key, dir = 'desc'] = item.trim().split(':');
+      return { key: sortKey(key), dir: sortDir(dir) };
+    });
+  }
+  if (!keys.length && !dirs.length) return undefined;
+  if (dirs.length > 1 && dirs.length !== keys.length) throw bad('Number of sort dirs does not match the number of sort keys');
+  const order = (keys.length ? keys : ['created_at']).map((key, i) => ({ key: sortKey(key), dir: sortDir(dirs[dirs.length > 1 ? i : 0] ?? 'desc') }));
+  const isDefault = order.length === 1 && order[0].key === 'created_at' && order[0].dir === 'desc';
+  return isDefault ? undefined : order;
+}
+
+function limitParam(params: URLSearchParams): number {
+  const text = last(params, 'limit');
+  if (text === undefined) return DEFAULT_LIMIT;
+  if (!/^\s*[+-]?\d+\s*$/.test(text)) throw bad('limit param must be an integer');
+  const limit = Number.parseInt(text, 10);
+  if (limit < 0) throw bad('limit param must be positive');
+  return Math.min(limit, MAX_LIMIT);
+}
+
+function sizeCondition(params: URLSearchParams, key: 'size_min' | 'size_max'): Condition | undefined {
+  const text = last(params, key);
+  if (text === undefined) return undefined;
+  if (!/^\s*[+-]?\d+\s*$/.test(text)) throw bad('Unable to filter on a range with a non-numeric value.');
+  return { kind: 'size', op: key === 'size_min' ? 'gte' : 'lte', value: Number.parseInt(text, 10) };
+}
+
+export interface ImageListRequest {
+  query: CatalogQuery;
+  limit: number;
+}
+
+export function imageListQuery(params: URLSearchParams): ImageListRequest {
+  if (params.has('changes-since')) throw bad('The "changes-since" filter is no longer available on v2.');
+  const limit = limitParam(params);
+  const visibility = last(params, 'visibility');
+  if (visibility !== undefined && visibility !== 'all' && !(VISIBILITIES as readonly string[]).includes(visibility)) {
+    throw bad(`Invalid visibility value: ${visibility}`);
+  }
+  const memberStatus = last(params, 'member_status');
+  if (memberStatus !== undefined && memberStatus !== 'all' && !(MEMBER_STATUSES as readonly string[]).includes(memberStatus)) {
+    throw bad(`Invalid status: ${memberStatus}`);
+  }
+  const conditions: Condition[] = [];
+  for (const key of new Set(params.keys())) {
+    if (!CONTROL.has(key)) conditions.push(filterCondition(key, last(params, key)!));
+  }
+  for (const tag of params.getAll('tag')) conditions.push({ kind: 'tag', value: tag });
+  const isProtected = bool(params, 'protected');
+  if (isProtected !== undefined) conditions.push({ kind: 'bool', field: 'protected', value: isProtected });
+  for (const key of ['size_min', 'size_max'] as const) {
+    const condition = sizeCondition(params, key);
+    if (condition) conditions.push(condition);
+  }
+  const marker = last(params, 'marker');
+  return {
+    limit,
+    query: {
+      conditions,
+      scope: {
+        visibility: visibility as Visibility | 'all' | undefined,
+        memberStatus: memberStatus as MemberStatus | 'all' | undefined,
+        hidden: bool(params, 'os_hidden') ?? false,
+      },
+      order: sortOrder(params),
+      marker: marker || undefined,
+      limit,
+    },
+  };
+}
+
+/** `first` and `next` links: the request's parameters in their order (marker left out, or set to the last image). */
+export function listLink(params: URLSearchParams, marker?: string): string {
+  const kept = new URLSearchParams([...params].filter(([key]) => key !== 'marker'));
+  if (marker) kept.append('marker', marker);
+  const query = kept.toString();
+  return query ? `/v2/images?${query}` : '/v2/images';
+}

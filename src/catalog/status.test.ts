@@ -1,0 +1,17 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { CatalogError } from './errors.js';
+import { canTransition, transition } from './status.js';
+
+test('uploads move queued images through saving to active, and back to queued when interrupted', () => {
+  assert.equal(transition('queued', 'saving'), 'saving');
+  assert.equal(transition('saving', 'active'), 'active');
+  assert.equal(transition('saving', 'queued'), 'queued');
+});
+
+test('an active image cannot be uploaded to again; deleted is final', () => {
+  assert.throws(() => transition('active', 'saving'), (err: CatalogError) =>
+    err.kind === 'conflict' && err.message === 'Image status transition from active to saving is not allowed');
+  assert.equal(canTransition('deleted', 'active'), false);
+  assert.equal(canTransition('deactivated', 'active'), true);
+});

@@ -1,0 +1,28 @@
+/**
+ * The image status machine (Glance `glance/domain/__init__.py`): which status may follow which.
+ * Every status change in the catalog goes through `transition`.
+ */
+import type { GlanceStatus } from './image.js';
+import { conflict } from './errors.js';
+
+const ALLOWED: Record<GlanceStatus, readonly GlanceStatus[]> = {
+  queued: ['saving', 'uploading', 'importing', 'active', 'deleted'],
+  saving: ['active', 'killed', 'deleted', 'queued'],
+  uploading: ['importing', 'queued', 'saving', 'deleted'],
+  importing: ['active', 'deleted', 'queued'],
+  active: ['pending_delete', 'deleted', 'deactivated'],
+  killed: ['deleted'],
+  pending_delete: ['deleted'],
+  deactivated: ['active', 'deleted'],
+  deleted: [],
+};
+
+export function canTransition(from: GlanceStatus, to: GlanceStatus): boolean {
+  return ALLOWED[from].includes(to);
+}
+
+/** Returns the new status, or fails as the reference does for a transition its table lacks. */
+export function transition(from: GlanceStatus, to: GlanceStatus): GlanceStatus {
+  if (!canTransition(from, to)) throw conflict(`Image status transition from ${from} to ${to} is not allowed`);
+  return to;
+}
