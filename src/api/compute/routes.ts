@@ -37,6 +37,17 @@ function quotedImageServiceError(err: unknown): unknown {
   return new ApiError(400, `HTTP 400 Bad Request: ${htmlEscape(err.message)}`);
 }
 
+/**
+ * The reference sends a replacement as a JSON patch computed by its image client, which turns "drop
+ * key A, add key B with A's value" into a `move` that the image service refuses; nothing changes.
+ * Glint keeps that outcome (so clients see the same state) but answers 400 where the reference fails with 500.
+ */
+function refuseMoves(current: Record<string, string>, replacement: Record<string, string>): void {
+  const dropped = new Set(Object.keys(current).filter((key) => !Object.hasOwn(replacement, key)).map((key) => current[key]));
+  const moved = Object.keys(replacement).some((key) => !Object.hasOwn(current, key) && dropped.has(replacement[key]));
+  if (moved) throw new ApiError(400, 'HTTP 400 Bad Request: Invalid operation: `move`. It must be one of the following: add, remove, replace.');
+}
+
 export interface ComputeRoutesDeps {
   catalog: CatalogService;
   settings: ComputeSettings;
@@ -131,6 +142,7 @@ export function computeImageRoutes(app: FastifyInstance, opts: ComputeRouteOptio
     const call = begin(request, reply, IMAGE_METADATA_MAX);
     const metadata = validateMetadataBody(call.body, 'metadata');
     const image = await visibleImage(call, imageId(request));
+    refuseMoves(image.properties, metadata);
     await writeMetadata(call, image, metadata);
     return sendJson(reply, metadataJson(metadata));
   });

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { CatalogService } from '../../catalog/service.js';
 import type { Authenticator } from '../../identity/context.js';
-import { imageRoutes } from './routes.js';
+import { imageApiError, imageRoutes } from './routes.js';
 import { ApiError, errorStatus, webobError, webobPage } from '../common/errors.js';
 import { createListener, logFailure, requestOrigin, sendJson } from '../common/http.js';
 import { imageVersions } from './versions.js';
@@ -54,11 +54,12 @@ export function buildImageApi(deps: ImageApiDeps): FastifyInstance {
   });
 
   app.setErrorHandler(async (error: Error, request, reply) => {
-    const status = errorStatus(error);
+    const known = imageApiError(error);
+    const status = errorStatus(known as Error);
     if (status >= 500) logFailure(deps.logger, request, error);
     const failure =
-      error instanceof ApiError
-        ? error
+      known instanceof ApiError
+        ? known
         : new ApiError(status, status >= 500 ? 'The server has either erred or is incapable of performing the requested operation.' : error.message);
     const { contentType, body } = webobError(failure);
     return reply.code(status).headers(failure.headers).header('content-type', contentType).send(Buffer.from(body));

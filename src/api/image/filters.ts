@@ -120,9 +120,14 @@ export function imageListQuery(params: URLSearchParams): ImageListRequest {
   };
 }
 
-/** `first` and `next` links: the request's parameters in their order (marker left out, or set to the last image). */
+/**
+ * `first` and `next` links: the request's parameters as a dict (each key where it first came, with its
+ * last value), marker left out, or set to the last image.
+ */
 export function listLink(params: URLSearchParams, marker?: string): string {
-  const kept = new URLSearchParams([...params].filter(([key]) => key !== 'marker'));
+  const once = new Map<string, string>();
+  for (const [key, value] of params) if (key !== 'marker') once.set(key, value);
+  const kept = new URLSearchParams([...once]);
   if (marker) kept.append('marker', marker);
   const query = kept.toString();
   return query ? `/v2/images?${query}` : '/v2/images';

@@ -26,8 +26,8 @@ export interface ImageRoutesOptions {
 /** Glance answers bodiless successes with webob's default media type. */
 const NO_CONTENT_TYPE = 'text/html; charset=UTF-8';
 
-/** Catalog failures in the image API's words. */
-function imageApiError(err: unknown): unknown {
+/** Catalog failures in the image API's words (the listener's error handler renders them). */
+export function imageApiError(err: unknown): unknown {
   if (err instanceof UploadTooLarge) return new ApiError(413, err.message);
   if (!(err instanceof CatalogError)) return err;
   const status = { bad_request: 400, forbidden: 403, not_found: 404, conflict: 409 }[err.kind];
@@ -35,13 +35,6 @@ function imageApiError(err: unknown): unknown {
   return new ApiError(status, err.message);
 }
 
-async function call<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    throw imageApiError(err);
-  }
-}
 
 function jsonBody(request: FastifyRequest): unknown {
   const bytes = request.body instanceof Buffer ? request.body : Buffer.alloc(0);
@@ -70,9 +63,7 @@ export function imageRoutes(app: FastifyInstance, opts: ImageRoutesOptions, done
     const params = queryParams(request);
     const { query, limit } = imageListQuery(params);
     const images: Image[] = [];
-    await call(async () => {
-      for await (const batch of catalog.list(ctxOf(request), query)) images.push(...batch);
-    });
+    for await (const batch of catalog.list(ctxOf(request), query)) images.push(...batch);
     const body: Record<string, unknown> = { images: images.map(imageView), first: listLink(params), schema: '/v2/schemas/images' };
     if (limit > 0 && images.length === limit) body.next = listLink(params, images[images.length - 1].id);
     return sendJson(reply, body);
@@ -80,35 +71,35 @@ export function imageRoutes(app: FastifyInstance, opts: ImageRoutesOptions, done
 
   app.post('/v2/images', async (request, reply) => {
     const fields = creationFields(jsonBody(request));
-    const image = await call(() => catalog.createImage(ctxOf(request), fields));
+    const image = await catalog.createImage(ctxOf(request), fields);
     return sendJson(reply.code(201).header('Location', `${requestOrigin(request)}/v2/images/${image.id}`), imageView(image));
   });
 
-  app.get('/v2/images/:image_id', async (request, reply) =>
-    sendJson(reply, imageView(await call(() => catalog.visible(ctxOf(request), idOf(request))))),
+  app.get('/v2/images/:image_id(^.+$)', async (request, reply) =>
+    sendJson(reply, imageView(await catalog.visible(ctxOf(request), idOf(request)))),
   );
 
-  app.patch('/v2/images/:image_id', async (request, reply) => {
+  app.patch('/v2/images/:image_id(^.+$)', async (request, reply) => {
     const type = mediaType(request);
     if (type !== PATCH_V21 && type !== PATCH_V20) {
       throw new ApiError(415, `The request media type ${type} is not supported by this server.`);
     }
     const changes = parsePatch(jsonBody(request), type);
     const ctx = ctxOf(request);
-    const current = await call(() => catalog.modifiable(ctx, idOf(request)));
-    const saved = await call(() => catalog.saveImage(ctx, current, applyPatch(current, changes)));
+    const current = await catalog.modifiable(ctx, idOf(request));
+    const saved = await catalog.saveImage(ctx, current, applyPatch(current, changes));
     return sendJson(reply, imageView(saved));
   });
 
-  app.delete('/v2/images/:image_id', async (request, reply) => {
-    await call(() => catalog.deleteImage(ctxOf(request), idOf(request)));
+  app.delete('/v2/images/:image_id(^.+$)', async (request, reply) => {
+    await catalog.deleteImage(ctxOf(request), idOf(request));
     return noContent(reply);
   });
 
   // The other methods on an image are refused, naming the allowed ones (HEAD with an empty body).
   app.route({
     method: ['PUT', 'POST', 'HEAD'],
-    url: '/v2/images/:image_id',
+    url: '/v2/images/:image_id(^.+$)',
     handler: async (request, reply) => {
       const allow = { Allow: 'GET, PATCH, DELETE' };
       if (request.method === 'HEAD') return reply.code(405).headers(allow).header('content-type', NO_CONTENT_TYPE).send();
@@ -116,17 +107,17 @@ export function imageRoutes(app: FastifyInstance, opts: ImageRoutesOptions, done
     },
   });
 
-  app.put('/v2/images/:image_id/file', async (request, reply) => {
+  app.put('/v2/images/:image_id(^.+$)/file', async (request, reply) => {
     const type = mediaType(request);
     if (type !== 'application/octet-stream') throw new ApiError(415, `The request media type ${type} is not supported by this server.`);
     const source = (request.body as Readable | undefined) ?? Readable.from([]);
-    await call(() => catalog.upload(ctxOf(request), idOf(request), source, opts.maxUploadBytes));
+    await catalog.upload(ctxOf(request), idOf(request), source, opts.maxUploadBytes);
     return noContent(reply);
   });
 
-  app.get('/v2/images/:image_id/file', async (request, reply) => {
+  app.get('/v2/images/:image_id(^.+$)/file', async (request, reply) => {
     const ctx = ctxOf(request);
-    const image = await call(() => catalog.visible(ctx, idOf(request)));
+    const image = await catalog.visible(ctx, idOf(request));
     if (image.status === 'deactivated' && !ctx.isAdmin) {
       throw new ApiError(403, 'The requested image has been deactivated. Image data download is forbidden.');
     }
@@ -145,49 +136,49 @@ export function imageRoutes(app: FastifyInstance, opts: ImageRoutesOptions, done
   });
 
   for (const action of ['deactivate', 'reactivate'] as const) {
-    app.post(`/v2/images/:image_id/actions/${action}`, async (request, reply) => {
-      await call(() => catalog.setActive(ctxOf(request), idOf(request), action === 'reactivate'));
+    app.post(`/v2/images/:image_id(^.+$)/actions/${action}`, async (request, reply) => {
+      await catalog.setActive(ctxOf(request), idOf(request), action === 'reactivate');
       return noContent(reply);
     });
   }
 
   const tagOf = (request: FastifyRequest) => (request.params as { tag: string }).tag;
-  app.put('/v2/images/:image_id/tags/:tag', async (request, reply) => {
+  app.put('/v2/images/:image_id(^.+$)/tags/:tag', async (request, reply) => {
     setAttribute({ properties: {}, tags: [] }, 'tags', [tagOf(request)]);
-    await call(() => catalog.addTag(ctxOf(request), idOf(request), tagOf(request)));
+    await catalog.addTag(ctxOf(request), idOf(request), tagOf(request));
     return noContent(reply);
   });
-  app.delete('/v2/images/:image_id/tags/:tag', async (request, reply) => {
-    await call(() => catalog.removeTag(ctxOf(request), idOf(request), tagOf(request)));
+  app.delete('/v2/images/:image_id(^.+$)/tags/:tag', async (request, reply) => {
+    await catalog.removeTag(ctxOf(request), idOf(request), tagOf(request));
     return noContent(reply);
   });
 
   const memberOf = (request: FastifyRequest) => (request.params as { member_id: string }).member_id;
-  app.get('/v2/images/:image_id/members', async (request, reply) => {
-    const { image, members } = await call(() => catalog.members(ctxOf(request), idOf(request)));
+  app.get('/v2/images/:image_id(^.+$)/members', async (request, reply) => {
+    const { image, members } = await catalog.members(ctxOf(request), idOf(request));
     return sendJson(reply, { members: members.map((m) => memberView(image.id, m)), schema: '/v2/schemas/members' });
   });
-  app.post('/v2/images/:image_id/members', async (request, reply) => {
+  app.post('/v2/images/:image_id(^.+$)/members', async (request, reply) => {
     const body = jsonBody(request) as { member?: unknown } | null;
     if (typeof body?.member !== 'string') throw new ApiError(400, 'Member to be added not specified');
-    const member = await call(() => catalog.addMember(ctxOf(request), idOf(request), body.member as string));
+    const member = await catalog.addMember(ctxOf(request), idOf(request), body.member as string);
     return sendJson(reply, memberView(idOf(request), member));
   });
-  app.get('/v2/images/:image_id/members/:member_id', async (request, reply) => {
-    const member = await call(() => catalog.member(ctxOf(request), idOf(request), memberOf(request)));
+  app.get('/v2/images/:image_id(^.+$)/members/:member_id', async (request, reply) => {
+    const member = await catalog.member(ctxOf(request), idOf(request), memberOf(request));
     return sendJson(reply, memberView(idOf(request), member));
   });
-  app.put('/v2/images/:image_id/members/:member_id', async (request, reply) => {
+  app.put('/v2/images/:image_id(^.+$)/members/:member_id', async (request, reply) => {
     const body = jsonBody(request) as { status?: unknown } | null;
     const status = body?.status;
     if (typeof status !== 'string' || !(MEMBER_STATUSES as readonly string[]).includes(status)) {
       throw new ApiError(400, `Invalid status: ${String(status)}`);
     }
-    const member = await call(() => catalog.setMemberStatus(ctxOf(request), idOf(request), memberOf(request), status as MemberStatus));
+    const member = await catalog.setMemberStatus(ctxOf(request), idOf(request), memberOf(request), status as MemberStatus);
     return sendJson(reply, memberView(idOf(request), member));
   });
-  app.delete('/v2/images/:image_id/members/:member_id', async (request, reply) => {
-    await call(() => catalog.removeMember(ctxOf(request), idOf(request), memberOf(request)));
+  app.delete('/v2/images/:image_id(^.+$)/members/:member_id', async (request, reply) => {
+    await catalog.removeMember(ctxOf(request), idOf(request), memberOf(request));
     return noContent(reply);
   });
 

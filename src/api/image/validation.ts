@@ -2,9 +2,10 @@
  * What a client may write on an image (`glance/api/v2/images.py` and the image schema): read-only and
  * reserved attributes, the schema's types and enums, and custom properties (strings, keys ≤ 255).
  */
-import { BASE_ATTRIBUTES, isImageId, VISIBILITIES, type Image } from '../../catalog/image.js';
+import { BASE_ATTRIBUTES, VISIBILITIES, type Image } from '../../catalog/image.js';
 import { ApiError, detailed } from '../common/errors.js';
-import { pyRepr } from '../common/python-repr.js';
+import { pyPformat, pyRepr } from '../common/python-repr.js';
+import { SCHEMAS } from './schemas.js';
 
 const READ_ONLY = new Set([
   'id', 'status', 'checksum', 'os_hash_algo', 'os_hash_value', 'size', 'virtual_size', 'created_at', 'updated_at',
@@ -15,13 +16,25 @@ const CREATE_READ_ONLY = new Set([...READ_ONLY].filter((key) => key !== 'id' && 
 /** Create accepts these and ignores them, as the reference does. */
 const CREATE_IGNORED = new Set(['os_hash_algo', 'os_hash_value']);
 
-export const DISK_FORMATS = [null, 'ami', 'ari', 'aki', 'vhd', 'vhdx', 'vmdk', 'raw', 'qcow2', 'vdi', 'iso', 'ploop'];
-export const CONTAINER_FORMATS = [null, 'ami', 'ari', 'aki', 'bare', 'ovf', 'ova', 'docker', 'compressed'];
 
-/** Schema properties that are not base attributes but still have a declared shape. */
-const UUID_PROPERTIES = new Set(['kernel_id', 'ramdisk_id']);
+const IMAGE_SCHEMA = SCHEMAS.image as { properties: Record<string, Record<string, unknown>>; additionalProperties: unknown };
 
-const schemaError = (message: string) => new ApiError(400, `Provided object does not match schema 'image': ${message}`);
+/** Python's `format_as_index`: `schema['properties']['name']`. */
+const asIndex = (container: string, path: Array<string | number>) => container + path.map((p) => `[${pyRepr(p)}]`).join('');
+
+/**
+ * A validation failure worded as jsonschema's `str(ValidationError)`, with the failing part of the
+ * image schema and the instance pretty-printed, newlines flattened as the reference's page shows them.
+ */
+function schemaFailure(message: string, keyword: string, schemaPath: Array<string | number>, instancePath: Array<string | number>, instance: unknown): ApiError {
+  let schema: unknown = IMAGE_SCHEMA;
+  for (const step of schemaPath) schema = (schema as Record<string | number, unknown>)[step];
+  const pretty = (value: unknown) => pyPformat(value, 72).split('\n').join('\n    ');
+  const text =
+    `${message}\n\nFailed validating ${pyRepr(keyword)} in ${asIndex('schema', schemaPath)}:\n    ${pretty(schema)}\n\n` +
+    `On ${asIndex('instance', instancePath)}:\n    ${pretty(instance)}`;
+  return new ApiError(400, `Provided object does not match schema 'image': ${text.replace(/\n/g, ' ')}`);
+}
 
 export function checkWritable(key: string, creating: boolean): void {
   // The reference words these two ways: under webob's explanation for some, on their own for `locations`.
@@ -34,66 +47,64 @@ type Writable = Partial<Image> & { properties: Record<string, string>; tags: str
 
 /** Checks one attribute's value and stores it into `target` (base attribute or custom property). */
 export function setAttribute(target: Writable, key: string, value: unknown): void {
-  const is = (type: string, ok: boolean) => {
-    if (!ok) throw schemaError(`${pyRepr(value)} is not of type ${type}`);
-  };
-  const oneOf = (allowed: readonly unknown[]) => {
-    if (!allowed.includes(value)) throw schemaError(`${pyRepr(value)} is not one of ${pyRepr(allowed)}`);
-  };
+  const declared = IMAGE_SCHEMA.properties[key];
+  const at = declared ? ['properties', key] : ['additionalProperties'];
+  const fail = (message: string, keyword: string) => schemaFailure(message, keyword, at, [key], value);
+  const types = declared ? ([] as string[]).concat(declared.type as string | string[]) : ['string'];
+  const typeOk = types.some((type) =>
+    type === 'null' ? value === null
+    : type === 'integer' ? Number.isInteger(value)
+    : type === 'array' ? Array.isArray(value)
+    : type === 'object' ? typeof value === 'object' && value !== null && !Array.isArray(value)
+    : typeof value === type,
+  );
+  if (!typeOk) throw fail(`${pyRepr(value)} is not of type ${types.map((t) => pyRepr(t)).join(', ')}`, 'type');
+  if (declared?.enum && !(declared.enum as unknown[]).includes(value)) throw fail(`${pyRepr(value)} is not one of ${pyRepr(declared.enum)}`, 'enum');
+  if (typeof value === 'string') {
+    if (typeof declared?.pattern === 'string' && !new RegExp(declared.pattern).test(value)) {
+      throw fail(`${pyRepr(value)} does not match ${pyRepr(declared.pattern)}`, 'pattern');
+    }
+    if (typeof declared?.maxLength === 'number' && [...value].length > declared.maxLength) throw fail(`${pyRepr(value)} is too long`, 'maxLength');
+  }
   switch (key) {
     case 'id':
-      is("'string'", typeof value === 'string');
-      if (!isImageId(value as string)) throw schemaError(`${pyRepr(value)} does not match '^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$'`);
       target.id = value as string;
       return;
     case 'name':
+      if (typeof value === 'string' && /[\u{10000}-\u{10FFFF}]/u.test(value)) throw new ApiError(400, "Name can't contain 4 byte unicode characters.");
+      target.name = value as string | null;
+      return;
     case 'owner':
-      is("'null', 'string'", value === null || typeof value === 'string');
-      if (typeof value === 'string' && [...value].length > 255) throw schemaError(`${pyRepr(value)} is too long`);
-      target[key] = value as string | null;
+      target.owner = value as string | null;
       return;
     case 'visibility':
-      is("'string'", typeof value === 'string');
-      oneOf(['community', 'public', 'private', 'shared']);
       target.visibility = value as (typeof VISIBILITIES)[number];
       return;
     case 'protected':
     case 'os_hidden':
-      is("'boolean'", typeof value === 'boolean');
       target[key] = value as boolean;
       return;
     case 'min_ram':
     case 'min_disk':
-      is("'integer'", Number.isInteger(value));
       if ((value as number) < 0) throw new ApiError(400, `Invalid value '${value}' for parameter '${key}': Cannot be a negative value`);
       target[key] = value as number;
       return;
     case 'disk_format':
-      is("'null', 'string'", value === null || typeof value === 'string');
-      oneOf(DISK_FORMATS);
-      target.disk_format = value as string | null;
-      return;
     case 'container_format':
-      is("'null', 'string'", value === null || typeof value === 'string');
-      oneOf(CONTAINER_FORMATS);
-      target.container_format = value as string | null;
+      target[key] = value as string | null;
       return;
     case 'tags':
-      is("'array'", Array.isArray(value));
-      for (const tag of value as unknown[]) {
-        if (typeof tag !== 'string') throw schemaError(`${pyRepr(tag)} is not of type 'string'`);
-        if ([...tag].length > 255) throw schemaError(`${pyRepr(tag)} is too long`);
-      }
+      (value as unknown[]).forEach((tag, i) => {
+        const items = ['properties', 'tags', 'items'];
+        if (typeof tag !== 'string') throw schemaFailure(`${pyRepr(tag)} is not of type 'string'`, 'type', items, ['tags', i], tag);
+        if ([...tag].length > 255) throw schemaFailure(`${pyRepr(tag)} is too long`, 'maxLength', items, ['tags', i], tag);
+      });
       target.tags = value as string[];
       return;
   }
   if (BASE_ATTRIBUTES.has(key)) return;
   if ([...key].length > 255) throw new ApiError(400, 'Custom property should not be greater than 255 characters.');
-  if (UUID_PROPERTIES.has(key) && value !== null && (typeof value !== 'string' || !isImageId(value))) {
-    throw schemaError(`${pyRepr(value)} does not match '^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$'`);
-  }
-  if (typeof value !== 'string') throw schemaError(`${pyRepr(value)} is not of type 'string'`);
-  target.properties[key] = value;
+  if (value !== null) target.properties[key] = value as string;
 }
 
 /** A create request's body → the fields of the new image. */
