@@ -47,7 +47,7 @@ export function createGlint(config: Config, catalog = openCatalog(config.dataDir
     };
   };
 
-  const image = buildImageApi({ catalog, auth, logger, maxUploadBytes: config.maxUploadBytes });
+  const image = buildImageApi({ catalog, auth, logger, upload: { maxBytes: config.maxUploadBytes, inspect: config.inspect } });
   const identity = buildIdentityApi({ logger });
   const compute = buildComputeApi({
     catalog,

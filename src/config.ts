@@ -15,6 +15,8 @@ export interface Config {
   logLevel: string;
   /** Largest image upload accepted (bytes); larger ones get 413. */
   maxUploadBytes: number;
+  /** Inspect uploaded disk images (format, virtual size, unsafe features). */
+  inspect: boolean;
 }
 
 export const DEFAULTS = {
@@ -39,6 +41,7 @@ export interface ConfigInput {
   dataDir?: string;
   logLevel?: string;
   maxUploadBytes?: string | number;
+  inspect?: string;
 }
 
 export class ConfigError extends Error {}
@@ -48,6 +51,11 @@ function port(name: string, value: string | number | undefined, fallback: number
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new ConfigError(`${name} must be a port number (0-65535), got '${value}'`);
   return n;
+}
+
+function onOff(name: string, value: string): boolean {
+  if (value !== 'on' && value !== 'off') throw new ConfigError(`${name} must be on or off, got '${value}'`);
+  return value === 'on';
 }
 
 function byteCount(name: string, value: string | number | undefined, fallback: number): number {
@@ -72,6 +80,9 @@ export function loadConfig(input: ConfigInput, env: NodeJS.ProcessEnv = process.
     identityPort: port('--identity-port', input.identityPort ?? env.GLINT_IDENTITY_PORT, DEFAULTS.identityPort),
     dataDir: resolve(input.dataDir ?? env.GLINT_DATA_DIR ?? DEFAULTS.dataDir),
     logLevel: input.logLevel ?? env.GLINT_LOG_LEVEL ?? DEFAULTS.logLevel,
+    // The reference deployment does not inspect uploads, so the profile that answers as it does
+    // leaves inspection off unless asked; the default profile inspects.
+    inspect: onOff('--inspect', input.inspect ?? env.GLINT_INSPECT ?? (profileName === 'openstack' ? 'off' : 'on')),
     maxUploadBytes: byteCount('--max-upload-bytes', input.maxUploadBytes ?? env.GLINT_MAX_UPLOAD_BYTES, DEFAULTS.maxUploadBytes),
   };
 }

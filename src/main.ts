@@ -28,6 +28,7 @@ program
   .option('--data-dir <dir>', 'where the catalog and image data live', DEFAULTS.dataDir)
   .option('--log-level <level>', 'pino log level (info logs every request)', DEFAULTS.logLevel)
   .option('--max-upload-bytes <n>', 'largest image upload accepted (413 beyond)', String(DEFAULTS.maxUploadBytes))
+  .option('--inspect <on|off>', 'inspect uploaded disk images and refuse unsafe or mislabelled ones (default: on, off in the openstack profile)')
   .option('--import <file>', 'load a reference-catalog/1 file before serving')
   .option('--set <name>', 'with --import: load only images of this set (repeatable)', collect, [])
   .option('--exclude <id>', 'with --import: leave this image out (repeatable)', collect, [])

@@ -9,7 +9,8 @@ import type { Cursor, ListScope, Store } from '../store/store.js';
 import { BASE_ATTRIBUTES, type Image, type ImageMember, type MemberStatus } from './image.js';
 import { badRequest, conflict, forbidden, notFound } from './errors.js';
 import { transition } from './status.js';
-import { digesting, type Observer } from './upload.js';
+import { DiskInspector, formatMatches, type Inspection } from './inspect/inspector.js';
+import { digesting } from './upload.js';
 import { now } from './iso8601.js';
 import type { CatalogQuery } from './query.js';
 import { canModify, canSee } from './visibility.js';
@@ -167,17 +168,16 @@ export class CatalogService {
    * Streams image data into the catalog: queued → saving → active. The bytes are durable before
    * the image turns active; if anything fails on the way, the image goes back to queued.
    */
-  async upload(ctx: RequestContext, id: string, source: AsyncIterable<Uint8Array>, maxBytes: number, inspect?: (observer: Observer[]) => () => Partial<Image>): Promise<Image> {
+  async upload(ctx: RequestContext, id: string, source: AsyncIterable<Uint8Array>, limits: UploadLimits): Promise<Image> {
     const image = await this.modifiable(ctx, id);
     const saving = transition(image.status, 'saving');
     await this.store.updateImage(id, { status: saving, updated_at: now() });
-    const observers: Observer[] = [];
-    const inspection = inspect?.(observers);
-    const { stream, digest } = digesting(source, maxBytes, observers);
+    const inspector = limits.inspect ? new DiskInspector() : null;
+    const { stream, digest } = digesting(source, limits.maxBytes, inspector ? [inspector] : []);
     try {
       await this.blobs.write(id, stream);
-      const inspected = inspection?.() ?? {};
-      const changes: Partial<Image> = { ...digest(), ...inspected, status: transition(saving, 'active'), has_data: true, updated_at: now() };
+      const changes: Partial<Image> = { ...digest(), status: transition(saving, 'active'), has_data: true, updated_at: now() };
+      if (inspector) changes.virtual_size = checkedVirtualSize(inspector.finish(), image.disk_format);
       await this.store.updateImage(id, changes);
       return { ...image, ...changes };
     } catch (err) {
@@ -284,3 +284,18 @@ function checkVisibilityChange(ctx: RequestContext, visibility: Image['visibilit
   if (visibility === 'public' && !ctx.isAdmin) throw forbidden('You are not authorized to complete publicize_image action.');
 }
 
+export interface UploadLimits {
+  /** Largest upload accepted, in bytes. */
+  maxBytes: number;
+  /** Inspect the disk format while the data streams, refusing unsafe or mislabelled images. */
+  inspect: boolean;
+}
+
+/** The virtual size of inspected data, or the reason the image service refuses it. */
+function checkedVirtualSize(inspection: Inspection, declared: string | null): number | null {
+  if (inspection.unsafe.length > 0) throw badRequest(`Image is not acceptable: ${inspection.unsafe.join('; ')}.`);
+  if (!formatMatches(declared, inspection.format)) {
+    throw badRequest(`Image disk_format is ${declared} but the uploaded data is ${inspection.format}.`);
+  }
+  return inspection.virtualSize;
+}

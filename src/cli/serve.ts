@@ -27,6 +27,8 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
     const added = await importCatalog(demoCatalog(config.profile.name), catalog.store, catalog.blobs);
     console.log(`Loaded the demo catalog (${added} images)`);
   }
+  const recovered = await catalog.recoverInterruptedUploads();
+  if (recovered > 0) console.log(`${recovered} image(s) whose upload was interrupted are queued again`);
   await glint.listen();
 
   const { compute, image, identity } = glint.urls;

@@ -1,7 +1,7 @@
 /** The image API listener (Glance v2): version discovery, then the v2 resources behind a token. */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { CatalogService } from '../../catalog/service.js';
+import type { CatalogService, UploadLimits } from '../../catalog/service.js';
 import type { Authenticator } from '../../identity/context.js';
 import { imageApiError, imageRoutes } from './routes.js';
 import { ApiError, errorStatus, webobError, webobPage } from '../common/errors.js';
@@ -12,8 +12,7 @@ export interface ImageApiDeps {
   catalog: CatalogService;
   auth: Authenticator;
   logger: Logger;
-  /** Largest image upload accepted, in bytes. */
-  maxUploadBytes: number;
+  upload: UploadLimits;
 }
 
 const UNAUTHORIZED_TEXT =
@@ -42,7 +41,7 @@ export function buildImageApi(deps: ImageApiDeps): FastifyInstance {
     reply.code(302).header('Location', `${requestOrigin(request)}/v2/`).header('content-type', 'text/plain; charset=utf8').send(''),
   );
 
-  app.register(imageRoutes, { catalog: deps.catalog, maxUploadBytes: deps.maxUploadBytes });
+  app.register(imageRoutes, { catalog: deps.catalog, upload: deps.upload });
 
   app.setNotFoundHandler(async (request, reply) => {
     const path = request.url.split('?', 1)[0];

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CatalogError } from '../../catalog/errors.js';
 import { MEMBER_STATUSES, type Image, type MemberStatus } from '../../catalog/image.js';
-import type { CatalogService } from '../../catalog/service.js';
+import type { CatalogService, UploadLimits } from '../../catalog/service.js';
 import { UploadTooLarge } from '../../catalog/upload.js';
 import { ApiError, detailed } from '../common/errors.js';
 import { queryParams, requestOrigin, sendJson } from '../common/http.js';
@@ -19,8 +19,7 @@ import { imageView, memberView } from './views.js';
 
 export interface ImageRoutesOptions {
   catalog: CatalogService;
-  /** Largest image upload accepted, in bytes. */
-  maxUploadBytes: number;
+  upload: UploadLimits;
 }
 
 /** Glance answers bodiless successes with webob's default media type. */
@@ -111,7 +110,7 @@ export function imageRoutes(app: FastifyInstance, opts: ImageRoutesOptions, done
     const type = mediaType(request);
     if (type !== 'application/octet-stream') throw new ApiError(415, `The request media type ${type} is not supported by this server.`);
     const source = (request.body as Readable | undefined) ?? Readable.from([]);
-    await catalog.upload(ctxOf(request), idOf(request), source, opts.maxUploadBytes);
+    await catalog.upload(ctxOf(request), idOf(request), source, opts.upload);
     return noContent(reply);
   });
 
