@@ -20,4 +20,6 @@ export interface BlobStore {
   open(imageId: string, range?: ByteRange): Promise<Readable | null>;
   get(imageId: string): Promise<Uint8Array | null>;
   delete(imageId: string): Promise<void>;
+  /** Images whose data was still being written when the previous process stopped (their partial data is gone). */
+  interrupted(): string[];
 }

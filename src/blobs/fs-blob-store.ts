@@ -13,9 +13,20 @@ import type { BlobStore, ByteRange } from './blob-store.js';
 const PARTIAL = '.partial';
 
 export class FsBlobStore implements BlobStore {
+  private readonly leftovers: string[] = [];
+
   constructor(private readonly dir: string) {
     mkdirSync(dir, { recursive: true });
-    for (const name of readdirSync(dir)) if (name.endsWith(PARTIAL)) rmSync(join(dir, name), { force: true });
+    // Partial files are named `.<image id>.<random>.partial`, so a crash leaves a record of whose upload it was.
+    for (const name of readdirSync(dir)) {
+      if (!name.endsWith(PARTIAL)) continue;
+      this.leftovers.push(decodeURIComponent(name.slice(1, name.indexOf('.', 1))));
+      rmSync(join(dir, name), { force: true });
+    }
+  }
+
+  interrupted(): string[] {
+    return [...this.leftovers];
   }
 
   private path(imageId: string): string {
@@ -28,7 +39,7 @@ export class FsBlobStore implements BlobStore {
   }
 
   async write(imageId: string, source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<number> {
-    const temp = join(this.dir, `.${randomUUID()}${PARTIAL}`);
+    const temp = join(this.dir, `.${encodeURIComponent(imageId)}.${randomUUID()}${PARTIAL}`);
     const file = await open(temp, 'w');
     let size = 0;
     try {

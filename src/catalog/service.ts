@@ -187,12 +187,13 @@ export class CatalogService {
     }
   }
 
-  /** Images left in `saving` by a process that stopped mid-upload go back to queued, as their data never landed. */
+  /** Images whose upload the previous process did not finish go back to queued: their data never landed. */
   async recoverInterruptedUploads(): Promise<number> {
     let recovered = 0;
-    for await (const { image } of this.store.exportImages()) {
-      if (image.status === 'saving' && !image.deleted && !image.has_data) {
-        await this.store.updateImage(image.id, { status: 'queued', updated_at: now() });
+    for (const id of this.blobs.interrupted()) {
+      const image = await this.store.getImage(id);
+      if (image?.status === 'saving') {
+        await this.store.updateImage(id, { status: transition('saving', 'queued'), updated_at: now() });
         recovered++;
       }
     }

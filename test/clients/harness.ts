@@ -1,0 +1,268 @@
+// Helpers for driving unmodified OpenStack command-line clients (Debian's python3-openstackclient
+// and python3-glanceclient) against a Glint server started as a child process.
+import assert from 'node:assert/strict';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+const STARTUP_MS = 30_000;
+const STOP_GRACE_MS = 5_000;
+/** Per command; the clients answer in a second or two on loopback. */
+export const CLI_TIMEOUT_MS = 60_000;
+
+export const INSTALL_HINT =
+  'Install the Debian packages (CI does this in .ci/run): ' +
+  'apt-get update && apt-get install -y --no-install-recommends python3-openstackclient python3-glanceclient';
+
+// ---------------------------------------------------------------------------------------------
+// The clients
+
+/** The absolute path of `name` on PATH, or null. */
+export function findOnPath(name: string, path = process.env.PATH ?? ''): string | null {
+  for (const dir of path.split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+/** Fails (never skips) when a client is missing, saying how to install it. */
+export function requireClient(name: 'openstack' | 'glance'): string {
+  const found = findOnPath(name);
+  const pkg = name === 'openstack' ? 'python3-openstackclient' : 'python3-glanceclient';
+  assert.ok(found, `the \`${name}\` command (Debian package ${pkg}) is not on PATH. ${INSTALL_HINT}`);
+  return found;
+}
+
+export interface CliResult {
+  command: string[];
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  /** What Glint wrote while the command ran (errors it logged, for instance). */
+  serverOutput: string;
+}
+
+/**
+ * Runs a client with a clean environment: only PATH, LANG and a fresh, empty HOME, so no OS_*
+ * variable, clouds.yaml or client cache of the developer's shell changes what is sent. A fresh
+ * HOME per command also keeps glanceclient from reusing `~/.glanceclient/image_schema.json`
+ * (see the "schema cache" test in clients.test.ts). Never throws; `expectSuccess` checks.
+ */
+export async function runCli(command: string[], server?: GlintServer, options: { home?: string } = {}): Promise<CliResult> {
+  const home = options.home ?? mkdtempSync(join(tmpdir(), 'glint-clients-home-'));
+  const mark = server?.outputLength() ?? 0;
+  try {
+    const [file, ...args] = command;
+    return await new Promise<CliResult>((resolve) => {
+      execFile(
+        file,
+        args,
+        {
+          cwd: home,
+          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, LANG: process.env.LANG ?? 'C.UTF-8' },
+          timeout: CLI_TIMEOUT_MS,
+          killSignal: 'SIGKILL',
+          maxBuffer: 64 * 1024 * 1024,
+          encoding: 'utf8',
+        },
+        (error, stdout, stderr) => {
+          const failure = error as (NodeJS.ErrnoException & { code?: number | string; signal?: string | null }) | null;
+          resolve({
+            command,
+            code: failure ? (typeof failure.code === 'number' ? failure.code : null) : 0,
+            signal: failure?.signal ?? null,
+            stdout,
+            stderr: failure && typeof failure.code === 'string' ? `${stderr}\n${failure.message}` : stderr,
+            serverOutput: server?.outputSince(mark) ?? '',
+          });
+        },
+      );
+    });
+  } finally {
+    if (!options.home) rmSync(home, { recursive: true, force: true });
+  }
+}
+
+const tail = (text: string, lines: number) => text.trimEnd().split('\n').slice(-lines).join('\n');
+const clip = (text: string, chars: number) => (text.length > chars ? `${text.slice(0, chars)}… (${text.length} chars)` : text);
+
+/**
+ * The HTTP exchanges a client made, one line each, from the urllib3 debug lines that both clients
+ * print with `--debug` (`"GET /v2/images HTTP/1.1" 404 21`). glanceclient's first requests
+ * (`/versions`, the schemas) happen before its logging is set up and are not listed.
+ */
+export function exchanges(stderr: string): string[] {
+  const found: string[] = [];
+  for (const match of stderr.matchAll(/"([A-Z]+) (\S+) HTTP\/1\.[01]" (\d{3})/g)) found.push(`${match[1]} ${match[2]} -> ${match[3]}`);
+  return found;
+}
+
+const V1_FALLBACK =
+  'note: glanceclient fell back to the v1 API (/v1/images…): it does so when GET /versions lists no v2.x version, ' +
+  'or when /v2/schemas/image, /v2/schemas/metadefs/namespace and /v2/schemas/metadefs/resource_type all fail.';
+
+/** Everything worth knowing when a command did not do what was expected. */
+export function explain(result: CliResult): string {
+  const sent = exchanges(result.stderr);
+  return [
+    `$ ${result.command.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a}'`)).join(' ')}`,
+    `exit code ${result.code}${result.signal ? ` (signal ${result.signal}${result.signal === 'SIGKILL' ? `, timed out after ${CLI_TIMEOUT_MS / 1000} s` : ''})` : ''}`,
+    `requests sent (after client start-up): ${sent.length ? `\n  ${sent.join('\n  ')}` : 'none logged'}`,
+    `stdout:\n${clip(result.stdout.trimEnd(), 3000) || '(empty)'}`,
+    `stderr (last lines):\n${tail(result.stderr, 25) || '(empty)'}`,
+    ...(result.serverOutput.trim() ? [`Glint's output meanwhile:\n${tail(result.serverOutput, 20)}`] : []),
+    ...(result.stderr.includes('falling back to v1') ? [V1_FALLBACK] : []),
+  ].join('\n');
+}
+
+export function expectSuccess(result: CliResult, what: string): CliResult {
+  assert.equal(result.code, 0, `${what} failed\n${explain(result)}`);
+  return result;
+}
+
+export function parseJson<T>(result: CliResult, what: string): T {
+  try {
+    return JSON.parse(result.stdout) as T;
+  } catch (err) {
+    assert.fail(`${what}: output is not JSON (${(err as Error).message})\n${explain(result)}`);
+  }
+}
+
+/**
+ * The rows of a prettytable, as glanceclient prints them (`| a | b |`), header row first.
+ * glanceclient wraps long values onto rows whose first cell is empty; those are joined back
+ * (without a separator, which is right for the hashes it wraps).
+ */
+export function parseTable(stdout: string): string[][] {
+  const rows: string[][] = [];
+  for (const line of stdout.split('\n')) {
+    if (!line.startsWith('|')) continue;
+    const cells = line.split('|').slice(1, -1).map((cell) => cell.trim());
+    const previous = rows[rows.length - 1];
+    if (previous && rows.length > 1 && cells[0] === '' && cells.slice(1).some(Boolean)) {
+      cells.forEach((cell, i) => (previous[i] += cell));
+    } else {
+      rows.push(cells);
+    }
+  }
+  return rows;
+}
+
+/** A table as records keyed by its header (`image-list`, `member-list`). */
+export function parseRecords(stdout: string): Record<string, string>[] {
+  const [header, ...rows] = parseTable(stdout);
+  if (!header) return [];
+  return rows.map((row) => Object.fromEntries(header.map((name, i) => [name, row[i] ?? ''])));
+}
+
+/** A `Property | Value` table (`image-show`, `image-create`, `image-update`). */
+export function parseProperties(stdout: string): Record<string, string> {
+  const [header, ...rows] = parseTable(stdout);
+  if (!header) return {};
+  return Object.fromEntries(rows.map(([key, value]) => [key, value ?? '']));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The server
+
+export interface GlintServer {
+  compute: string;
+  image: string;
+  identity: string;
+  dataDir: string;
+  outputLength(): number;
+  outputSince(mark: number): string;
+  stop(): Promise<void>;
+}
+
+// Servers still running if the test process dies early; killed on exit so none is orphaned.
+const live = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
+/**
+ * `glint serve --profile openstack --auth noauth` on free loopback ports with a fresh data
+ * directory; resolves once it has printed its three URLs.
+ */
+export async function startGlint(): Promise<GlintServer> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'glint-clients-'));
+  // The server's own environment without GLINT_* settings of the shell running the tests.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('GLINT_')));
+  const child = spawn(
+    process.execPath,
+    [
+      '--import', 'tsx', 'src/main.ts', 'serve',
+      '--profile', 'openstack', '--auth', 'noauth', '--host', '127.0.0.1',
+      '--compute-port', '0', '--image-port', '0', '--identity-port', '0',
+      '--data-dir', dataDir,
+    ],
+    { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+
+  // Both pipes are drained for the server's whole life (a full pipe would block it).
+  let output = '';
+  let dropped = 0;
+  const keep = (chunk: string) => {
+    output += chunk;
+    if (output.length > 1_000_000) {
+      dropped += output.length - 500_000;
+      output = output.slice(-500_000);
+    }
+  };
+  child.stdout.setEncoding('utf8').on('data', keep);
+  child.stderr.setEncoding('utf8').on('data', keep);
+
+  const urls = await new Promise<{ compute: string; image: string; identity: string }>((resolve, reject) => {
+    const fail = (why: string) => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`glint serve ${why}:\n${output.slice(-4000)}`));
+    };
+    const timer = setTimeout(() => fail(`did not print its URLs within ${STARTUP_MS / 1000} s`), STARTUP_MS);
+    const check = () => {
+      const found = ['compute', 'image', 'identity'].map((name) => new RegExp(`^\\s*${name}:\\s+(http\\S+)`, 'm').exec(output)?.[1]);
+      if (found.every(Boolean)) {
+        clearTimeout(timer);
+        child.stdout.off('data', check);
+        child.off('exit', onExit);
+        const [compute, image, identity] = found as string[];
+        resolve({ compute, image, identity });
+      }
+    };
+    const onExit = (code: number | null, signal: string | null) => fail(`exited early (code ${code}, signal ${signal})`);
+    child.stdout.on('data', check);
+    child.once('exit', onExit);
+  });
+
+  return {
+    ...urls,
+    dataDir,
+    outputLength: () => dropped + output.length,
+    outputSince: (mark) => output.slice(Math.max(0, mark - dropped)),
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+        await exited;
+        clearTimeout(timer);
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
