@@ -10,7 +10,8 @@ import type { LightMyRequestResponse } from 'fastify';
 import { createGlint, type Glint } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { LIST_BATCH } from '../src/catalog/service.js';
-import { importCatalog } from '../src/catalog/transfer.js';
+import { importCatalog, toReference } from '../src/catalog/transfer.js';
+import { newImage } from '../src/catalog/image.js';
 import { REFERENCE_CATALOG_FORMAT, type ReferenceCatalog, type ReferenceImage } from '../src/catalog/reference-catalog.js';
 import { DEMO_PROJECTS, demoCatalog } from '../src/cli/demo-catalog.js';
 
@@ -52,32 +53,8 @@ async function stopServer(server: Server | undefined): Promise<void> {
 
 /** A `reference-catalog/1` image owned by `owner`, with every field the format requires. */
 function refImage(fields: Partial<ReferenceImage> & { id: string; created_at: string }, owner: string = DEMO): ReferenceImage {
-  return {
-    name: null,
-    status: 'active',
-    visibility: 'private',
-    owner,
-    protected: false,
-    os_hidden: false,
-    min_ram: 0,
-    min_disk: 0,
-    size: null,
-    virtual_size: null,
-    disk_format: 'raw',
-    container_format: 'bare',
-    checksum: null,
-    os_hash_algo: null,
-    os_hash_value: null,
-    updated_at: fields.created_at,
-    deleted: false,
-    deleted_at: null,
-    tags: [],
-    properties: {},
-    members: [],
-    has_location: false,
-    data_b64: null,
-    ...fields,
-  };
+  const image = { ...newImage(fields.id, owner, fields.created_at), status: 'active', visibility: 'private', disk_format: 'raw', container_format: 'bare' } as const;
+  return { ...toReference(image), ...fields };
 }
 
 function catalogOf(images: ReferenceImage[]): ReferenceCatalog {

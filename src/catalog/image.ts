@@ -71,3 +71,32 @@ const IMAGE_ID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[
 export function isImageId(id: string): boolean {
   return IMAGE_ID.test(id);
 }
+
+/** A new image as the image service creates it: queued, no data, defaults everywhere. */
+export function newImage(id: string, owner: string | null, time: string): Image {
+  return {
+    id,
+    name: null,
+    status: 'queued',
+    visibility: 'shared',
+    owner,
+    protected: false,
+    os_hidden: false,
+    min_ram: 0,
+    min_disk: 0,
+    size: null,
+    virtual_size: null,
+    disk_format: null,
+    container_format: null,
+    checksum: null,
+    os_hash_algo: null,
+    os_hash_value: null,
+    created_at: time,
+    updated_at: time,
+    deleted: false,
+    deleted_at: null,
+    tags: [],
+    properties: {},
+    has_data: false,
+  };
+}

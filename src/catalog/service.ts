@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { BlobStore } from '../blobs/blob-store.js';
 import type { RequestContext } from '../identity/context.js';
 import type { Cursor, ListScope, Store } from '../store/store.js';
-import { BASE_ATTRIBUTES, type Image, type ImageMember, type MemberStatus } from './image.js';
+import { BASE_ATTRIBUTES, newImage, type Image, type ImageMember, type MemberStatus } from './image.js';
 import { badRequest, conflict, forbidden, notFound } from './errors.js';
 import { transition } from './status.js';
 import { DiskInspector, formatMatches, type Inspection } from './inspect/inspector.js';
@@ -119,31 +119,18 @@ export class CatalogService {
     checkVisibilityChange(ctx, fields.visibility);
     const id = fields.id ?? randomUUID();
     if (await this.store.getImage(id)) throw conflict(`Image ID ${id} already exists!`);
-    const time = now();
     const image: Image = {
-      id,
+      ...newImage(id, owner, now()),
       name: fields.name ?? null,
-      status: 'queued',
       visibility: fields.visibility ?? 'shared',
-      owner,
       protected: fields.protected ?? false,
       os_hidden: fields.os_hidden ?? false,
       min_ram: fields.min_ram ?? 0,
       min_disk: fields.min_disk ?? 0,
-      size: null,
-      virtual_size: null,
       disk_format: fields.disk_format ?? null,
       container_format: fields.container_format ?? null,
-      checksum: null,
-      os_hash_algo: null,
-      os_hash_value: null,
-      created_at: time,
-      updated_at: time,
-      deleted: false,
-      deleted_at: null,
       tags: [...new Set(fields.tags)],
       properties: fields.properties,
-      has_data: false,
     };
     await this.store.insertImage({ image, members: [] });
     return image;

@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { FsBlobStore } from '../blobs/fs-blob-store.js';
-import type { ImageMember } from './image.js';
+import { newImage, type ImageMember } from './image.js';
 import type { ReferenceCatalog, ReferenceImage } from './reference-catalog.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
-import { CatalogFormatError, defaultSets, exportCatalog, importCatalog, parseCatalog, selectImages } from './transfer.js';
+import { CatalogFormatError, defaultSets, exportCatalog, importCatalog, parseCatalog, selectImages, toReference } from './transfer.js';
 
 const CATALOG_FILE = fileURLToPath(new URL('../../test/conformance/catalog.json', import.meta.url));
 
@@ -135,34 +135,8 @@ describe('import → export of the reference catalog', () => {
 describe('import → export of edge cases', () => {
   /** A minimal valid image; `overrides` wins. */
   function ref(overrides: Partial<ReferenceImage>): ReferenceImage {
-    return {
-      id: 'edge',
-      name: 'edge',
-      status: 'active',
-      visibility: 'public',
-      owner: 'p',
-      protected: false,
-      os_hidden: false,
-      min_ram: 0,
-      min_disk: 0,
-      size: null,
-      virtual_size: null,
-      disk_format: null,
-      container_format: null,
-      checksum: null,
-      os_hash_algo: null,
-      os_hash_value: null,
-      created_at: '2025-01-01T00:00:00.000000Z',
-      updated_at: '2025-01-01T00:00:00.000000Z',
-      deleted: false,
-      deleted_at: null,
-      tags: [],
-      properties: {},
-      members: [],
-      has_location: false,
-      data_b64: null,
-      ...overrides,
-    };
+    const image = { ...newImage('edge', 'p', '2025-01-01T00:00:00.000000Z'), name: 'edge', status: 'active', visibility: 'public' } as const;
+    return { ...toReference(image), ...overrides };
   }
 
   test('an image with zero bytes of data keeps its location and its empty data', async () => {

@@ -1,7 +1,7 @@
 /** Import and export of whole catalogs in the `reference-catalog/1` format. */
 import type { BlobStore } from '../blobs/blob-store.js';
 import type { Store, StoredImage } from '../store/store.js';
-import { isImageId } from './image.js';
+import { isImageId, type Image, type ImageMember } from './image.js';
 import { REFERENCE_CATALOG_FORMAT, type ReferenceCatalog, type ReferenceImage } from './reference-catalog.js';
 
 export class CatalogFormatError extends Error {}
@@ -97,15 +97,19 @@ export async function importCatalog(
   );
 }
 
+/** An image as the interchange format writes it. */
+export function toReference(image: Image, members: ImageMember[] = [], data: Uint8Array | null = null): ReferenceImage {
+  const { has_data: _hasData, ...attributes } = image;
+  return { ...attributes, members, has_location: data !== null, data_b64: data ? Buffer.from(data).toString('base64') : null };
+}
+
 /** Writes the store back out as JSON text, one image at a time. */
 export async function* exportCatalog(store: Store, blobs: BlobStore, onImage?: () => void): AsyncGenerator<string> {
   yield `{"format":"${REFERENCE_CATALOG_FORMAT}","description":"exported by glint","images":[`;
   let first = true;
   for await (const { image, members } of store.exportImages()) {
-    const { has_data, ...attributes } = image;
-    const data = has_data ? await blobs.get(image.id) : null;
-    const ref: ReferenceImage = { ...attributes, members, has_location: data !== null, data_b64: data ? Buffer.from(data).toString('base64') : null };
-    yield (first ? '\n' : ',\n') + JSON.stringify(ref);
+    const data = image.has_data ? await blobs.get(image.id) : null;
+    yield (first ? '\n' : ',\n') + JSON.stringify(toReference(image, members, data));
     first = false;
     onImage?.();
   }

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Image, ImageMember } from '../catalog/image.js';
+import { newImage, type Image, type ImageMember } from '../catalog/image.js';
 import type { Condition, TimeField, TimeOp } from '../catalog/query.js';
 import type { Cursor, ListScope, Store, StoredImage } from './store.js';
 
@@ -36,32 +36,7 @@ let nextId = 1;
 
 /** An active public image owned by OTHER, with every nullable attribute null; `overrides` wins. */
 function image(overrides: Partial<Image> = {}): Image {
-  return {
-    id: uuid(nextId++),
-    name: 'image',
-    status: 'active',
-    visibility: 'public',
-    owner: OTHER,
-    protected: false,
-    os_hidden: false,
-    min_ram: 0,
-    min_disk: 0,
-    size: null,
-    virtual_size: null,
-    disk_format: null,
-    container_format: null,
-    checksum: null,
-    os_hash_algo: null,
-    os_hash_value: null,
-    created_at: ts(0),
-    updated_at: ts(0),
-    deleted: false,
-    deleted_at: null,
-    tags: [],
-    properties: {},
-    has_data: false,
-    ...overrides,
-  };
+  return { ...newImage(uuid(nextId++), OTHER, ts(0)), name: 'image', status: 'active', visibility: 'public', ...overrides };
 }
 
 function member(project: string, status: ImageMember['status'], overrides: Partial<ImageMember> = {}): ImageMember {

@@ -71,6 +71,12 @@ function setRequestIdHeaders(reply: FastifyReply, id: string, headers: string[])
   for (const header of headers) reply.header(header, id);
 }
 
+/** A repeated query parameter's last value, as webob's `params.get` returns it (both APIs read parameters so). */
+export function lastValue(params: URLSearchParams, key: string): string | undefined {
+  const all = params.getAll(key);
+  return all.length ? all[all.length - 1] : undefined;
+}
+
 /** The query parameters of a request made through `createListener`. */
 export function queryParams(request: { query: unknown }): URLSearchParams {
   return request.query as URLSearchParams;

@@ -5,6 +5,7 @@
 import { filterCondition } from '../../catalog/glance-filters.js';
 import type { CatalogQuery, Condition } from '../../catalog/query.js';
 import { ApiError } from '../common/errors.js';
+import { lastValue } from '../common/http.js';
 
 /** Compute filter names and the image-service filters they become. */
 const COMPUTE_FILTERS: Record<string, string> = {
@@ -24,14 +25,9 @@ export function lstripPropertyPrefix(key: string): string {
   return key.slice(i);
 }
 
-/** The last value of a repeated parameter wins, as webob's `params.get` returns it. */
-function last(params: URLSearchParams, key: string): string | undefined {
-  const all = params.getAll(key);
-  return all.length ? all[all.length - 1] : undefined;
-}
 
 function paginationInt(params: URLSearchParams, key: string): number | undefined {
-  const text = last(params, key);
+  const text = lastValue(params, key);
   if (text === undefined) return undefined;
   if (!/^\s*[+-]?\d+\s*$/.test(text)) throw new ApiError(400, `Invalid input received: ${key} must be an integer`);
   const value = Number.parseInt(text, 10);
@@ -53,7 +49,7 @@ export function computeListQuery(params: URLSearchParams, maxLimit: number): Com
   const filters = new Map<string, string>();
   for (const key of new Set(params.keys())) {
     const mapped = COMPUTE_FILTERS[key] ?? (key.startsWith('property-') ? key : undefined);
-    if (mapped !== undefined) filters.set(mapped, last(params, key)!);
+    if (mapped !== undefined) filters.set(mapped, lastValue(params, key)!);
   }
   const server = filters.get('property-instance_uuid');
   if (server !== undefined && server.includes('/')) {
@@ -68,7 +64,7 @@ export function computeListQuery(params: URLSearchParams, maxLimit: number): Com
     else conditions.push(filterCondition(key, value));
   }
 
-  const marker = last(params, 'marker');
+  const marker = lastValue(params, 'marker');
   return {
     // limit=0 lists everything and never gets a next link, as in the reference.
     query: { conditions, marker: marker || undefined, limit: limit || undefined },

@@ -6,6 +6,7 @@ import { filterCondition } from '../../catalog/glance-filters.js';
 import { MEMBER_STATUSES, VISIBILITIES, type MemberStatus, type Visibility } from '../../catalog/image.js';
 import { SORT_KEYS, type CatalogQuery, type Condition, type SortKey, type SortOrder } from '../../catalog/query.js';
 import { ApiError } from '../common/errors.js';
+import { lastValue } from '../common/http.js';
 
 /** `limit` when none is given, and the most one page may hold (`limit_param_default`, `api_limit_max`). */
 export const DEFAULT_LIMIT = 25;
@@ -16,13 +17,9 @@ const CONTROL = new Set(['limit', 'marker', 'sort_key', 'sort_dir', 'sort', 'mem
 
 const bad = (message: string) => new ApiError(400, message);
 
-function last(params: URLSearchParams, key: string): string | undefined {
-  const all = params.getAll(key);
-  return all.length ? all[all.length - 1] : undefined;
-}
 
 function bool(params: URLSearchParams, key: string): boolean | undefined {
-  const text = last(params, key);
+  const text = lastValue(params, key);
   if (text === undefined) return undefined;
   const value = text.toLowerCase();
   if (value !== 'true' && value !== 'false') throw bad(`Invalid value '${text}' for '${key}' filter. Valid values are 'true' or 'false'.`);
@@ -45,7 +42,7 @@ function sortDir(dir: string): 'asc' | 'desc' {
 function sortOrder(params: URLSearchParams): SortOrder[] | undefined {
   const keys = params.getAll('sort_key');
   const dirs = params.getAll('sort_dir');
-  const sort = last(params, 'sort');
+  const sort = lastValue(params, 'sort');
   if (sort !== undefined) {
     if (keys.length || dirs.length) throw bad('Old and new sorting syntax cannot be combined');
     return sort.split(',').map((item) => {
@@ -61,7 +58,7 @@ function sortOrder(params: URLSearchParams): SortOrder[] | undefined {
 }
 
 function limitParam(params: URLSearchParams): number {
-  const text = last(params, 'limit');
+  const text = lastValue(params, 'limit');
   if (text === undefined) return DEFAULT_LIMIT;
   if (!/^\s*[+-]?\d+\s*$/.test(text)) throw bad('limit param must be an integer');
   const limit = Number.parseInt(text, 10);
@@ -70,7 +67,7 @@ function limitParam(params: URLSearchParams): number {
 }
 
 function sizeCondition(params: URLSearchParams, key: 'size_min' | 'size_max'): Condition | undefined {
-  const text = last(params, key);
+  const text = lastValue(params, key);
   if (text === undefined) return undefined;
   if (!/^\s*[+-]?\d+\s*$/.test(text)) throw bad('Unable to filter on a range with a non-numeric value.');
   return { kind: 'size', op: key === 'size_min' ? 'gte' : 'lte', value: Number.parseInt(text, 10) };
@@ -84,17 +81,17 @@ export interface ImageListRequest {
 export function imageListQuery(params: URLSearchParams): ImageListRequest {
   if (params.has('changes-since')) throw bad('The "changes-since" filter is no longer available on v2.');
   const limit = limitParam(params);
-  const visibility = last(params, 'visibility');
+  const visibility = lastValue(params, 'visibility');
   if (visibility !== undefined && visibility !== 'all' && !(VISIBILITIES as readonly string[]).includes(visibility)) {
     throw bad(`Invalid visibility value: ${visibility}`);
   }
-  const memberStatus = last(params, 'member_status');
+  const memberStatus = lastValue(params, 'member_status');
   if (memberStatus !== undefined && memberStatus !== 'all' && !(MEMBER_STATUSES as readonly string[]).includes(memberStatus)) {
     throw bad(`Invalid status: ${memberStatus}`);
   }
   const conditions: Condition[] = [];
   for (const key of new Set(params.keys())) {
-    if (!CONTROL.has(key)) conditions.push(filterCondition(key, last(params, key)!));
+    if (!CONTROL.has(key)) conditions.push(filterCondition(key, lastValue(params, key)!));
   }
   for (const tag of params.getAll('tag')) conditions.push({ kind: 'tag', value: tag });
   const isProtected = bool(params, 'protected');
@@ -103,7 +100,7 @@ export function imageListQuery(params: URLSearchParams): ImageListRequest {
     const condition = sizeCondition(params, key);
     if (condition) conditions.push(condition);
   }
-  const marker = last(params, 'marker');
+  const marker = lastValue(params, 'marker');
   return {
     limit,
     query: {
