@@ -1,0 +1,493 @@
+// The image API (Glance v2) through `inject` on the image listener (one upload over a real socket):
+// image data in and out, the upload size cap, disk-image inspection, and the compute API seeing the
+// same catalog at once.
+import { after, afterEach, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import type { LightMyRequestResponse } from 'fastify';
+import { createGlint, type Glint } from '../src/app.js';
+import { loadConfig, type ConfigInput } from '../src/config.js';
+
+// ---------------------------------------------------------------------------------------------
+// Servers, callers and requests
+
+interface Server {
+  glint: Glint;
+  dir: string;
+}
+
+type Options = Pick<ConfigInput, 'profile' | 'inspect' | 'maxUploadBytes'>;
+
+async function startServer(options: Options = {}): Promise<Server> {
+  const dir = mkdtempSync(join(tmpdir(), 'glint-image-api-'));
+  // An empty environment, so GLINT_* variables of the shell running the tests change nothing.
+  const config = loadConfig({ profile: 'openstack', ...options, dataDir: dir, computePort: 0, imagePort: 0, identityPort: 0 }, {});
+  return { glint: createGlint(config), dir };
+}
+
+async function stopServer(server: Server): Promise<void> {
+  await server.glint.close();
+  rmSync(server.dir, { recursive: true, force: true });
+}
+
+/** A project (32 lower-case hex, as the compute API's URLs require) and its member's token. */
+interface Caller {
+  project: string;
+  token: string;
+}
+
+function newCaller(user = 'member'): Caller {
+  const project = randomUUID().replace(/-/g, '');
+  return { project, token: `${user}:${project}` };
+}
+
+interface Call {
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  url: string;
+  /** Bytes go as they are, anything else as JSON. */
+  body?: Buffer | object;
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
+/** One request as `caller`. */
+function inject(app: Glint['image'], caller: Caller, call: Call): Promise<LightMyRequestResponse> {
+  const headers: Record<string, string> = { 'x-auth-token': caller.token, ...call.headers };
+  let payload: Buffer | string | undefined;
+  if (call.body !== undefined) {
+    payload = Buffer.isBuffer(call.body) ? call.body : JSON.stringify(call.body);
+    headers['content-type'] = call.contentType ?? (typeof payload === 'string' ? 'application/json' : 'application/octet-stream');
+  }
+  return app.inject({ method: call.method ?? 'GET', url: call.url, headers, payload });
+}
+
+const imageApi = (server: Server, caller: Caller, call: Call) => inject(server.glint.image, caller, call);
+/** Compute calls go to the project-scoped URL form, `/v2.1/{project}/images…`. */
+const computeApi = (server: Server, caller: Caller, call: Call) =>
+  inject(server.glint.compute, caller, { ...call, url: `/v2.1/${caller.project}${call.url}` });
+
+function expectStatus(res: LightMyRequestResponse, status: number, what: string): void {
+  assert.equal(res.statusCode, status, `${what}: ${res.body.slice(0, 300)}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Image API steps
+
+interface GlanceImage {
+  id: string;
+  status: string;
+  size: number | null;
+  virtual_size: number | null;
+  checksum: string | null;
+  os_hash_algo: string | null;
+  os_hash_value: string | null;
+  [property: string]: unknown;
+}
+
+async function createImage(server: Server, caller: Caller, fields: Record<string, unknown> = {}): Promise<string> {
+  const res = await imageApi(server, caller, {
+    method: 'POST',
+    url: '/v2/images',
+    body: { name: 'image-api-test', disk_format: 'raw', container_format: 'bare', ...fields },
+  });
+  expectStatus(res, 201, 'create');
+  return (res.json() as GlanceImage).id;
+}
+
+function upload(server: Server, caller: Caller, id: string, data: Buffer, contentType?: string) {
+  return imageApi(server, caller, { method: 'PUT', url: `/v2/images/${id}/file`, body: data, contentType });
+}
+
+async function show(server: Server, caller: Caller, id: string): Promise<GlanceImage> {
+  const res = await imageApi(server, caller, { url: `/v2/images/${id}` });
+  expectStatus(res, 200, `show ${id}`);
+  return res.json() as GlanceImage;
+}
+
+/** Everything in the blob directory, partial files (dot-names) included. */
+const dataFiles = (server: Server) => readdirSync(join(server.dir, 'images')).sort();
+
+const hex = (algorithm: string, data: Buffer) => createHash(algorithm).update(data).digest('hex');
+
+/** Bytes that are not a recognised disk image (inspection calls them raw). */
+function rawBytes(length: number): Buffer {
+  return Buffer.from(Array.from({ length }, (_, i) => (i * 7 + 3) % 251));
+}
+
+/** The fixed webob text page Glance answers errors with. */
+function assertWebobText(res: LightMyRequestResponse, status: number, title: string): void {
+  assert.equal(res.statusCode, status, res.body);
+  assert.match(String(res.headers['content-type']), /^text\/plain/);
+  assert.ok(res.body.startsWith(`${status} ${title}\n\n`), res.body);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Resource lifetime: every server a test starts is stopped (and its directory removed) after it.
+
+const running: Server[] = [];
+
+async function server(options: Options = {}): Promise<Server> {
+  const started = await startServer(options);
+  running.push(started);
+  return started;
+}
+
+afterEach(async () => {
+  for (const s of running.splice(0)) await stopServer(s);
+});
+
+// ---------------------------------------------------------------------------------------------
+// 1. Upload and download
+
+describe('image data through the image API', () => {
+  const owner = newCaller();
+  const data = rawBytes(64);
+
+  it('stores uploaded bytes with their size and hashes, and serves them back whole and by range', async () => {
+    const s = await server();
+    const id = await createImage(s, owner);
+    expectStatus(await upload(s, owner, id, data), 204, 'upload');
+
+    const image = await show(s, owner, id);
+    assert.equal(image.status, 'active');
+    assert.equal(image.size, data.length);
+    assert.equal(image.checksum, hex('md5', data));
+    assert.equal(image.os_hash_algo, 'sha512');
+    assert.equal(image.os_hash_value, hex('sha512', data));
+
+    const whole = await imageApi(s, owner, { url: `/v2/images/${id}/file` });
+    expectStatus(whole, 200, 'download');
+    assert.deepEqual(whole.rawPayload, data);
+    assert.equal(whole.headers['content-md5'], hex('md5', data));
+    assert.equal(whole.headers['content-type'], 'application/octet-stream');
+
+    const part = await imageApi(s, owner, { url: `/v2/images/${id}/file`, headers: { range: 'bytes=2-5' } });
+    expectStatus(part, 206, 'ranged download');
+    assert.equal(part.headers['content-range'], `bytes 2-5/${data.length}`);
+    assert.deepEqual(part.rawPayload, data.subarray(2, 6));
+  });
+
+  it('accepts an empty upload as an active image of size 0', async () => {
+    const s = await server();
+    const id = await createImage(s, owner);
+    expectStatus(await upload(s, owner, id, Buffer.alloc(0)), 204, 'empty upload');
+    const image = await show(s, owner, id);
+    assert.equal(image.status, 'active');
+    assert.equal(image.size, 0);
+    assert.equal(image.checksum, hex('md5', Buffer.alloc(0)));
+    const download = await imageApi(s, owner, { url: `/v2/images/${id}/file` });
+    assert.equal(download.rawPayload.length, 0);
+  });
+
+  it('refuses a second upload with 409 and keeps the first data', async () => {
+    const s = await server();
+    const id = await createImage(s, owner);
+    expectStatus(await upload(s, owner, id, data), 204, 'first upload');
+    assertWebobText(await upload(s, owner, id, rawBytes(10)), 409, 'Conflict');
+    const image = await show(s, owner, id);
+    assert.equal(image.status, 'active');
+    assert.equal(image.checksum, hex('md5', data));
+    assert.deepEqual((await imageApi(s, owner, { url: `/v2/images/${id}/file` })).rawPayload, data);
+  });
+
+  it('refuses data that is not application/octet-stream with 415 and leaves the image queued', async () => {
+    const s = await server();
+    const id = await createImage(s, owner);
+    const res = await upload(s, owner, id, data, 'application/json');
+    assertWebobText(res, 415, 'Unsupported Media Type');
+    assert.match(res.body, /application\/json is not supported/);
+    assert.equal((await show(s, owner, id)).status, 'queued');
+    assert.deepEqual(dataFiles(s), []);
+  });
+
+  it('keeps the data in a file named by the image id, and deleting the image deletes it', async () => {
+    const s = await server();
+    const id = await createImage(s, owner);
+    expectStatus(await upload(s, owner, id, data), 204, 'upload');
+    assert.deepEqual(dataFiles(s), [id]);
+    expectStatus(await imageApi(s, owner, { method: 'DELETE', url: `/v2/images/${id}` }), 204, 'delete');
+    assert.equal(existsSync(join(s.dir, 'images', id)), false);
+    assert.deepEqual(dataFiles(s), []);
+    assertWebobText(await imageApi(s, owner, { url: `/v2/images/${id}` }), 404, 'Not Found');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 2. Upload size cap
+
+describe('upload size cap', () => {
+  const owner = newCaller();
+  const LIMIT = 1000;
+  const tooLarge = rawBytes(LIMIT + 1);
+
+  interface Answer {
+    statusCode: number;
+    body: string;
+    contentType: string;
+  }
+
+  /** Polls until `done()` holds, for what a server does on its own time. */
+  async function eventually(done: () => boolean, what: string): Promise<void> {
+    for (let waited = 0; !done(); waited += 10) {
+      assert.ok(waited < 5000, `timed out waiting until ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  /**
+   * The data in two chunks over a real socket, the second sent once the first is in a partial file.
+   * (Through `inject`, a request body the server stops reading also loses its response; a socket does not.)
+   */
+  async function uploadInTwoChunks(s: Server, id: string, data: Buffer): Promise<Answer> {
+    if (!s.glint.urls.image) await s.glint.listen();
+    async function* chunks() {
+      yield data.subarray(0, 600);
+      await eventually(() => dataFiles(s).some((name) => name.startsWith(`.${id}.`) && name.endsWith('.partial')), 'the partial file exists');
+      yield data.subarray(600);
+    }
+    const res = await fetch(`${s.glint.urls.image}/v2/images/${id}/file`, {
+      method: 'PUT',
+      headers: { 'x-auth-token': owner.token, 'content-type': 'application/octet-stream' },
+      body: Readable.from(chunks()) as unknown as BodyInit,
+      duplex: 'half',
+    } as RequestInit);
+    return { statusCode: res.status, body: await res.text(), contentType: res.headers.get('content-type') ?? '' };
+  }
+
+  const shapes: Array<[string, (s: Server, id: string) => Promise<Answer>]> = [
+    ['in one chunk', async (s, id) => {
+      const res = await upload(s, owner, id, tooLarge);
+      return { statusCode: res.statusCode, body: res.body, contentType: String(res.headers['content-type']) };
+    }],
+    ['in two chunks, the first already on disk', (s, id) => uploadInTwoChunks(s, id, tooLarge)],
+  ];
+
+  for (const [shape, send] of shapes) {
+    it(`answers 413 for ${LIMIT + 1} bytes ${shape}, requeues the image and leaves no file`, async () => {
+      const s = await server({ maxUploadBytes: LIMIT });
+      const id = await createImage(s, owner);
+      const res = await send(s, id);
+      assert.equal(res.statusCode, 413, res.body);
+      assert.match(res.contentType, /^text\/plain/);
+      assert.equal(res.body, `413 Request Entity Too Large\n\nImage exceeds the storage quota: the upload limit is ${LIMIT} bytes.\n\n   `);
+      const image = await show(s, owner, id);
+      assert.equal(image.status, 'queued');
+      assert.equal(image.size, null);
+      assert.deepEqual(dataFiles(s), []);
+    });
+  }
+
+  it(`accepts exactly ${LIMIT} bytes, also after a refused upload`, async () => {
+    const s = await server({ maxUploadBytes: LIMIT });
+    const id = await createImage(s, owner);
+    assert.equal((await upload(s, owner, id, tooLarge)).statusCode, 413);
+    expectStatus(await upload(s, owner, id, tooLarge.subarray(0, LIMIT)), 204, 'upload at the limit');
+    const image = await show(s, owner, id);
+    assert.equal(image.status, 'active');
+    assert.equal(image.size, LIMIT);
+    assert.deepEqual(dataFiles(s), [id]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 3. Disk-image inspection
+
+const GiB = 1024 ** 3;
+
+/**
+ * A minimal qcow2 v3 image: the 104-byte header in a 1 KiB file. With `backingFile`, the header's
+ * backing_file_offset/size (bytes 8 and 16) point at that name, stored at byte 512.
+ */
+function qcow2(virtualSize: number, backingFile?: string): Buffer {
+  const image = Buffer.alloc(1024);
+  image.write('QFI\xfb', 0, 'latin1');
+  image.writeUInt32BE(3, 4); // version
+  if (backingFile !== undefined) {
+    image.writeBigUInt64BE(512n, 8);
+    image.writeUInt32BE(image.write(backingFile, 512, 'latin1'), 16);
+  }
+  image.writeUInt32BE(16, 20); // cluster_bits: 64 KiB clusters
+  image.writeBigUInt64BE(BigInt(virtualSize), 24);
+  image.writeUInt32BE(104, 100); // header_length
+  return image;
+}
+
+describe('disk-image inspection', () => {
+  const owner = newCaller();
+
+  /** Uploads `data` as a new image declared `disk_format`; returns the answer and the image after it. */
+  async function uploadAs(s: Server, diskFormat: string, data: Buffer) {
+    const id = await createImage(s, owner, { disk_format: diskFormat });
+    const res = await upload(s, owner, id, data);
+    return { id, res, image: await show(s, owner, id) };
+  }
+
+  /** The upload is refused with 400 naming `reason`; the image stays queued without data. */
+  function assertRefused(s: Server, { res, image }: Awaited<ReturnType<typeof uploadAs>>, reason: RegExp): void {
+    assertWebobText(res, 400, 'Bad Request');
+    assert.match(res.body, reason);
+    assert.equal(image.status, 'queued');
+    assert.equal(image.size, null);
+    assert.deepEqual(dataFiles(s), []);
+  }
+
+  it('is on by default in the huawei profile and records a qcow2 image\'s virtual size', async () => {
+    const s = await server({ profile: 'huawei' });
+    const data = qcow2(GiB);
+    const { res, image } = await uploadAs(s, 'qcow2', data);
+    expectStatus(res, 204, 'qcow2 upload');
+    assert.equal(image.status, 'active');
+    assert.equal(image.virtual_size, GiB);
+    assert.equal(image.size, data.length);
+  });
+
+  it('refuses a qcow2 image with a backing file', async () => {
+    const s = await server({ profile: 'huawei' });
+    assertRefused(s, await uploadAs(s, 'qcow2', qcow2(GiB, '/etc/passwd')), /QCOW2 image has a backing file/);
+  });
+
+  it('refuses raw data declared as qcow2', async () => {
+    const s = await server({ profile: 'huawei' });
+    assertRefused(s, await uploadAs(s, 'qcow2', rawBytes(2048)), /disk_format is qcow2 but the uploaded data is raw/);
+  });
+
+  it('follows an explicit inspect on in the openstack profile', async () => {
+    const s = await server({ profile: 'openstack', inspect: 'on' });
+    assertRefused(s, await uploadAs(s, 'qcow2', rawBytes(2048)), /disk_format is qcow2 but the uploaded data is raw/);
+  });
+
+  it('is off by default in the openstack profile: a mismatch is accepted', async () => {
+    const s = await server({ profile: 'openstack' });
+    const data = rawBytes(2048);
+    const { id, res, image } = await uploadAs(s, 'qcow2', data);
+    expectStatus(res, 204, 'uninspected upload');
+    assert.equal(image.status, 'active');
+    assert.equal(image.disk_format, 'qcow2');
+    assert.equal(image.virtual_size, null);
+    assert.deepEqual(dataFiles(s), [id]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 4. Both APIs over one catalog
+
+interface NovaImage {
+  id: string;
+  name: string | null;
+  status: string;
+  progress: number;
+  metadata: Record<string, unknown>;
+  'OS-EXT-IMG-SIZE:size': number;
+}
+
+describe('the image and compute APIs agree', () => {
+  let s: Server;
+  const alice = newCaller('alice');
+  const bob = newCaller('bob');
+
+  before(async () => {
+    s = await startServer({ profile: 'huawei' });
+  });
+  after(async () => {
+    await stopServer(s);
+  });
+
+  async function computeJson<T>(caller: Caller, url: string): Promise<T> {
+    const res = await computeApi(s, caller, { url });
+    expectStatus(res, 200, `compute GET ${url}`);
+    return res.json() as T;
+  }
+  const computeShow = async (caller: Caller, id: string) => (await computeJson<{ image: NovaImage }>(caller, `/images/${id}`)).image;
+  const computeList = async (caller: Caller, view: '' | '/detail' = '') =>
+    (await computeJson<{ images: NovaImage[] }>(caller, `/images${view}`)).images;
+  const listedIds = async (caller: Caller) => (await computeList(caller)).map((i) => i.id);
+
+  /** The image's entry in the caller's compute detail list, and its compute show, which must agree. */
+  async function computeViews(caller: Caller, id: string): Promise<NovaImage> {
+    const listed = (await computeList(caller, '/detail')).find((i) => i.id === id);
+    assert.ok(listed, `${id} is missing from the compute detail list`);
+    assert.deepEqual(await computeShow(caller, id), listed);
+    return listed;
+  }
+
+  it('shows a new image at once as SAVING 25, then ACTIVE with its size after the upload', async () => {
+    const id = await createImage(s, alice, { name: 'walk-new' });
+    assert.ok((await listedIds(alice)).includes(id));
+    const queued = await computeViews(alice, id);
+    assert.equal(queued.name, 'walk-new');
+    assert.equal(queued.status, 'SAVING');
+    assert.equal(queued.progress, 25);
+
+    const data = rawBytes(300);
+    expectStatus(await upload(s, alice, id, data), 204, 'upload');
+    const active = await computeViews(alice, id);
+    assert.equal(active.status, 'ACTIVE');
+    assert.equal(active.progress, 100);
+    assert.equal(active['OS-EXT-IMG-SIZE:size'], data.length);
+    assert.equal(active['OS-EXT-IMG-SIZE:size'], (await show(s, alice, id)).size);
+  });
+
+  it('shares properties both ways: image-API PATCH to compute metadata, compute metadata to image-API show', async () => {
+    const id = await createImage(s, alice);
+    const patch = await imageApi(s, alice, {
+      method: 'PATCH',
+      url: `/v2/images/${id}`,
+      body: [{ op: 'add', path: '/k', value: 'v' }],
+      contentType: 'application/openstack-images-v2.1-json-patch',
+    });
+    expectStatus(patch, 200, 'patch');
+    assert.deepEqual(await computeJson(alice, `/images/${id}/metadata`), { metadata: { k: 'v' } });
+    assert.deepEqual((await computeViews(alice, id)).metadata, { k: 'v' });
+
+    const post = await computeApi(s, alice, { method: 'POST', url: `/images/${id}/metadata`, body: { metadata: { from_compute: 'yes' } } });
+    expectStatus(post, 200, 'compute metadata POST');
+    const image = await show(s, alice, id);
+    assert.equal(image.from_compute, 'yes');
+    assert.equal(image.k, 'v');
+  });
+
+  it('lists a shared image for a member project once it accepts', async () => {
+    const id = await createImage(s, alice, { visibility: 'shared' });
+    const added = await imageApi(s, alice, { method: 'POST', url: `/v2/images/${id}/members`, body: { member: bob.project } });
+    expectStatus(added, 200, 'add member');
+    assert.equal((added.json() as { status: string }).status, 'pending');
+    assert.equal((await listedIds(bob)).includes(id), false, 'a pending share is not listed');
+
+    const accept = await imageApi(s, bob, {
+      method: 'PUT',
+      url: `/v2/images/${id}/members/${bob.project}`,
+      body: { status: 'accepted' },
+    });
+    expectStatus(accept, 200, 'accept');
+    assert.ok((await listedIds(bob)).includes(id), 'an accepted share is listed');
+    assert.equal((await computeViews(bob, id)).status, 'SAVING');
+  });
+
+  it('shows a deactivated image as UNKNOWN in the compute detail', async () => {
+    const id = await createImage(s, alice);
+    expectStatus(await upload(s, alice, id, rawBytes(16)), 204, 'upload');
+    expectStatus(await imageApi(s, alice, { method: 'POST', url: `/v2/images/${id}/actions/deactivate` }), 204, 'deactivate');
+    assert.equal((await show(s, alice, id)).status, 'deactivated');
+    const deactivated = await computeViews(alice, id);
+    assert.equal(deactivated.status, 'UNKNOWN');
+    assert.equal(deactivated.progress, 0);
+  });
+
+  it('deletes through either API for both', async () => {
+    const viaCompute = await createImage(s, alice);
+    expectStatus(await computeApi(s, alice, { method: 'DELETE', url: `/images/${viaCompute}` }), 204, 'compute delete');
+    assertWebobText(await imageApi(s, alice, { url: `/v2/images/${viaCompute}` }), 404, 'Not Found');
+
+    const viaImage = await createImage(s, alice);
+    expectStatus(await imageApi(s, alice, { method: 'DELETE', url: `/v2/images/${viaImage}` }), 204, 'image delete');
+    const res = await computeApi(s, alice, { url: `/images/${viaImage}` });
+    assert.equal(res.statusCode, 404, res.body);
+    assert.deepEqual(res.json(), { itemNotFound: { code: 404, message: 'Image not found.' } });
+    const listed = await listedIds(alice);
+    assert.equal(listed.includes(viaCompute) || listed.includes(viaImage), false, 'deleted images are not listed');
+  });
+});
