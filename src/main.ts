@@ -14,20 +14,20 @@ interface SelectionOptions {
 /** Repeatable options collect their values. */
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-const program = new Command('glint').description('OpenStack-compatible image service');
+const program = new Command('glint').description('OpenStack-compatible image service (each serve option can also come from GLINT_<OPTION>, e.g. GLINT_DATA_DIR)');
 
 program
   .command('serve')
   .description('start the compute, image and identity APIs')
-  .option('--profile <name>', 'huawei or openstack', DEFAULTS.profile)
-  .option('--auth <mode>', 'authentication: noauth (tokens are user:project[:roles])', DEFAULTS.auth)
-  .option('--host <address>', 'address to listen on', DEFAULTS.host)
-  .option('--compute-port <port>', 'compute API port (0 picks a free one)', String(DEFAULTS.computePort))
-  .option('--image-port <port>', 'image API port (0 picks a free one)', String(DEFAULTS.imagePort))
-  .option('--identity-port <port>', 'identity API port (0 picks a free one)', String(DEFAULTS.identityPort))
-  .option('--data-dir <dir>', 'where the catalog and image data live', DEFAULTS.dataDir)
-  .option('--log-level <level>', 'pino log level (info logs every request)', DEFAULTS.logLevel)
-  .option('--max-upload-bytes <n>', 'largest image upload accepted (413 beyond)', String(DEFAULTS.maxUploadBytes))
+  .option('--profile <name>', `huawei or openstack (default: ${DEFAULTS.profile})`)
+  .option('--auth <mode>', `authentication: noauth (tokens are user:project[:roles]) (default: ${DEFAULTS.auth})`)
+  .option('--host <address>', `address to listen on (default: ${DEFAULTS.host})`)
+  .option('--compute-port <port>', `compute API port (0 picks a free one) (default: ${DEFAULTS.computePort})`)
+  .option('--image-port <port>', `image API port (0 picks a free one) (default: ${DEFAULTS.imagePort})`)
+  .option('--identity-port <port>', `identity API port (0 picks a free one) (default: ${DEFAULTS.identityPort})`)
+  .option('--data-dir <dir>', `where the catalog and image data live (default: ${DEFAULTS.dataDir})`)
+  .option('--log-level <level>', `pino log level (info logs every request) (default: ${DEFAULTS.logLevel})`)
+  .option('--max-upload-bytes <n>', `largest image upload accepted (413 beyond) (default: ${DEFAULTS.maxUploadBytes})`)
   .option('--inspect <on|off>', 'inspect uploaded disk images and refuse unsafe or mislabelled ones (default: on, off in the openstack profile)')
   .option('--import <file>', 'load a reference-catalog/1 file before serving')
   .option('--set <name>', 'with --import: load only images of this set (repeatable)', collect, [])
@@ -41,7 +41,7 @@ program
   .command('import')
   .description('load a reference-catalog/1 file into the catalog')
   .argument('<file>')
-  .option('--data-dir <dir>', 'where the catalog and image data live', DEFAULTS.dataDir)
+  .option('--data-dir <dir>', `where the catalog and image data live (default: ${DEFAULTS.dataDir})`)
   .option('--set <name>', 'load only images of this set (repeatable; default: the sets the file names as its default)', collect, [])
   .option('--exclude <id>', 'leave this image out (repeatable)', collect, [])
   .action(async (file: string, opts: ConfigInput & SelectionOptions) => {
@@ -55,7 +55,7 @@ program
   .command('export')
   .description('write the catalog to a reference-catalog/1 file')
   .argument('<file>')
-  .option('--data-dir <dir>', 'where the catalog and image data live', DEFAULTS.dataDir)
+  .option('--data-dir <dir>', `where the catalog and image data live (default: ${DEFAULTS.dataDir})`)
   .action(async (file: string, opts: ConfigInput) => {
     const catalog = openCatalog(loadConfig(opts).dataDir);
     const written = await exportFile(catalog, file);

@@ -11,6 +11,8 @@ import type { Readable } from 'node:stream';
 import type { BlobStore, ByteRange } from './blob-store.js';
 
 const PARTIAL = '.partial';
+/** Bytes gathered into one write. */
+const WRITE_BATCH = 1024 * 1024;
 
 export class FsBlobStore implements BlobStore {
   private readonly leftovers: string[] = [];
@@ -42,13 +44,29 @@ export class FsBlobStore implements BlobStore {
     const temp = join(this.dir, `.${encodeURIComponent(imageId)}.${randomUUID()}${PARTIAL}`);
     const file = await open(temp, 'w');
     let size = 0;
+    // Chunks are gathered into large writes, one in flight while the next batch is read and hashed:
+    // a write per network chunk would leave the disk idle while the stream waits on each one.
+    let batch: Uint8Array[] = [];
+    let batched = 0;
+    let inFlight: Promise<unknown> = Promise.resolve();
+    const flush = async () => {
+      await inFlight;
+      inFlight = file.writev(batch);
+      batch = [];
+      batched = 0;
+    };
     try {
       for await (const chunk of source) {
-        await file.write(chunk);
+        batch.push(chunk);
+        batched += chunk.length;
         size += chunk.length;
+        if (batched >= WRITE_BATCH) await flush();
       }
+      await flush();
+      await inFlight;
       await file.sync();
     } catch (err) {
+      await inFlight.catch(() => undefined);
       await file.close();
       await rm(temp, { force: true });
       throw err;

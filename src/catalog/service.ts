@@ -174,15 +174,24 @@ export class CatalogService {
     }
   }
 
-  /** Images whose upload the previous process did not finish go back to queued: their data never landed. */
+  /**
+   * Images whose upload the previous process did not finish go back to queued: those that left a
+   * partial file, and those whose data was renamed into place but never recorded (the crash came
+   * between the two). Either way the bytes were never checked into the catalog, so they are dropped.
+   * Images in `saving` without any data of theirs (e.g. imported in that state) are left alone.
+   */
   async recoverInterruptedUploads(): Promise<number> {
+    const interrupted = new Set(this.blobs.interrupted());
     let recovered = 0;
-    for (const id of this.blobs.interrupted()) {
+    for (const id of await this.store.imageIdsInStatus('saving')) {
       const image = await this.store.getImage(id);
-      if (image?.status === 'saving') {
-        await this.store.updateImage(id, { status: transition('saving', 'queued'), updated_at: now() });
-        recovered++;
-      }
+      if (!image || image.has_data) continue;
+      const unrecorded = await this.blobs.open(id, { start: 0, end: 0 });
+      unrecorded?.destroy();
+      if (!interrupted.has(id) && !unrecorded) continue;
+      await this.blobs.delete(id);
+      await this.store.updateImage(id, { status: transition('saving', 'queued'), updated_at: now() });
+      recovered++;
     }
     return recovered;
   }

@@ -44,6 +44,8 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
     ].join('\n'),
   );
 
+  // A closed stdout (e.g. the reading end of a pipe went away) must not turn a clean shutdown into a crash.
+  process.stdout.on('error', () => undefined);
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;

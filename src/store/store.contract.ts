@@ -569,7 +569,15 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       }));
     });
 
-    describe('exportImages / countImages', () => {
+    describe('imageIdsInStatus', () => {
+    test('lists the undeleted images in a status', withStore(async (store) => {
+      const saving = image({ status: 'saving' });
+      await store.importImages([entry(saving), entry(image({ status: 'active' })), entry(image({ status: 'saving', deleted: true }))]);
+      assert.deepEqual(await store.imageIdsInStatus('saving'), [saving.id]);
+    }));
+  });
+
+  describe('exportImages / countImages', () => {
       test('exports every image with its members, oldest first, deleted ones included', withStore(async (store) => {
         const images = [
           image({ name: 'newest', created_at: ts(9) }),

@@ -2,7 +2,7 @@
  * The one interface every catalog backend implements. It knows SQL, indexes and keyset
  * pagination; it does not know API shapes or permission rules beyond the list scope.
  */
-import type { Image, ImageMember, MemberStatus, Visibility } from '../catalog/image.js';
+import type { GlanceStatus, Image, ImageMember, MemberStatus, Visibility } from '../catalog/image.js';
 import type { Condition, SortOrder } from '../catalog/query.js';
 
 /**
@@ -55,5 +55,7 @@ export interface Store {
   /** Every image with its members, oldest first, for export. */
   exportImages(): AsyncIterable<StoredImage>;
   countImages(): Promise<number>;
+  /** Ids of the (undeleted) images in a status. */
+  imageIdsInStatus(status: GlanceStatus): Promise<string[]>;
   close(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 /** The embedded catalog: one SQLite file in WAL mode, statements prepared once per shape. */
 import Database from 'better-sqlite3';
-import { isImageId, type Image, type ImageMember } from '../../catalog/image.js';
+import { isImageId, type GlanceStatus, type Image, type ImageMember } from '../../catalog/image.js';
 import type { Condition, SortOrder } from '../../catalog/query.js';
 import type { Cursor, ListScope, Store, StoredImage } from '../store.js';
 import { ImageCache, PageCache } from './image-cache.js';
@@ -353,6 +353,10 @@ export class SqliteStore implements Store {
       for (const row of rows) yield { image: toImage(row), members: await this.getMembers(row.id) };
       after = rows[rows.length - 1];
     }
+  }
+
+  async imageIdsInStatus(status: GlanceStatus): Promise<string[]> {
+    return this.prepared('SELECT id FROM images WHERE status = ? AND deleted = 0').pluck().all(status) as string[];
   }
 
   async countImages(): Promise<number> {

@@ -1,0 +1,26 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigError, loadConfig } from './config.js';
+
+test('flags win over GLINT_* variables, which win over the defaults', () => {
+  const env = { GLINT_PROFILE: 'openstack', GLINT_COMPUTE_PORT: '0', GLINT_DATA_DIR: '/tmp/glint-env' };
+  const fromEnv = loadConfig({}, env);
+  assert.equal(fromEnv.profile.name, 'openstack');
+  assert.equal(fromEnv.computePort, 0);
+  assert.equal(fromEnv.dataDir, '/tmp/glint-env');
+  assert.equal(fromEnv.imagePort, 9292);
+  assert.equal(loadConfig({ profile: 'huawei' }, env).profile.name, 'huawei');
+});
+
+test('inspection follows the profile unless asked', () => {
+  assert.equal(loadConfig({}, {}).inspect, true);
+  assert.equal(loadConfig({ profile: 'openstack' }, {}).inspect, false);
+  assert.equal(loadConfig({ profile: 'openstack', inspect: 'on' }, {}).inspect, true);
+});
+
+test('bad values are refused with a message naming the option', () => {
+  assert.throws(() => loadConfig({ profile: 'nova' }, {}), ConfigError);
+  assert.throws(() => loadConfig({ computePort: '70000' }, {}), /--compute-port/);
+  assert.throws(() => loadConfig({ inspect: 'maybe' }, {}), /--inspect/);
+  assert.throws(() => loadConfig({ maxUploadBytes: '-1' }, {}), /--max-upload-bytes/);
+});
