@@ -11,7 +11,7 @@ import type { Readable } from 'node:stream';
 import type { BlobStore, ByteRange } from './blob-store.js';
 
 const PARTIAL = '.partial';
-/** Bytes gathered into one write. */
+/** Bytes gathered into one write, and read at once. */
 const WRITE_BATCH = 1024 * 1024;
 
 export class FsBlobStore implements BlobStore {
@@ -77,7 +77,8 @@ export class FsBlobStore implements BlobStore {
   }
 
   async open(imageId: string, range?: ByteRange): Promise<Readable | null> {
-    const stream = createReadStream(this.path(imageId), range ? { start: range.start, end: range.end } : {});
+    // Large reads: a download is one long sequential stream, and 64 KiB reads spend more on calls than on bytes.
+    const stream = createReadStream(this.path(imageId), { highWaterMark: WRITE_BATCH, ...(range ? { start: range.start, end: range.end } : {}) });
     return new Promise((resolve, reject) => {
       stream.once('open', () => resolve(stream));
       stream.once('error', (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? resolve(null) : reject(err)));
