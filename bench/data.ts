@@ -19,7 +19,7 @@
  * Child mode (used by the benchmark itself): `data.ts baseline-upload <file> <bytes>` and
  * `data.ts baseline-download <file> <bytes>`; they report `{ ms, md5, sha512 }` over IPC.
  */
-import { fork, spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { fork, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, readFileSync, rmSync } from 'node:fs';
@@ -30,6 +30,7 @@ import { join } from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
+import { killOnExit, startGlint, stopGlint, type GlintProcess } from '../test/support/glint-process.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
@@ -174,27 +175,11 @@ async function childMain(mode: string, file: string, size: number): Promise<void
 // ---------------------------------------------------------------------------------------------
 // Processes
 
-/** Children still running and the temp dir: cleaned up on any exit path. */
-const children = new Set<ChildProcess>();
+/** The temp dir: removed on any exit path (the shared module kills the children). */
 let tmp: string | undefined;
 
-function track(child: ChildProcess): ChildProcess {
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-  await exited;
-  clearTimeout(timer);
-}
-
 async function runBaseline(mode: 'baseline-upload' | 'baseline-download', file: string, size: number): Promise<BaselineResult> {
-  const child = track(fork(SELF, [mode, file, String(size)], {
+  const child = killOnExit(fork(SELF, [mode, file, String(size)], {
     cwd: ROOT,
     execArgv: ['--import', 'tsx'], // same runtime as Glint
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -211,51 +196,9 @@ async function runBaseline(mode: 'baseline-upload' | 'baseline-download', file: 
   return message;
 }
 
-interface Glint {
-  child: ChildProcess;
-  url: string;
-}
-
-/** The environment minus GLINT_* settings, so the shell running this cannot change the server under test. */
-function withoutGlintEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('GLINT_')));
-}
-
-/** Starts Glint on an empty data dir; resolves with its image API base URL. */
-async function startGlint(dataDir: string): Promise<Glint> {
-  const args = [
-    '--import', 'tsx', 'src/main.ts', 'serve',
-    '--profile', 'openstack', '--auth', 'noauth', '--host', '127.0.0.1',
-    '--compute-port', '0', '--image-port', '0', '--identity-port', '0',
-    '--data-dir', dataDir,
-  ];
-  const child = track(spawn(process.execPath, args, { cwd: ROOT, env: withoutGlintEnv(), stdio: ['ignore', 'pipe', 'pipe'] }));
-  // Both pipes are read for the whole run (a full pipe would stall the server); keep the start for errors.
-  let stdout = '';
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { if (stderr.length < 20_000) stderr += chunk; });
-  const url = await new Promise<string>((resolve, reject) => {
-    const fail = (why: string) => {
-      clearTimeout(timer);
-      reject(new Error(`Glint ${why}\n--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`));
-    };
-    const timer = setTimeout(() => fail(`printed no "image: <url>" line within ${STARTUP_TIMEOUT_MS / 1000} s`), STARTUP_TIMEOUT_MS);
-    const onExit = (code: number | null, signal: string | null) => fail(`exited during startup (code ${code}, signal ${signal})`);
-    child.once('exit', onExit);
-    let ready = false;
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      if (ready) return;
-      stdout += chunk;
-      const match = /^\s*image:\s+(http\S+)/m.exec(stdout);
-      if (match) {
-        ready = true;
-        clearTimeout(timer);
-        child.off('exit', onExit);
-        resolve(match[1].replace(/\/+$/, ''));
-      }
-    });
-  });
-  return { child, url };
+/** Starts Glint on an empty data dir. */
+function startBenchGlint(dataDir: string): Promise<GlintProcess> {
+  return startGlint(['--profile', 'openstack', '--auth', 'noauth', '--data-dir', dataDir], { timeoutMs: STARTUP_TIMEOUT_MS });
 }
 
 /** Peak resident set growth of a process over a stretch of time, from VmRSS (or `ps` without /proc). */
@@ -300,8 +243,8 @@ class RssSampler {
 // ---------------------------------------------------------------------------------------------
 // Glint's image API
 
-async function api<T>(glint: Glint, method: string, path: string, body?: unknown, expect = 200): Promise<T> {
-  const res = await fetch(glint.url + path, {
+async function api<T>(glint: GlintProcess, method: string, path: string, body?: unknown, expect = 200): Promise<T> {
+  const res = await fetch(glint.urls.image + path, {
     method,
     headers: { 'X-Auth-Token': TOKEN, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -319,13 +262,13 @@ interface ImageJson {
   os_hash_value: string | null;
 }
 
-const createImage = (glint: Glint, name: string) =>
+const createImage = (glint: GlintProcess, name: string) =>
   api<ImageJson>(glint, 'POST', '/v2/images', { name, disk_format: 'raw', container_format: 'bare' }, 201);
 
 /** Streams `size` generated bytes to the image, with backpressure; resolves with the milliseconds until the answer. */
-async function upload(glint: Glint, id: string, size: number): Promise<number> {
+async function upload(glint: GlintProcess, id: string, size: number): Promise<number> {
   const started = performance.now();
-  const req = request(`${glint.url}/v2/images/${id}/file`, {
+  const req = request(`${glint.urls.image}/v2/images/${id}/file`, {
     method: 'PUT',
     headers: { 'X-Auth-Token': TOKEN, 'Content-Type': 'application/octet-stream', 'Content-Length': String(size) },
   });
@@ -355,10 +298,10 @@ async function upload(glint: Glint, id: string, size: number): Promise<number> {
 }
 
 /** Downloads the image, checking every byte against the generated data; resolves with the milliseconds taken. */
-async function download(glint: Glint, id: string, size: number): Promise<number> {
+async function download(glint: GlintProcess, id: string, size: number): Promise<number> {
   const started = performance.now();
   const res = await new Promise<IncomingMessage>((resolve, reject) => {
-    const req = request(`${glint.url}/v2/images/${id}/file`, { headers: { 'X-Auth-Token': TOKEN } }, resolve);
+    const req = request(`${glint.urls.image}/v2/images/${id}/file`, { headers: { 'X-Auth-Token': TOKEN } }, resolve);
     req.once('error', reject);
     req.end();
   });
@@ -443,7 +386,7 @@ async function main(): Promise<number> {
   const baseUp = await runBaseline('baseline-upload', baselineFile, size);
 
   log('starting Glint');
-  const glint = await startGlint(join(dir, 'data'));
+  const glint = await startBenchGlint(join(dir, 'data'));
   let up: { ms: number; rss: number };
   let down: { ms: number; rss: number };
   let image: ImageJson;
@@ -467,7 +410,7 @@ async function main(): Promise<number> {
     const downMs = await download(glint, created.id, size);
     down = { ms: downMs, rss: sampler.stop() };
   } finally {
-    await stop(glint.child);
+    await stopGlint(glint.child, STOP_GRACE_MS);
   }
 
   // The download baseline reads the file Glint stored, so both read the same bytes from the same place.
@@ -499,7 +442,6 @@ if (mode === 'baseline-upload' || mode === 'baseline-download') {
   );
 } else {
   process.on('exit', () => {
-    children.forEach((child) => child.kill('SIGKILL'));
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
   process.on('SIGINT', () => process.exit(130));

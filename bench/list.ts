@@ -7,13 +7,14 @@
  * measured errors never passes for a result.
  */
 import autocannon from 'autocannon';
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { killOnExit, startGlint, stopGlint, type GlintProcess } from '../test/support/glint-process.js';
 import { BENCH_PROJECT, BENCH_TOKEN, benchCatalog } from './catalog.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -79,70 +80,24 @@ function log(message: string): void {
   process.stderr.write(`[bench] ${message}\n`);
 }
 
-/** Children still running and the temp dir: cleaned up on any exit path, so an aborted run leaves nothing behind. */
-const children = new Set<ChildProcess>();
+/** The temp dir: removed on any exit path, so an aborted run leaves nothing behind (the shared module kills the children). */
 let tmp: string | undefined;
 process.on('exit', () => {
-  children.forEach((child) => child.kill('SIGKILL'));
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 process.on('SIGINT', () => process.exit(130));
 
-function track(child: ChildProcess): ChildProcess {
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-  await exited;
-  clearTimeout(timer);
-}
-
-/** Starts Glint on a fresh data dir loaded with `catalogFile`; resolves with its compute base URL. */
-async function startGlint(catalogFile: string, dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const args = [
-    '--import', 'tsx', 'src/main.ts', 'serve',
-    '--profile', 'openstack', '--auth', 'noauth', '--host', '127.0.0.1',
-    '--compute-port', '0', '--image-port', '0', '--identity-port', '0',
-    '--data-dir', dataDir, '--import', catalogFile,
-  ];
-  const child = track(spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
-  // Both pipes are read for the whole run (a full pipe would stall the server); keep the start for errors.
-  let stdout = '';
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => { if (stderr.length < 20_000) stderr += chunk; });
-  const url = await new Promise<string>((resolve, reject) => {
-    const fail = (why: string) => {
-      clearTimeout(timer);
-      reject(new Error(`Glint ${why}\n--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`));
-    };
-    const timer = setTimeout(() => fail(`printed no "compute: <url>" line within ${STARTUP_TIMEOUT_MS / 1000} s`), STARTUP_TIMEOUT_MS);
-    const onExit = (code: number | null, signal: string | null) => fail(`exited during startup (code ${code}, signal ${signal})`);
-    child.once('exit', onExit);
-    let ready = false;
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      if (ready) return;
-      stdout += chunk;
-      const match = /^\s*compute:\s+(http\S+)/m.exec(stdout);
-      if (match) {
-        ready = true;
-        clearTimeout(timer);
-        child.off('exit', onExit);
-        resolve(match[1].replace(/\/+$/, ''));
-      }
-    });
-  });
-  return { child, url };
+/** Starts Glint on a fresh data dir loaded with `catalogFile`. */
+function startBenchGlint(catalogFile: string, dataDir: string): Promise<GlintProcess> {
+  return startGlint(
+    ['--profile', 'openstack', '--auth', 'noauth', '--data-dir', dataDir, '--import', catalogFile],
+    { timeoutMs: STARTUP_TIMEOUT_MS },
+  );
 }
 
 /** Starts the bare baseline server (bench/bare-server.ts) serving `bodyFile`; resolves with its URL. */
 async function startBare(bodyFile: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = track(fork(join(ROOT, 'bench', 'bare-server.ts'), [bodyFile], {
+  const child = killOnExit(fork(join(ROOT, 'bench', 'bare-server.ts'), [bodyFile], {
     cwd: ROOT,
     execArgv: ['--import', 'tsx'], // same loader as Glint, so both start from the same runtime
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -228,7 +183,7 @@ async function runScenario(scenario: Scenario, glintUrl: string, dir: string): P
   try {
     bareResult = await measure(`${scenario.name} / bare`, bare.url + scenario.path, scenario.vary);
   } finally {
-    await stop(bare.child);
+    await stopGlint(bare.child, STOP_GRACE_MS);
   }
   const glintResult = await measure(`${scenario.name} / glint`, url, scenario.vary);
   return { scenario, bodyBytes: body.length, glint: glintResult, bare: bareResult };
@@ -271,13 +226,13 @@ async function main(): Promise<number> {
     await writeFile(catalogFile, JSON.stringify(benchCatalog(catalogSize)));
     const dataDir = await mkdtemp(join(dir, `data-${catalogSize}-`));
     log(`starting Glint with ${catalogSize} images`);
-    const glint = await startGlint(catalogFile, dataDir);
+    const glint = await startBenchGlint(catalogFile, dataDir);
     try {
       for (const scenario of SCENARIOS.filter((s) => s.catalog === catalogSize)) {
-        rows.push(await runScenario(scenario, glint.url, dir));
+        rows.push(await runScenario(scenario, glint.urls.compute, dir));
       }
     } finally {
-      await stop(glint.child);
+      await stopGlint(glint.child, STOP_GRACE_MS);
     }
   }
 

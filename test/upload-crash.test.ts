@@ -3,36 +3,24 @@
 // same image then uploads in full. Runs real processes over loopback; the data is generated in 1 MiB
 // chunks, never held whole.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { isRunning, startGlint, stopGlint, waitForExit, type GlintProcess } from './support/glint-process.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const MiB = 1024 * 1024;
 const BIG = 200 * 1000 * 1000;
 /** The server is killed once at least this much of the big upload has been sent… */
 const KILL_AFTER = 50 * MiB;
 /** …and the client sends no more than this before the kill, so the kill lands in the 50–80 MB window. */
 const HOLD_AT = 76 * MiB;
-const STARTUP_MS = 30_000;
 const TOKEN = 'crash-tester:0123456789abcdef0123456789abcdef';
 
 const work = mkdtempSync(join(tmpdir(), 'glint-upload-crash-'));
-const children = new Set<ChildProcess>();
-const killAll = () => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-};
-after(() => {
-  killAll();
-  rmSync(work, { recursive: true, force: true });
-});
-// Should the runner be interrupted before `after` runs, no server outlives it.
-process.on('exit', killAll);
+after(() => rmSync(work, { recursive: true, force: true }));
 
 // ---------------------------------------------------------------------------------------------
 // Deterministic data, chunk by chunk
@@ -70,69 +58,7 @@ function generatedBytes(seed: number, size: number): Buffer {
 // ---------------------------------------------------------------------------------------------
 // The server
 
-interface Glint {
-  child: ChildProcess;
-  pid: number;
-  image: string;
-  output: () => string;
-}
-
-/** The environment minus GLINT_* settings, so the shell running this cannot change the server under test. */
-function withoutGlintEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('GLINT_')));
-}
-
-async function startGlint(dataDir: string): Promise<Glint> {
-  const args = [
-    '--import', 'tsx', 'src/main.ts', 'serve',
-    '--profile', 'openstack', '--auth', 'noauth', '--host', '127.0.0.1',
-    '--compute-port', '0', '--image-port', '0', '--identity-port', '0',
-    '--data-dir', dataDir,
-  ];
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: withoutGlintEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  let output = '';
-  // Both pipes are drained for the process's whole life: a full pipe would stall the server.
-  child.stdout!.setEncoding('utf8').on('data', (text: string) => { if (output.length < 100_000) output += text; });
-  child.stderr!.setEncoding('utf8').on('data', (text: string) => { if (output.length < 100_000) output += text; });
-  const image = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => fail(`printed no "image: <url>" line within ${STARTUP_MS / 1000} s`), STARTUP_MS);
-    const onExit = (code: number | null, signal: string | null) => fail(`exited during startup (code ${code}, signal ${signal})`);
-    const poll = setInterval(() => {
-      const match = /^\s*image:\s+(http\S+)/m.exec(output);
-      if (!match) return;
-      cleanup();
-      resolve(match[1].replace(/\/+$/, ''));
-    }, 20);
-    function cleanup() {
-      clearTimeout(timer);
-      clearInterval(poll);
-      child.off('exit', onExit);
-    }
-    function fail(why: string) {
-      cleanup();
-      child.kill('SIGKILL');
-      reject(new Error(`Glint ${why}\n${output}`));
-    }
-    child.once('exit', onExit);
-  });
-  return { child, pid: child.pid!, image, output: () => output };
-}
-
-async function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  if (child.exitCode !== null || child.signalCode !== null) return { code: child.exitCode, signal: child.signalCode };
-  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-}
-
-async function stopGlint(glint: Glint): Promise<void> {
-  const exit = exited(glint.child);
-  glint.child.kill('SIGTERM');
-  const timer = setTimeout(() => glint.child.kill('SIGKILL'), 5_000);
-  const { code, signal } = await exit;
-  clearTimeout(timer);
-  assert.equal(code, 0, `Glint stops cleanly on SIGTERM (signal ${signal})\n${glint.output()}`);
-}
+const serve = (dataDir: string) => startGlint(['--profile', 'openstack', '--auth', 'noauth', '--data-dir', dataDir]);
 
 // ---------------------------------------------------------------------------------------------
 // The image API
@@ -147,8 +73,8 @@ interface ImageJson {
   os_hash_value: string | null;
 }
 
-async function createImage(glint: Glint, name: string): Promise<ImageJson> {
-  const res = await fetch(`${glint.image}/v2/images`, {
+async function createImage(glint: GlintProcess, name: string): Promise<ImageJson> {
+  const res = await fetch(`${glint.urls.image}/v2/images`, {
     method: 'POST',
     headers: { 'X-Auth-Token': TOKEN, 'Content-Type': 'application/json' },
     body: JSON.stringify({ name, disk_format: 'raw', container_format: 'bare' }),
@@ -160,16 +86,16 @@ async function createImage(glint: Glint, name: string): Promise<ImageJson> {
   return image;
 }
 
-async function showImage(glint: Glint, id: string): Promise<ImageJson> {
-  const res = await fetch(`${glint.image}/v2/images/${id}`, { headers: { 'X-Auth-Token': TOKEN } });
+async function showImage(glint: GlintProcess, id: string): Promise<ImageJson> {
+  const res = await fetch(`${glint.urls.image}/v2/images/${id}`, { headers: { 'X-Auth-Token': TOKEN } });
   const text = await res.text();
   assert.equal(res.status, 200, text);
   return JSON.parse(text) as ImageJson;
 }
 
 /** Downloads an image's data, hashing it as it arrives; `keep` also returns the bytes (small images only). */
-async function download(glint: Glint, id: string, keep = false): Promise<{ size: number; md5: string; bytes?: Buffer }> {
-  const res = await fetch(`${glint.image}/v2/images/${id}/file`, { headers: { 'X-Auth-Token': TOKEN } });
+async function download(glint: GlintProcess, id: string, keep = false): Promise<{ size: number; md5: string; bytes?: Buffer }> {
+  const res = await fetch(`${glint.urls.image}/v2/images/${id}/file`, { headers: { 'X-Auth-Token': TOKEN } });
   assert.equal(res.status, 200, `download of ${id}`);
   const md5 = createHash('md5');
   const kept: Buffer[] = [];
@@ -197,8 +123,8 @@ interface Upload {
  * `PUT /v2/images/{id}/file` of `size` generated bytes, over node:http with a Content-Length and
  * backpressure. With `holdAt`, sending stops (the request left open) once that much was sent.
  */
-function startUpload(glint: Glint, id: string, seed: number, size: number, holdAt?: number): Upload {
-  const req = request(`${glint.image}/v2/images/${id}/file`, {
+function startUpload(glint: GlintProcess, id: string, seed: number, size: number, holdAt?: number): Upload {
+  const req = request(`${glint.urls.image}/v2/images/${id}/file`, {
     method: 'PUT',
     headers: { 'X-Auth-Token': TOKEN, 'Content-Type': 'application/octet-stream', 'Content-Length': String(size) },
   });
@@ -278,7 +204,7 @@ function startUpload(glint: Glint, id: string, seed: number, size: number, holdA
   };
 }
 
-async function upload(glint: Glint, id: string, seed: number, size: number) {
+async function upload(glint: GlintProcess, id: string, seed: number, size: number) {
   const transfer = startUpload(glint, id, seed, size);
   const { status, body } = await transfer.response;
   assert.equal(status, 204, `upload of ${id}: ${body}`);
@@ -294,7 +220,7 @@ const partials = (dataDir: string) => readdirSync(imagesDir(dataDir)).filter((na
 
 test('a SIGKILL during a 200 MB upload leaves the image queued with no data; other images are intact', { timeout: 120_000 }, async (t) => {
   const dataDir = join(work, 'data');
-  let glint = await startGlint(dataDir);
+  let glint = await serve(dataDir);
   try {
     // Images that exist before the crash: one with data, one still without.
     const small = await createImage(glint, 'small, uploaded before the crash');
@@ -321,8 +247,8 @@ test('a SIGKILL during a 200 MB upload leaves the image queued with no data; oth
     assert.ok(inFlight[0].startsWith(`.${big.id}.`), `the partial file is named after the image: ${inFlight[0]}`);
 
     const sentAtKill = interrupted.sent();
-    process.kill(glint.pid, 'SIGKILL');
-    const { signal } = await exited(glint.child);
+    glint.child.kill('SIGKILL');
+    const { signal } = await waitForExit(glint.child);
     assert.equal(signal, 'SIGKILL');
     assert.ok(sentAtKill >= KILL_AFTER && sentAtKill <= 80 * 1000 * 1000, `killed after ${sentAtKill} bytes were sent`);
     t.diagnostic(`killed after ${(sentAtKill / 1e6).toFixed(1)} MB of ${BIG / 1e6} MB were sent`);
@@ -334,7 +260,7 @@ test('a SIGKILL during a 200 MB upload leaves the image queued with no data; oth
     assert.ok(statSync(join(imagesDir(dataDir), inFlight[0])).size > 0);
 
     // Restart on the same data.
-    glint = await startGlint(dataDir);
+    glint = await serve(dataDir);
     assert.match(glint.output(), /1 image\(s\) whose upload was interrupted are queued again/);
 
     const afterCrash = await showImage(glint, big.id);
@@ -342,7 +268,7 @@ test('a SIGKILL during a 200 MB upload leaves the image queued with no data; oth
     assert.equal(afterCrash.size, null);
     assert.equal(afterCrash.checksum, null);
     assert.equal(afterCrash.os_hash_value, null);
-    const noData = await fetch(`${glint.image}/v2/images/${big.id}/file`, { headers: { 'X-Auth-Token': TOKEN } });
+    const noData = await fetch(`${glint.urls.image}/v2/images/${big.id}/file`, { headers: { 'X-Auth-Token': TOKEN } });
     await noData.arrayBuffer();
     assert.equal(noData.status, 204, 'a queued image has no data to download');
     assert.deepEqual(partials(dataDir), [], 'no partial file survives the restart');
@@ -371,8 +297,9 @@ test('a SIGKILL during a 200 MB upload leaves the image queued with no data; oth
     assert.equal(bigData.size, BIG);
     assert.equal(bigData.md5, full.md5);
 
-    await stopGlint(glint);
+    const stopped = await stopGlint(glint.child);
+    assert.equal(stopped.code, 0, `Glint stops cleanly on SIGTERM (signal ${stopped.signal})\n${glint.output()}`);
   } finally {
-    if (glint.child.exitCode === null && glint.child.signalCode === null) glint.child.kill('SIGKILL');
+    if (isRunning(glint.child)) glint.child.kill('SIGKILL');
   }
 });

@@ -1,16 +1,12 @@
 // Helpers for driving unmodified OpenStack command-line clients (Debian's python3-openstackclient
 // and python3-glanceclient) against a Glint server started as a child process.
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { startGlint as startGlintProcess, stopGlint, type GlintProcess } from '../support/glint-process.js';
 
-export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-const STARTUP_MS = 30_000;
-const STOP_GRACE_MS = 5_000;
 /** Per command; the clients answer in a second or two on loopback. */
 export const CLI_TIMEOUT_MS = 60_000;
 
@@ -187,81 +183,26 @@ export interface GlintServer {
   stop(): Promise<void>;
 }
 
-// Servers still running if the test process dies early; killed on exit so none is orphaned.
-const live = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const child of live) child.kill('SIGKILL');
-});
-
 /**
  * `glint serve --profile openstack --auth noauth` on free loopback ports with a fresh data
  * directory; resolves once it has printed its three URLs.
  */
 export async function startGlint(): Promise<GlintServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'glint-clients-'));
-  // The server's own environment without GLINT_* settings of the shell running the tests.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('GLINT_')));
-  const child = spawn(
-    process.execPath,
-    [
-      '--import', 'tsx', 'src/main.ts', 'serve',
-      '--profile', 'openstack', '--auth', 'noauth', '--host', '127.0.0.1',
-      '--compute-port', '0', '--image-port', '0', '--identity-port', '0',
-      '--data-dir', dataDir,
-    ],
-    { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  live.add(child);
-  child.once('exit', () => live.delete(child));
-
-  // Both pipes are drained for the server's whole life (a full pipe would block it).
-  let output = '';
-  let dropped = 0;
-  const keep = (chunk: string) => {
-    output += chunk;
-    if (output.length > 1_000_000) {
-      dropped += output.length - 500_000;
-      output = output.slice(-500_000);
-    }
-  };
-  child.stdout.setEncoding('utf8').on('data', keep);
-  child.stderr.setEncoding('utf8').on('data', keep);
-
-  const urls = await new Promise<{ compute: string; image: string; identity: string }>((resolve, reject) => {
-    const fail = (why: string) => {
-      clearTimeout(timer);
-      child.kill('SIGKILL');
-      reject(new Error(`glint serve ${why}:\n${output.slice(-4000)}`));
-    };
-    const timer = setTimeout(() => fail(`did not print its URLs within ${STARTUP_MS / 1000} s`), STARTUP_MS);
-    const check = () => {
-      const found = ['compute', 'image', 'identity'].map((name) => new RegExp(`^\\s*${name}:\\s+(http\\S+)`, 'm').exec(output)?.[1]);
-      if (found.every(Boolean)) {
-        clearTimeout(timer);
-        child.stdout.off('data', check);
-        child.off('exit', onExit);
-        const [compute, image, identity] = found as string[];
-        resolve({ compute, image, identity });
-      }
-    };
-    const onExit = (code: number | null, signal: string | null) => fail(`exited early (code ${code}, signal ${signal})`);
-    child.stdout.on('data', check);
-    child.once('exit', onExit);
-  });
-
+  let glint: GlintProcess;
+  try {
+    glint = await startGlintProcess(['--profile', 'openstack', '--auth', 'noauth', '--data-dir', dataDir]);
+  } catch (err) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
   return {
-    ...urls,
+    ...glint.urls,
     dataDir,
-    outputLength: () => dropped + output.length,
-    outputSince: (mark) => output.slice(Math.max(0, mark - dropped)),
+    outputLength: glint.outputLength,
+    outputSince: glint.outputSince,
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-        await exited;
-        clearTimeout(timer);
-      }
+      await stopGlint(glint.child);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -2,18 +2,15 @@
 // catalog state the cases need (base, large_1000, large_1001).
 import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CATALOG_PATH, selectionFlags, type TargetState } from './catalog-subset.js';
-import { loadCases, replay, type Case, type CaseResult, type Targets } from './replay.js';
+import { startGlint, stopGlint, type GlintProcess } from '../support/glint-process.js';
+import { loadCases, replay, type Case, type CaseResult } from './replay.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CASES = loadCases(fileURLToPath(new URL('./cases', import.meta.url)));
-const STARTUP_MS = 30_000;
-const STOP_GRACE_MS = 5_000;
 const MAX_LINES_PER_CASE = 15;
 
 const named = (re: RegExp) => (c: Case) => re.test(c.name) || re.test(c.file.replace(/\.json$/, ''));
@@ -23,78 +20,9 @@ const STATES: { state: TargetState; select: (c: Case) => boolean }[] = [
   { state: 'large_1001', select: named(/^large_1001_/) },
 ];
 
-const URL_LINES = {
-  compute: /^\s*compute:\s+(http\S+)/m,
-  image: /^\s*image:\s+(http\S+)/m,
-  identity: /^\s*identity:\s+(http\S+)/m,
-};
-
-interface Server {
-  child: ChildProcess;
-  targets: Targets;
-}
-
-// Servers still running if the test process dies early; killed on exit so none is orphaned.
-const live = new Set<ChildProcess>();
-process.on('exit', () => { for (const child of live) child.kill('SIGKILL'); });
-
-function exited(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null;
-}
-
-/** Starts `glint serve` and resolves once it has printed all three base URLs. */
-function startServer(state: TargetState, dataDir: string): Promise<Server> {
-  const child = spawn(process.execPath, [
-    '--import', 'tsx', 'src/main.ts', 'serve',
-    '--profile', 'openstack', '--auth', 'noauth', '--host', '127.0.0.1',
-    '--compute-port', '0', '--image-port', '0', '--identity-port', '0',
-    '--data-dir', dataDir, '--import', CATALOG_PATH, ...selectionFlags(state),
-  ], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  live.add(child);
-  child.once('exit', () => live.delete(child));
-
-  // The pipes are drained for the server's whole life (a full pipe would block
-  // it); only a tail is kept, for the error message if it fails to start.
-  let stdout = '';
-  let log = '';
-  const keep = (s: string) => { log = (log + s).slice(-4000); };
-  child.stderr?.setEncoding('utf8').on('data', keep);
-
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    const fail = (why: string) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      child.kill('SIGKILL');
-      reject(new Error(`glint serve ${why}\n--- output (tail) ---\n${log}`));
-    };
-    const timer = setTimeout(() => fail(`printed no compute/image/identity URLs within ${STARTUP_MS / 1000} s`), STARTUP_MS);
-    child.once('error', (e) => fail(`could not be started: ${e.message}`));
-    child.once('exit', (code, signal) => fail(`exited before it was ready (code ${code}, signal ${signal})`));
-    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-      keep(chunk);
-      if (settled) return;
-      stdout += chunk;
-      // Only complete lines: a URL cut in the middle of a chunk would still match \S+.
-      const lines = stdout.slice(0, stdout.lastIndexOf('\n') + 1);
-      const [compute, image, identity] = [URL_LINES.compute, URL_LINES.image, URL_LINES.identity].map((re) => re.exec(lines)?.[1]);
-      if (compute && image && identity) {
-        settled = true;
-        clearTimeout(timer);
-        resolve({ child, targets: { compute, image, identity } });
-      }
-    });
-  });
-}
-
-async function stopServer(child: ChildProcess): Promise<void> {
-  if (exited(child)) return;
-  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-  await gone;
-  clearTimeout(timer);
+/** Starts `glint serve` on the catalog state and resolves once it has printed all three base URLs. */
+function startServer(state: TargetState, dataDir: string): Promise<GlintProcess> {
+  return startGlint(['--profile', 'openstack', '--auth', 'noauth', '--data-dir', dataDir, '--import', CATALOG_PATH, ...selectionFlags(state)]);
 }
 
 type StateResult = CaseResult & { state: TargetState };
@@ -103,15 +31,15 @@ async function runState(state: TargetState, cases: Case[]): Promise<StateResult[
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `glint-conformance-${state}-`));
   const dataDir = path.join(dir, 'data');
   fs.mkdirSync(dataDir);
-  let server: Server | undefined;
+  let server: GlintProcess | undefined;
   try {
     server = await startServer(state, dataDir);
-    const report = await replay(cases, server.targets);
+    const report = await replay(cases, server.urls);
     const t = report.totals;
     console.log(`conformance ${state}: ${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped`);
     return report.results.map((r) => ({ ...r, state }));
   } finally {
-    if (server) await stopServer(server.child);
+    if (server) await stopGlint(server.child);
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
