@@ -8,6 +8,8 @@ export class CatalogError extends Error {
   constructor(
     readonly kind: CatalogErrorKind,
     message: string,
+    /** The reference reports this one as a policy refusal under a generic explanation, not as the message itself. */
+    readonly policy = false,
   ) {
     super(message);
     this.name = 'CatalogError';
@@ -16,5 +18,6 @@ export class CatalogError extends Error {
 
 export const badRequest = (message: string) => new CatalogError('bad_request', message);
 export const forbidden = (message: string) => new CatalogError('forbidden', message);
+export const policyForbids = (message: string) => new CatalogError('forbidden', message, true);
 export const notFound = (message: string) => new CatalogError('not_found', message);
 export const conflict = (message: string) => new CatalogError('conflict', message);

@@ -7,7 +7,7 @@ import type { BlobStore } from '../blobs/blob-store.js';
 import type { RequestContext } from '../identity/context.js';
 import type { Cursor, ListScope, Store } from '../store/store.js';
 import { BASE_ATTRIBUTES, newImage, type Image, type ImageMember, type MemberStatus } from './image.js';
-import { badRequest, conflict, forbidden, notFound } from './errors.js';
+import { badRequest, conflict, forbidden, notFound, policyForbids } from './errors.js';
 import { transition } from './status.js';
 import { DiskInspector, formatMatches, type Inspection } from './inspect/inspector.js';
 import { digesting } from './upload.js';
@@ -138,7 +138,7 @@ export class CatalogService {
 
   /** Saves the writable attributes of an image as changed by its owner (a JSON patch applied by the API). */
   async saveImage(ctx: RequestContext, current: Image, changed: Image): Promise<Image> {
-    if (changed.owner !== current.owner && !ctx.isAdmin) throw forbidden("Owner can't be updated by non admin.");
+    if (changed.owner !== current.owner && !ctx.isAdmin) throw policyForbids("Owner can't be updated by non admin.");
     if (changed.visibility !== current.visibility) checkVisibilityChange(ctx, changed.visibility);
     for (const field of ['disk_format', 'container_format'] as const) {
       if (changed[field] !== current[field] && current.status !== 'queued') {

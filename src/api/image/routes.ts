@@ -30,7 +30,7 @@ export function imageApiError(err: unknown): unknown {
   if (err instanceof UploadTooLarge) return new ApiError(413, err.message);
   if (!(err instanceof CatalogError)) return err;
   const status = { bad_request: 400, forbidden: 403, not_found: 404, conflict: 409 }[err.kind];
-  if (err.message === "Owner can't be updated by non admin.") return detailed(status, err.message);
+  if (err.policy) return detailed(status, err.message);
   return new ApiError(status, err.message);
 }
 
