@@ -1,5 +1,6 @@
 /**
- * The catalog service: visibility, list paging, delete and property rules over the store.
+ * The catalog service: the rules both APIs share, over the store and the blob store — visibility,
+ * list paging, creation, changes, uploads (through the status machine), tags, members and deletion.
  * No HTTP in here; failures are CatalogErrors in the image service's words.
  */
 import { randomUUID } from 'node:crypto';
