@@ -8,14 +8,24 @@ export interface ByteRange {
   end: number;
 }
 
+export interface BlobWriter {
+  /**
+   * Streams the bytes in: nothing is visible under the image's name until the source has ended and
+   * the bytes are durable; if the source fails, nothing is left behind. Returns the size.
+   */
+  write(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<number>;
+  /** Gives up before `write` was called (or after it failed), leaving nothing behind. */
+  abort(): Promise<void>;
+}
+
 export interface BlobStore {
   /** Stores the bytes of an image, replacing any earlier data, atomically (readers never see half a file). */
   put(imageId: string, data: Uint8Array): Promise<void>;
   /**
-   * Streams bytes into the store: nothing is visible under the image's name until the source has
-   * ended and the bytes are durable; if the source fails, nothing is left behind. Returns the size.
+   * Starts writing an image's bytes. From this moment until the write ends, a crash leaves a trace
+   * that `interrupted()` reports after the restart, so callers begin before they mark an upload started.
    */
-  write(imageId: string, source: AsyncIterable<Uint8Array>): Promise<number>;
+  begin(imageId: string): Promise<BlobWriter>;
   /** The image's bytes (or a range of them) as a stream, or null when there are none. */
   open(imageId: string, range?: ByteRange): Promise<Readable | null>;
   get(imageId: string): Promise<Uint8Array | null>;

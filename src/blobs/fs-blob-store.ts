@@ -8,7 +8,7 @@ import { open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import type { BlobStore, ByteRange } from './blob-store.js';
+import type { BlobStore, BlobWriter, ByteRange } from './blob-store.js';
 
 const PARTIAL = '.partial';
 /** Bytes gathered into one write, and read at once. */
@@ -37,43 +37,49 @@ export class FsBlobStore implements BlobStore {
   }
 
   async put(imageId: string, data: Uint8Array): Promise<void> {
-    await this.write(imageId, [data]);
+    await (await this.begin(imageId)).write([data]);
   }
 
-  async write(imageId: string, source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<number> {
+  async begin(imageId: string): Promise<BlobWriter> {
     const temp = join(this.dir, `.${encodeURIComponent(imageId)}.${randomUUID()}${PARTIAL}`);
     const file = await open(temp, 'w');
-    let size = 0;
-    // Chunks are gathered into large writes, one in flight while the next batch is read and hashed:
-    // a write per network chunk would leave the disk idle while the stream waits on each one.
-    let batch: Uint8Array[] = [];
-    let batched = 0;
-    let inFlight: Promise<unknown> = Promise.resolve();
-    const flush = async () => {
-      await inFlight;
-      inFlight = file.writev(batch);
-      batch = [];
-      batched = 0;
-    };
-    try {
-      for await (const chunk of source) {
-        batch.push(chunk);
-        batched += chunk.length;
-        size += chunk.length;
-        if (batched >= WRITE_BATCH) await flush();
-      }
-      await flush();
-      await inFlight;
-      await file.sync();
-    } catch (err) {
-      await inFlight.catch(() => undefined);
-      await file.close();
+    const abort = async () => {
+      await file.close().catch(() => undefined);
       await rm(temp, { force: true });
-      throw err;
-    }
-    await file.close();
-    await rename(temp, this.path(imageId));
-    return size;
+    };
+    const write = async (source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<number> => {
+      let size = 0;
+      // Chunks are gathered into large writes, one in flight while the next batch is read and hashed:
+      // a write per network chunk would leave the disk idle while the stream waits on each one.
+      let batch: Uint8Array[] = [];
+      let batched = 0;
+      let inFlight: Promise<unknown> = Promise.resolve();
+      const flush = async () => {
+        await inFlight;
+        inFlight = file.writev(batch);
+        batch = [];
+        batched = 0;
+      };
+      try {
+        for await (const chunk of source) {
+          batch.push(chunk);
+          batched += chunk.length;
+          size += chunk.length;
+          if (batched >= WRITE_BATCH) await flush();
+        }
+        await flush();
+        await inFlight;
+        await file.sync();
+      } catch (err) {
+        await inFlight.catch(() => undefined);
+        await abort();
+        throw err;
+      }
+      await file.close();
+      await rename(temp, this.path(imageId));
+      return size;
+    };
+    return { write, abort };
   }
 
   async open(imageId: string, range?: ByteRange): Promise<Readable | null> {

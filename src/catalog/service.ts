@@ -159,11 +159,19 @@ export class CatalogService {
   async upload(ctx: RequestContext, id: string, source: AsyncIterable<Uint8Array>, limits: UploadLimits): Promise<Image> {
     const image = await this.modifiable(ctx, id);
     const saving = transition(image.status, 'saving');
-    await this.store.updateImage(id, { status: saving, updated_at: now() });
+    // The write begins before the image is marked saving, so a crash at any point after the mark
+    // leaves the trace that recovery looks for.
+    const writer = await this.blobs.begin(id);
+    try {
+      await this.store.updateImage(id, { status: saving, updated_at: now() });
+    } catch (err) {
+      await writer.abort();
+      throw err;
+    }
     const inspector = limits.inspect ? new DiskInspector() : null;
     const { stream, digest } = digesting(source, limits.maxBytes, inspector ? [inspector] : []);
     try {
-      await this.blobs.write(id, stream);
+      await writer.write(stream);
       const changes: Partial<Image> = { ...digest(), status: transition(saving, 'active'), has_data: true, updated_at: now() };
       if (inspector) changes.virtual_size = checkedVirtualSize(inspector.finish(), image.disk_format);
       await this.store.updateImage(id, changes);
