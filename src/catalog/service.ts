@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { BlobStore } from '../blobs/blob-store.js';
 import type { RequestContext } from '../identity/context.js';
-import type { Cursor, ListScope, Store } from '../store/store.js';
+import type { Cursor, Store } from '../store/store.js';
 import { BASE_ATTRIBUTES, newImage, type Image, type ImageMember, type MemberStatus } from './image.js';
 import { badRequest, conflict, forbidden, notFound, policyForbids } from './errors.js';
 import { transition } from './status.js';
@@ -34,11 +34,12 @@ export class CatalogService {
     return canSee(ctx, image, membership) ? image : null;
   }
 
-  private async markerCursor(ctx: RequestContext, marker: string): Promise<Cursor> {
+  /** The image a list continues after: it must exist and be visible, though filters may exclude it. */
+  private async markerImage(ctx: RequestContext, marker: string): Promise<Image> {
     const image = await this.store.getImage(marker);
     if (!image || image.deleted) throw badRequest(`No image found with ID ${marker}`);
     if (!(await this.findVisible(ctx, marker))) throw forbidden(`Forbidding request, image ${marker} not visible`);
-    return { created_at: image.created_at, id: image.id };
+    return image;
   }
 
   /**
@@ -47,34 +48,21 @@ export class CatalogService {
    */
   async *list(ctx: RequestContext, query: CatalogQuery, batch = LIST_BATCH): AsyncGenerator<Image[]> {
     const scope = { projectId: ctx.projectId, isAdmin: ctx.isAdmin, ...query.scope };
-    if (query.order) {
-      yield* this.listSorted(ctx, query, scope);
-      return;
-    }
-    let cursor = query.marker ? await this.markerCursor(ctx, query.marker) : null;
+    const cursorOf = (image: Image): Cursor => {
+      const cursor: Cursor = { created_at: image.created_at, id: image.id };
+      for (const { key } of query.order ?? []) Object.assign(cursor, { [key]: image[key] });
+      return cursor;
+    };
+    let cursor = query.marker ? cursorOf(await this.markerImage(ctx, query.marker)) : null;
     let remaining = query.limit ?? Number.POSITIVE_INFINITY;
     while (remaining > 0) {
       const want = Math.min(remaining, batch);
-      const page = await this.store.listImages(scope, query.conditions, cursor, want);
+      const page = await this.store.listImages(scope, query.conditions, cursor, want, query.order);
       if (page.length > 0) yield page;
       if (page.length < want) return;
       remaining -= page.length;
-      const last = page[page.length - 1];
-      cursor = { created_at: last.created_at, id: last.id };
+      cursor = cursorOf(page[page.length - 1]);
     }
-  }
-
-  /**
-   * A list in a requested order: the store sorts every matching image and the page is cut after the
-   * marker here. Simple and exact; its cost grows with the matching images, unlike the default order's
-   * keyset pages.
-   */
-  private async *listSorted(ctx: RequestContext, query: CatalogQuery, scope: ListScope): AsyncGenerator<Image[]> {
-    if (query.marker) await this.markerCursor(ctx, query.marker);
-    const all = await this.store.listImages(scope, query.conditions, null, Number.MAX_SAFE_INTEGER, query.order);
-    const start = query.marker ? all.findIndex((image) => image.id === query.marker) + 1 : 0;
-    const page = all.slice(start, query.limit === undefined ? undefined : start + query.limit);
-    if (page.length > 0) yield page;
   }
 
   async deleteImage(ctx: RequestContext, id: string): Promise<void> {

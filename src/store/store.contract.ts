@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { newImage, type Image, type ImageMember } from '../catalog/image.js';
-import type { Condition, TimeField, TimeOp } from '../catalog/query.js';
+import type { Condition, SortOrder, TimeField, TimeOp } from '../catalog/query.js';
 import type { Cursor, ListScope, Store, StoredImage } from './store.js';
 
 // Projects. Project ids are opaque strings to the store.
@@ -236,6 +236,52 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
 
         const rest = await store.listImages(MY_SCOPE, [], { created_at: ts(3, 500), id: tieMiddle }, 3);
         assert.deepEqual(rest.map((i) => i.name), ['tie-16', 'img-4', 'tie-minus-1us']);
+      }));
+    });
+
+    describe('listImages in a requested order', () => {
+      const orders: SortOrder[][] = [
+        [{ key: 'name', dir: 'asc' }],
+        [{ key: 'size', dir: 'desc' }],
+        [{ key: 'name', dir: 'desc' }, { key: 'size', dir: 'asc' }],
+        [{ key: 'status', dir: 'asc' }, { key: 'created_at', dir: 'asc' }],
+      ];
+      const cursorOf = (img: Image, order: SortOrder[]): Cursor => {
+        const cursor: Cursor = { created_at: img.created_at, id: img.id };
+        for (const { key } of order) Object.assign(cursor, { [key]: img[key] });
+        return cursor;
+      };
+
+      test('sorts by the keys, then newest first, with NULL first ascending and last descending', withStore(async (store) => {
+        const names = ['b', null, 'a', 'b', null, 'c'];
+        const sizes = [5, null, 7, 5, 1, null];
+        await store.importImages(names.map((name, i) => entry(image({ name, size: sizes[i], created_at: ts(i) }))));
+        const byName = await store.listImages(MY_SCOPE, [], null, ALL, [{ key: 'name', dir: 'asc' }]);
+        assert.deepEqual(byName.map((i) => i.name), [null, null, 'a', 'b', 'b', 'c']);
+        assert.ok(byName[0].created_at > byName[1].created_at, 'ties newest first');
+        const bySize = await store.listImages(MY_SCOPE, [], null, ALL, [{ key: 'size', dir: 'desc' }]);
+        assert.deepEqual(bySize.map((i) => i.size), [7, 5, 5, 1, null, null]);
+      }));
+
+      test('keyset pages walk every image exactly once, in order', withStore(async (store) => {
+        const names = ['b', null, 'a', 'b', null, 'c', 'a', 'd'];
+        const sizes = [5, null, 7, 5, 1, null, 7, 2];
+        const statuses = ['active', 'queued', 'active', 'saving', 'active', 'queued', 'active', 'active'] as const;
+        await store.importImages(names.map((name, i) => entry(image({ name, size: sizes[i], status: statuses[i], created_at: ts(i % 3) }))));
+        for (const order of orders) {
+          const full = (await store.listImages(MY_SCOPE, [], null, ALL, order)).map((i) => i.id);
+          for (const size of [1, 3]) {
+            const walked: string[] = [];
+            let after: Cursor | null = null;
+            for (;;) {
+              const page = await store.listImages(MY_SCOPE, [], after, size, order);
+              walked.push(...page.map((i) => i.id));
+              if (page.length < size) break;
+              after = cursorOf(page[page.length - 1], order);
+            }
+            assert.deepEqual(walked, full, `order ${JSON.stringify(order)}, pages of ${size}`);
+          }
+        }
       }));
     });
 

@@ -3,7 +3,7 @@
  * pagination; it does not know API shapes or permission rules beyond the list scope.
  */
 import type { GlanceStatus, Image, ImageMember, MemberStatus, Visibility } from '../catalog/image.js';
-import type { Condition, SortOrder } from '../catalog/query.js';
+import type { Condition, SortKey, SortOrder } from '../catalog/query.js';
 
 /**
  * Whose list this is, and which of the images that project may see it covers: by default the
@@ -20,11 +20,8 @@ export interface ListScope {
   hidden?: boolean;
 }
 
-/** Position in the list order (created_at desc, id desc): the list continues strictly after it. */
-export interface Cursor {
-  created_at: string;
-  id: string;
-}
+/** Position in the list order: the sort-key values of the last image seen; the list continues strictly after it. */
+export type Cursor = Pick<Image, 'created_at' | 'id'> & Partial<Pick<Image, SortKey>>;
 
 export interface StoredImage {
   image: Image;
@@ -33,8 +30,9 @@ export interface StoredImage {
 
 export interface Store {
   /**
-   * One page of the images the scope may list, matching every condition: newest first, continuing
-   * after `after`; or, given an `order`, in that order (then newest first) from the start.
+   * One page of the images the scope may list, matching every condition, in `order` (then newest
+   * first; by default newest first), continuing strictly after `after`, which carries the values of
+   * the sort keys of the image the previous page ended with.
    */
   listImages(scope: ListScope, conditions: Condition[], after: Cursor | null, limit: number, order?: SortOrder[]): Promise<Image[]>;
   /** Any image by id, deleted ones included (their ids stay reserved). */

@@ -118,10 +118,37 @@ function conditionSql(condition: Condition, params: unknown[]): string {
 }
 
 /** A sort order, then the default one (created_at, id, newest first) to break ties. */
+function fullOrder(order: SortOrder[]): SortOrder[] {
+  const keys = [...order];
+  for (const key of ['created_at', 'id'] as const) if (!order.some((o) => o.key === key)) keys.push({ key, dir: 'desc' });
+  return keys;
+}
+
 function orderSql(order: SortOrder[]): string {
-  const keys = order.map((o) => `${o.key} ${o.dir === 'asc' ? 'ASC' : 'DESC'}`);
-  for (const key of ['created_at', 'id']) if (!order.some((o) => o.key === key)) keys.push(`${key} DESC`);
-  return keys.join(', ');
+  return fullOrder(order).map((o) => `${o.key} ${o.dir === 'asc' ? 'ASC' : 'DESC'}`).join(', ');
+}
+
+/**
+ * Keyset condition "strictly after the cursor" for any order: equal on the keys before, after on
+ * one. SQLite sorts NULL first ascending and last descending, and that is what "after" follows.
+ */
+function afterSql(order: SortOrder[], after: Cursor, params: unknown[]): string {
+  const alternatives: string[] = [];
+  order.forEach((o, i) => {
+    const parts: string[] = [];
+    for (const earlier of order.slice(0, i)) {
+      parts.push(`${earlier.key} IS ?`);
+      params.push(after[earlier.key] ?? null);
+    }
+    const value = after[o.key] ?? null;
+    if (value === null) parts.push(o.dir === 'asc' ? `${o.key} IS NOT NULL` : '0');
+    else {
+      parts.push(o.dir === 'asc' ? `${o.key} > ?` : `(${o.key} < ? OR ${o.key} IS NULL)`);
+      params.push(value);
+    }
+    alternatives.push(`(${parts.join(' AND ')})`);
+  });
+  return `(${alternatives.join(' OR ')})`;
 }
 
 /** The list scope's WHERE clause: which images a project's list covers (Glance `_select_images_query`). */
@@ -227,10 +254,7 @@ export class SqliteStore implements Store {
     const params: unknown[] = [];
     const where = scopeSql(scope, params);
     for (const condition of conditions) where.push(conditionSql(condition, params));
-    if (after) {
-      where.push('(created_at < ? OR (created_at = ? AND id < ?))');
-      params.push(after.created_at, after.created_at, after.id);
-    }
+    if (after) where.push(afterSql(fullOrder(order), after, params));
     params.push(limit);
     // One row holding the page's ids and versions as a flat JSON array ([id, updated_at, id, …]): the
     // driver's per-row overhead dwarfs SQLite's own work, and JSON.parse is the fastest way back out.
