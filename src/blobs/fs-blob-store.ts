@@ -77,6 +77,10 @@ export class FsBlobStore implements BlobStore {
       }
       await file.close();
       await rename(temp, this.path(imageId));
+      // The rename itself must be durable before the catalog records the data as there.
+      const dir = await open(this.dir, 'r');
+      await dir.sync();
+      await dir.close();
       return size;
     };
     return { write, abort };
