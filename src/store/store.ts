@@ -53,6 +53,8 @@ export interface Store {
   /** Every image with its members, oldest first, for export. */
   exportImages(): AsyncIterable<StoredImage>;
   countImages(): Promise<number>;
+  /** A token that changes whenever anything in the catalog changes, by this process or another; cheap to ask. */
+  version(): string;
   /** Ids of the (undeleted) images in a status. */
   imageIdsInStatus(status: GlanceStatus): Promise<string[]>;
   close(): Promise<void>;

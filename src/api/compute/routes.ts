@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CatalogError } from '../../catalog/errors.js';
 import type { Image } from '../../catalog/image.js';
 import type { CatalogService } from '../../catalog/service.js';
+import { AnswerCache } from '../common/answer-cache.js';
 import { ApiError, htmlEscape } from '../common/errors.js';
 import { queryParams, sendJson } from '../common/http.js';
 import { parseVersion, type Version } from '../common/microversion.js';
@@ -65,8 +66,16 @@ export function computeImageRoutes(app: FastifyInstance, opts: ComputeRouteOptio
     return image;
   }
 
+  // A list answer depends on the request (path and query), who asks, how they reached the API
+  // (links) and the catalog; the cache key holds the first three, the version the last.
+  const answers = new AnswerCache(10_000, 64 * 1024 * 1024);
+
   async function list(request: FastifyRequest, reply: FastifyReply, view: ListView) {
     const call = begin(request, reply, IMAGE_PROXY_MAX);
+    const version = catalog.store.version();
+    const key = `${call.ctx.projectId} ${call.ctx.isAdmin} ${call.links.origin} ${call.links.imageEndpoint} ${request.url}`;
+    const cached = answers.get(key, version);
+    if (cached) return sendJson(reply, cached);
     const params = queryParams(request);
     let listing;
     try {
@@ -84,7 +93,9 @@ export function computeImageRoutes(app: FastifyInstance, opts: ComputeRouteOptio
     }
     const rawQuery = request.url.slice(request.url.indexOf('?') + 1 || request.url.length);
     const body = await new ListBody(view, call.links, params, rawQuery, pageFill).assemble(pages, first);
-    return Buffer.isBuffer(body) ? sendJson(reply, body) : reply.header('content-type', JSON_TYPE).send(body);
+    if (!Buffer.isBuffer(body)) return reply.header('content-type', JSON_TYPE).send(body);
+    answers.put(key, version, body);
+    return sendJson(reply, body);
   }
 
   app.get('/images', (request, reply) => list(request, reply, 'basic'));

@@ -242,7 +242,7 @@ export class SqliteStore implements Store {
   async listImages(scope: ListScope, conditions: Condition[], after: Cursor | null, limit: number, order?: SortOrder[]): Promise<Image[]> {
     // The question itself is the cache key, so a repeated one costs no SQL text at all.
     const key = JSON.stringify([scope, conditions, after, limit, order]);
-    const version = `${this.ownWrites}:${this.dataVersion.get() as number}`;
+    const version = this.version();
     const cached = this.pages.get(key, version);
     if (cached) return cached;
     const images = this.loadPage(scope, conditions, after, limit, order);
@@ -381,6 +381,11 @@ export class SqliteStore implements Store {
 
   async imageIdsInStatus(status: GlanceStatus): Promise<string[]> {
     return this.prepared('SELECT id FROM images WHERE status = ? AND deleted = 0').pluck().all(status) as string[];
+  }
+
+  version(): string {
+    // data_version moves with other connections' commits only; this connection's own writes are counted here.
+    return `${this.ownWrites}:${this.dataVersion.get() as number}`;
   }
 
   async countImages(): Promise<number> {
