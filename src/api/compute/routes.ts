@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CatalogError } from '../../catalog/errors.js';
 import type { Image } from '../../catalog/image.js';
 import type { CatalogService } from '../../catalog/service.js';
-import { AnswerCache } from '../common/answer-cache.js';
+import { VersionedCache } from '../../common/versioned-cache.js';
 import { ApiError, htmlEscape } from '../common/errors.js';
 import { queryParams, sendJson } from '../common/http.js';
 import { parseVersion, type Version } from '../common/microversion.js';
@@ -68,7 +68,7 @@ export function computeImageRoutes(app: FastifyInstance, opts: ComputeRouteOptio
 
   // A list answer depends on the request (path and query), who asks, how they reached the API
   // (links) and the catalog; the cache key holds the first three, the version the last.
-  const answers = new AnswerCache(10_000, 64 * 1024 * 1024);
+  const answers = new VersionedCache<Buffer>({ maxEntries: 10_000, maxWeight: 64 * 1024 * 1024, maxItemWeight: 4 * 1024 * 1024 }, (b) => b.length);
 
   async function list(request: FastifyRequest, reply: FastifyReply, view: ListView) {
     const call = begin(request, reply, IMAGE_PROXY_MAX);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Image } from '../../catalog/image.js';
-import { ImageCache, PageCache } from './image-cache.js';
+import { ImageCache } from './image-cache.js';
 
 const image = (id: string, updated_at = '2026-01-01T00:00:00.000000Z') =>
   ({ id, updated_at, tags: [], properties: {} }) as unknown as Image;
@@ -21,27 +21,4 @@ test('the image cache drops the least recently stored image beyond its capacity'
   for (const id of ['a', 'b', 'c']) cache.put(image(id));
   assert.equal(cache.get('a', image('a').updated_at), undefined);
   assert.ok(cache.get('b', image('b').updated_at) && cache.get('c', image('c').updated_at));
-});
-
-test('a new catalog version retires every page', () => {
-  const pages = new PageCache(100);
-  pages.get('q', 'v1');
-  pages.put('q', 'v1', [image('a')]);
-  assert.equal(pages.get('q', 'v1')?.length, 1);
-  assert.equal(pages.get('q', 'v2'), undefined);
-  assert.equal(pages.get('q', 'v2'), undefined);
-  // A page loaded under an older version is not kept.
-  pages.put('q', 'v1', [image('a')]);
-  assert.equal(pages.get('q', 'v2'), undefined);
-});
-
-test('pages are bounded by the images they hold together', () => {
-  const pages = new PageCache(3);
-  pages.get('', 'v');
-  pages.put('p1', 'v', [image('a'), image('b')]);
-  pages.put('p2', 'v', [image('c'), image('d')]);
-  assert.equal(pages.get('p1', 'v'), undefined);
-  assert.equal(pages.get('p2', 'v')?.length, 2);
-  pages.put('huge', 'v', [image('a'), image('b'), image('c'), image('d')]);
-  assert.equal(pages.get('huge', 'v'), undefined);
 });

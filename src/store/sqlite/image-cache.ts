@@ -35,39 +35,3 @@ export class ImageCache {
     return image;
   }
 }
-
-/**
- * Recent list pages by query, valid for one catalog version: while nothing in the catalog changes,
- * asking the same question again costs one version check instead of a query. Any commit, by this
- * process or another, changes the version and so retires every page.
- */
-export class PageCache {
-  private version = '';
-  private readonly pages = new Map<string, Image[]>();
-  private images = 0;
-
-  /** `capacity` bounds the images referenced by all cached pages together, not the number of pages. */
-  constructor(private readonly capacity: number) {}
-
-  get(key: string, version: string): Image[] | undefined {
-    if (version !== this.version) {
-      this.pages.clear();
-      this.images = 0;
-      this.version = version;
-      return undefined;
-    }
-    return this.pages.get(key);
-  }
-
-  put(key: string, version: string, images: Image[]): void {
-    if (version !== this.version || images.length > this.capacity) return;
-    this.images -= this.pages.get(key)?.length ?? 0;
-    this.pages.set(key, Object.freeze(images) as Image[]);
-    this.images += images.length;
-    while (this.images > this.capacity) {
-      const [oldestKey, oldest] = this.pages.entries().next().value!;
-      this.pages.delete(oldestKey);
-      this.images -= oldest.length;
-    }
-  }
-}

@@ -3,7 +3,8 @@ import Database from 'better-sqlite3';
 import { isImageId, type GlanceStatus, type Image, type ImageMember } from '../../catalog/image.js';
 import type { Condition, SortOrder } from '../../catalog/query.js';
 import type { Cursor, ListScope, Store, StoredImage } from '../store.js';
-import { ImageCache, PageCache } from './image-cache.js';
+import { VersionedCache } from '../../common/versioned-cache.js';
+import { ImageCache } from './image-cache.js';
 import { MIGRATIONS } from './migrations.js';
 
 interface ImageRow {
@@ -194,7 +195,11 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
   private readonly cache = new ImageCache(100_000);
-  private readonly pages = new PageCache(100_000);
+  /**
+   * Recent list pages by question, for one catalog version: while nothing changes, asking again costs
+   * one version check instead of a query. Bounded by the images all pages reference together.
+   */
+  private readonly pages = new VersionedCache<Image[]>({ maxEntries: Infinity, maxWeight: 100_000 }, (page) => page.length);
   private ownWrites = 0;
   private readonly dataVersion: Database.Statement;
 
@@ -245,7 +250,8 @@ export class SqliteStore implements Store {
     const version = this.version();
     const cached = this.pages.get(key, version);
     if (cached) return cached;
-    const images = this.loadPage(scope, conditions, after, limit, order);
+    // Pages are shared by every reader (and renderings are memoized on them), so they are frozen.
+    const images = Object.freeze(this.loadPage(scope, conditions, after, limit, order)) as Image[];
     this.pages.put(key, version, images);
     return images;
   }
