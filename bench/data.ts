@@ -30,12 +30,12 @@ import { join } from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
+import { basePattern, CHUNK, fillChunk, generate } from '../test/support/generated-data.js';
 import { killOnExit, startGlint, stopGlint, type GlintProcess } from '../test/support/glint-process.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
 const MiB = 1024 * 1024;
-const CHUNK = MiB;
 const SEED = 0x5eed;
 const STARTUP_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 5_000;
@@ -51,38 +51,6 @@ function log(message: string): void {
 
 // ---------------------------------------------------------------------------------------------
 // The data: deterministic, generated in 1 MiB chunks, never held whole
-
-/** 1 MiB of xorshift32 output. */
-function basePattern(seed: number): Buffer {
-  const words = new Uint32Array(CHUNK / 4);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < words.length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    words[i] = x >>> 0;
-  }
-  return Buffer.from(words.buffer);
-}
-
-/** Writes chunk `index` of the data into `target` (which must hold `length` bytes). */
-function fillChunk(base: Buffer, index: number, target: Buffer, length: number): void {
-  base.copy(target, 0, 0, length);
-  // The chunk index every 64 KiB: no two chunks alike, so lost, repeated or reordered data shows.
-  for (let at = 0; at + 4 <= length; at += 64 * 1024) target.writeUInt32LE(index, at);
-}
-
-/** The image's bytes as fresh 1 MiB buffers (each handed to a stream that may keep it a while). */
-function* generate(size: number, seed = SEED): Generator<Buffer> {
-  const base = basePattern(seed);
-  for (let index = 0, offset = 0; offset < size; index++) {
-    const length = Math.min(CHUNK, size - offset);
-    const chunk = Buffer.allocUnsafe(length);
-    fillChunk(base, index, chunk, length);
-    offset += length;
-    yield chunk;
-  }
-}
 
 /** Checks arbitrary-sized pieces of a stream against the generated data, reusing one expected chunk. */
 class DataChecker {
@@ -135,7 +103,7 @@ async function baselineUpload(file: string, size: number): Promise<BaselineResul
   const md5 = createHash('md5');
   const sha512 = createHash('sha512');
   await pipeline(
-    Readable.from(generate(size)),
+    Readable.from(generate(SEED, size)),
     new Transform({
       transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback) {
         md5.update(chunk);
@@ -279,7 +247,7 @@ async function upload(glint: GlintProcess, id: string, size: number): Promise<nu
   let early = false;
   void answered.then(() => (early = true), () => (early = true));
   try {
-    for (const chunk of generate(size)) {
+    for (const chunk of generate(SEED, size)) {
       if (early) break; // answered (or failed) before all the data went: the status below says why
       if (!req.write(chunk)) {
         await Promise.race([once(req, 'drain'), answered]);

@@ -9,6 +9,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { generate } from './support/generated-data.js';
 import { isRunning, startGlint, stopGlint, waitForExit, type GlintProcess } from './support/glint-process.js';
 
 const MiB = 1024 * 1024;
@@ -24,32 +25,6 @@ after(() => rmSync(work, { recursive: true, force: true }));
 
 // ---------------------------------------------------------------------------------------------
 // Deterministic data, chunk by chunk
-
-/** 1 MiB of xorshift32 output for `seed`. */
-function basePattern(seed: number): Buffer {
-  const words = new Uint32Array(MiB / 4);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < words.length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    words[i] = x >>> 0;
-  }
-  return Buffer.from(words.buffer);
-}
-
-/** Chunk `index` of the data for `seed`: the seed's pattern stamped with the index, so no two chunks are alike. */
-function* generate(seed: number, size: number): Generator<Buffer> {
-  const base = basePattern(seed);
-  for (let index = 0, offset = 0; offset < size; index++) {
-    const length = Math.min(MiB, size - offset);
-    const chunk = Buffer.allocUnsafe(length);
-    base.copy(chunk, 0, 0, length);
-    for (let at = 0; at + 8 <= length; at += 64 * 1024) chunk.writeUInt32LE(index, at);
-    offset += length;
-    yield chunk;
-  }
-}
 
 function generatedBytes(seed: number, size: number): Buffer {
   return Buffer.concat([...generate(seed, size)]);
