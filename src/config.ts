@@ -2,7 +2,15 @@
 import { resolve } from 'node:path';
 import { PROFILES, type Profile, type ProfileName } from './profile.js';
 
-export type AuthMode = 'noauth';
+export type AuthMode = 'keystone' | 'noauth';
+
+export type ServiceName = 'compute' | 'image' | 'identity';
+
+/** Failed logins a user may make before the account locks, and for how long it stays locked. */
+export interface LockoutPolicy {
+  attempts: number;
+  durationSeconds: number;
+}
 
 export interface Config {
   profile: Profile;
@@ -17,11 +25,19 @@ export interface Config {
   maxUploadBytes: number;
   /** Inspect uploaded disk images (format, virtual size, unsafe features). */
   inspect: boolean;
+  /**
+   * Public base URL of each service, as handed out in the identity catalog and in links (e.g. behind a
+   * proxy); a service without one is addressed on the host name the client used and its own port.
+   */
+  publicUrls: Partial<Record<ServiceName, string>>;
+  /** Lifetime of an issued token. */
+  tokenTtlSeconds: number;
+  lockout: LockoutPolicy;
 }
 
 export const DEFAULTS = {
   profile: 'huawei' as ProfileName,
-  auth: 'noauth' as AuthMode,
+  auth: 'keystone' as AuthMode,
   host: '127.0.0.1',
   computePort: 8774,
   imagePort: 9292,
@@ -29,6 +45,9 @@ export const DEFAULTS = {
   dataDir: 'data',
   logLevel: 'warn',
   maxUploadBytes: 1024 ** 4,
+  tokenTtlSeconds: 12 * 3600,
+  lockoutAttempts: 5,
+  lockoutDurationSeconds: 1800,
 };
 
 export interface ConfigInput {
@@ -42,6 +61,12 @@ export interface ConfigInput {
   logLevel?: string;
   maxUploadBytes?: string | number;
   inspect?: string;
+  computeUrl?: string;
+  imageUrl?: string;
+  identityUrl?: string;
+  tokenTtl?: string | number;
+  lockoutAttempts?: string | number;
+  lockoutDuration?: string | number;
 }
 
 export class ConfigError extends Error {}
@@ -58,11 +83,24 @@ function onOff(name: string, value: string): boolean {
   return value === 'on';
 }
 
-function byteCount(name: string, value: string | number | undefined, fallback: number): number {
+function count(name: string, value: string | number | undefined, fallback: number, min = 0): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 0) throw new ConfigError(`${name} must be a number of bytes, got '${value}'`);
+  if (!Number.isSafeInteger(n) || n < min) throw new ConfigError(`${name} must be a whole number of at least ${min}, got '${value}'`);
   return n;
+}
+
+/** A public base URL: absolute http(s), kept without a trailing slash so paths can be appended. */
+function publicUrl(name: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`${name} must be an absolute http(s) URL, got '${value}'`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${name} must be an absolute http(s) URL, got '${value}'`);
+  return url.href.replace(/\/+$/, '');
 }
 
 /** Flags win over `GLINT_*` environment variables, which win over the defaults. */
@@ -70,7 +108,16 @@ export function loadConfig(input: ConfigInput, env: NodeJS.ProcessEnv = process.
   const profileName = input.profile ?? env.GLINT_PROFILE ?? DEFAULTS.profile;
   if (!(profileName in PROFILES)) throw new ConfigError(`unknown profile '${profileName}' (huawei or openstack)`);
   const auth = input.auth ?? env.GLINT_AUTH ?? DEFAULTS.auth;
-  if (auth !== 'noauth') throw new ConfigError(`unknown auth mode '${auth}' (noauth)`);
+  if (auth !== 'keystone' && auth !== 'noauth') throw new ConfigError(`unknown auth mode '${auth}' (keystone or noauth)`);
+  const publicUrls: Config['publicUrls'] = {};
+  for (const [service, value] of [
+    ['compute', input.computeUrl ?? env.GLINT_COMPUTE_URL],
+    ['image', input.imageUrl ?? env.GLINT_IMAGE_URL],
+    ['identity', input.identityUrl ?? env.GLINT_IDENTITY_URL],
+  ] as const) {
+    const url = publicUrl(`--${service}-url`, value);
+    if (url) publicUrls[service] = url;
+  }
   return {
     profile: PROFILES[profileName as ProfileName],
     auth,
@@ -83,6 +130,12 @@ export function loadConfig(input: ConfigInput, env: NodeJS.ProcessEnv = process.
     // The reference deployment does not inspect uploads, so the profile that answers as it does
     // leaves inspection off unless asked; the default profile inspects.
     inspect: onOff('--inspect', input.inspect ?? env.GLINT_INSPECT ?? (profileName === 'openstack' ? 'off' : 'on')),
-    maxUploadBytes: byteCount('--max-upload-bytes', input.maxUploadBytes ?? env.GLINT_MAX_UPLOAD_BYTES, DEFAULTS.maxUploadBytes),
+    maxUploadBytes: count('--max-upload-bytes', input.maxUploadBytes ?? env.GLINT_MAX_UPLOAD_BYTES, DEFAULTS.maxUploadBytes),
+    publicUrls,
+    tokenTtlSeconds: count('--token-ttl', input.tokenTtl ?? env.GLINT_TOKEN_TTL, DEFAULTS.tokenTtlSeconds, 1),
+    lockout: {
+      attempts: count('--lockout-attempts', input.lockoutAttempts ?? env.GLINT_LOCKOUT_ATTEMPTS, DEFAULTS.lockoutAttempts),
+      durationSeconds: count('--lockout-duration', input.lockoutDuration ?? env.GLINT_LOCKOUT_DURATION, DEFAULTS.lockoutDurationSeconds),
+    },
   };
 }

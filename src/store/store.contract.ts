@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { newImage, type Image, type ImageMember } from '../catalog/image.js';
 import type { Condition, SortOrder, TimeField, TimeOp } from '../catalog/query.js';
+import { identityContract } from './identity.contract.js';
 import type { Cursor, ListScope, Store, StoredImage } from './store.js';
 
 // Projects. Project ids are opaque strings to the store.
@@ -682,5 +683,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         assert.equal(await store.countImages(), 4);
       }));
     });
+
+    identityContract(withStore);
   });
 }

@@ -4,6 +4,7 @@
  */
 import type { GlanceStatus, Image, ImageMember, MemberStatus, Visibility } from '../catalog/image.js';
 import type { Condition, SortKey, SortOrder } from '../catalog/query.js';
+import type { Credential, Project, Role, Token, User } from '../identity/model.js';
 
 /**
  * Whose list this is, and which of the images that project may see it covers: by default the
@@ -28,7 +29,42 @@ export interface StoredImage {
   members: ImageMember[];
 }
 
-export interface Store {
+/**
+ * Users, projects, roles, tokens and credentials. Names are unique (Glint has one domain). Writes
+ * here do not change the image catalog's `version()`.
+ */
+export interface IdentityStore {
+  insertProject(project: Project): Promise<void>;
+  getProject(id: string): Promise<Project | null>;
+  findProject(name: string): Promise<Project | null>;
+  listProjects(): Promise<Project[]>;
+  insertUser(user: User): Promise<void>;
+  getUser(id: string): Promise<User | null>;
+  findUser(name: string): Promise<User | null>;
+  listUsers(): Promise<User[]>;
+  /** Counts one more failed login at `at`, atomically; returns the count since the last success. */
+  recordFailedLogin(userId: string, at: string): Promise<number>;
+  clearFailedLogins(userId: string): Promise<void>;
+  /** Adds the role if no role of that name exists; returns the stored one. */
+  ensureRole(role: Role): Promise<Role>;
+  listRoles(): Promise<Role[]>;
+  /** Grants a role on a project (granting it again changes nothing). */
+  assignRole(userId: string, projectId: string, roleId: string): Promise<void>;
+  /** The user's roles on the project, by name. */
+  rolesOn(userId: string, projectId: string): Promise<Role[]>;
+  /** Projects on which the user has any role, by name. */
+  projectsOf(userId: string): Promise<Project[]>;
+  insertToken(token: Token): Promise<void>;
+  getToken(hash: string): Promise<Token | null>;
+  /** Marks a token revoked; false when there is no such token. */
+  revokeToken(hash: string): Promise<boolean>;
+  /** Forgets tokens that expired before `before`; returns how many. */
+  purgeTokens(before: string): Promise<number>;
+  insertCredential(credential: Credential): Promise<void>;
+  getCredential(access: string): Promise<Credential | null>;
+}
+
+export interface Store extends IdentityStore {
   /**
    * One page of the images the scope may list, matching every condition, in `order` (then newest
    * first; by default newest first), continuing strictly after `after`, which carries the values of

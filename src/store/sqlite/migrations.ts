@@ -54,4 +54,50 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX members_member ON members (member, status);
   `,
+  `
+  CREATE TABLE projects (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    description TEXT NOT NULL DEFAULT '',
+    enabled INTEGER NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    enabled INTEGER NOT NULL DEFAULT 1,
+    password_hash TEXT,
+    failed_logins INTEGER NOT NULL DEFAULT 0,
+    last_failed_at TEXT,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE roles (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+  );
+  CREATE TABLE role_assignments (
+    user_id TEXT NOT NULL REFERENCES users (id),
+    project_id TEXT NOT NULL REFERENCES projects (id),
+    role_id TEXT NOT NULL REFERENCES roles (id),
+    PRIMARY KEY (user_id, project_id, role_id)
+  );
+  CREATE TABLE tokens (
+    hash TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    project_id TEXT,
+    roles TEXT NOT NULL,
+    methods TEXT NOT NULL,
+    audit_ids TEXT NOT NULL,
+    issued_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    revoked INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX tokens_expires_at ON tokens (expires_at);
+  CREATE TABLE credentials (
+    access TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users (id),
+    sealed_secret TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  `,
 ];

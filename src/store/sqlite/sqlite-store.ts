@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { isImageId, type GlanceStatus, type Image, type ImageMember } from '../../catalog/image.js';
 import type { Condition, SortOrder } from '../../catalog/query.js';
 import type { Cursor, ListScope, Store, StoredImage } from '../store.js';
+import type { Credential, Project, Role, Token, User } from '../../identity/model.js';
 import { VersionedCache } from '../../common/versioned-cache.js';
 import { ImageCache } from './image-cache.js';
 import { MIGRATIONS } from './migrations.js';
@@ -83,6 +84,34 @@ function toMember(row: MemberRow): ImageMember {
     can_share: row.can_share === 1,
     created_at: row.created_at,
     updated_at: row.updated_at,
+  };
+}
+
+interface ProjectRow extends Omit<Project, 'enabled'> {
+  enabled: number;
+}
+
+interface UserRow extends Omit<User, 'enabled'> {
+  enabled: number;
+}
+
+interface TokenRow extends Omit<Token, 'roles' | 'methods' | 'audit_ids' | 'revoked'> {
+  roles: string;
+  methods: string;
+  audit_ids: string;
+  revoked: number;
+}
+
+const toProject = (row: ProjectRow): Project => ({ ...row, enabled: row.enabled === 1 });
+const toUser = (row: UserRow): User => ({ ...row, enabled: row.enabled === 1 });
+
+function toToken(row: TokenRow): Token {
+  return {
+    ...row,
+    roles: JSON.parse(row.roles) as string[],
+    methods: JSON.parse(row.methods) as string[],
+    audit_ids: JSON.parse(row.audit_ids) as string[],
+    revoked: row.revoked === 1,
   };
 }
 
@@ -387,6 +416,116 @@ export class SqliteStore implements Store {
 
   async imageIdsInStatus(status: GlanceStatus): Promise<string[]> {
     return this.prepared('SELECT id FROM images WHERE status = ? AND deleted = 0').pluck().all(status) as string[];
+  }
+
+  async insertProject(project: Project): Promise<void> {
+    this.prepared('INSERT INTO projects (id, name, description, enabled, created_at) VALUES (?, ?, ?, ?, ?)').run(
+      project.id, project.name, project.description, project.enabled ? 1 : 0, project.created_at,
+    );
+  }
+
+  async getProject(id: string): Promise<Project | null> {
+    const row = this.prepared('SELECT * FROM projects WHERE id = ?').get(id) as ProjectRow | undefined;
+    return row ? toProject(row) : null;
+  }
+
+  async findProject(name: string): Promise<Project | null> {
+    const row = this.prepared('SELECT * FROM projects WHERE name = ?').get(name) as ProjectRow | undefined;
+    return row ? toProject(row) : null;
+  }
+
+  async listProjects(): Promise<Project[]> {
+    return (this.prepared('SELECT * FROM projects ORDER BY name').all() as ProjectRow[]).map(toProject);
+  }
+
+  async insertUser(user: User): Promise<void> {
+    this.prepared(
+      'INSERT INTO users (id, name, enabled, password_hash, failed_logins, last_failed_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ).run(user.id, user.name, user.enabled ? 1 : 0, user.password_hash, user.failed_logins, user.last_failed_at, user.created_at);
+  }
+
+  async getUser(id: string): Promise<User | null> {
+    const row = this.prepared('SELECT * FROM users WHERE id = ?').get(id) as UserRow | undefined;
+    return row ? toUser(row) : null;
+  }
+
+  async findUser(name: string): Promise<User | null> {
+    const row = this.prepared('SELECT * FROM users WHERE name = ?').get(name) as UserRow | undefined;
+    return row ? toUser(row) : null;
+  }
+
+  async listUsers(): Promise<User[]> {
+    return (this.prepared('SELECT * FROM users ORDER BY name').all() as UserRow[]).map(toUser);
+  }
+
+  async recordFailedLogin(userId: string, at: string): Promise<number> {
+    // One statement, so concurrent failures (from several processes too) are all counted.
+    const count = this.prepared(
+      'UPDATE users SET failed_logins = failed_logins + 1, last_failed_at = ? WHERE id = ? RETURNING failed_logins',
+    ).pluck().get(at, userId) as number | undefined;
+    return count ?? 0;
+  }
+
+  async clearFailedLogins(userId: string): Promise<void> {
+    this.prepared('UPDATE users SET failed_logins = 0, last_failed_at = NULL WHERE id = ? AND failed_logins != 0').run(userId);
+  }
+
+  async ensureRole(role: Role): Promise<Role> {
+    this.prepared('INSERT INTO roles (id, name) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(role.id, role.name);
+    return this.prepared('SELECT id, name FROM roles WHERE name = ?').get(role.name) as Role;
+  }
+
+  async listRoles(): Promise<Role[]> {
+    return this.prepared('SELECT id, name FROM roles ORDER BY name').all() as Role[];
+  }
+
+  async assignRole(userId: string, projectId: string, roleId: string): Promise<void> {
+    this.prepared('INSERT OR IGNORE INTO role_assignments (user_id, project_id, role_id) VALUES (?, ?, ?)').run(userId, projectId, roleId);
+  }
+
+  async rolesOn(userId: string, projectId: string): Promise<Role[]> {
+    return this.prepared(
+      'SELECT r.id, r.name FROM role_assignments a JOIN roles r ON r.id = a.role_id WHERE a.user_id = ? AND a.project_id = ? ORDER BY r.name',
+    ).all(userId, projectId) as Role[];
+  }
+
+  async projectsOf(userId: string): Promise<Project[]> {
+    const rows = this.prepared(
+      'SELECT * FROM projects WHERE id IN (SELECT project_id FROM role_assignments WHERE user_id = ?) ORDER BY name',
+    ).all(userId) as ProjectRow[];
+    return rows.map(toProject);
+  }
+
+  async insertToken(token: Token): Promise<void> {
+    this.prepared(
+      'INSERT INTO tokens (hash, user_id, project_id, roles, methods, audit_ids, issued_at, expires_at, revoked) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ).run(
+      token.hash, token.user_id, token.project_id, JSON.stringify(token.roles), JSON.stringify(token.methods),
+      JSON.stringify(token.audit_ids), token.issued_at, token.expires_at, token.revoked ? 1 : 0,
+    );
+  }
+
+  async getToken(hash: string): Promise<Token | null> {
+    const row = this.prepared('SELECT * FROM tokens WHERE hash = ?').get(hash) as TokenRow | undefined;
+    return row ? toToken(row) : null;
+  }
+
+  async revokeToken(hash: string): Promise<boolean> {
+    return this.prepared('UPDATE tokens SET revoked = 1 WHERE hash = ?').run(hash).changes > 0;
+  }
+
+  async purgeTokens(before: string): Promise<number> {
+    return this.prepared('DELETE FROM tokens WHERE expires_at < ?').run(before).changes;
+  }
+
+  async insertCredential(credential: Credential): Promise<void> {
+    this.prepared('INSERT INTO credentials (access, user_id, sealed_secret, created_at) VALUES (?, ?, ?, ?)').run(
+      credential.access, credential.user_id, credential.sealed_secret, credential.created_at,
+    );
+  }
+
+  async getCredential(access: string): Promise<Credential | null> {
+    return (this.prepared('SELECT * FROM credentials WHERE access = ?').get(access) as Credential | undefined) ?? null;
   }
 
   version(): string {

@@ -1,0 +1,134 @@
+/** The identity part of the store contract (users, projects, roles, tokens, credentials), run by `storeContract`. */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { Credential, Project, Token, User } from '../identity/model.js';
+import type { Store } from './store.js';
+
+const T0 = '2025-01-01T10:00:00.000000Z';
+
+function project(n: number, overrides: Partial<Project> = {}): Project {
+  return { id: n.toString(16).padStart(32, '0'), name: `project-${n}`, description: '', enabled: true, created_at: T0, ...overrides };
+}
+
+function user(n: number, overrides: Partial<User> = {}): User {
+  return {
+    id: `u${n}`.padEnd(32, '0'), name: `user-${n}`, enabled: true, password_hash: 'scrypt$hash', failed_logins: 0,
+    last_failed_at: null, created_at: T0, ...overrides,
+  };
+}
+
+function token(hash: string, overrides: Partial<Token> = {}): Token {
+  return {
+    hash, user_id: user(1).id, project_id: project(1).id, roles: ['member', 'reader'], methods: ['password'],
+    audit_ids: ['a1'], issued_at: T0, expires_at: '2025-01-01T22:00:00.000000Z', revoked: false, ...overrides,
+  };
+}
+
+export function identityContract(withStore: (body: (store: Store) => Promise<void>) => () => Promise<void>): void {
+  describe('identity: projects and users', () => {
+    test('projects and users read back by id and by name, listed by name', withStore(async (store) => {
+      await store.insertProject(project(2, { name: 'beta', description: 'second', enabled: false }));
+      await store.insertProject(project(1, { name: 'alpha' }));
+      await store.insertUser(user(1, { name: 'zed', password_hash: null }));
+      await store.insertUser(user(2, { name: 'amy' }));
+
+      assert.deepEqual(await store.getProject(project(2).id), project(2, { name: 'beta', description: 'second', enabled: false }));
+      assert.deepEqual(await store.findProject('alpha'), project(1, { name: 'alpha' }));
+      assert.equal(await store.getProject('nope'), null);
+      assert.equal(await store.findProject('nope'), null);
+      assert.deepEqual((await store.listProjects()).map((p) => p.name), ['alpha', 'beta']);
+
+      assert.deepEqual(await store.getUser(user(1).id), user(1, { name: 'zed', password_hash: null }));
+      assert.deepEqual(await store.findUser('amy'), user(2, { name: 'amy' }));
+      assert.equal(await store.findUser('nope'), null);
+      assert.deepEqual((await store.listUsers()).map((u) => u.name), ['amy', 'zed']);
+    }));
+
+    test('names are unique', withStore(async (store) => {
+      await store.insertProject(project(1, { name: 'same' }));
+      await assert.rejects(store.insertProject(project(2, { name: 'same' })));
+      await store.insertUser(user(1, { name: 'same' }));
+      await assert.rejects(store.insertUser(user(2, { name: 'same' })));
+    }));
+
+    test('failed logins are counted one by one, even when they race, and cleared', withStore(async (store) => {
+      await store.insertUser(user(1));
+      const counts = await Promise.all([1, 2, 3].map(() => store.recordFailedLogin(user(1).id, '2025-01-01T10:05:00.000000Z')));
+      assert.deepEqual([...counts].sort(), [1, 2, 3]);
+      const failed = await store.getUser(user(1).id);
+      assert.equal(failed?.failed_logins, 3);
+      assert.equal(failed?.last_failed_at, '2025-01-01T10:05:00.000000Z');
+
+      await store.clearFailedLogins(user(1).id);
+      const cleared = await store.getUser(user(1).id);
+      assert.equal(cleared?.failed_logins, 0);
+      assert.equal(cleared?.last_failed_at, null);
+      assert.equal(await store.recordFailedLogin('no-such-user', T0), 0);
+    }));
+  });
+
+  describe('identity: roles and assignments', () => {
+    test('ensureRole keeps the first role of a name', withStore(async (store) => {
+      const first = await store.ensureRole({ id: 'r1', name: 'member' });
+      const again = await store.ensureRole({ id: 'r2', name: 'member' });
+      await store.ensureRole({ id: 'r3', name: 'admin' });
+      assert.deepEqual(first, { id: 'r1', name: 'member' });
+      assert.deepEqual(again, { id: 'r1', name: 'member' });
+      assert.deepEqual(await store.listRoles(), [{ id: 'r3', name: 'admin' }, { id: 'r1', name: 'member' }]);
+    }));
+
+    test('assignments give roles on a project and the projects of a user', withStore(async (store) => {
+      await store.insertProject(project(1, { name: 'b' }));
+      await store.insertProject(project(2, { name: 'a' }));
+      await store.insertProject(project(3, { name: 'c' }));
+      await store.insertUser(user(1));
+      await store.insertUser(user(2));
+      const member = await store.ensureRole({ id: 'rm', name: 'member' });
+      const reader = await store.ensureRole({ id: 'rr', name: 'reader' });
+      await store.assignRole(user(1).id, project(1).id, reader.id);
+      await store.assignRole(user(1).id, project(1).id, member.id);
+      await store.assignRole(user(1).id, project(1).id, member.id);
+      await store.assignRole(user(1).id, project(2).id, reader.id);
+      await store.assignRole(user(2).id, project(3).id, member.id);
+
+      assert.deepEqual(await store.rolesOn(user(1).id, project(1).id), [member, reader]);
+      assert.deepEqual(await store.rolesOn(user(1).id, project(3).id), []);
+      assert.deepEqual((await store.projectsOf(user(1).id)).map((p) => p.name), ['a', 'b']);
+      assert.deepEqual(await store.projectsOf('nobody'), []);
+    }));
+  });
+
+  describe('identity: tokens and credentials', () => {
+    test('tokens read back by hash, revoke once, and expired ones are purged', withStore(async (store) => {
+      await store.insertToken(token('h1'));
+      await store.insertToken(token('h2', { project_id: null, roles: [], expires_at: '2025-01-01T09:00:00.000000Z', methods: ['token', 'password'], audit_ids: ['a2', 'a1'] }));
+
+      assert.deepEqual(await store.getToken('h1'), token('h1'));
+      assert.equal(await store.getToken('h3'), null);
+      assert.equal(await store.revokeToken('h1'), true);
+      assert.equal((await store.getToken('h1'))?.revoked, true);
+      assert.equal(await store.revokeToken('h3'), false);
+
+      assert.equal(await store.purgeTokens(T0), 1);
+      assert.equal(await store.getToken('h2'), null);
+      assert.notEqual(await store.getToken('h1'), null);
+    }));
+
+    test('identity writes leave the image catalog version alone', withStore(async (store) => {
+      const before = store.version();
+      await store.insertUser(user(1));
+      await store.insertToken(token('h1'));
+      await store.recordFailedLogin(user(1).id, T0);
+      assert.equal(store.version(), before);
+    }));
+
+    test('credentials read back by access key', withStore(async (store) => {
+      await store.insertUser(user(1));
+      const credential: Credential = { access: 'AK1', user_id: user(1).id, sealed_secret: 'sealed', created_at: T0 };
+      await store.insertCredential(credential);
+      assert.deepEqual(await store.getCredential('AK1'), credential);
+      assert.equal(await store.getCredential('AK2'), null);
+      await assert.rejects(store.insertCredential(credential));
+    }));
+  });
+}
