@@ -6,15 +6,21 @@ import pino from 'pino';
 import { buildComputeApi } from './api/compute/app.js';
 import { buildIdentityApi } from './api/identity/app.js';
 import { buildImageApi } from './api/image/app.js';
-import { requestHostname } from './api/common/http.js';
+import { ownUrl, serviceUrl } from './api/common/endpoints.js';
 import { FsBlobStore } from './blobs/fs-blob-store.js';
 import { CatalogService } from './catalog/service.js';
 import type { Config } from './config.js';
+import type { Authenticator } from './identity/context.js';
+import { KeystoneAuthenticator } from './identity/keystone.js';
 import { NoAuthAuthenticator } from './identity/noauth.js';
+import { SecretBox } from './identity/secret-box.js';
+import { IdentityService } from './identity/service.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 
 export interface Glint {
   catalog: CatalogService;
+  /** Users, projects and tokens (used by the identity API only under `--auth keystone`). */
+  identityService: IdentityService;
   compute: FastifyInstance;
   image: FastifyInstance;
   identity: FastifyInstance;
@@ -29,38 +35,65 @@ export function openCatalog(dataDir: string): CatalogService {
   return new CatalogService(new SqliteStore(join(dataDir, 'catalog.sqlite')), new FsBlobStore(join(dataDir, 'images')));
 }
 
+export function openIdentity(config: Pick<Config, 'dataDir' | 'tokenTtlSeconds' | 'lockout'>, catalog: CatalogService): IdentityService {
+  return new IdentityService(catalog.store, {
+    tokenTtlSeconds: config.tokenTtlSeconds,
+    lockout: config.lockout,
+    secrets: SecretBox.open(join(config.dataDir, 'identity.key')),
+  });
+}
+
 export function createGlint(config: Config, catalog = openCatalog(config.dataDir)): Glint {
   const logger = pino({ level: config.logLevel });
-  const auth = new NoAuthAuthenticator();
+  const identityService = openIdentity(config, catalog);
+  const keystone = config.auth === 'keystone';
+  const auth: Authenticator = keystone ? new KeystoneAuthenticator(identityService) : new NoAuthAuthenticator();
   const urls = { compute: '', image: '', identity: '' };
-  // Links to the other listeners use the host name the client used, so they stay reachable from it.
-  const endpointOn = (port: () => number) => (request: { protocol?: string; headers: { host?: string } }) =>
-    `${request.protocol ?? 'http'}://${requestHostname(request)}:${port()}`;
-  const portOf = (app: FastifyInstance) => {
+  /** A listener's port, known once it listens (links ask only then), remembered after the first answer. */
+  const portOf = (app: () => FastifyInstance) => {
     let port = 0;
     return () => {
       if (port === 0) {
-        const address = app.server.address();
+        const address = app().server.address();
         port = typeof address === 'object' && address ? address.port : 0;
       }
       return port;
     };
   };
+  const ports = { compute: portOf(() => compute), image: portOf(() => image), identity: portOf(() => identity) };
+  const { publicUrls } = config;
+  const elsewhere = {
+    compute: serviceUrl(publicUrls.compute, ports.compute),
+    image: serviceUrl(publicUrls.image, ports.image),
+    identity: serviceUrl(publicUrls.identity, ports.identity),
+  };
 
-  const image = buildImageApi({ catalog, auth, logger, upload: { maxBytes: config.maxUploadBytes, inspect: config.inspect } });
-  const identity = buildIdentityApi({ logger });
+  const image = buildImageApi({
+    catalog,
+    auth,
+    logger,
+    upload: { maxBytes: config.maxUploadBytes, inspect: config.inspect },
+    origin: ownUrl(publicUrls.image),
+    identityEndpoint: keystone ? elsewhere.identity : null,
+  });
+  const identity = buildIdentityApi({
+    logger,
+    identity: keystone ? identityService : null,
+    urls: { ...elsewhere, identity: ownUrl(publicUrls.identity) },
+  });
   const compute = buildComputeApi({
     catalog,
     auth,
     logger,
-    settings: { profile: config.profile, imageEndpoint: endpointOn(portOf(image)) },
-    identityEndpoint: endpointOn(portOf(identity)),
+    settings: { profile: config.profile, origin: ownUrl(publicUrls.compute), imageEndpoint: elsewhere.image },
+    identityEndpoint: elsewhere.identity,
   });
 
   const listeners = { compute: [compute, config.computePort], image: [image, config.imagePort], identity: [identity, config.identityPort] } as const;
 
   return {
     catalog,
+    identityService,
     compute,
     image,
     identity,
@@ -69,7 +102,7 @@ export function createGlint(config: Config, catalog = openCatalog(config.dataDir
       for (const [name, [app, port]] of Object.entries(listeners)) {
         await app.listen({ host: config.host, port });
         const hostPart = config.host.includes(':') ? `[${config.host}]` : config.host;
-        urls[name as keyof typeof urls] = `http://${hostPart}:${portOf(app)()}`;
+        urls[name as keyof typeof urls] = `http://${hostPart}:${ports[name as keyof typeof ports]()}`;
       }
     },
     async close() {

@@ -135,7 +135,7 @@ export function loadConfig(input: ConfigInput, env: NodeJS.ProcessEnv = process.
     tokenTtlSeconds: count('--token-ttl', input.tokenTtl ?? env.GLINT_TOKEN_TTL, DEFAULTS.tokenTtlSeconds, 1),
     lockout: {
       attempts: count('--lockout-attempts', input.lockoutAttempts ?? env.GLINT_LOCKOUT_ATTEMPTS, DEFAULTS.lockoutAttempts),
-      durationSeconds: count('--lockout-duration', input.lockoutDuration ?? env.GLINT_LOCKOUT_DURATION, DEFAULTS.lockoutDurationSeconds),
+      durationSeconds: count('--lockout-duration', input.lockoutDuration ?? env.GLINT_LOCKOUT_DURATION, DEFAULTS.lockoutDurationSeconds, 1),
     },
   };
 }

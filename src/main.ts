@@ -3,13 +3,17 @@ import { Command } from 'commander';
 import { openCatalog } from './app.js';
 import { ConfigError, DEFAULTS, loadConfig, type ConfigInput } from './config.js';
 import { CatalogFormatError } from './catalog/transfer.js';
+import { createCredential, createProject, createUser, listProjects, listUsers } from './cli/accounts.js';
 import { serve } from './cli/serve.js';
+import { IdentityError } from './identity/errors.js';
 import { describeImport, exportFile, importFile } from './cli/transfer.js';
 
 interface SelectionOptions {
   set: string[];
   exclude: string[];
 }
+
+const DATA_DIR_HELP = `where the catalog and image data live (default: ${DEFAULTS.dataDir})`;
 
 /** Repeatable options collect their values. */
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -20,12 +24,18 @@ program
   .command('serve')
   .description('start the compute, image and identity APIs')
   .option('--profile <name>', `huawei or openstack (default: ${DEFAULTS.profile})`)
-  .option('--auth <mode>', `authentication: noauth (tokens are user:project[:roles]) (default: ${DEFAULTS.auth})`)
+  .option('--auth <mode>', `keystone (tokens from the identity API, AK/SK signatures) or noauth (tokens are user:project[:roles]) (default: ${DEFAULTS.auth})`)
   .option('--host <address>', `address to listen on (default: ${DEFAULTS.host})`)
   .option('--compute-port <port>', `compute API port (0 picks a free one) (default: ${DEFAULTS.computePort})`)
   .option('--image-port <port>', `image API port (0 picks a free one) (default: ${DEFAULTS.imagePort})`)
   .option('--identity-port <port>', `identity API port (0 picks a free one) (default: ${DEFAULTS.identityPort})`)
-  .option('--data-dir <dir>', `where the catalog and image data live (default: ${DEFAULTS.dataDir})`)
+  .option('--data-dir <dir>', DATA_DIR_HELP)
+  .option('--compute-url <url>', 'public base URL of the compute API, for the catalog and links (default: the host the client used, compute port)')
+  .option('--image-url <url>', 'public base URL of the image API (default: the host the client used, image port)')
+  .option('--identity-url <url>', 'public base URL of the identity API (default: the host the client used, identity port)')
+  .option('--token-ttl <seconds>', `lifetime of issued tokens (default: ${DEFAULTS.tokenTtlSeconds})`)
+  .option('--lockout-attempts <n>', `failed logins that lock an account, 0 for never (default: ${DEFAULTS.lockoutAttempts})`)
+  .option('--lockout-duration <seconds>', `how long a locked account stays locked (default: ${DEFAULTS.lockoutDurationSeconds})`)
   .option('--log-level <level>', `pino log level (info logs every request) (default: ${DEFAULTS.logLevel})`)
   .option('--max-upload-bytes <n>', `largest image upload accepted (413 beyond) (default: ${DEFAULTS.maxUploadBytes})`)
   .option('--inspect <on|off>', 'inspect uploaded disk images and refuse unsafe or mislabelled ones (default: on, off in the openstack profile)')
@@ -41,7 +51,7 @@ program
   .command('import')
   .description('load a reference-catalog/1 file into the catalog')
   .argument('<file>')
-  .option('--data-dir <dir>', `where the catalog and image data live (default: ${DEFAULTS.dataDir})`)
+  .option('--data-dir <dir>', DATA_DIR_HELP)
   .option('--set <name>', 'load only images of this set (repeatable; default: the sets the file names as its default)', collect, [])
   .option('--exclude <id>', 'leave this image out (repeatable)', collect, [])
   .action(async (file: string, opts: ConfigInput & SelectionOptions) => {
@@ -55,7 +65,7 @@ program
   .command('export')
   .description('write the catalog to a reference-catalog/1 file')
   .argument('<file>')
-  .option('--data-dir <dir>', `where the catalog and image data live (default: ${DEFAULTS.dataDir})`)
+  .option('--data-dir <dir>', DATA_DIR_HELP)
   .action(async (file: string, opts: ConfigInput) => {
     const catalog = openCatalog(loadConfig(opts).dataDir);
     const written = await exportFile(catalog, file);
@@ -63,8 +73,47 @@ program
     console.log(`Exported ${written} image(s) to ${file}`);
   });
 
+const projects = program.command('projects').description('projects (Keystone mode) in the catalog');
+projects
+  .command('create')
+  .argument('<name>')
+  .option('--description <text>')
+  .option('--id <id>', 'a chosen id (32 hex digits; default: a new one)')
+  .option('--data-dir <dir>', DATA_DIR_HELP)
+  .action(async (name: string, opts: ConfigInput & { description?: string; id?: string }) => {
+    console.log(await createProject(loadConfig(opts), name, opts));
+  });
+projects
+  .command('list')
+  .option('--data-dir <dir>', DATA_DIR_HELP)
+  .action(async (opts: ConfigInput) => console.log(await listProjects(loadConfig(opts))));
+
+const users = program.command('users').description('users (Keystone mode) in the catalog');
+users
+  .command('create')
+  .argument('<name>')
+  .option('--password <password>', 'the password (default: a new one, printed once)')
+  .option('--project <name-or-id>', 'give the user roles on this project')
+  .option('--role <name>', 'with --project: a role to give (repeatable; default: member and reader)', collect, [])
+  .option('--data-dir <dir>', DATA_DIR_HELP)
+  .action(async (name: string, opts: ConfigInput & { password?: string; project?: string; role: string[] }) => {
+    console.log(await createUser(loadConfig(opts), name, opts));
+  });
+users
+  .command('list')
+  .option('--data-dir <dir>', DATA_DIR_HELP)
+  .action(async (opts: ConfigInput) => console.log(await listUsers(loadConfig(opts))));
+
+program
+  .command('credentials')
+  .description('access keys for signed requests (Huawei AK/SK)')
+  .command('create')
+  .requiredOption('--user <name-or-id>')
+  .option('--data-dir <dir>', DATA_DIR_HELP)
+  .action(async (opts: ConfigInput & { user: string }) => console.log(await createCredential(loadConfig(opts), opts.user)));
+
 program.parseAsync().catch((err: unknown) => {
-  if (err instanceof ConfigError || err instanceof CatalogFormatError) {
+  if (err instanceof ConfigError || err instanceof CatalogFormatError || err instanceof IdentityError) {
     console.error(`glint: ${err.message}`);
   } else if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
     console.error(`glint: ${(err as Error).message} (choose another port, or 0 for a free one)`);

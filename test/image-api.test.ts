@@ -25,7 +25,7 @@ type Options = Pick<ConfigInput, 'profile' | 'inspect' | 'maxUploadBytes'>;
 async function startServer(options: Options = {}): Promise<Server> {
   const dir = mkdtempSync(join(tmpdir(), 'glint-image-api-'));
   // An empty environment, so GLINT_* variables of the shell running the tests change nothing.
-  const config = loadConfig({ profile: 'openstack', ...options, dataDir: dir, computePort: 0, imagePort: 0, identityPort: 0 }, {});
+  const config = loadConfig({ profile: 'openstack', auth: 'noauth', ...options, dataDir: dir, computePort: 0, imagePort: 0, identityPort: 0 }, {});
   return { glint: createGlint(config), dir };
 }
 

@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 /** `glint serve`: start the three listeners, optionally after loading a catalog or the demo set. */
 import { createGlint } from '../app.js';
+import type { IdentityService } from '../identity/service.js';
 import { importCatalog } from '../catalog/transfer.js';
 import type { Config } from '../config.js';
 import { demoCatalog, DEMO_PROJECTS } from './demo-catalog.js';
@@ -12,17 +14,42 @@ export interface ServeOptions {
   demo?: boolean;
 }
 
+/**
+ * The demo's people under Keystone: project `demo` (the demo catalog's own id) with user `demo`,
+ * whose password is printed when it is made. Returns the user's id.
+ */
+async function demoAccount(identity: IdentityService): Promise<string> {
+  const existing = await identity.store.findUser('demo');
+  if (existing) return existing.id;
+  const project = (await identity.store.getProject(DEMO_PROJECTS.demo)) ?? (await identity.createProject('demo', 'Demo project', DEMO_PROJECTS.demo));
+  if (!(await identity.store.getProject(DEMO_PROJECTS.other))) await identity.createProject('other', 'Another demo project', DEMO_PROJECTS.other);
+  const password = randomBytes(12).toString('base64url');
+  const user = await identity.createUser('demo', password, project.id, ['member', 'reader']);
+  console.log(`Created user demo on project demo; its password (printed only this once): ${password}`);
+  return user.id;
+}
+
 export async function serve(config: Config, options: ServeOptions): Promise<void> {
   const glint = createGlint(config);
-  const { catalog } = glint;
-  let sample: { user: string; project: string } | undefined;
+  const { catalog, identityService } = glint;
+  const keystone = config.auth === 'keystone';
+  let sample: { token: string; project: string } | undefined;
+  if (keystone) {
+    const admin = await identityService.bootstrap(process.env.GLINT_ADMIN_PASSWORD, options.demo ? DEMO_PROJECTS.admin : undefined);
+    if (admin.password) console.log(`Created user admin on project admin; its password (printed only this once): ${admin.password}`);
+    await identityService.purgeExpiredTokens();
+  }
   if (options.importFile) {
     const report = await importFile(catalog, options.importFile, options.selection);
     console.log(describeImport(options.importFile, report));
     const [user, project] = Object.entries(report.projects ?? {}).find(([, p]) => !p.roles?.includes('admin')) ?? [];
-    if (user && project) sample = { user, project: project.id };
+    if (user && project && !keystone) sample = { token: `${user}:${project.id}`, project: project.id };
   }
-  if (options.demo) sample = { user: 'demo', project: DEMO_PROJECTS.demo };
+  if (options.demo) {
+    // Under Keystone the example carries a real token of the demo user, valid for the token lifetime.
+    const token = keystone ? await identityService.issueFor(await demoAccount(identityService), DEMO_PROJECTS.demo) : `demo:${DEMO_PROJECTS.demo}`;
+    sample = { token, project: DEMO_PROJECTS.demo };
+  }
   if (options.demo && (await catalog.store.countImages()) === 0) {
     const added = await importCatalog(demoCatalog(config.profile.name), catalog.store, catalog.blobs);
     console.log(`Loaded the demo catalog (${added} images)`);
@@ -32,17 +59,22 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
   await glint.listen();
 
   const { compute, image, identity } = glint.urls;
-  const { user, project } = sample ?? { user: '<user>', project: '<project_id>' };
-  console.log(
-    [
-      `Glint is ready (profile ${config.profile.name}, auth ${config.auth}, data in ${config.dataDir})`,
-      `  compute:  ${compute}`,
-      `  image:    ${image}`,
-      `  identity: ${identity}`,
-      'Try the compute image list:',
-      `  curl -s -H 'X-Auth-Token: ${user}:${project}' ${compute}/v2.1/${project}/images`,
-    ].join('\n'),
-  );
+  const { token, project } = sample ?? { token: keystone ? '<token>' : '<user>:<project_id>', project: '<project_id>' };
+  const lines = [
+    `Glint is ready (profile ${config.profile.name}, auth ${config.auth}, data in ${config.dataDir})`,
+    `  compute:  ${compute}`,
+    `  image:    ${image}`,
+    `  identity: ${identity}`,
+  ];
+  if (keystone) {
+    const user = options.demo ? 'demo' : 'admin';
+    lines.push(
+      `Log in with the openstack CLI (password printed when ${user} was created${options.demo ? '' : ', or GLINT_ADMIN_PASSWORD'}):`,
+      `  export OS_AUTH_URL=${identity}/v3 OS_USERNAME=${user} OS_PROJECT_NAME=${user} OS_USER_DOMAIN_NAME=Default OS_PROJECT_DOMAIN_NAME=Default OS_PASSWORD=…`,
+    );
+  }
+  lines.push('Try the compute image list:', `  curl -s -H 'X-Auth-Token: ${token}' ${compute}/v2.1/${project}/images`);
+  console.log(lines.join('\n'));
 
   // A closed stdout (e.g. the reading end of a pipe went away) must not turn a clean shutdown into a crash.
   process.stdout.on('error', () => undefined);

@@ -14,7 +14,7 @@ export interface ListenerOptions {
    * Runs first for every request (after its request id is set): returns false when it has answered
    * the request itself, e.g. with a 401.
    */
-  admit?: (request: FastifyRequest, reply: FastifyReply) => boolean;
+  admit?: (request: FastifyRequest, reply: FastifyReply) => boolean | Promise<boolean>;
   /** Largest request body accepted; larger ones get 413 in the API's own format. */
   bodyLimit?: number;
 }
@@ -59,7 +59,9 @@ export function createListener(options: ListenerOptions): FastifyInstance {
   const admit = options.admit;
   app.addHook('onRequest', (request, reply, done) => {
     setRequestIdHeaders(reply, request.id, options.requestIdHeaders);
-    if (!admit || admit(request, reply)) done();
+    const admitted = admit ? admit(request, reply) : true;
+    if (admitted === true) done();
+    else if (admitted !== false) admitted.then((ok) => ok && done(), done);
   });
   // Each API decides what a body means (and which media types it refuses), so bodies arrive as bytes.
   app.removeAllContentTypeParsers();

@@ -3,8 +3,10 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { CatalogService } from '../../catalog/service.js';
 import type { Authenticator } from '../../identity/context.js';
-import { ApiError, errorStatus, AUTH_REQUIRED, keystoneError, novaFault, webobNotFound } from '../common/errors.js';
-import { createListener, logFailure, requestOrigin, sendJson } from '../common/http.js';
+import { admitCaller, keystoneChallenge } from '../common/auth.js';
+import type { ServiceUrl } from '../common/endpoints.js';
+import { ApiError, errorStatus, novaFault, webobNotFound } from '../common/errors.js';
+import { createListener, logFailure, sendJson } from '../common/http.js';
 import { negotiateVersion, VERSION_VARY, versionHeaders } from '../common/microversion.js';
 import type { ComputeSettings } from './context.js';
 import { computeImageRoutes } from './routes.js';
@@ -15,7 +17,7 @@ export interface ComputeApiDeps {
   auth: Authenticator;
   settings: ComputeSettings;
   /** Where clients authenticate, for `WWW-Authenticate` on 401s. */
-  identityEndpoint: (request: { headers: { host?: string } }) => string;
+  identityEndpoint: ServiceUrl;
   logger: Logger;
 }
 
@@ -28,38 +30,28 @@ function needsToken(path: string): boolean {
 }
 
 export function buildComputeApi(deps: ComputeApiDeps): FastifyInstance {
+  const challenge = keystoneChallenge(deps.identityEndpoint);
+  const origin = deps.settings.origin;
   const app = createListener({
     logger: deps.logger,
     requestIdHeaders: ['x-openstack-request-id', 'x-compute-request-id'],
     notFound: webobNotFound,
-    admit: (request, reply) => {
-      if (!needsToken(request.url.split('?', 1)[0])) return true;
-      const token = request.headers['x-auth-token'];
-      request.ctx = deps.auth.authenticate(Array.isArray(token) ? token[0] : token);
-      if (request.ctx) return true;
-      const { contentType, body } = keystoneError(401, AUTH_REQUIRED);
-      reply
-        .code(401)
-        .header('WWW-Authenticate', `Keystone uri="${deps.identityEndpoint(request)}"`)
-        .header('content-type', contentType)
-        .send(Buffer.from(body));
-      return false;
-    },
+    admit: (request, reply) => !needsToken(request.url.split('?', 1)[0]) || admitCaller(deps.auth, request, reply, challenge),
   });
   const max = deps.settings.profile.maxComputeVersion;
   app.decorateRequest('ctx', null);
 
-  app.get('/', async (request, reply) => sendJson(reply, versionList(requestOrigin(request), max)));
+  app.get('/', async (request, reply) => sendJson(reply, versionList(origin(request), max)));
   for (const path of ['/v2.1', '/v2.1/']) {
     app.get(path, async (request, reply) => {
       const version = negotiateVersion(request.headers, max);
       reply.headers(versionHeaders(version)).header('Vary', VERSION_VARY);
-      return sendJson(reply, versionDocument(requestOrigin(request), max, 'v21'));
+      return sendJson(reply, versionDocument(origin(request), max, 'v21'));
     });
   }
   for (const path of ['/v2', '/v2/']) {
     app.get(path, async (request, reply) =>
-      sendJson(reply, versionDocument(requestOrigin(request), max, 'v2')),
+      sendJson(reply, versionDocument(origin(request), max, 'v2')),
     );
   }
 
@@ -79,7 +71,7 @@ export function buildComputeApi(deps: ComputeApiDeps): FastifyInstance {
       const { contentType, body } = webobNotFound(request.method, request.headers.accept);
       return reply.code(404).header('content-type', contentType).send(Buffer.from(body));
     }
-    return sendJson(reply.code(300), multipleChoices(requestOrigin(request), max, path));
+    return sendJson(reply.code(300), multipleChoices(origin(request), max, path));
   });
 
   app.setErrorHandler(async (error: Error, request, reply) => {

@@ -8,14 +8,7 @@ import type { Profile } from '../../profile.js';
 import { ApiError } from '../common/errors.js';
 import type { LinkBase } from '../common/links.js';
 import { compareVersions, negotiateVersion, VERSION_VARY, versionHeaders, type Version } from '../common/microversion.js';
-import { requestOrigin } from '../common/http.js';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** The authenticated caller; set by the compute listener's auth hook. */
-    ctx: RequestContext | null;
-  }
-}
+import type { ServiceUrl } from '../common/endpoints.js';
 
 export interface ComputeRouteOptions {
   /** `/v2`: version headers are ignored and never answered, as Nova's legacy wrapper does. */
@@ -25,8 +18,10 @@ export interface ComputeRouteOptions {
 
 export interface ComputeSettings {
   profile: Profile;
-  /** Image API endpoint for alternate links; by default the image listener on the host the client used. */
-  imageEndpoint: (request: FastifyRequest) => string;
+  /** This API's own base URL, for its links. */
+  origin: ServiceUrl;
+  /** Image API endpoint for alternate links. */
+  imageEndpoint: ServiceUrl;
 }
 
 export interface ComputeCall {
@@ -88,7 +83,7 @@ export function beginComputeCall(
     version,
     body,
     links: {
-      origin: requestOrigin(request),
+      origin: settings.origin(request),
       versionPrefix: route.legacy ? '/v2' : '/v2.1',
       projectSegment: urlProject === null ? '' : `/${urlProject}`,
       imageEndpoint: settings.imageEndpoint(request),

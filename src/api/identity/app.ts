@@ -1,24 +1,34 @@
-/** The identity API listener (Keystone v3 subset). This first step serves version discovery. */
+/** The identity API listener (Keystone v3 subset): version discovery, tokens, catalog, read-only listings. */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { IdentityError, type IdentityErrorKind } from '../../identity/errors.js';
+import type { IdentityService } from '../../identity/service.js';
+import type { ServiceUrls } from '../common/endpoints.js';
 import { errorStatus, keystoneError } from '../common/errors.js';
-import { createListener, logFailure, requestOrigin, sendJson } from '../common/http.js';
+import { createListener, logFailure, sendJson } from '../common/http.js';
+import { identityRoutes } from './routes.js';
 
 export interface IdentityApiDeps {
   logger: Logger;
+  /** Null under `--auth noauth`: only version discovery is served. */
+  identity: IdentityService | null;
+  urls: ServiceUrls;
 }
 
-function v3(origin: string) {
+const STATUS: Record<IdentityErrorKind, number> = { bad_request: 400, unauthorized: 401, forbidden: 403, not_found: 404, conflict: 409 };
+
+function v3(identityUrl: string) {
   return {
     id: 'v3.14',
     status: 'stable',
     updated: '2020-04-07T00:00:00Z',
-    links: [{ rel: 'self', href: `${origin}/v3/` }],
+    links: [{ rel: 'self', href: `${identityUrl}/v3/` }],
     'media-types': [{ base: 'application/json', type: 'application/vnd.openstack.identity-v3+json' }],
   };
 }
 
 export function buildIdentityApi(deps: IdentityApiDeps): FastifyInstance {
+  const own = deps.urls.identity;
   const app = createListener({
     logger: deps.logger,
     requestIdHeaders: ['x-openstack-request-id'],
@@ -28,20 +38,24 @@ export function buildIdentityApi(deps: IdentityApiDeps): FastifyInstance {
     reply.header('Vary', 'X-Auth-Token');
   });
   app.get('/', async (request, reply) => {
-    const origin = requestOrigin(request);
-    return sendJson(reply.code(300).header('Location', `${origin}/v3/`), { versions: { values: [v3(origin)] } });
+    const url = own(request);
+    return sendJson(reply.code(300).header('Location', `${url}/v3/`), { versions: { values: [v3(url)] } });
   });
   for (const path of ['/v3', '/v3/']) {
-    app.get(path, async (request, reply) => sendJson(reply, { version: v3(requestOrigin(request)) }));
+    app.get(path, async (request, reply) => sendJson(reply, { version: v3(own(request)) }));
   }
+  if (deps.identity) app.register(identityRoutes, { identity: deps.identity, urls: deps.urls });
+
   app.setNotFoundHandler(async (_request, reply) => {
     const { contentType, body } = keystoneError(404, 'The resource could not be found.');
     return reply.code(404).header('content-type', contentType).send(Buffer.from(body));
   });
   app.setErrorHandler(async (error: Error, request, reply) => {
-    const status = errorStatus(error);
+    const status = error instanceof IdentityError ? STATUS[error.kind] : errorStatus(error);
     if (status >= 500) logFailure(deps.logger, request, error);
-    const { contentType, body } = keystoneError(status, status >= 500 ? 'An unexpected error prevented the server from fulfilling your request.' : error.message);
+    const message = status >= 500 ? 'An unexpected error prevented the server from fulfilling your request.' : error.message;
+    const { contentType, body } = keystoneError(status, message);
+    if (status === 401) reply.header('WWW-Authenticate', `Keystone uri="${own(request)}/v3"`);
     return reply.code(status).header('content-type', contentType).send(Buffer.from(body));
   });
   return app;

@@ -5,7 +5,9 @@ import type { CatalogService, UploadLimits } from '../../catalog/service.js';
 import type { Authenticator } from '../../identity/context.js';
 import { imageApiError, imageRoutes } from './routes.js';
 import { ApiError, errorStatus, webobError, webobPage } from '../common/errors.js';
-import { createListener, logFailure, requestOrigin, sendJson } from '../common/http.js';
+import { admitCaller, keystoneChallenge, type Refusal } from '../common/auth.js';
+import type { ServiceUrl } from '../common/endpoints.js';
+import { createListener, logFailure, sendJson } from '../common/http.js';
 import { imageVersions } from './versions.js';
 
 export interface ImageApiDeps {
@@ -13,35 +15,41 @@ export interface ImageApiDeps {
   auth: Authenticator;
   logger: Logger;
   upload: UploadLimits;
+  /** This API's own base URL, for its links. */
+  origin: ServiceUrl;
+  /**
+   * Where clients authenticate: with Keystone, a refused request gets keystonemiddleware's 401 naming
+   * it; without (noauth), the plain 401 page the reference's image service answers.
+   */
+  identityEndpoint: ServiceUrl | null;
 }
 
 const UNAUTHORIZED_TEXT =
   'This server could not verify that you are authorized to access the document you requested. Either you supplied ' +
   'the wrong credentials (e.g., bad password), or your browser does not understand how to supply the credentials required.';
 
+const plainUnauthorized: Refusal = (_request, reply) => {
+  const { contentType, body } = webobPage(401, UNAUTHORIZED_TEXT);
+  reply.code(401).header('content-type', contentType).send(Buffer.from(body));
+};
+
 export function buildImageApi(deps: ImageApiDeps): FastifyInstance {
+  const refuse = deps.identityEndpoint ? keystoneChallenge(deps.identityEndpoint) : plainUnauthorized;
+  const origin = deps.origin;
   const app = createListener({
     logger: deps.logger,
     requestIdHeaders: ['x-openstack-request-id'],
     notFound: () => webobPage(404, 'The resource could not be found.'),
-    admit: (request, reply) => {
-      if (!/^\/v2(\/|$)/.test(request.url.split('?', 1)[0])) return true;
-      const token = request.headers['x-auth-token'];
-      request.ctx = deps.auth.authenticate(Array.isArray(token) ? token[0] : token);
-      if (request.ctx) return true;
-      const { contentType, body } = webobPage(401, UNAUTHORIZED_TEXT);
-      reply.code(401).header('content-type', contentType).send(Buffer.from(body));
-      return false;
-    },
+    admit: (request, reply) => !/^\/v2(\/|$)/.test(request.url.split('?', 1)[0]) || admitCaller(deps.auth, request, reply, refuse),
   });
   app.decorateRequest('ctx', null);
 
-  app.get('/versions', async (request, reply) => sendJson(reply, imageVersions(requestOrigin(request))));
+  app.get('/versions', async (request, reply) => sendJson(reply, imageVersions(origin(request))));
   app.get('/v2', async (request, reply) =>
-    reply.code(302).header('Location', `${requestOrigin(request)}/v2/`).header('content-type', 'text/plain; charset=utf8').send(''),
+    reply.code(302).header('Location', `${origin(request)}/v2/`).header('content-type', 'text/plain; charset=utf8').send(''),
   );
 
-  app.register(imageRoutes, { catalog: deps.catalog, upload: deps.upload });
+  app.register(imageRoutes, { catalog: deps.catalog, upload: deps.upload, origin });
 
   app.setNotFoundHandler(async (request, reply) => {
     const path = request.url.split('?', 1)[0];
@@ -49,7 +57,7 @@ export function buildImageApi(deps: ImageApiDeps): FastifyInstance {
       const { contentType, body } = webobPage(404, 'The resource could not be found.');
       return reply.code(404).header('content-type', contentType).send(Buffer.from(body));
     }
-    return sendJson(reply.code(300), imageVersions(requestOrigin(request)));
+    return sendJson(reply.code(300), imageVersions(origin(request)));
   });
 
   app.setErrorHandler(async (error: Error, request, reply) => {

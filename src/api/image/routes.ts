@@ -9,7 +9,8 @@ import { MEMBER_STATUSES, type Image, type MemberStatus } from '../../catalog/im
 import type { CatalogService, UploadLimits } from '../../catalog/service.js';
 import { UploadTooLarge } from '../../catalog/upload.js';
 import { ApiError, detailed } from '../common/errors.js';
-import { queryParams, requestOrigin, sendJson } from '../common/http.js';
+import type { ServiceUrl } from '../common/endpoints.js';
+import { queryParams, sendJson } from '../common/http.js';
 import { imageListQuery, listLink } from './filters.js';
 import { applyPatch, parsePatch, PATCH_V20, PATCH_V21 } from './patch.js';
 import { parseRange } from './range.js';
@@ -20,6 +21,8 @@ import { imageView, memberView } from './views.js';
 export interface ImageRoutesOptions {
   catalog: CatalogService;
   upload: UploadLimits;
+  /** This API's base URL, for `Location` headers. */
+  origin: ServiceUrl;
 }
 
 /** Glance answers bodiless successes with webob's default media type. */
@@ -71,7 +74,7 @@ export function imageRoutes(app: FastifyInstance, opts: ImageRoutesOptions, done
   app.post('/v2/images', async (request, reply) => {
     const fields = creationFields(jsonBody(request));
     const image = await catalog.createImage(ctxOf(request), fields);
-    return sendJson(reply.code(201).header('Location', `${requestOrigin(request)}/v2/images/${image.id}`), imageView(image));
+    return sendJson(reply.code(201).header('Location', `${opts.origin(request)}/v2/images/${image.id}`), imageView(image));
   });
 
   app.get('/v2/images/:image_id(^.+$)', async (request, reply) =>

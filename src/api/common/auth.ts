@@ -1,0 +1,38 @@
+/** Admitting a request to an API: its credentials become `request.ctx`, or it is refused with a 401. */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Authenticator, RequestContext } from '../../identity/context.js';
+import { AUTH_REQUIRED, keystoneError } from './errors.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The authenticated caller; set when the request was admitted. */
+    ctx: RequestContext | null;
+  }
+}
+
+/** Answers a refused request; the request is not processed further. */
+export type Refusal = (request: FastifyRequest, reply: FastifyReply) => void;
+
+/** Authenticates the request; false (after `refuse` has answered) when its credentials are missing or bad. */
+export function admitCaller(auth: Authenticator, request: FastifyRequest, reply: FastifyReply, refuse: Refusal): boolean | Promise<boolean> {
+  const settle = (ctx: RequestContext | null) => {
+    request.ctx = ctx;
+    if (ctx) return true;
+    refuse(request, reply);
+    return false;
+  };
+  const ctx = auth.authenticate(request);
+  return ctx instanceof Promise ? ctx.then(settle) : settle(ctx);
+}
+
+/** keystonemiddleware's 401, which points the client at the identity service. */
+export function keystoneChallenge(identityUri: (request: FastifyRequest) => string): Refusal {
+  return (request, reply) => {
+    const { contentType, body } = keystoneError(401, AUTH_REQUIRED);
+    reply
+      .code(401)
+      .header('WWW-Authenticate', `Keystone uri="${identityUri(request)}"`)
+      .header('content-type', contentType)
+      .send(Buffer.from(body));
+  };
+}

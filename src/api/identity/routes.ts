@@ -1,0 +1,152 @@
+/** The identity API's resources: tokens (issue, validate, revoke), the catalog, and read-only listings. */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { authToken, firstHeader } from '../../identity/context.js';
+import { forbiddenAction, IdentityError, missingAttribute, unauthorized } from '../../identity/errors.js';
+import type { IdentityService, TokenInfo } from '../../identity/service.js';
+import type { ServiceUrls } from '../common/endpoints.js';
+import { queryParams, sendJson } from '../common/http.js';
+import { parseLoginRequest } from './login-request.js';
+import { collectionView, domainView, projectView, roleView, tokenView, userView, type CatalogUrls } from './views.js';
+
+export interface IdentityRoutesOptions {
+  identity: IdentityService;
+  urls: ServiceUrls;
+}
+
+const isAdmin = (info: TokenInfo) => info.roles.some((r) => r.name === 'admin');
+
+export function identityRoutes(app: FastifyInstance, opts: IdentityRoutesOptions, done: () => void) {
+  const { identity, urls } = opts;
+  const catalogUrls = (request: FastifyRequest): CatalogUrls => ({
+    compute: urls.compute(request),
+    image: urls.image(request),
+    identity: urls.identity(request),
+  });
+  const self = (request: FastifyRequest) => `${urls.identity(request)}${request.url.split('?', 1)[0]}`;
+  const wantsCatalog = (request: FastifyRequest) => !queryParams(request).has('nocatalog');
+
+  /** The caller's own token, which every call but issuing one requires. */
+  const caller = async (request: FastifyRequest): Promise<TokenInfo> => {
+    const token = authToken(request.headers);
+    const info = token === undefined ? 'unknown' : await identity.validate(token);
+    if (typeof info === 'string') throw unauthorized();
+    return info;
+  };
+  const requireAdmin = async (request: FastifyRequest, action: string): Promise<TokenInfo> => {
+    const info = await caller(request);
+    if (!isAdmin(info)) throw forbiddenAction(action);
+    return info;
+  };
+
+  /** The token named by X-Subject-Token, which the caller may see if it is an admin's or its own. */
+  const subject = async (request: FastifyRequest, action: string): Promise<{ value: string; info: TokenInfo }> => {
+    const me = await caller(request);
+    const value = firstHeader(request.headers, 'x-subject-token');
+    if (value === undefined) throw missingAttribute('X-Subject-Token', 'header');
+    const info = await identity.validate(value);
+    if (info === 'unknown') throw new IdentityError('not_found', 'Could not recognize Fernet token');
+    if (info === 'invalid') throw new IdentityError('not_found', 'Failed to validate token');
+    if (!isAdmin(me) && me.user.id !== info.user.id) throw forbiddenAction(action);
+    return { value, info };
+  };
+
+  app.post('/v3/auth/tokens', async (request, reply) => {
+    const issued = await identity.login(parseLoginRequest(request.body as Buffer | undefined));
+    reply.code(201).header('X-Subject-Token', issued.value);
+    return sendJson(reply, tokenView(issued.info, wantsCatalog(request) ? catalogUrls(request) : null));
+  });
+
+  app.get('/v3/auth/tokens', async (request, reply) => {
+    const { value, info } = await subject(request, 'identity:validate_token');
+    return sendJson(reply.header('X-Subject-Token', value), tokenView(info, wantsCatalog(request) ? catalogUrls(request) : null));
+  });
+
+  app.head('/v3/auth/tokens', async (request, reply) => {
+    const { value, info } = await subject(request, 'identity:check_token');
+    const body = Buffer.from(JSON.stringify(tokenView(info, catalogUrls(request))));
+    return reply.header('X-Subject-Token', value).header('content-type', 'application/json').header('content-length', body.length).send();
+  });
+
+  app.delete('/v3/auth/tokens', async (request, reply) => {
+    const { value } = await subject(request, 'identity:revoke_token');
+    await identity.revoke(value);
+    return reply.code(204).send();
+  });
+
+  app.get('/v3/auth/catalog', async (request, reply) => {
+    const me = await caller(request);
+    if (!me.project) throw new IdentityError('forbidden', 'A project-scoped token is required to produce a service catalog.');
+    const body = { catalog: tokenView(me, catalogUrls(request)).token.catalog, links: { self: self(request) } };
+    return sendJson(reply, body);
+  });
+
+  app.get('/v3/auth/projects', async (request, reply) => {
+    const me = await caller(request);
+    const projects = await identity.store.projectsOf(me.user.id);
+    const base = urls.identity(request);
+    return sendJson(reply, collectionView('projects', projects.map((p) => projectView(p, base)), self(request)));
+  });
+
+  app.get('/v3/users/:user_id/projects', async (request, reply) => {
+    const me = await caller(request);
+    const { user_id: userId } = request.params as { user_id: string };
+    if (!isAdmin(me) && me.user.id !== userId) throw forbiddenAction('identity:list_user_projects');
+    if (!(await identity.store.getUser(userId))) throw new IdentityError('not_found', `Could not find user: ${userId}.`);
+    const base = urls.identity(request);
+    const projects = await identity.store.projectsOf(userId);
+    return sendJson(reply, collectionView('projects', projects.map((p) => projectView(p, base)), self(request)));
+  });
+
+  /** `?name=` narrows a listing to the one record of that name, as clients look things up by name. */
+  const byName = <T extends { name: string }>(request: FastifyRequest, items: T[]) => {
+    const name = queryParams(request).get('name');
+    return name === null ? items : items.filter((item) => item.name === name);
+  };
+
+  app.get('/v3/projects', async (request, reply) => {
+    await requireAdmin(request, 'identity:list_projects');
+    const base = urls.identity(request);
+    const projects = byName(request, await identity.store.listProjects());
+    return sendJson(reply, collectionView('projects', projects.map((p) => projectView(p, base)), self(request)));
+  });
+
+  app.get('/v3/projects/:project_id', async (request, reply) => {
+    const me = await caller(request);
+    const { project_id: projectId } = request.params as { project_id: string };
+    if (!isAdmin(me) && me.project?.id !== projectId) throw forbiddenAction('identity:get_project');
+    const project = await identity.store.getProject(projectId);
+    if (!project) throw new IdentityError('not_found', `Could not find project: ${projectId}.`);
+    return sendJson(reply, { project: projectView(project, urls.identity(request)) });
+  });
+
+  app.get('/v3/users', async (request, reply) => {
+    await requireAdmin(request, 'identity:list_users');
+    const base = urls.identity(request);
+    const users = byName(request, await identity.store.listUsers());
+    return sendJson(reply, collectionView('users', users.map((u) => userView(u, base)), self(request)));
+  });
+
+  app.get('/v3/users/:user_id', async (request, reply) => {
+    const me = await caller(request);
+    const { user_id: userId } = request.params as { user_id: string };
+    if (!isAdmin(me) && me.user.id !== userId) throw forbiddenAction('identity:get_user');
+    const user = await identity.store.getUser(userId);
+    if (!user) throw new IdentityError('not_found', `Could not find user: ${userId}.`);
+    return sendJson(reply, { user: userView(user, urls.identity(request)) });
+  });
+
+  app.get('/v3/roles', async (request, reply) => {
+    await requireAdmin(request, 'identity:list_roles');
+    const base = urls.identity(request);
+    const roles = byName(request, await identity.store.listRoles());
+    return sendJson(reply, collectionView('roles', roles.map((r) => roleView(r, base)), self(request)));
+  });
+
+  app.get('/v3/domains', async (request, reply) => {
+    await requireAdmin(request, 'identity:list_domains');
+    const domains = byName(request, [domainView(urls.identity(request))]);
+    return sendJson(reply, collectionView('domains', domains, self(request)));
+  });
+
+  done();
+}

@@ -1,0 +1,77 @@
+/** `glint projects|users|credentials`: managing who may log in, straight on the catalog store. */
+import { randomBytes } from 'node:crypto';
+import { openCatalog, openIdentity } from '../app.js';
+import type { Config } from '../config.js';
+import { IdentityError } from '../identity/errors.js';
+import type { IdentityService } from '../identity/service.js';
+
+/** Runs `work` on the identity service of the data directory, closing the store afterwards. */
+async function withIdentity<T>(config: Config, work: (identity: IdentityService) => Promise<T>): Promise<T> {
+  const catalog = openCatalog(config.dataDir);
+  try {
+    const identity = openIdentity(config, catalog);
+    // The standard roles exist before anyone is given one, even before the first `serve`.
+    await identity.ensureRoles();
+    return await work(identity);
+  } finally {
+    await catalog.store.close();
+  }
+}
+
+const table = (rows: string[][]) => rows.map((row) => row.join('\t')).join('\n');
+
+export async function createProject(config: Config, name: string, options: { description?: string; id?: string }): Promise<string> {
+  return withIdentity(config, async (identity) => {
+    const project = await identity.createProject(name, options.description ?? '', options.id);
+    return `Created project ${project.name} (id ${project.id})`;
+  });
+}
+
+export async function listProjects(config: Config): Promise<string> {
+  return withIdentity(config, async (identity) => table([['id', 'name', 'description'], ...(await identity.store.listProjects()).map((p) => [p.id, p.name, p.description])]));
+}
+
+export async function createUser(
+  config: Config,
+  name: string,
+  options: { password?: string; project?: string; role: string[] },
+): Promise<string> {
+  return withIdentity(config, async (identity) => {
+    let projectId: string | undefined;
+    if (options.project !== undefined) {
+      const project = await identity.projectByIdOrName(options.project);
+      if (!project) throw new IdentityError('not_found', `no project '${options.project}'`);
+      projectId = project.id;
+    }
+    const password = options.password ?? randomBytes(12).toString('base64url');
+    const roles = options.role.length > 0 ? options.role : projectId ? ['member', 'reader'] : [];
+    const user = await identity.createUser(name, password, projectId, roles);
+    const lines = [`Created user ${user.name} (id ${user.id})${projectId ? ` with roles ${roles.join(', ')} on project ${options.project}` : ''}`];
+    if (options.password === undefined) lines.push(`Password (printed only this once): ${password}`);
+    return lines.join('\n');
+  });
+}
+
+export async function listUsers(config: Config): Promise<string> {
+  return withIdentity(config, async (identity) => {
+    const rows = [['id', 'name', 'projects (roles)']];
+    for (const user of await identity.store.listUsers()) {
+      const grants = [];
+      for (const project of await identity.store.projectsOf(user.id)) {
+        const roles = await identity.store.rolesOn(user.id, project.id);
+        grants.push(`${project.name} (${roles.map((r) => r.name).join(', ')})`);
+      }
+      rows.push([user.id, user.name, grants.join('; ')]);
+    }
+    return table(rows);
+  });
+}
+
+export async function createCredential(config: Config, userRef: string): Promise<string> {
+  return withIdentity(config, async (identity) => {
+    const user = await identity.userByIdOrName(userRef);
+    if (!user) throw new IdentityError('not_found', `no user '${userRef}'`);
+    const { access, secret } = await identity.createCredential(user.id);
+    return [`Created an access key for user ${user.name}`, `  access key (AK): ${access}`, `  secret key (SK, printed only this once): ${secret}`].join('\n');
+  });
+}

@@ -1,0 +1,310 @@
+/**
+ * The identity service: who the users and projects are, logging in, and the tokens every API
+ * validates through the store (so several Glint processes on one database agree). No HTTP in here.
+ */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { IdentityStore } from '../store/store.js';
+import type { LockoutPolicy } from '../config.js';
+import type { RequestContext } from './context.js';
+import { IdentityError, missingAttribute, unauthorized } from './errors.js';
+import { DEFAULT_DOMAIN, ROLE_NAMES, type Project, type Role, type Token, type User } from './model.js';
+import { hashPassword, verifyPassword } from './passwords.js';
+import type { SecretBox } from './secret-box.js';
+
+export interface DomainRef {
+  id?: string;
+  name?: string;
+}
+
+/** A user or project named by id, or by name within a domain. */
+export interface EntityRef {
+  id?: string;
+  name?: string;
+  domain?: DomainRef;
+}
+
+/** What a client asks for at `POST /v3/auth/tokens`, already checked for shape by the API. */
+export interface LoginRequest {
+  methods: string[];
+  password?: { user: EntityRef; password: string };
+  /** The value of an existing token (the `token` method: rescoping). */
+  token?: string;
+  /** The project to scope to; none gives an unscoped token. */
+  project?: EntityRef;
+}
+
+/** A token with everything its rendering names. */
+export interface TokenInfo {
+  token: Token;
+  user: User;
+  project: Project | null;
+  roles: Role[];
+}
+
+export interface IssuedToken {
+  /** The token itself: returned to the client once, stored only as a hash. */
+  value: string;
+  info: TokenInfo;
+}
+
+/** Why a token does not validate: never issued here, or issued and now expired or revoked. */
+export type TokenRefusal = 'unknown' | 'invalid';
+
+export interface IdentityOptions {
+  tokenTtlSeconds: number;
+  lockout: LockoutPolicy;
+  secrets: SecretBox;
+  now?: () => Date;
+}
+
+const hashToken = (value: string) => createHash('sha256').update(value).digest('hex');
+/** Keystone's ids: a UUID's 32 hex digits. */
+const newId = () => randomUUID().replaceAll('-', '');
+/** Keystone's audit ids: 16 random bytes, URL-safe base64 without padding. */
+const newAuditId = () => randomBytes(16).toString('base64url');
+
+/** Keystone's token timestamps: whole seconds, written with six zero decimals. */
+function timestamp(date: Date): string {
+  return `${date.toISOString().slice(0, 19)}.000000Z`;
+}
+
+function inDefaultDomain(domain: DomainRef | undefined): boolean {
+  if (!domain) return false;
+  if (domain.id !== undefined) return domain.id === DEFAULT_DOMAIN.id;
+  return domain.name === DEFAULT_DOMAIN.name;
+}
+
+export class IdentityService {
+  private readonly now: () => Date;
+
+  constructor(
+    readonly store: IdentityStore,
+    private readonly options: IdentityOptions,
+  ) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  // ---- users, projects, roles, credentials (the command line's `projects`, `users`, `credentials`)
+
+  async ensureRoles(): Promise<void> {
+    for (const name of ROLE_NAMES) await this.store.ensureRole({ id: newId(), name });
+  }
+
+  /** The three standard roles and, if there is no user `admin` yet, the admin user and project. */
+  async bootstrap(password: string | undefined, projectId = newId()): Promise<{ created: boolean; password?: string }> {
+    await this.ensureRoles();
+    if (await this.store.findUser('admin')) return { created: false };
+    const chosen = password ?? randomBytes(12).toString('base64url');
+    const project = (await this.store.findProject('admin')) ?? (await this.createProject('admin', 'Bootstrap project for initializing the cloud.', projectId));
+    await this.createUser('admin', chosen, project.id, [...ROLE_NAMES]);
+    return { created: true, password: password === undefined ? chosen : undefined };
+  }
+
+  async createProject(name: string, description = '', id = newId()): Promise<Project> {
+    if (!/^[0-9a-f]{32}$/.test(id)) throw new IdentityError('bad_request', `project id '${id}' is not 32 hex digits`);
+    if (await this.store.findProject(name)) throw new IdentityError('conflict', `a project named '${name}' exists`);
+    if (await this.store.getProject(id)) throw new IdentityError('conflict', `a project with id '${id}' exists`);
+    const project: Project = { id, name, description, enabled: true, created_at: timestamp(this.now()) };
+    await this.store.insertProject(project);
+    return project;
+  }
+
+  /** A user, with `roles` on `projectId` when given (each role must exist). */
+  async createUser(name: string, password: string | null, projectId?: string, roles: string[] = []): Promise<User> {
+    if (await this.store.findUser(name)) throw new IdentityError('conflict', `a user named '${name}' exists`);
+    const grants = projectId === undefined ? [] : await this.rolesNamed(roles);
+    if (projectId !== undefined && !(await this.store.getProject(projectId))) throw new IdentityError('not_found', `no project '${projectId}'`);
+    const user: User = {
+      id: newId(),
+      name,
+      enabled: true,
+      password_hash: password === null ? null : await hashPassword(password),
+      failed_logins: 0,
+      last_failed_at: null,
+      created_at: timestamp(this.now()),
+    };
+    await this.store.insertUser(user);
+    for (const role of grants) await this.store.assignRole(user.id, projectId!, role.id);
+    return user;
+  }
+
+  private async rolesNamed(names: string[]): Promise<Role[]> {
+    const known = await this.store.listRoles();
+    return names.map((name) => {
+      const role = known.find((r) => r.name === name);
+      if (!role) throw new IdentityError('not_found', `no role '${name}' (roles: ${known.map((r) => r.name).join(', ')})`);
+      return role;
+    });
+  }
+
+  /** A project by id or, failing that, by name. */
+  async projectByIdOrName(ref: string): Promise<Project | null> {
+    return (await this.store.getProject(ref)) ?? (await this.store.findProject(ref));
+  }
+
+  async userByIdOrName(ref: string): Promise<User | null> {
+    return (await this.store.getUser(ref)) ?? (await this.store.findUser(ref));
+  }
+
+  /** A new access key / secret key pair for the user; the secret is shown to the caller once and kept sealed. */
+  async createCredential(userId: string): Promise<{ access: string; secret: string }> {
+    if (!(await this.store.getUser(userId))) throw new IdentityError('not_found', `no user '${userId}'`);
+    // Huawei's access keys are 20 upper-case letters and digits; their secrets 40 characters.
+    const access = randomBytes(15).toString('base64url').toUpperCase().replace(/[^A-Z0-9]/g, 'X').padEnd(20, 'X');
+    const secret = randomBytes(30).toString('base64url');
+    await this.store.insertCredential({ access, user_id: userId, sealed_secret: this.options.secrets.seal(secret), created_at: timestamp(this.now()) });
+    return { access, secret };
+  }
+
+  /** The secret key of an access key, and whose it is; null for an unknown key or a disabled user. */
+  async credential(access: string): Promise<{ secret: string; user: User } | null> {
+    const credential = await this.store.getCredential(access);
+    if (!credential) return null;
+    const user = await this.store.getUser(credential.user_id);
+    const secret = this.options.secrets.open(credential.sealed_secret);
+    return user?.enabled && secret !== null ? { secret, user } : null;
+  }
+
+  // ---- tokens
+
+  async login(request: LoginRequest): Promise<IssuedToken> {
+    let user: User;
+    let methods: string[];
+    let expires: Date;
+    let parentAudit: string[] = [];
+    if (request.methods.includes('password') && request.password) {
+      user = await this.checkPassword(request.password.user, request.password.password);
+      methods = ['password'];
+      expires = new Date(this.now().getTime() + this.options.tokenTtlSeconds * 1000);
+    } else if (request.methods.includes('token') && request.token !== undefined) {
+      // Rescoping keeps the original token's expiry: a token cannot be used to extend itself.
+      const parent = await this.validate(request.token);
+      if (typeof parent === 'string') throw unauthorized();
+      user = parent.user;
+      methods = ['token', ...parent.token.methods.filter((m) => m !== 'token')];
+      expires = new Date(parent.token.expires_at);
+      parentAudit = parent.token.audit_ids.slice(0, 1);
+    } else {
+      throw unauthorized();
+    }
+
+    let project: Project | null = null;
+    let roles: Role[] = [];
+    if (request.project) {
+      project = await this.resolveProject(request.project);
+      roles = project?.enabled ? await this.store.rolesOn(user.id, project.id) : [];
+      if (!project || roles.length === 0) throw unauthorized();
+    }
+    const value = randomBytes(32).toString('base64url');
+    const token: Token = {
+      hash: hashToken(value),
+      user_id: user.id,
+      project_id: project?.id ?? null,
+      roles: roles.map((r) => r.name),
+      methods,
+      audit_ids: [newAuditId(), ...parentAudit],
+      issued_at: timestamp(this.now()),
+      expires_at: timestamp(expires),
+      revoked: false,
+    };
+    await this.store.insertToken(token);
+    return { value, info: { token, user, project, roles } };
+  }
+
+  /** A token for a user on a project without a password: the command line's own, for a printed example. */
+  async issueFor(userId: string, projectId: string): Promise<string> {
+    const user = await this.store.getUser(userId);
+    const project = await this.store.getProject(projectId);
+    if (!user || !project) throw new IdentityError('not_found', 'no such user or project');
+    const roles = await this.store.rolesOn(user.id, project.id);
+    const value = randomBytes(32).toString('base64url');
+    const now = this.now();
+    await this.store.insertToken({
+      hash: hashToken(value), user_id: user.id, project_id: project.id, roles: roles.map((r) => r.name), methods: ['password'],
+      audit_ids: [newAuditId()], issued_at: timestamp(now), expires_at: timestamp(new Date(now.getTime() + this.options.tokenTtlSeconds * 1000)),
+      revoked: false,
+    });
+    return value;
+  }
+
+  private async checkPassword(ref: EntityRef, password: string): Promise<User> {
+    let user: User | null;
+    if (ref.id !== undefined) {
+      user = await this.store.getUser(ref.id);
+    } else {
+      if (ref.name === undefined) throw missingAttribute('id or name', 'user');
+      if (!ref.domain) throw missingAttribute('domain', 'user');
+      user = inDefaultDomain(ref.domain) ? await this.store.findUser(ref.name) : null;
+    }
+    if (user && this.isLocked(user)) {
+      throw new IdentityError('unauthorized', `The account is locked for user: ${user.id}.`);
+    }
+    // Checked even for an unknown user, so the answer takes as long either way.
+    const matches = await verifyPassword(password, user?.password_hash ?? null);
+    if (!user) throw unauthorized();
+    if (!matches) {
+      await this.store.recordFailedLogin(user.id, timestamp(this.now()));
+      throw unauthorized();
+    }
+    if (!user.enabled) throw new IdentityError('unauthorized', `The account is disabled for user: ${user.id}.`);
+    if (user.failed_logins > 0) await this.store.clearFailedLogins(user.id);
+    return user;
+  }
+
+  /** Keystone's lockout: enough failures lock the account until `durationSeconds` after the last one. */
+  private isLocked(user: User): boolean {
+    const { attempts, durationSeconds } = this.options.lockout;
+    if (attempts === 0 || user.failed_logins < attempts || user.last_failed_at === null) return false;
+    return new Date(user.last_failed_at).getTime() + durationSeconds * 1000 > this.now().getTime();
+  }
+
+  private async resolveProject(ref: EntityRef): Promise<Project | null> {
+    if (ref.id !== undefined) return this.store.getProject(ref.id);
+    if (ref.name === undefined) throw missingAttribute('id or name', 'project');
+    if (!ref.domain) throw missingAttribute('domain', 'project');
+    return inDefaultDomain(ref.domain) ? this.store.findProject(ref.name) : null;
+  }
+
+  /** The token's details, or why it is refused. */
+  async validate(value: string): Promise<TokenInfo | TokenRefusal> {
+    const token = await this.store.getToken(hashToken(value));
+    if (!token) return 'unknown';
+    if (token.revoked || token.expires_at <= timestamp(this.now())) return 'invalid';
+    const user = await this.store.getUser(token.user_id);
+    if (!user?.enabled) return 'invalid';
+    const project = token.project_id === null ? null : await this.store.getProject(token.project_id);
+    if (token.project_id !== null && !project?.enabled) return 'invalid';
+    const known = await this.store.listRoles();
+    const roles = token.roles.map((name) => known.find((r) => r.name === name)).filter((r): r is Role => r !== undefined);
+    return { token, user, project, roles };
+  }
+
+  /** Revokes a token; false when it was not a valid one. */
+  async revoke(value: string): Promise<boolean> {
+    const info = await this.validate(value);
+    if (typeof info === 'string') return false;
+    return this.store.revokeToken(info.token.hash);
+  }
+
+  /**
+   * The caller a token stands for at the compute and image APIs: only a valid, project-scoped token
+   * (the APIs act on a project) gives one.
+   */
+  async contextOf(value: string): Promise<RequestContext | null> {
+    const token = await this.store.getToken(hashToken(value));
+    if (!token || token.revoked || token.project_id === null || token.expires_at <= timestamp(this.now())) return null;
+    return { userId: token.user_id, projectId: token.project_id, roles: token.roles, isAdmin: token.roles.includes('admin') };
+  }
+
+  /** The context of a user acting on a project through a signed request (AK/SK); null without a role there. */
+  async contextOfUser(user: User, projectId: string): Promise<RequestContext | null> {
+    const roles = (await this.store.rolesOn(user.id, projectId)).map((r) => r.name);
+    if (roles.length === 0) return null;
+    return { userId: user.id, projectId, roles, isAdmin: roles.includes('admin') };
+  }
+
+  /** Forgets expired tokens; they can no longer be used, only take space. */
+  async purgeExpiredTokens(): Promise<number> {
+    return this.store.purgeTokens(timestamp(this.now()));
+  }
+}
