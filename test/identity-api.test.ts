@@ -1,0 +1,469 @@
+// The identity API and `--auth keystone` end to end through fastify.inject: token issue and
+// validation in the recorded Keystone shapes, 401s on every endpoint of the three APIs for missing,
+// expired and revoked tokens, project isolation, wrong passwords and lockout, and what the catalog
+// file keeps of secrets.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
+import type { FastifyInstance } from 'fastify';
+import { createGlint, type Glint } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+
+const EXAMPLES = new URL('../../shared/spec/identity-examples/', import.meta.url);
+const example = (name: string) =>
+  JSON.parse(readFileSync(new URL(`${name}.json`, EXAMPLES), 'utf8')) as { status: number; body: unknown; response_headers: [string, string][] };
+
+const LOCKOUT_ATTEMPTS = 3;
+const PASSWORDS = { admin: 'admin-secret-pw', alice: 'alice-secret-pw', bob: 'bob-secret-pw', carol: 'carol-secret-pw' };
+
+let glint: Glint;
+let dir: string;
+const ids = { alice: '', bob: '', carol: '', pAlice: '', pBob: '', admin: '' };
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'glint-identity-api-'));
+  // An empty environment, so GLINT_* variables of the shell running the tests change nothing.
+  const config = loadConfig(
+    { profile: 'openstack', auth: 'keystone', dataDir: dir, computePort: 0, imagePort: 0, identityPort: 0, lockoutAttempts: LOCKOUT_ATTEMPTS, lockoutDuration: 1 },
+    {},
+  );
+  glint = createGlint(config);
+  const identity = glint.identityService;
+  await identity.bootstrap(PASSWORDS.admin);
+  const pAlice = await identity.createProject('p-alice');
+  const pBob = await identity.createProject('p-bob');
+  ids.pAlice = pAlice.id;
+  ids.pBob = pBob.id;
+  ids.alice = (await identity.createUser('alice', PASSWORDS.alice, pAlice.id, ['member', 'reader'])).id;
+  ids.bob = (await identity.createUser('bob', PASSWORDS.bob, pBob.id, ['member', 'reader'])).id;
+  ids.carol = (await identity.createUser('carol', PASSWORDS.carol, pAlice.id, ['reader'])).id;
+  ids.admin = (await identity.store.findUser('admin'))!.id;
+  await glint.listen();
+});
+
+after(async () => {
+  await glint?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface Answer {
+  statusCode: number;
+  headers: Record<string, string | string[] | number | undefined>;
+  body: string;
+  json<T = Record<string, unknown>>(): T;
+}
+
+async function call(app: FastifyInstance, method: string, url: string, headers: Record<string, string> = {}, payload?: unknown): Promise<Answer> {
+  const answer = await app.inject({
+    method: method as 'GET',
+    url,
+    headers: payload === undefined ? headers : { 'content-type': 'application/json', ...headers },
+    payload: payload === undefined ? undefined : typeof payload === 'string' ? payload : JSON.stringify(payload),
+  });
+  return { statusCode: answer.statusCode, headers: answer.headers, body: answer.body, json: <T>() => answer.json() as T };
+}
+
+function passwordLogin(user: string, password: string, project?: string | null) {
+  const auth: Record<string, unknown> = {
+    identity: { methods: ['password'], password: { user: { name: user, domain: { name: 'Default' }, password } } },
+  };
+  if (project) auth.scope = { project: { name: project, domain: { name: 'Default' } } };
+  return { auth };
+}
+
+async function login(user: keyof typeof PASSWORDS, project: string | null, query = ''): Promise<{ token: string; answer: Answer }> {
+  const answer = await call(glint.identity, 'POST', `/v3/auth/tokens${query}`, {}, passwordLogin(user, PASSWORDS[user], project));
+  assert.equal(answer.statusCode, 201, answer.body);
+  return { token: String(answer.headers['x-subject-token']), answer };
+}
+
+/** The same keys, recursively, and the same JSON types: the shape of a recorded body, not its values. */
+function assertSameShape(actual: unknown, recorded: unknown, path = 'body'): void {
+  if (Array.isArray(recorded)) {
+    assert.ok(Array.isArray(actual), `${path} should be a list`);
+    if (recorded.length > 0 && actual.length > 0) assertSameShape(actual[0], recorded[0], `${path}[0]`);
+    return;
+  }
+  if (recorded !== null && typeof recorded === 'object') {
+    assert.ok(actual !== null && typeof actual === 'object' && !Array.isArray(actual), `${path} should be an object`);
+    assert.deepEqual(Object.keys(actual).sort(), Object.keys(recorded).sort(), `keys of ${path}`);
+    for (const key of Object.keys(recorded)) assertSameShape((actual as Record<string, unknown>)[key], (recorded as Record<string, unknown>)[key], `${path}.${key}`);
+    return;
+  }
+  assert.equal(actual === null ? 'null' : typeof actual, recorded === null ? 'null' : typeof recorded, `type of ${path}`);
+}
+
+const UNAUTHORIZED = { error: { code: 401, message: 'The request you have made requires authentication.', title: 'Unauthorized' } };
+
+function assertKeystone401(answer: Answer, uri: RegExp, what: string): void {
+  assert.equal(answer.statusCode, 401, `${what}: ${answer.statusCode} ${answer.body}`);
+  assert.deepEqual(answer.json(), UNAUTHORIZED, what);
+  assert.match(String(answer.headers['www-authenticate']), uri, what);
+}
+
+describe('identity API: the recorded Keystone exchanges', () => {
+  test('version documents', async () => {
+    const root = await call(glint.identity, 'GET', '/');
+    assert.equal(root.statusCode, 300);
+    assertSameShape(root.json(), example('ks_get_root').body);
+    assert.match(String(root.headers.location), /^http:\/\/localhost(:\d+)?\/v3\/$/);
+    const v3 = await call(glint.identity, 'GET', '/v3');
+    assert.equal(v3.statusCode, 200);
+    assertSameShape(v3.json(), example('ks_get_v3').body);
+  });
+
+  test('password login scoped to a project by name: 201, X-Subject-Token, token and catalog as recorded', async () => {
+    const { token, answer } = await login('alice', 'p-alice');
+    assert.match(token, /^[A-Za-z0-9_-]{43}$/);
+    assert.equal(answer.headers['vary'], 'X-Auth-Token');
+    const body = answer.json<{ token: Record<string, unknown> }>();
+    assertSameShape(body, example('ks_auth_password_project_scope').body);
+    assert.deepEqual(body.token.user, { domain: { id: 'default', name: 'Default' }, id: ids.alice, name: 'alice', password_expires_at: null });
+    assert.deepEqual(body.token.project, { domain: { id: 'default', name: 'Default' }, id: ids.pAlice, name: 'p-alice' });
+    assert.deepEqual((body.token.roles as { name: string }[]).map((r) => r.name).sort(), ['member', 'reader']);
+    assert.match(String(body.token.expires_at), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000000Z$/);
+    const hours = (Date.parse(String(body.token.expires_at)) - Date.parse(String(body.token.issued_at))) / 3_600_000;
+    assert.equal(hours, 12);
+    const catalog = body.token.catalog as { type: string; endpoints: { interface: string; url: string; region: string }[] }[];
+    const urls = Object.fromEntries(catalog.map((s) => [s.type, s.endpoints.find((e) => e.interface === 'public')!.url]));
+    // The identity API names itself as the client addressed it (inject's default Host), the others on their own ports.
+    assert.deepEqual(urls, {
+      identity: 'http://localhost:80/v3/',
+      compute: `http://localhost:${port(glint.urls.compute)}/v2.1`,
+      image: `http://localhost:${port(glint.urls.image)}`,
+    });
+    for (const service of catalog) assert.deepEqual(service.endpoints.map((e) => [e.interface, e.region]), [['public', 'RegionOne'], ['internal', 'RegionOne'], ['admin', 'RegionOne']]);
+  });
+
+  test('admin login has the three roles; ?nocatalog and unscoped tokens leave out what the recordings leave out', async () => {
+    const admin = await login('admin', 'admin');
+    assertSameShape(admin.answer.json(), example('ks_auth_password_project_scope_admin').body);
+    const roles = admin.answer.json<{ token: { roles: { name: string }[] } }>().token.roles.map((r) => r.name).sort();
+    assert.deepEqual(roles, ['admin', 'member', 'reader']);
+    assertSameShape((await login('alice', 'p-alice', '?nocatalog')).answer.json(), example('ks_auth_password_project_scope_nocatalog').body);
+    assertSameShape((await login('alice', null)).answer.json(), example('ks_auth_password_unscoped').body);
+  });
+
+  test('user and project by id work as by name', async () => {
+    const answer = await call(glint.identity, 'POST', '/v3/auth/tokens', {}, {
+      auth: { identity: { methods: ['password'], password: { user: { id: ids.bob, password: PASSWORDS.bob } } }, scope: { project: { id: ids.pBob } } },
+    });
+    assert.equal(answer.statusCode, 201, answer.body);
+    assert.equal(answer.json<{ token: { project: { id: string } } }>().token.project.id, ids.pBob);
+  });
+
+  test('wrong password, unknown user, a project without a role: the recorded 401', async () => {
+    const wrong = example('ks_auth_wrong_password');
+    for (const [body, what] of [
+      [passwordLogin('alice', 'wrong-password', 'p-alice'), 'wrong password'],
+      [passwordLogin('no-such-user', 'x', 'p-alice'), 'unknown user'],
+      [passwordLogin('alice', PASSWORDS.alice, 'p-bob'), 'no role on the project'],
+      [passwordLogin('alice', PASSWORDS.alice, 'no-such-project'), 'unknown project'],
+    ] as const) {
+      const answer = await call(glint.identity, 'POST', '/v3/auth/tokens', {}, body);
+      assert.equal(answer.statusCode, wrong.status, what);
+      assert.deepEqual(answer.json(), wrong.body, what);
+      assert.match(String(answer.headers['www-authenticate']), /^Keystone uri="http:\/\/localhost(:\d+)?\/v3"$/, what);
+    }
+  });
+
+  test('malformed login requests get 400 in Keystone form, never 500', async () => {
+    for (const body of ['{', '[]', { auth: {} }, { auth: { identity: { methods: 'password' } } }, { auth: { identity: { methods: ['password'] } } },
+      { auth: { identity: { methods: ['password'], password: { user: { name: 'alice', password: 'x' } } } } },
+      { auth: { identity: { methods: ['password'], password: { user: { name: 'alice', domain: { name: 'Default' }, password: 7 } } } } }]) {
+      const answer = await call(glint.identity, 'POST', '/v3/auth/tokens', {}, body);
+      assert.equal(answer.statusCode, 400, `${JSON.stringify(body)}: ${answer.body}`);
+      const error = answer.json<{ error: { code: number; title: string; message: string } }>().error;
+      assert.equal(error.code, 400);
+      assert.equal(error.title, 'Bad Request');
+      assert.ok(error.message.length > 0);
+    }
+    const wrongMethod = await call(glint.identity, 'POST', '/v3/auth/tokens', {}, { auth: { identity: { methods: ['totp'], totp: {} } } });
+    assert.equal(wrongMethod.statusCode, 401);
+  });
+
+  test('validate (GET, HEAD), rescope with the token method, revoke (DELETE)', async () => {
+    const admin = await login('admin', 'admin');
+    const alice = await login('alice', 'p-alice');
+    const asAdmin = { 'x-auth-token': admin.token, 'x-subject-token': alice.token };
+
+    const validated = await call(glint.identity, 'GET', '/v3/auth/tokens', asAdmin);
+    assert.equal(validated.statusCode, 200);
+    assert.equal(validated.headers['x-subject-token'], alice.token);
+    assert.deepEqual(validated.json(), alice.answer.json());
+    const self = await call(glint.identity, 'GET', '/v3/auth/tokens', { 'x-auth-token': alice.token, 'x-subject-token': alice.token });
+    assert.equal(self.statusCode, 200);
+    const head = await call(glint.identity, 'HEAD', '/v3/auth/tokens', asAdmin);
+    assert.equal(head.statusCode, 200);
+    assert.equal(head.body, '');
+    assert.equal(head.headers['x-subject-token'], alice.token);
+
+    const bob = await login('bob', 'p-bob');
+    const other = await call(glint.identity, 'GET', '/v3/auth/tokens', { 'x-auth-token': bob.token, 'x-subject-token': alice.token });
+    assert.equal(other.statusCode, 403);
+    assert.match(other.json<{ error: { message: string } }>().error.message, /identity:validate_token/);
+
+    const invalid = await call(glint.identity, 'GET', '/v3/auth/tokens', { 'x-auth-token': admin.token, 'x-subject-token': 'gAAAAABnot-a-real-token' });
+    assert.equal(invalid.statusCode, 404);
+    assert.deepEqual(invalid.json(), example('ks_validate_token_invalid').body);
+    assertKeystone401(await call(glint.identity, 'GET', '/v3/auth/tokens', { 'x-subject-token': alice.token }), /\/v3"$/, 'no X-Auth-Token');
+
+    const rescoped = await call(glint.identity, 'POST', '/v3/auth/tokens', {}, {
+      auth: { identity: { methods: ['token'], token: { id: alice.token } }, scope: { project: { name: 'p-alice', domain: { id: 'default' } } } },
+    });
+    assert.equal(rescoped.statusCode, 201, rescoped.body);
+    const rescopedToken = rescoped.json<{ token: { methods: string[]; expires_at: string; audit_ids: string[] } }>().token;
+    const original = alice.answer.json<{ token: { expires_at: string; audit_ids: string[] } }>().token;
+    assert.deepEqual(rescopedToken.methods, ['token', 'password']);
+    assert.equal(rescopedToken.expires_at, original.expires_at);
+    assert.equal(rescopedToken.audit_ids[1], original.audit_ids[0]);
+
+    const revoked = await call(glint.identity, 'DELETE', '/v3/auth/tokens', { 'x-auth-token': alice.token, 'x-subject-token': alice.token });
+    assert.equal(revoked.statusCode, 204);
+    const gone = await call(glint.identity, 'GET', '/v3/auth/tokens', asAdmin);
+    assert.equal(gone.statusCode, 404);
+    assert.equal(gone.json<{ error: { message: string } }>().error.message, 'Failed to validate token');
+    const rescopeRevoked = await call(glint.identity, 'POST', '/v3/auth/tokens', {}, {
+      auth: { identity: { methods: ['token'], token: { id: alice.token } } },
+    });
+    assert.equal(rescopeRevoked.statusCode, 401);
+  });
+
+  test('catalog and project listings: own projects for anyone, everything for admins only', async () => {
+    const alice = await login('alice', 'p-alice');
+    const headers = { 'x-auth-token': alice.token };
+    const catalog = await call(glint.identity, 'GET', '/v3/auth/catalog', headers);
+    assert.equal(catalog.statusCode, 200);
+    assertSameShape(catalog.json(), example('ks_auth_catalog').body);
+    const unscoped = await login('alice', null);
+    assert.equal((await call(glint.identity, 'GET', '/v3/auth/catalog', { 'x-auth-token': unscoped.token })).statusCode, 403);
+
+    const projects = await call(glint.identity, 'GET', '/v3/auth/projects', headers);
+    assertSameShape(projects.json(), example('ks_auth_projects').body);
+    assert.deepEqual(projects.json<{ projects: { id: string }[] }>().projects.map((p) => p.id), [ids.pAlice]);
+    const mine = await call(glint.identity, 'GET', `/v3/users/${ids.alice}/projects`, headers);
+    assert.deepEqual(mine.json<{ projects: { name: string }[] }>().projects.map((p) => p.name), ['p-alice']);
+    assert.equal((await call(glint.identity, 'GET', `/v3/users/${ids.bob}/projects`, headers)).statusCode, 403);
+
+    for (const path of ['/v3/projects', '/v3/users', '/v3/roles', '/v3/domains', `/v3/projects/${ids.pBob}`, `/v3/users/${ids.bob}`]) {
+      const answer = await call(glint.identity, 'GET', path, headers);
+      assert.equal(answer.statusCode, 403, path);
+      assert.match(answer.json<{ error: { message: string } }>().error.message, /^You are not authorized to perform the requested action: identity:/, path);
+    }
+    assert.equal((await call(glint.identity, 'GET', `/v3/projects/${ids.pAlice}`, headers)).statusCode, 200);
+
+    const admin = { 'x-auth-token': (await login('admin', 'admin')).token };
+    const names = async (path: string, key: string) => (await call(glint.identity, 'GET', path, admin)).json<Record<string, { name: string }[]>>()[key].map((x) => x.name);
+    assert.deepEqual(await names('/v3/projects', 'projects'), ['admin', 'p-alice', 'p-bob']);
+    assert.deepEqual(await names('/v3/projects?name=p-bob', 'projects'), ['p-bob']);
+    assert.deepEqual(await names('/v3/users', 'users'), ['admin', 'alice', 'bob', 'carol']);
+    assert.deepEqual(await names('/v3/roles', 'roles'), ['admin', 'member', 'reader']);
+    assert.deepEqual(await names('/v3/domains', 'domains'), ['Default']);
+    assert.equal((await call(glint.identity, 'GET', '/v3/users/nope', admin)).statusCode, 404);
+  });
+});
+
+function port(url: string): string {
+  return new URL(url).port;
+}
+
+/** Every route a listener serves, as (method, path) with its parameters filled in, from Fastify's route tree. */
+function routesOf(app: FastifyInstance, params: Record<string, string>): [string, string][] {
+  const routes: [string, string][] = [];
+  const stack: string[] = [];
+  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
+    const match = /^([│ ]*)[├└]── (.*?) \(([A-Z, ]+)\)$/.exec(line);
+    if (!match) continue;
+    const depth = match[1].length / 4;
+    stack.length = depth;
+    stack.push(match[2]);
+    const path = stack.join('').replace(/:(\w+)(\([^)]*\))?/g, (_all, name: string) => params[name] ?? `no-${name}`);
+    for (const method of match[3].split(', ')) routes.push([method, path]);
+  }
+  return routes;
+}
+
+describe('--auth keystone: every endpoint refuses a missing, expired or revoked token', () => {
+  const VERSION_DOCUMENTS = new Set(['/', '/v2', '/v2/', '/v2.1', '/v2.1/', '/versions', '/v3', '/v3/']);
+
+  test('401 from all three APIs, in keystonemiddleware\'s (or Keystone\'s) form', async () => {
+    const store = glint.catalog.store;
+    const expired = 'expired-token-value-for-the-test-00000000000';
+    await store.insertToken({
+      hash: createHash('sha256').update(expired).digest('hex'), user_id: ids.alice, project_id: ids.pAlice, roles: ['member', 'reader'],
+      methods: ['password'], audit_ids: ['x'], issued_at: '2020-01-01T00:00:00.000000Z', expires_at: '2020-01-01T12:00:00.000000Z', revoked: false,
+    });
+    const revoked = (await login('alice', 'p-alice')).token;
+    assert.equal(await glint.identityService.revoke(revoked), true);
+    const valid = (await login('alice', 'p-alice')).token;
+
+    const params = { project_id: ids.pAlice, image_id: '6a5b1e2e-0000-4000-8000-000000000001', key: 'k', tag: 't', member_id: ids.pBob, user_id: ids.alice };
+    const apis = [
+      { name: 'compute', app: glint.compute, uri: new RegExp(`^Keystone uri="http://localhost:${port(glint.urls.identity)}"$`) },
+      { name: 'image', app: glint.image, uri: new RegExp(`^Keystone uri="http://localhost:${port(glint.urls.identity)}"$`) },
+      { name: 'identity', app: glint.identity, uri: /^Keystone uri="http:\/\/localhost(:\d+)?\/v3"$/ },
+    ];
+    let checked = 0;
+    for (const api of apis) {
+      const routes = routesOf(api.app, params).filter(([method, path]) => !VERSION_DOCUMENTS.has(path) && !(method === 'POST' && path === '/v3/auth/tokens'));
+      assert.ok(routes.length >= 8, `${api.name}: only ${routes.length} routes found`);
+      for (const [method, path] of routes) {
+        for (const [what, token] of [['no token', null], ['an expired token', expired], ['a revoked token', revoked], ['a made-up token', 'not-a-token']] as const) {
+          const headers: Record<string, string> = token ? { 'x-auth-token': token } : {};
+          if (api.name === 'identity') headers['x-subject-token'] = valid;
+          const answer = await call(api.app, method, path, headers, method === 'POST' || method === 'PUT' || method === 'PATCH' ? '{}' : undefined);
+          if (method === 'HEAD') {
+            assert.equal(answer.statusCode, 401, `${api.name} ${method} ${path} with ${what}`);
+          } else {
+            assertKeystone401(answer, api.uri, `${api.name} ${method} ${path} with ${what}`);
+          }
+          checked++;
+        }
+      }
+      // The same routes do answer a valid token (not necessarily 200: the made-up ids are unknown).
+      const [method, path] = routes.find(([m]) => m === 'GET')!;
+      const ok = await call(api.app, method, path, api.name === 'identity' ? { 'x-auth-token': valid, 'x-subject-token': valid } : { 'x-auth-token': valid });
+      assert.notEqual(ok.statusCode, 401, `${api.name} ${method} ${path} with a valid token`);
+    }
+    assert.ok(checked > 150, `only ${checked} requests checked`);
+  });
+
+  test('a token of project A on project B\'s URL gets the recorded 400', async () => {
+    const alice = await login('alice', 'p-alice');
+    const answer = await call(glint.compute, 'GET', `/v2.1/${ids.pBob}/images`, { 'x-auth-token': alice.token });
+    assert.equal(answer.statusCode, 400);
+    // As recorded in err_project_mismatch, with this run's project ids.
+    assert.deepEqual(answer.json(), {
+      badRequest: { code: 400, message: `Malformed request URL: URL's project_id '${ids.pBob}' doesn't match Context's project_id '${ids.pAlice}'` },
+    });
+    const own = await call(glint.compute, 'GET', `/v2.1/${ids.pAlice}/images`, { 'x-auth-token': alice.token });
+    assert.equal(own.statusCode, 200);
+  });
+
+  test('an unscoped token acts on no project', async () => {
+    const unscoped = (await login('alice', null)).token;
+    assertKeystone401(await call(glint.compute, 'GET', '/v2.1/images', { 'x-auth-token': unscoped }), /^Keystone uri=/, 'compute');
+    assertKeystone401(await call(glint.image, 'GET', '/v2/images', { 'x-auth-token': unscoped }), /^Keystone uri=/, 'image');
+  });
+});
+
+describe('--auth keystone: project isolation', () => {
+  test('a user without the admin role cannot read another project\'s private image by any endpoint', async () => {
+    const bob = { 'x-auth-token': (await login('bob', 'p-bob')).token };
+    const created = await call(glint.image, 'POST', '/v2/images', bob, { name: 'bob-private', disk_format: 'raw', container_format: 'bare', visibility: 'private' });
+    assert.equal(created.statusCode, 201, created.body);
+    const id = created.json<{ id: string }>().id;
+    const upload = await glint.image.inject({ method: 'PUT', url: `/v2/images/${id}/file`, headers: { ...bob, 'content-type': 'application/octet-stream' }, payload: Buffer.from('bob data') });
+    assert.equal(upload.statusCode, 204);
+    await call(glint.image, 'PATCH', `/v2/images/${id}`, { ...bob, 'content-type': 'application/openstack-images-v2.1-json-patch' }, '[{"op":"add","path":"/secret","value":"s"}]');
+
+    const reads = (projectId: string): [FastifyInstance, string][] => [
+      [glint.compute, `/v2.1/${projectId}/images/${id}`],
+      [glint.compute, `/v2.1/${projectId}/images/${id}/metadata`],
+      [glint.compute, `/v2.1/${projectId}/images/${id}/metadata/secret`],
+      [glint.compute, `/v2.1/images/${id}`],
+      [glint.compute, `/v2/${projectId}/images/${id}`],
+      [glint.image, `/v2/images/${id}`],
+      [glint.image, `/v2/images/${id}/file`],
+      [glint.image, `/v2/images/${id}/members`],
+      [glint.image, `/v2/images/${id}/members/${projectId}`],
+    ];
+    const lists = (projectId: string): [FastifyInstance, string][] => [
+      [glint.compute, `/v2.1/${projectId}/images`],
+      [glint.compute, `/v2.1/${projectId}/images/detail?name=bob-private`],
+      [glint.compute, `/v2.1/images/detail`],
+      [glint.image, '/v2/images'],
+      [glint.image, `/v2/images?owner=${ids.pBob}`],
+      [glint.image, '/v2/images?visibility=private'],
+      [glint.image, '/v2/images?visibility=all&member_status=all'],
+      [glint.image, `/v2/images?id=${id}`],
+      [glint.image, '/v2/images?name=bob-private'],
+    ];
+
+    for (const user of ['alice', 'carol'] as const) {
+      const headers = { 'x-auth-token': (await login(user, 'p-alice')).token };
+      for (const [app, url] of reads(ids.pAlice)) {
+        const answer = await call(app, 'GET', url, headers);
+        assert.equal(answer.statusCode, 404, `${user} GET ${url}: ${answer.statusCode} ${answer.body}`);
+        assert.ok(!answer.body.includes('bob-private') && !answer.body.includes('bob data'), `${user} GET ${url} leaks: ${answer.body}`);
+      }
+      for (const [app, url] of lists(ids.pAlice)) {
+        const answer = await call(app, 'GET', url, headers);
+        assert.equal(answer.statusCode, 200, `${user} GET ${url}: ${answer.body}`);
+        // (Not the body as text: the image API's `first` link echoes the query, which may carry the id.)
+        const listed = answer.json<{ images: { id: string }[] }>().images.map((image) => image.id);
+        assert.ok(!listed.includes(id), `${user} GET ${url} lists bob's private image`);
+      }
+    }
+
+    // The same questions from the owner and from an admin do find it, so the checks above can fail.
+    const admin = { 'x-auth-token': (await login('admin', 'admin')).token };
+    const adminProject = (await glint.identityService.store.findProject('admin'))!.id;
+    for (const [who, headers, projectId] of [['bob', bob, ids.pBob], ['admin', admin, adminProject]] as const) {
+      for (const [app, url] of reads(projectId)) {
+        if (url.includes('/members')) continue; // a private image has no members, even for its owner (403)
+        const answer = await call(app, 'GET', url, headers);
+        assert.equal(answer.statusCode, 200, `${who} GET ${url}: ${answer.body}`);
+      }
+      for (const [app, url] of lists(projectId)) {
+        const listed = (await call(app, 'GET', url, headers)).json<{ images: { id: string }[] }>().images.map((image) => image.id);
+        assert.ok(listed.includes(id), `${who} GET ${url} should list it`);
+      }
+    }
+  });
+});
+
+describe('--auth keystone: lockout, as Keystone\'s lockout_failure_attempts', () => {
+  test(`${LOCKOUT_ATTEMPTS} wrong passwords lock the account, also against the right one, until the lockout ends`, async () => {
+    const attempt = (password: string) => call(glint.identity, 'POST', '/v3/auth/tokens', {}, passwordLogin('carol', password, 'p-alice'));
+    // A success clears earlier failures: two failures, a success, two more failures leave carol unlocked.
+    for (const password of ['bad-1', 'bad-2', PASSWORDS.carol, 'bad-3', 'bad-4', PASSWORDS.carol]) {
+      const answer = await attempt(password);
+      assert.equal(answer.statusCode, password === PASSWORDS.carol ? 201 : 401, `${password}: ${answer.body}`);
+    }
+    for (let i = 0; i < LOCKOUT_ATTEMPTS; i++) assert.deepEqual((await attempt(`wrong-${i}`)).json(), UNAUTHORIZED);
+
+    const locked = await attempt(PASSWORDS.carol);
+    assert.equal(locked.statusCode, 401);
+    assert.deepEqual(locked.json(), { error: { code: 401, title: 'Unauthorized', message: `The account is locked for user: ${ids.carol}.` } });
+    // Other users are not affected.
+    assert.equal((await call(glint.identity, 'POST', '/v3/auth/tokens', {}, passwordLogin('alice', PASSWORDS.alice, 'p-alice'))).statusCode, 201);
+
+    await sleep(1_100);
+    assert.equal((await attempt(PASSWORDS.carol)).statusCode, 201);
+    assert.equal((await glint.identityService.store.getUser(ids.carol))?.failed_logins, 0);
+  });
+});
+
+describe('what the catalog file keeps of secrets', () => {
+  test('no token, password or secret key is readable from the database', async () => {
+    const issued = [(await login('alice', 'p-alice')).token, (await login('admin', 'admin')).token];
+    const { access, secret } = await glint.identityService.createCredential(ids.bob);
+    const db = new Database(join(dir, 'catalog.sqlite'), { readonly: true });
+    try {
+      const hashes = db.prepare('SELECT hash FROM tokens').pluck().all() as string[];
+      for (const token of issued) {
+        assert.ok(hashes.includes(createHash('sha256').update(token).digest('hex')), 'tokens are found by their sha256');
+        assert.ok(!hashes.includes(token));
+      }
+      const passwords = db.prepare('SELECT name, password_hash FROM users').all() as { name: string; password_hash: string }[];
+      for (const { name, password_hash: hash } of passwords) {
+        assert.match(hash, /^scrypt\$16384\$8\$1\$[A-Za-z0-9+/=]{24}\$[A-Za-z0-9+/=]{44}$/, name);
+        assert.ok(!hash.includes(PASSWORDS[name as keyof typeof PASSWORDS]), name);
+      }
+      const sealed = db.prepare('SELECT sealed_secret FROM credentials WHERE access = ?').pluck().get(access) as string;
+      assert.ok(!sealed.includes(secret));
+      assert.equal(glint.identityService.store === glint.catalog.store, true);
+    } finally {
+      db.close();
+    }
+    // Nor is any of them anywhere in the file's bytes (WAL included), in any column.
+    const bytes = Buffer.concat(['catalog.sqlite', 'catalog.sqlite-wal'].map((f) => { try { return readFileSync(join(dir, f)); } catch { return Buffer.alloc(0); } }));
+    for (const value of [...issued, ...Object.values(PASSWORDS), secret]) assert.equal(bytes.indexOf(value), -1, `${value.slice(0, 6)}… is stored`);
+  });
+});
