@@ -467,3 +467,43 @@ describe('what the catalog file keeps of secrets', () => {
     for (const value of [...issued, ...Object.values(PASSWORDS), secret]) assert.equal(bytes.indexOf(value), -1, `${value.slice(0, 6)}… is stored`);
   });
 });
+
+describe('public URLs (--compute-url, --image-url, --identity-url)', () => {
+  test('the catalog, links, Location headers, version documents and 401s name the configured URLs', async () => {
+    const publicDir = mkdtempSync(join(tmpdir(), 'glint-public-urls-'));
+    const behindProxy = createGlint(loadConfig({
+      profile: 'openstack', auth: 'keystone', dataDir: publicDir, computePort: 0, imagePort: 0, identityPort: 0,
+      computeUrl: 'https://cloud.example.com/compute/', imageUrl: 'https://images.example.com', identityUrl: 'https://cloud.example.com/identity',
+    }, {}));
+    try {
+      await behindProxy.identityService.bootstrap('pw');
+      const loginAnswer = await call(behindProxy.identity, 'POST', '/v3/auth/tokens', {}, passwordLogin('admin', 'pw', 'admin'));
+      const body = loginAnswer.json<{ token: { project: { id: string }; catalog: { type: string; endpoints: { url: string }[] }[] } }>().token;
+      assert.deepEqual(Object.fromEntries(body.catalog.map((s) => [s.type, [...new Set(s.endpoints.map((e) => e.url))]])), {
+        identity: ['https://cloud.example.com/identity/v3/'],
+        compute: ['https://cloud.example.com/compute/v2.1'],
+        image: ['https://images.example.com'],
+      });
+      const headers = { 'x-auth-token': String(loginAnswer.headers['x-subject-token']) };
+
+      const created = await call(behindProxy.image, 'POST', '/v2/images', headers, { name: 'proxied' });
+      const id = created.json<{ id: string }>().id;
+      assert.equal(created.headers.location, `https://images.example.com/v2/images/${id}`);
+      const shown = await call(behindProxy.compute, 'GET', `/v2.1/${body.project.id}/images/${id}`, headers);
+      const links = shown.json<{ image: { links: { rel: string; href: string }[] } }>().image.links;
+      assert.deepEqual(links.map((l) => l.href), [
+        `https://cloud.example.com/compute/v2.1/${body.project.id}/images/${id}`,
+        `https://cloud.example.com/compute/${body.project.id}/images/${id}`,
+        `https://images.example.com/images/${id}`,
+      ]);
+      assert.match((await call(behindProxy.compute, 'GET', '/')).body, /"href":"https:\/\/cloud\.example\.com\/compute\/v2\.1\/"/);
+      assert.match((await call(behindProxy.image, 'GET', '/versions')).body, /"href":"https:\/\/images\.example\.com\/v2\/"/);
+      assert.match((await call(behindProxy.identity, 'GET', '/v3')).body, /"href":"https:\/\/cloud\.example\.com\/identity\/v3\/"/);
+      const refused = await call(behindProxy.image, 'GET', '/v2/images');
+      assert.equal(refused.headers['www-authenticate'], 'Keystone uri="https://cloud.example.com/identity"');
+    } finally {
+      await behindProxy.close();
+      rmSync(publicDir, { recursive: true, force: true });
+    }
+  });
+});
