@@ -29,7 +29,9 @@ export class KeystoneAuthenticator implements Authenticator {
     if (payloadHash === null) return null;
     const credential = await this.identity.credential(signature.access);
     if (!credential) return null;
-    const verdict = verifySdkRequest({ ...request, payloadHash, secret: credential.secret, now: new Date() });
+    // Field by field: a framework's request object may keep these as getters, which spreading would drop.
+    const { method, url, headers } = request;
+    const verdict = verifySdkRequest({ method, url, headers, payloadHash, secret: credential.secret, now: new Date() });
     return verdict === 'ok' ? this.identity.contextOfUser(credential.user, projectId) : null;
   }
 }
