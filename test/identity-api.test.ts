@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
+import { BasicCredentials } from '@huaweicloud/huaweicloud-sdk-core';
+import { AKSKSigner } from '@huaweicloud/huaweicloud-sdk-core/auth/AKSKSigner.js';
 import Database from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import { createGlint, type Glint } from '../src/app.js';
@@ -349,6 +351,38 @@ describe('--auth keystone: every endpoint refuses a missing, expired or revoked 
     const unscoped = (await login('alice', null)).token;
     assertKeystone401(await call(glint.compute, 'GET', '/v2.1/images', { 'x-auth-token': unscoped }), /^Keystone uri=/, 'compute');
     assertKeystone401(await call(glint.image, 'GET', '/v2/images', { 'x-auth-token': unscoped }), /^Keystone uri=/, 'image');
+  });
+});
+
+describe('--auth keystone: Huawei AK/SK signed requests', () => {
+  /** Headers Huawei's own signer produces for a bodyless request (`date` defaults to now). */
+  function signed(path: string, ak: string, sk: string, projectId: string, date?: Date): Record<string, string> {
+    const headers: Record<string, string> = { 'X-Project-Id': projectId, 'Content-Type': 'application/json', host: 'localhost:80' };
+    // The signer signs a given X-Sdk-Date as is, so it must already be in the wire format (20261127T074253Z).
+    if (date) headers['X-Sdk-Date'] = date.toISOString().replace(/[-:]|\.\d+/g, '');
+    const credentials = new BasicCredentials().withAk(ak).withSk(sk);
+    return AKSKSigner.sign({ endpoint: `http://localhost:80${path}`, method: 'GET', headers, queryParams: {} }, credentials) as Record<string, string>;
+  }
+
+  test('a valid signature acts for the key\'s user on X-Project-Id; a bad one, a stale one or an unknown key gets 401', async () => {
+    const { access, secret } = await glint.identityService.createCredential(ids.alice);
+    const path = `/v2.1/${ids.pAlice}/images`;
+    const ok = await call(glint.compute, 'GET', path, signed(path, access, secret, ids.pAlice));
+    assert.equal(ok.statusCode, 200, ok.body);
+    assert.ok(Array.isArray(ok.json<{ images: unknown[] }>().images));
+    const fourteenMinutes = await call(glint.compute, 'GET', path, signed(path, access, secret, ids.pAlice, new Date(Date.now() - 14 * 60_000)));
+    assert.equal(fourteenMinutes.statusCode, 200);
+
+    const uri = /^Keystone uri=/;
+    assertKeystone401(await call(glint.compute, 'GET', path, signed(path, access, `${secret}x`, ids.pAlice)), uri, 'wrong secret');
+    assertKeystone401(await call(glint.compute, 'GET', path, signed(path, access, secret, ids.pAlice, new Date(Date.now() - 16 * 60_000))), uri, 'stale date');
+    assertKeystone401(await call(glint.compute, 'GET', path, signed(path, 'AKUNKNOWN00000000000', secret, ids.pAlice)), uri, 'unknown key');
+    const bobPath = `/v2.1/${ids.pBob}/images`;
+    assertKeystone401(await call(glint.compute, 'GET', bobPath, signed(bobPath, access, secret, ids.pBob)), uri, 'no role on the project');
+    const tampered = signed(path, access, secret, ids.pAlice);
+    assertKeystone401(await call(glint.compute, 'GET', `${path}?name=x`, tampered), uri, 'query added after signing');
+    const image = await call(glint.image, 'GET', '/v2/images', signed('/v2/images', access, secret, ids.pAlice));
+    assert.equal(image.statusCode, 200, image.body);
   });
 });
 
