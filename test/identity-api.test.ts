@@ -541,3 +541,22 @@ describe('public URLs (--compute-url, --image-url, --identity-url)', () => {
     }
   });
 });
+
+describe('two Glint instances on one catalog', () => {
+  test('agree on tokens: issued by one, accepted by the other; revoked by one, refused by the other at once', async () => {
+    // A second instance with its own connection to the same catalog file, as a second process has.
+    const second = createGlint(loadConfig({ profile: 'openstack', auth: 'keystone', dataDir: dir, computePort: 0, imagePort: 0, identityPort: 0 }, {}));
+    try {
+      const { token } = await login('alice', 'p-alice');
+      const headers = { 'x-auth-token': token };
+      assert.equal((await call(second.compute, 'GET', `/v2.1/${ids.pAlice}/images`, headers)).statusCode, 200);
+      assert.equal((await call(second.image, 'GET', '/v2/images', headers)).statusCode, 200);
+      const revoked = await call(second.identity, 'DELETE', '/v3/auth/tokens', { ...headers, 'x-subject-token': token });
+      assert.equal(revoked.statusCode, 204);
+      assert.equal((await call(glint.compute, 'GET', `/v2.1/${ids.pAlice}/images`, headers)).statusCode, 401);
+      assert.equal((await call(glint.image, 'GET', '/v2/images', headers)).statusCode, 401);
+    } finally {
+      await second.close();
+    }
+  });
+});
