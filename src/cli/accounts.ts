@@ -1,8 +1,8 @@
 /** `glint projects|users|credentials`: managing who may log in, straight on the catalog store. */
-import { randomBytes } from 'node:crypto';
 import { openCatalog, openIdentity } from '../app.js';
 import type { Config } from '../config.js';
 import { IdentityError } from '../identity/errors.js';
+import { randomText } from '../identity/random-text.js';
 import type { IdentityService } from '../identity/service.js';
 
 /** Runs `work` on the identity service of the data directory, closing the store afterwards. */
@@ -43,7 +43,7 @@ export async function createUser(
       if (!project) throw new IdentityError('not_found', `no project '${options.project}'`);
       projectId = project.id;
     }
-    const password = options.password ?? randomBytes(12).toString('base64url');
+    const password = options.password ?? randomText(16);
     const roles = options.role.length > 0 ? options.role : projectId ? ['member', 'reader'] : [];
     const user = await identity.createUser(name, password, projectId, roles);
     const lines = [`Created user ${user.name} (id ${user.id})${projectId ? ` with roles ${roles.join(', ')} on project ${options.project}` : ''}`];

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 /** `glint serve`: start the three listeners, optionally after loading a catalog or the demo set. */
 import { createGlint } from '../app.js';
+import { randomText } from '../identity/random-text.js';
 import type { IdentityService } from '../identity/service.js';
 import { importCatalog } from '../catalog/transfer.js';
 import type { Config } from '../config.js';
@@ -23,7 +23,7 @@ async function demoAccount(identity: IdentityService): Promise<string> {
   if (existing) return existing.id;
   const project = (await identity.store.getProject(DEMO_PROJECTS.demo)) ?? (await identity.createProject('demo', 'Demo project', DEMO_PROJECTS.demo));
   if (!(await identity.store.getProject(DEMO_PROJECTS.other))) await identity.createProject('other', 'Another demo project', DEMO_PROJECTS.other);
-  const password = randomBytes(12).toString('base64url');
+  const password = randomText(16);
   const user = await identity.createUser('demo', password, project.id, ['member', 'reader']);
   console.log(`Created user demo on project demo; its password (printed only this once): ${password}`);
   return user.id;

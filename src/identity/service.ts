@@ -9,6 +9,7 @@ import type { RequestContext } from './context.js';
 import { IdentityError, missingAttribute, unauthorized } from './errors.js';
 import { DEFAULT_DOMAIN, ROLE_NAMES, type Project, type Role, type Token, type User } from './model.js';
 import { hashPassword, verifyPassword } from './passwords.js';
+import { randomText } from './random-text.js';
 import type { SecretBox } from './secret-box.js';
 
 export interface DomainRef {
@@ -60,6 +61,8 @@ export interface IdentityOptions {
 const hashToken = (value: string) => createHash('sha256').update(value).digest('hex');
 /** Keystone's ids: a UUID's 32 hex digits. */
 const newId = () => randomUUID().replaceAll('-', '');
+/** 43 letters and digits: as much randomness as 32 bytes. */
+const newTokenValue = () => randomText(43);
 /** Keystone's audit ids: 16 random bytes, URL-safe base64 without padding. */
 const newAuditId = () => randomBytes(16).toString('base64url');
 
@@ -94,7 +97,7 @@ export class IdentityService {
   async bootstrap(password: string | undefined, projectId = newId()): Promise<{ created: boolean; password?: string }> {
     await this.ensureRoles();
     if (await this.store.findUser('admin')) return { created: false };
-    const chosen = password ?? randomBytes(12).toString('base64url');
+    const chosen = password ?? randomText(16);
     const project = (await this.store.findProject('admin')) ?? (await this.createProject('admin', 'Bootstrap project for initializing the cloud.', projectId));
     await this.createUser('admin', chosen, project.id, [...ROLE_NAMES]);
     return { created: true, password: password === undefined ? chosen : undefined };
@@ -150,8 +153,8 @@ export class IdentityService {
   async createCredential(userId: string): Promise<{ access: string; secret: string }> {
     if (!(await this.store.getUser(userId))) throw new IdentityError('not_found', `no user '${userId}'`);
     // Huawei's access keys are 20 upper-case letters and digits; their secrets 40 characters.
-    const access = randomBytes(15).toString('base64url').toUpperCase().replace(/[^A-Z0-9]/g, 'X').padEnd(20, 'X');
-    const secret = randomBytes(30).toString('base64url');
+    const access = randomText(20, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789');
+    const secret = randomText(40);
     await this.store.insertCredential({ access, user_id: userId, sealed_secret: this.options.secrets.seal(secret), created_at: timestamp(this.now()) });
     return { access, secret };
   }
@@ -195,7 +198,7 @@ export class IdentityService {
       roles = project?.enabled ? await this.store.rolesOn(user.id, project.id) : [];
       if (!project || roles.length === 0) throw unauthorized();
     }
-    const value = randomBytes(32).toString('base64url');
+    const value = newTokenValue();
     const token: Token = {
       hash: hashToken(value),
       user_id: user.id,
@@ -217,7 +220,7 @@ export class IdentityService {
     const project = await this.store.getProject(projectId);
     if (!user || !project) throw new IdentityError('not_found', 'no such user or project');
     const roles = await this.store.rolesOn(user.id, project.id);
-    const value = randomBytes(32).toString('base64url');
+    const value = newTokenValue();
     const now = this.now();
     await this.store.insertToken({
       hash: hashToken(value), user_id: user.id, project_id: project.id, roles: roles.map((r) => r.name), methods: ['password'],

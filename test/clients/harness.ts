@@ -183,15 +183,22 @@ export interface GlintServer {
   stop(): Promise<void>;
 }
 
+export interface StartGlintOptions {
+  /** `noauth` (the default here: tokens are `user:project`) or `keystone` (passwords, issued tokens, AK/SK). */
+  auth?: 'noauth' | 'keystone';
+  /** Added to the server's environment, e.g. `GLINT_ADMIN_PASSWORD` for `keystone`. */
+  env?: NodeJS.ProcessEnv;
+}
+
 /**
- * `glint serve --profile openstack --auth noauth` on free loopback ports with a fresh data
- * directory; resolves once it has printed its three URLs.
+ * `glint serve --profile openstack --auth noauth` (or `options.auth`) on free loopback ports with a
+ * fresh data directory; resolves once it has printed its three URLs.
  */
-export async function startGlint(): Promise<GlintServer> {
+export async function startGlint(options: StartGlintOptions = {}): Promise<GlintServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'glint-clients-'));
   let glint: GlintProcess;
   try {
-    glint = await startGlintProcess(['--profile', 'openstack', '--auth', 'noauth', '--data-dir', dataDir]);
+    glint = await startGlintProcess(['--profile', 'openstack', '--auth', options.auth ?? 'noauth', '--data-dir', dataDir], { env: options.env });
   } catch (err) {
     rmSync(dataDir, { recursive: true, force: true });
     throw err;
@@ -206,4 +213,36 @@ export async function startGlint(): Promise<GlintServer> {
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The Python libraries
+
+/** Debian's Python: the only one that imports the packaged clients (the first python3 on PATH may not). */
+export const DEBIAN_PYTHON = '/usr/bin/python3';
+
+/**
+ * Fails (never skips) when Debian's Python cannot import `modules` (module name -> Debian package),
+ * naming the packages to install.
+ */
+export async function requirePythonModules(modules: Record<string, string>): Promise<void> {
+  const names = Object.keys(modules);
+  const probe = `import importlib, json\nmissing = []\nfor name in ${JSON.stringify(names)}:\n    try:\n        importlib.import_module(name)\n    except Exception:\n        missing.append(name)\nprint(json.dumps(missing))\n`;
+  const result = await runCli([DEBIAN_PYTHON, '-c', probe]);
+  let missing: string[] = names;
+  if (result.code === 0) {
+    try {
+      missing = JSON.parse(result.stdout) as string[];
+    } catch {
+      // keep them all as missing: the probe itself misbehaved
+    }
+  }
+  const packages = [...new Set(missing.map((name) => modules[name]))];
+  assert.deepEqual(
+    missing,
+    [],
+    `${DEBIAN_PYTHON} cannot import ${missing.join(', ')} (Debian package(s) ${packages.join(' ')}). ` +
+      `Install them (CI does this in .ci/run): apt-get update && apt-get install -y --no-install-recommends ${packages.join(' ')}` +
+      (result.code === 0 ? '' : `\n${explain(result)}`),
+  );
 }
