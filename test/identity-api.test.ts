@@ -16,7 +16,8 @@ import type { FastifyInstance } from 'fastify';
 import { createGlint, type Glint } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 
-const EXAMPLES = new URL('../../shared/spec/identity-examples/', import.meta.url);
+// Copied from the reference deployment's recordings (../shared/spec/identity-examples), so a clone has them.
+const EXAMPLES = new URL('./identity-examples/', import.meta.url);
 const example = (name: string) =>
   JSON.parse(readFileSync(new URL(`${name}.json`, EXAMPLES), 'utf8')) as { status: number; body: unknown; response_headers: [string, string][] };
 
