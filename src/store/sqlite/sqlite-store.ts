@@ -230,6 +230,13 @@ export class SqliteStore implements Store {
    */
   private readonly pages = new VersionedCache<Image[]>({ maxEntries: Infinity, maxWeight: 100_000 }, (page) => page.length);
   private ownWrites = 0;
+  /**
+   * Tokens by hash, as every authenticated request asks for its own: valid while no process has
+   * written to the catalog file and this one has revoked nothing, so a revocation anywhere is seen
+   * at once.
+   */
+  private readonly tokens = new VersionedCache<Token>({ maxEntries: 100_000, maxWeight: 100_000 }, () => 1);
+  private tokenChanges = 0;
   private readonly dataVersion: Database.Statement;
 
   constructor(file: string) {
@@ -506,15 +513,23 @@ export class SqliteStore implements Store {
   }
 
   async getToken(hash: string): Promise<Token | null> {
+    const version = `${this.tokenChanges}:${this.dataVersion.get() as number}`;
+    const cached = this.tokens.get(hash, version);
+    if (cached) return cached;
     const row = this.prepared('SELECT * FROM tokens WHERE hash = ?').get(hash) as TokenRow | undefined;
-    return row ? toToken(row) : null;
+    if (!row) return null;
+    const token = Object.freeze(toToken(row));
+    this.tokens.put(hash, version, token);
+    return token;
   }
 
   async revokeToken(hash: string): Promise<boolean> {
+    this.tokenChanges++;
     return this.prepared('UPDATE tokens SET revoked = 1 WHERE hash = ?').run(hash).changes > 0;
   }
 
   async purgeTokens(before: string): Promise<number> {
+    this.tokenChanges++;
     return this.prepared('DELETE FROM tokens WHERE expires_at < ?').run(before).changes;
   }
 
