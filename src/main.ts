@@ -4,6 +4,7 @@ import { openCatalog } from './app.js';
 import { ConfigError, DEFAULTS, loadConfig, type ConfigInput } from './config.js';
 import { CatalogFormatError } from './catalog/transfer.js';
 import { createCredential, createProject, createUser, listProjects, listUsers } from './cli/accounts.js';
+import { seedSynthetic } from './cli/seed.js';
 import { serve } from './cli/serve.js';
 import { IdentityError } from './identity/errors.js';
 import { describeImport, exportFile, importFile } from './cli/transfer.js';
@@ -71,6 +72,24 @@ program
     const written = await exportFile(catalog, file);
     await catalog.store.close();
     console.log(`Exported ${written} image(s) to ${file}`);
+  });
+
+/** A whole number option, at least `min`. */
+const wholeNumber = (name: string, min: number) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < min) throw new ConfigError(`${name} must be a whole number of at least ${min}, got '${value}'`);
+  return n;
+};
+
+program
+  .command('seed')
+  .description('add a generated, deterministic catalog (load and scale testing)')
+  .requiredOption('--synthetic <n>', 'how many images', wholeNumber('--synthetic', 1))
+  .option('--projects <n>', 'how many owner projects', wholeNumber('--projects', 1), 100)
+  .option('--seed <n>', 'the generator seed: the same seed gives the same catalog', wholeNumber('--seed', 0), 1)
+  .option('--data-dir <dir>', DATA_DIR_HELP)
+  .action(async (opts: ConfigInput & { synthetic: number; projects: number; seed: number }) => {
+    console.log(await seedSynthetic(loadConfig(opts), { images: opts.synthetic, projects: opts.projects, seed: opts.seed }));
   });
 
 const projects = program.command('projects').description('projects (Keystone mode) in the catalog');

@@ -64,6 +64,22 @@ test('import then export writes the imported images back', async () => {
   assert.deepEqual(written.images.map((i) => i.id).sort(), base.map((i) => i.id).sort());
 });
 
+test('seed --synthetic makes the same catalog from the same seed', async () => {
+  const exports = [];
+  for (const name of ['seed-a', 'seed-b']) {
+    const dataDir = join(work, name);
+    const seeded = await run(['seed', '--synthetic', '300', '--projects', '7', '--seed', '42', '--data-dir', dataDir]);
+    assert.match(seeded.stdout, /^Seeded 300 synthetic image\(s\) over 7 project\(s\) \(seed 42\) in \d+\.\d s$/m);
+    const file = join(work, `${name}.json`);
+    await run(['export', file, '--data-dir', dataDir]);
+    exports.push(readFileSync(file, 'utf8'));
+  }
+  assert.equal(exports[0], exports[1]);
+  const images = (JSON.parse(exports[0]) as { images: Array<{ owner: string }> }).images;
+  assert.equal(images.length, 300);
+  assert.equal(new Set(images.map((i) => i.owner)).size, 7);
+});
+
 test('bad input to the command line is a one-line error, not a stack trace', async () => {
   await assert.rejects(run(['serve', '--profile', 'nova', '--data-dir', join(work, 'bad')]), (err: { stderr: string; code: number }) => {
     assert.equal(err.code, 1);
@@ -72,6 +88,10 @@ test('bad input to the command line is a one-line error, not a stack trace', asy
   });
   await assert.rejects(run(['import', join(ROOT, 'package.json'), '--data-dir', join(work, 'bad')]), (err: { stderr: string }) => {
     assert.match(err.stderr, /^glint: expected \{"format": "reference-catalog\/1"/);
+    return true;
+  });
+  await assert.rejects(run(['seed', '--synthetic', '0', '--data-dir', join(work, 'bad')]), (err: { stderr: string }) => {
+    assert.match(err.stderr, /^glint: --synthetic must be a whole number of at least 1, got '0'/);
     return true;
   });
 });

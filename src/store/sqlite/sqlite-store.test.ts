@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import Database from 'better-sqlite3';
 import { storeContract } from '../store.contract.js';
 import { SqliteStore } from './sqlite-store.js';
 
@@ -50,5 +51,33 @@ test('sqlite: reopening a catalog file keeps its images and does not migrate twi
     assert.deepEqual(byProperty.map((i) => i.id), ['7e0e0e0e-0000-4000-8000-000000000001']);
   } finally {
     await second.close();
+  }
+});
+
+test('sqlite: a load into an empty catalog builds its indexes afterwards, and they are all there', async () => {
+  const file = freshFile();
+  const indexes = () => {
+    const db = new Database(file, { readonly: true });
+    try {
+      return db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name").pluck().all();
+    } finally {
+      db.close();
+    }
+  };
+  const store = new SqliteStore(file);
+  try {
+    const before = indexes();
+    // A failed load into the empty catalog leaves it empty, with its indexes.
+    await assert.rejects(store.importImages([kept('7e0e0e0e-0000-4000-8000-000000000013'), kept('not-a-uuid')]));
+    assert.equal(await store.countImages(), 0);
+    assert.deepEqual(indexes(), before);
+    const ids = ['7e0e0e0e-0000-4000-8000-000000000011', '7e0e0e0e-0000-4000-8000-000000000012'];
+    // The second copy of an id is skipped, as in any import.
+    assert.equal(await store.importImages([kept(ids[0]), kept(ids[1]), kept(ids[0])]), 2);
+    assert.deepEqual(indexes(), before);
+    const byProperty = await store.listImages({ projectId: 'p', isAdmin: false }, [{ kind: 'property', key: 'k', value: 'v' }], null, 10);
+    assert.deepEqual(byProperty.map((i) => i.id).sort(), ids);
+  } finally {
+    await store.close();
   }
 });

@@ -244,6 +244,8 @@ export class SqliteStore implements Store {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
+    // The default 2 MiB page cache thrashes once the catalog's indexes outgrow it (bulk loads, big catalogs).
+    this.db.pragma('cache_size = -262144');
     this.migrate();
     this.dataVersion = this.db.prepare('PRAGMA data_version').pluck();
   }
@@ -340,25 +342,30 @@ export class SqliteStore implements Store {
     return row ? toMember(row as MemberRow) : null;
   }
 
-  private insertSync(entry: StoredImage): void {
+  /**
+   * Stores one image with its properties and members; returns false, storing nothing, when
+   * `keepExisting` and the id is taken (an error otherwise).
+   */
+  private insertSync(entry: StoredImage, keepExisting = false): boolean {
     // List pages are read back as JSON text assembled in SQL, which relies on ids needing no escaping.
     if (!isImageId(entry.image.id)) throw new Error(`image id '${entry.image.id}' is not a UUID`);
-    this.prepared(`INSERT INTO images (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => '@' + c).join(', ')})`).run(
-      toRow(entry.image),
-    );
-    this.writeProperties(entry.image.id, entry.image.properties);
+    const row = toRow(entry.image);
+    const verb = keepExisting ? 'INSERT OR IGNORE' : 'INSERT';
+    const insert = this.prepared(`${verb} INTO images (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`);
+    if (insert.run(COLUMNS.map((column) => row[column])).changes === 0) return false;
+    this.insertProperties(entry.image.id, row.properties);
     const insertMember = this.prepared(
       'INSERT INTO members (image_id, member, status, can_share, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
     );
     for (const m of entry.members) {
       insertMember.run(entry.image.id, m.member, m.status, m.can_share ? 1 : 0, m.created_at, m.updated_at);
     }
+    return true;
   }
 
-  private writeProperties(imageId: string, properties: Record<string, string>): void {
-    this.prepared('DELETE FROM image_properties WHERE image_id = ?').run(imageId);
-    const insert = this.prepared('INSERT INTO image_properties (image_id, key, value) VALUES (?, ?, ?)');
-    for (const [key, value] of Object.entries(properties)) insert.run(imageId, key, value);
+  /** The filter rows of an image's properties, from the JSON object the image row keeps: one statement however many. */
+  private insertProperties(imageId: string, propertiesJson: string): void {
+    this.prepared('INSERT INTO image_properties (image_id, key, value) SELECT ?, key, value FROM json_each(?)').run(imageId, propertiesJson);
   }
 
   async putMember(imageId: string, m: ImageMember): Promise<void> {
@@ -381,19 +388,29 @@ export class SqliteStore implements Store {
     let done = 0;
     let imported = 0;
     this.write(() => {
-      const exists = this.prepared('SELECT 1 FROM images WHERE id = ?');
+      // Into an empty catalog, rows go in without the secondary indexes, which are then built once
+      // from sorted data: several times faster than growing them row by row. One transaction, so a
+      // failed load leaves the indexes (and the empty catalog) as they were.
+      const rebuild = this.prepared('SELECT count(*) FROM images').pluck().get() === 0 ? this.dropImageIndexes() : [];
       for (const entry of entries) {
         // Importing the same catalog again (e.g. on every start) keeps what is there.
-        if (!exists.get(entry.image.id)) {
-          this.insertSync(entry);
-          imported++;
-        }
+        if (this.insertSync(entry, true)) imported++;
         done++;
         if (done % 100 === 0) onProgress?.(done);
       }
+      for (const sql of rebuild) this.db.exec(sql);
     });
     onProgress?.(done);
     return imported;
+  }
+
+  /** Drops the secondary indexes of the image tables; returns the statements that create them again. */
+  private dropImageIndexes(): string[] {
+    const indexes = this.db
+      .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('images', 'image_properties', 'members')")
+      .all() as { name: string; sql: string }[];
+    for (const { name } of indexes) this.db.exec(`DROP INDEX "${name}"`);
+    return indexes.map((index) => index.sql);
   }
 
   async updateImage(id: string, changes: Partial<Omit<Image, 'id'>>): Promise<void> {
@@ -405,7 +422,10 @@ export class SqliteStore implements Store {
     this.cache.forget(id);
     this.write(() => {
       this.prepared(`UPDATE images SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE id = @id`).run(row);
-      if (changes.properties) this.writeProperties(id, changes.properties);
+      if (changes.properties) {
+        this.prepared('DELETE FROM image_properties WHERE image_id = ?').run(id);
+        this.insertProperties(id, row.properties);
+      }
     });
   }
 

@@ -1,0 +1,20 @@
+/** `glint seed --synthetic N`: fill the catalog with a generated, deterministic catalog of N images. */
+import { openCatalog } from '../app.js';
+import { syntheticImages, type SyntheticOptions } from '../catalog/synthetic.js';
+import type { Config } from '../config.js';
+import { progressBar } from './progress.js';
+
+export async function seedSynthetic(config: Pick<Config, 'dataDir'>, options: SyntheticOptions): Promise<string> {
+  const catalog = openCatalog(config.dataDir);
+  const bar = progressBar('Seeding');
+  const started = performance.now();
+  try {
+    const added = await catalog.store.importImages(syntheticImages(options), (done) => bar.update(done, options.images));
+    bar.stop();
+    const seconds = (performance.now() - started) / 1000;
+    return `Seeded ${added} synthetic image(s) over ${options.projects} project(s) (seed ${options.seed}) in ${seconds.toFixed(1)} s`;
+  } finally {
+    bar.stop();
+    await catalog.store.close();
+  }
+}
