@@ -6,6 +6,7 @@
  * public images of another project, the rest are the bench project's own private images.
  */
 import { createHash } from 'node:crypto';
+import { prng } from '../src/common/prng.js';
 import { REFERENCE_CATALOG_FORMAT, type ReferenceCatalog, type ReferenceImage } from '../src/catalog/reference-catalog.js';
 
 export const BENCH_PROJECT = 'b0b0b0b0b0b04b0bb0b0b0b0b0b0b0b0';
@@ -22,18 +23,6 @@ const DISTROS = [
   { distro: 'cirros', versions: ['0.6.2'], variant: 'disk', osType: 'linux' },
   { distro: 'windows', versions: ['2019', '2022'], variant: 'server-standard', osType: 'windows' },
 ] as const;
-
-/** mulberry32: tiny seeded PRNG, good enough for varied but reproducible attributes. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function hash(algo: 'md5' | 'sha512', text: string): string {
   return createHash(algo).update(text).digest('hex');

@@ -1,91 +1,35 @@
 /**
- * `npm run bench`: throughput and latency of Glint's Nova image list endpoints, against a bare node:http
- * server that sends the same bytes (the ceiling for this machine and load generator).
- *
- * Env: BENCH_SECONDS (measured seconds per run, default 5), BENCH_WARMUP_SECONDS (default 1),
- * BENCH_CONNECTIONS (default 10). Exits non-zero when any request failed or was not 2xx, so a run that
+ * `npm run bench` (first part): throughput and latency of Glint's Nova image list endpoints, against a
+ * bare node:http server that sends the same bytes (the ceiling for this machine and load generator).
+ * Settings: see bench/harness.ts. Exits non-zero when any request failed or was not 2xx, so a run that
  * measured errors never passes for a result.
  */
-import autocannon from 'autocannon';
-import { fork, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { rmSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { killOnExit, startGlint, stopGlint, type GlintProcess } from '../test/support/glint-process.js';
+import { startGlint, stopGlint, type GlintProcess } from '../test/support/glint-process.js';
 import { BENCH_PROJECT, BENCH_TOKEN, benchCatalog } from './catalog.js';
+import { benchTempDir, log, printResults, reportFailures, runScenario, STOP_GRACE_MS, type Row, type Scenario } from './harness.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const SECONDS = envNumber('BENCH_SECONDS', 5);
-const WARMUP_SECONDS = envNumber('BENCH_WARMUP_SECONDS', 1);
-const CONNECTIONS = envNumber('BENCH_CONNECTIONS', 10);
 const STARTUP_TIMEOUT_MS = 60_000;
-const STOP_GRACE_MS = 5_000;
 const HEADERS = { 'X-Auth-Token': BENCH_TOKEN };
 const IMAGES = `/v2.1/${BENCH_PROJECT}/images`;
-
-interface Scenario {
-  name: string;
-  /** Catalog size (images visible to the bench project) the scenario runs against. */
-  catalog: number;
-  path: string;
-  /** Images the answer must hold: a wrong count means the benchmark measured the wrong thing. */
-  expectImages: number;
-  /**
-   * Makes every request a different question (so no cache can answer it from an earlier one);
-   * the answer stays the same, so the bare baseline still serves the scenario's body.
-   */
-  vary?: (n: number) => string;
-}
 
 /** A `changes-since` before every image, different for each request: same images, a new query each time. */
 const distinctChangesSince = (n: number) => `&changes-since=2000-01-01T00:00:00.${String(n % 1_000_000).padStart(6, '0')}Z`;
 
-const SCENARIOS: Scenario[] = [
-  { name: 'list limit=25', catalog: 1000, path: `${IMAGES}?limit=25`, expectImages: 25 },
-  { name: 'list no limit @100', catalog: 100, path: IMAGES, expectImages: 100 },
-  { name: 'list no limit @1000', catalog: 1000, path: IMAGES, expectImages: 1000 },
-  { name: 'detail no limit @100', catalog: 100, path: `${IMAGES}/detail`, expectImages: 100 },
-  { name: 'list limit=25, distinct', catalog: 1000, path: `${IMAGES}?limit=25`, expectImages: 25, vary: distinctChangesSince },
-  { name: 'list @1000, distinct', catalog: 1000, path: `${IMAGES}?limit=1000`, expectImages: 1000, vary: distinctChangesSince },
+interface ListScenario extends Scenario {
+  /** Catalog size (images visible to the bench project) the scenario runs against. */
+  catalog: number;
+}
+
+const SCENARIOS: ListScenario[] = [
+  { name: 'list limit=25', catalog: 1000, path: `${IMAGES}?limit=25`, headers: HEADERS, expectImages: 25 },
+  { name: 'list no limit @100', catalog: 100, path: IMAGES, headers: HEADERS, expectImages: 100 },
+  { name: 'list no limit @1000', catalog: 1000, path: IMAGES, headers: HEADERS, expectImages: 1000 },
+  { name: 'detail no limit @100', catalog: 100, path: `${IMAGES}/detail`, headers: HEADERS, expectImages: 100 },
+  { name: 'list limit=25, distinct', catalog: 1000, path: `${IMAGES}?limit=25`, headers: HEADERS, expectImages: 25, vary: distinctChangesSince },
+  { name: 'list @1000, distinct', catalog: 1000, path: `${IMAGES}?limit=1000`, headers: HEADERS, expectImages: 1000, vary: distinctChangesSince },
 ];
-
-interface Measurement {
-  rps: number;
-  p50: number;
-  p99: number;
-  /** Why this run is not a valid result (errors, non-2xx, nothing answered); empty when it is. */
-  problems: string[];
-}
-
-interface Row {
-  scenario: Scenario;
-  bodyBytes: number;
-  glint: Measurement;
-  bare: Measurement;
-}
-
-function envNumber(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${JSON.stringify(raw)}`);
-  return value;
-}
-
-function log(message: string): void {
-  // Progress goes to stderr so stdout holds only the results.
-  process.stderr.write(`[bench] ${message}\n`);
-}
-
-/** The temp dir: removed on any exit path, so an aborted run leaves nothing behind (the shared module kills the children). */
-let tmp: string | undefined;
-process.on('exit', () => {
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
-});
-process.on('SIGINT', () => process.exit(130));
 
 /** Starts Glint on a fresh data dir loaded with `catalogFile`. */
 function startBenchGlint(catalogFile: string, dataDir: string): Promise<GlintProcess> {
@@ -95,130 +39,8 @@ function startBenchGlint(catalogFile: string, dataDir: string): Promise<GlintPro
   );
 }
 
-/** Starts the bare baseline server (bench/bare-server.ts) serving `bodyFile`; resolves with its URL. */
-async function startBare(bodyFile: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = killOnExit(fork(join(ROOT, 'bench', 'bare-server.ts'), [bodyFile], {
-    cwd: ROOT,
-    execArgv: ['--import', 'tsx'], // same loader as Glint, so both start from the same runtime
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  }));
-  const [message] = (await Promise.race([
-    once(child, 'message'),
-    once(child, 'exit').then(() => { throw new Error('bare server exited during startup'); }),
-  ])) as [{ port: number }];
-  return { child, url: `http://127.0.0.1:${message.port}` };
-}
-
-/** Fetches the scenario once from Glint: checks it is a 200 JSON answer with the expected images. */
-async function fetchBody(url: string, scenario: Scenario): Promise<Buffer> {
-  const res = await fetch(url, { headers: HEADERS });
-  const body = Buffer.from(await res.arrayBuffer());
-  const type = res.headers.get('content-type') ?? '';
-  if (res.status !== 200 || !type.includes('json')) {
-    throw new Error(`${scenario.name}: GET ${url} answered ${res.status} (${type}): ${body.subarray(0, 500)}`);
-  }
-  let parsed: { images?: unknown[] };
-  try {
-    parsed = JSON.parse(body.toString('utf8')) as { images?: unknown[] };
-  } catch (err) {
-    throw new Error(`${scenario.name}: GET ${url} answered invalid JSON (${String(err)})`);
-  }
-  const count = parsed.images?.length;
-  if (count !== scenario.expectImages) {
-    throw new Error(`${scenario.name}: expected ${scenario.expectImages} images, got ${count ?? 'no images array'}`);
-  }
-  return body;
-}
-
-function percentile(sorted: number[], q: number): number {
-  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
-}
-
-/** One autocannon run. Latencies are collected here because autocannon's histogram rounds to whole ms. */
-async function cannon(url: string, seconds: number, vary?: (n: number) => string): Promise<Measurement> {
-  const latencies: number[] = [];
-  const { origin, pathname, search } = new URL(url);
-  let n = 0;
-  const requests = vary
-    ? [{ method: 'GET' as const, setupRequest: (request: autocannon.Request) => ({ ...request, path: pathname + search + vary(n++) }) }]
-    : undefined;
-  const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon(
-      { url: vary ? origin : url, requests, headers: HEADERS, connections: CONNECTIONS, pipelining: 1, duration: seconds },
-      (err: unknown, res: autocannon.Result) => (err ? reject(err) : resolve(res)),
-    );
-    instance.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
-  });
-  const problems: string[] = [];
-  if (result.errors > 0) problems.push(`${result.errors} errors (${result.timeouts} timeouts)`);
-  if (result.non2xx > 0) problems.push(`${result.non2xx} non-2xx answers: ${JSON.stringify(result.statusCodeStats)}`);
-  if (result.mismatches > 0) problems.push(`${result.mismatches} body mismatches`);
-  if (result.requests.total === 0) problems.push('no request completed');
-  latencies.sort((a, b) => a - b);
-  return {
-    rps: result.requests.total / result.duration,
-    p50: percentile(latencies, 0.5),
-    p99: percentile(latencies, 0.99),
-    problems,
-  };
-}
-
-/** Warm-up (JIT, caches, connection setup), then the measured run; warm-up failures count too. */
-async function measure(label: string, url: string, vary?: (n: number) => string): Promise<Measurement> {
-  log(`${label}: ${WARMUP_SECONDS} s warm-up + ${SECONDS} s, ${CONNECTIONS} connections`);
-  const warmup = await cannon(url, WARMUP_SECONDS, vary);
-  const run = await cannon(url, SECONDS, vary);
-  return { ...run, problems: [...warmup.problems.map((p) => `warm-up: ${p}`), ...run.problems] };
-}
-
-async function runScenario(scenario: Scenario, glintUrl: string, dir: string): Promise<Row> {
-  const url = glintUrl + scenario.path;
-  const body = await fetchBody(url + (scenario.vary?.(0) ?? ''), scenario);
-  const bodyFile = join(dir, `body-${SCENARIOS.indexOf(scenario)}.json`);
-  await writeFile(bodyFile, body);
-
-  // One server at a time: with 2 cores, an idle second server would still compete with the measured one.
-  const bare = await startBare(bodyFile);
-  let bareResult: Measurement;
-  try {
-    bareResult = await measure(`${scenario.name} / bare`, bare.url + scenario.path, scenario.vary);
-  } finally {
-    await stopGlint(bare.child, STOP_GRACE_MS);
-  }
-  const glintResult = await measure(`${scenario.name} / glint`, url, scenario.vary);
-  return { scenario, bodyBytes: body.length, glint: glintResult, bare: bareResult };
-}
-
-function printResults(rows: Row[]): void {
-  const size = (bytes: number) => (bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KiB`);
-  const header = ['scenario', 'body', 'glint req/s', 'p50 ms', 'p99 ms', 'bare req/s', 'p50 ms', 'p99 ms', 'glint/bare'];
-  const table = rows.map(({ scenario, bodyBytes, glint, bare }) => [
-    scenario.name, size(bodyBytes),
-    glint.rps.toFixed(0), glint.p50.toFixed(2), glint.p99.toFixed(2),
-    bare.rps.toFixed(0), bare.p50.toFixed(2), bare.p99.toFixed(2),
-    (glint.rps / bare.rps).toFixed(3),
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  console.log(`\n${SECONDS} s per run after ${WARMUP_SECONDS} s warm-up, ${CONNECTIONS} connections, pipelining 1\n`);
-  console.log(line(header));
-  console.log(line(widths.map((w) => '-'.repeat(w))));
-  table.forEach((r) => console.log(line(r)));
-  console.log('');
-  // One key=value line per scenario, for grep and scripts.
-  for (const { scenario, bodyBytes, glint, bare } of rows) {
-    const ok = glint.problems.length === 0 && bare.problems.length === 0;
-    console.log(
-      `BENCH scenario="${scenario.name}" body_bytes=${bodyBytes} ` +
-        `glint_rps=${glint.rps.toFixed(1)} glint_p50_ms=${glint.p50.toFixed(3)} glint_p99_ms=${glint.p99.toFixed(3)} ` +
-        `bare_rps=${bare.rps.toFixed(1)} bare_p50_ms=${bare.p50.toFixed(3)} bare_p99_ms=${bare.p99.toFixed(3)} ` +
-        `ratio=${(glint.rps / bare.rps).toFixed(3)} status=${ok ? 'ok' : 'FAILED'}`,
-    );
-  }
-}
-
 async function main(): Promise<number> {
-  const dir = (tmp = await mkdtemp(join(tmpdir(), 'glint-bench-')));
+  const dir = await benchTempDir();
   const rows: Row[] = [];
   // One Glint per catalog size, and only one alive at a time.
   for (const catalogSize of [...new Set(SCENARIOS.map((s) => s.catalog))]) {
@@ -236,14 +58,9 @@ async function main(): Promise<number> {
     }
   }
 
-  rows.sort((a, b) => SCENARIOS.indexOf(a.scenario) - SCENARIOS.indexOf(b.scenario));
+  rows.sort((a, b) => SCENARIOS.indexOf(a.scenario as ListScenario) - SCENARIOS.indexOf(b.scenario as ListScenario));
   printResults(rows);
-  const failures = rows.flatMap((r) => [
-    ...r.glint.problems.map((p) => `${r.scenario.name} / glint: ${p}`),
-    ...r.bare.problems.map((p) => `${r.scenario.name} / bare: ${p}`),
-  ]);
-  failures.forEach((f) => console.error(`FAILED ${f}`));
-  return failures.length === 0 ? 0 : 1;
+  return reportFailures(rows);
 }
 
 main().then(

@@ -3,6 +3,7 @@
  * status and visibility mix, shares, properties, sizes, timestamps over years) from a seed. The same
  * seed and counts always give the same catalog, image for image.
  */
+import { prng } from '../common/prng.js';
 import type { StoredImage } from '../store/store.js';
 import { newImage, type GlanceStatus, type Image, type ImageMember, type Visibility } from './image.js';
 
@@ -10,18 +11,6 @@ export interface SyntheticOptions {
   images: number;
   projects: number;
   seed: number;
-}
-
-/** mulberry32: a small, fast PRNG with a 32-bit state; quality is ample for test data. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 type Weighted<T> = [T, number][];

@@ -114,4 +114,9 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX image_properties_image ON image_properties (image_id);
   CREATE INDEX image_properties_key_value ON image_properties (key, value);
   `,
+  // Lists never filter through these (see FEW_VALUES in sqlite-store.ts): most images share a value.
+  `
+  DROP INDEX images_min_ram;
+  DROP INDEX images_min_disk;
+  `,
 ];

@@ -115,15 +115,23 @@ function toToken(row: TokenRow): Token {
   };
 }
 
+/**
+ * Columns with few distinct values, which most images share (status `active`, `min_ram` 0): an index
+ * on one of them finds most of the catalog, to be sorted afterwards. Their conditions are written
+ * `+column` so SQLite cannot use such an index and walks the list order instead, stopping at the page.
+ */
+const FEW_VALUES = new Set<string>(['status', 'disk_format', 'container_format', 'min_ram', 'min_disk']);
+const column = (field: string) => (FEW_VALUES.has(field) ? `+${field}` : field);
+
 /** The WHERE clause of one condition, with its parameters appended to `params`. */
 function conditionSql(condition: Condition, params: unknown[]): string {
   switch (condition.kind) {
     case 'in':
       params.push(...condition.values);
-      return `${condition.field} IN (${condition.values.map(() => '?').join(', ')})`;
+      return `${column(condition.field)} IN (${condition.values.map(() => '?').join(', ')})`;
     case 'int':
       params.push(condition.value);
-      return `${condition.field} = ?`;
+      return `${column(condition.field)} = ?`;
     case 'time':
       params.push(condition.value);
       return `${condition.field} ${TIME_OPERATORS[condition.op]} ?`;
@@ -244,9 +252,13 @@ export class SqliteStore implements Store {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
-    // The default 2 MiB page cache thrashes once the catalog's indexes outgrow it (bulk loads, big catalogs).
-    this.db.pragma('cache_size = -262144');
+    // Hot index pages of a big catalog outgrow the default 2 MiB page cache.
+    this.db.pragma('cache_size = -32768');
     this.migrate();
+    // The planner needs statistics to tell a selective filter (a name) from one most images match (a
+    // status), or it walks the wrong index and sorts what it found; this refreshes them when stale.
+    this.db.pragma('analysis_limit = 1000');
+    this.db.pragma('optimize');
     this.dataVersion = this.db.prepare('PRAGMA data_version').pluck();
   }
 
@@ -399,6 +411,7 @@ export class SqliteStore implements Store {
         if (done % 100 === 0) onProgress?.(done);
       }
       for (const sql of rebuild) this.db.exec(sql);
+      if (rebuild.length > 0) this.db.exec('ANALYZE');
     });
     onProgress?.(done);
     return imported;

@@ -1,0 +1,32 @@
+/**
+ * `npm run bench`: the list benchmark, then the image data benchmark, each in its own process.
+ * `npm run bench -- --scale N`: the lists on a synthetic catalog of N images instead (bench/scale.ts).
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { scaleBench } from './scale.js';
+
+const args = process.argv.slice(2);
+const scaleAt = args.indexOf('--scale');
+
+async function main(): Promise<number> {
+  if (scaleAt >= 0) {
+    const images = Number(args[scaleAt + 1]);
+    if (!Number.isSafeInteger(images) || images < 1000) throw new Error(`--scale needs a number of images (at least 1000), got '${args[scaleAt + 1] ?? ''}'`);
+    return scaleBench(images);
+  }
+  if (args.length > 0) throw new Error(`unknown arguments: ${args.join(' ')} (only --scale N)`);
+  for (const script of ['list.ts', 'data.ts']) {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(script, import.meta.url))], { stdio: 'inherit' });
+    if (run.status !== 0) return run.status ?? 1;
+  }
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,135 @@
+/**
+ * `npm run bench -- --scale N`: the compute and native image lists on a synthetic catalog of N images
+ * (`glint seed --synthetic N --projects 100 --seed 1`), as a member of the largest project and as an
+ * admin, each row against the bare server answering the same bytes in the same run. Every limit=25
+ * row runs twice: the same question repeated (as a polling dashboard asks), and a new question each
+ * request (a different `changes-since` / `created_at` bound), which no cache can answer.
+ * Prints Markdown for docs/benchmarks.md, the seed time and the Glint process's peak RSS.
+ */
+import Database from 'better-sqlite3';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { syntheticProjects } from '../src/catalog/synthetic.js';
+import { killOnExit, startGlint, stopGlint } from '../test/support/glint-process.js';
+import { benchTempDir, log, printResults, reportFailures, runScenario, STOP_GRACE_MS, type Row, type Scenario } from './harness.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const PROJECTS = 100;
+const SEED = 1;
+
+/** A bound before every image, new for each request: the same answer, never the same question. */
+const OLD = '2000-01-01T00:00:00';
+const micros = (n: number) => String(n % 1_000_000).padStart(6, '0');
+
+async function seed(dataDir: string, images: number): Promise<number> {
+  const started = performance.now();
+  const args = ['--import', 'tsx', 'src/main.ts', 'seed', '--synthetic', String(images), '--projects', String(PROJECTS), '--seed', String(SEED), '--data-dir', dataDir];
+  const child = killOnExit(spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] }));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`glint seed exited with ${code}`);
+  return (performance.now() - started) / 1000;
+}
+
+/** Values the scenarios filter on, read from the seeded catalog so each filter matches real images. */
+function pickValues(dataDir: string, member: string) {
+  const db = new Database(join(dataDir, 'catalog.sqlite'), { readonly: true });
+  try {
+    const visible = "deleted = 0 AND status != 'killed' AND os_hidden = 0";
+    const name = db.prepare(`SELECT name FROM images WHERE owner = ? AND ${visible} ORDER BY created_at DESC LIMIT 1 OFFSET 1000`).pluck().get(member) as string;
+    // The 5,000th most recent change: changes-since then selects a few thousand images.
+    const since = (db.prepare(`SELECT updated_at FROM images ORDER BY updated_at DESC LIMIT 1 OFFSET 5000`).pluck().get() as string).slice(0, 19);
+    // Deep in the member's list: a page after 50,000 of its own images alone.
+    const deep = db.prepare(`SELECT id FROM images WHERE owner = ? AND ${visible} ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET 50000`).pluck().get(member) as string | undefined;
+    return { name, since, deep };
+  } finally {
+    db.close();
+  }
+}
+
+interface ScaleScenario extends Scenario {
+  api: 'compute' | 'image';
+}
+
+function scenarios(who: string, token: string, project: string, values: ReturnType<typeof pickValues>): ScaleScenario[] {
+  const headers = { 'X-Auth-Token': token };
+  const images = `/v2.1/${project}/images`;
+  const compute: [string, string, string?][] = [
+    ['list', `${images}?limit=25`],
+    ['detail', `${images}/detail?limit=25`],
+    ['name=', `${images}?limit=25&name=${encodeURIComponent(values.name)}`],
+    ['status=ACTIVE', `${images}?limit=25&status=ACTIVE`],
+    ['changes-since', `${images}?limit=25`, values.since],
+    ['minRam=2048', `${images}?limit=25&minRam=2048`],
+    ['minDisk=20', `${images}?limit=25&minDisk=20`],
+    ['status+minRam+minDisk+changes-since', `${images}/detail?limit=25&status=ACTIVE&minRam=2048&minDisk=20`, values.since],
+  ];
+  if (values.deep) compute.push(['deep marker (page after 50,000)', `${images}?limit=25&marker=${values.deep}`]);
+  const rows: ScaleScenario[] = [];
+  for (const [label, path, since] of compute) {
+    const fixed = since ? `&changes-since=${since}Z` : '';
+    // A name or a combination of filters may match fewer than a page; any non-empty page is right.
+    const expectName = label === 'name=' || label.includes('+') ? (n: number) => n >= 1 && n <= 25 : 25;
+    rows.push({ name: `${who}: compute ${label}`, api: 'compute', path: path + fixed, headers, expectImages: expectName });
+    rows.push({
+      name: `${who}: compute ${label}, distinct`,
+      api: 'compute',
+      path,
+      headers,
+      expectImages: expectName,
+      vary: (n) => `&changes-since=${since ?? OLD}.${micros(n)}Z`,
+    });
+  }
+  for (const [label, query] of [['sort_key=name', 'sort_key=name&sort_dir=asc'], ['sort=size:desc,name:asc', 'sort=size:desc,name:asc']]) {
+    const path = `/v2/images?limit=25&${query}`;
+    rows.push({ name: `${who}: native ${label}`, api: 'image', path, headers, expectImages: 25 });
+    rows.push({ name: `${who}: native ${label}, distinct`, api: 'image', path, headers, expectImages: 25, vary: (n) => `&created_at=gt:${OLD}.${micros(n)}Z` });
+  }
+  return rows;
+}
+
+/** Peak resident memory of a process so far (Linux). */
+function peakRssMb(pid: number): number {
+  const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) / 1024 : NaN;
+}
+
+export async function scaleBench(images: number): Promise<number> {
+  const dir = await benchTempDir();
+  const dataDir = join(dir, 'data');
+  log(`seeding ${images} images`);
+  const seedSeconds = await seed(dataDir, images);
+  const [member] = syntheticProjects({ projects: PROJECTS, seed: SEED });
+  const values = pickValues(dataDir, member);
+
+  log('starting Glint');
+  const glint = await startGlint(['--profile', 'openstack', '--auth', 'noauth', '--data-dir', dataDir], { timeoutMs: 120_000 });
+  const pid = glint.child.pid!;
+  const rows: Row[] = [];
+  let streamRss = NaN;
+  try {
+    for (const [who, token] of [['member', `bench:${member}`], ['admin', `admin:${member}`]]) {
+      for (const scenario of scenarios(who, token, member, values)) {
+        rows.push(await runScenario(scenario, glint.urls[scenario.api], dir));
+      }
+    }
+    // A no-limit list of about 100,000 images (an eighth of the admin's view): streamed, so memory stays flat.
+    const stream: Scenario = {
+      name: 'admin: compute list, no limit, minRam=512',
+      path: `/v2.1/${member}/images?minRam=512`,
+      headers: { 'X-Auth-Token': `admin:${member}` },
+      expectImages: (n) => n >= images / 12,
+    };
+    rows.push(await runScenario(stream, glint.urls.compute, dir));
+    streamRss = peakRssMb(pid);
+  } finally {
+    await stopGlint(glint.child, STOP_GRACE_MS);
+  }
+
+  console.log(`\n${images} images seeded in ${seedSeconds.toFixed(1)} s (glint seed --synthetic ${images} --projects ${PROJECTS} --seed ${SEED})`);
+  console.log(`member project ${member}; peak RSS of the Glint process over the whole run: ${streamRss.toFixed(0)} MB`);
+  printResults(rows, 'markdown');
+  return reportFailures(rows);
+}
