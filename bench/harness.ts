@@ -33,6 +33,8 @@ export interface Scenario {
    * the answer stays the same, so the bare baseline still serves the scenario's body.
    */
   vary?: (n: number) => string;
+  /** Concurrent connections, when not BENCH_CONNECTIONS (a very large answer is asked one at a time). */
+  connections?: number;
 }
 
 export interface Measurement {
@@ -112,7 +114,8 @@ function percentile(sorted: number[], q: number): number {
 }
 
 /** One autocannon run. Latencies are collected here because autocannon's histogram rounds to whole ms. */
-async function cannon(url: string, headers: Record<string, string>, seconds: number, vary?: (n: number) => string): Promise<Measurement> {
+async function cannon(url: string, scenario: Scenario, seconds: number): Promise<Measurement> {
+  const { headers, vary } = scenario;
   const latencies: number[] = [];
   const { origin, pathname, search } = new URL(url);
   let n = 0;
@@ -121,7 +124,8 @@ async function cannon(url: string, headers: Record<string, string>, seconds: num
     : undefined;
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
-      { url: vary ? origin : url, requests, headers, connections: CONNECTIONS, pipelining: 1, duration: seconds },
+      // Answers of many megabytes take seconds each: the timeout must not cut a slow but steady stream.
+      { url: vary ? origin : url, requests, headers, connections: scenario.connections ?? CONNECTIONS, pipelining: 1, duration: seconds, timeout: 60 },
       (err: unknown, res: autocannon.Result) => (err ? reject(err) : resolve(res)),
     );
     instance.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
@@ -136,10 +140,10 @@ async function cannon(url: string, headers: Record<string, string>, seconds: num
 }
 
 /** Warm-up (JIT, caches, connection setup), then the measured run; warm-up failures count too. */
-async function measure(label: string, url: string, headers: Record<string, string>, vary?: (n: number) => string): Promise<Measurement> {
-  log(`${label}: ${WARMUP_SECONDS} s warm-up + ${SECONDS} s, ${CONNECTIONS} connections`);
-  const warmup = await cannon(url, headers, WARMUP_SECONDS, vary);
-  const run = await cannon(url, headers, SECONDS, vary);
+async function measure(label: string, url: string, scenario: Scenario): Promise<Measurement> {
+  log(`${label}: ${WARMUP_SECONDS} s warm-up + ${SECONDS} s, ${scenario.connections ?? CONNECTIONS} connections`);
+  const warmup = await cannon(url, scenario, WARMUP_SECONDS);
+  const run = await cannon(url, scenario, SECONDS);
   return { ...run, problems: [...warmup.problems.map((p) => `warm-up: ${p}`), ...run.problems] };
 }
 
@@ -156,11 +160,11 @@ export async function runScenario(scenario: Scenario, glintUrl: string, dir: str
   const bare = await startBare(bodyFile);
   let bareResult: Measurement;
   try {
-    bareResult = await measure(`${scenario.name} / bare`, bare.url + scenario.path, scenario.headers, scenario.vary);
+    bareResult = await measure(`${scenario.name} / bare`, bare.url + scenario.path, scenario);
   } finally {
     await stopGlint(bare.child, STOP_GRACE_MS);
   }
-  const glintResult = await measure(`${scenario.name} / glint`, url, scenario.headers, scenario.vary);
+  const glintResult = await measure(`${scenario.name} / glint`, url, scenario);
   return { scenario, bodyBytes: body.length, glint: glintResult, bare: bareResult };
 }
 

@@ -2,6 +2,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { authToken, firstHeader } from '../../identity/context.js';
 import { forbiddenAction, IdentityError, missingAttribute, unauthorized } from '../../identity/errors.js';
+import { DEFAULT_DOMAIN } from '../../identity/model.js';
 import type { IdentityService, TokenInfo } from '../../identity/service.js';
 import type { ServiceUrls } from '../common/endpoints.js';
 import { queryParams, sendJson } from '../common/http.js';
@@ -97,18 +98,26 @@ export function identityRoutes(app: FastifyInstance, opts: IdentityRoutesOptions
     return sendJson(reply, collectionView('projects', projects.map((p) => projectView(p, base)), self(request)));
   });
 
-  /** `?name=` narrows a listing to the one record of that name, as clients look things up by name. */
-  const byName = <T extends { name: string }>(request: FastifyRequest, items: T[]) => {
-    const name = queryParams(request).get('name');
-    return name === null ? items : items.filter((item) => item.name === name);
-  };
+  /** A read-only listing for admins; `?name=` narrows it to the record of that name, as clients look things up by name. */
+  const adminListing = <T extends { name: string }>(
+    path: string,
+    action: string,
+    key: string,
+    load: () => Promise<T[]>,
+    view: (item: T, identityUrl: string) => unknown,
+  ) =>
+    app.get(path, async (request, reply) => {
+      await requireAdmin(request, action);
+      const name = queryParams(request).get('name');
+      const items = (await load()).filter((item) => name === null || item.name === name);
+      const base = urls.identity(request);
+      return sendJson(reply, collectionView(key, items.map((item) => view(item, base)), self(request)));
+    });
 
-  app.get('/v3/projects', async (request, reply) => {
-    await requireAdmin(request, 'identity:list_projects');
-    const base = urls.identity(request);
-    const projects = byName(request, await identity.store.listProjects());
-    return sendJson(reply, collectionView('projects', projects.map((p) => projectView(p, base)), self(request)));
-  });
+  adminListing('/v3/projects', 'identity:list_projects', 'projects', () => identity.store.listProjects(), projectView);
+  adminListing('/v3/users', 'identity:list_users', 'users', () => identity.store.listUsers(), userView);
+  adminListing('/v3/roles', 'identity:list_roles', 'roles', () => identity.store.listRoles(), roleView);
+  adminListing('/v3/domains', 'identity:list_domains', 'domains', async () => [DEFAULT_DOMAIN], (_domain, base) => domainView(base));
 
   app.get('/v3/projects/:project_id', async (request, reply) => {
     const me = await caller(request);
@@ -119,13 +128,6 @@ export function identityRoutes(app: FastifyInstance, opts: IdentityRoutesOptions
     return sendJson(reply, { project: projectView(project, urls.identity(request)) });
   });
 
-  app.get('/v3/users', async (request, reply) => {
-    await requireAdmin(request, 'identity:list_users');
-    const base = urls.identity(request);
-    const users = byName(request, await identity.store.listUsers());
-    return sendJson(reply, collectionView('users', users.map((u) => userView(u, base)), self(request)));
-  });
-
   app.get('/v3/users/:user_id', async (request, reply) => {
     const me = await caller(request);
     const { user_id: userId } = request.params as { user_id: string };
@@ -133,19 +135,6 @@ export function identityRoutes(app: FastifyInstance, opts: IdentityRoutesOptions
     const user = await identity.store.getUser(userId);
     if (!user) throw new IdentityError('not_found', `Could not find user: ${userId}.`);
     return sendJson(reply, { user: userView(user, urls.identity(request)) });
-  });
-
-  app.get('/v3/roles', async (request, reply) => {
-    await requireAdmin(request, 'identity:list_roles');
-    const base = urls.identity(request);
-    const roles = byName(request, await identity.store.listRoles());
-    return sendJson(reply, collectionView('roles', roles.map((r) => roleView(r, base)), self(request)));
-  });
-
-  app.get('/v3/domains', async (request, reply) => {
-    await requireAdmin(request, 'identity:list_domains');
-    const domains = byName(request, [domainView(urls.identity(request))]);
-    return sendJson(reply, collectionView('domains', domains, self(request)));
   });
 
   done();

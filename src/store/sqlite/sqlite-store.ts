@@ -166,11 +166,19 @@ function orderSql(order: SortOrder[]): string {
   return fullOrder(order).map((o) => `${o.key} ${o.dir === 'asc' ? 'ASC' : 'DESC'}`).join(', ');
 }
 
+const NEVER_NULL = new Set<string>(['created_at', 'id', 'updated_at', 'status', 'visibility', 'min_ram', 'min_disk']);
+
 /**
  * Keyset condition "strictly after the cursor" for any order: equal on the keys before, after on
  * one. SQLite sorts NULL first ascending and last descending, and that is what "after" follows.
  */
 function afterSql(order: SortOrder[], after: Cursor, params: unknown[]): string {
+  // Keys that are never NULL, all in one direction: one row-value comparison, which SQLite turns into
+  // a range on the order index; the OR form below would make it scan from the top on every page.
+  if (order.every((o) => NEVER_NULL.has(o.key) && o.dir === order[0].dir)) {
+    params.push(...order.map((o) => after[o.key]));
+    return `(${order.map((o) => o.key).join(', ')}) ${order[0].dir === 'asc' ? '>' : '<'} (${order.map(() => '?').join(', ')})`;
+  }
   const alternatives: string[] = [];
   order.forEach((o, i) => {
     const parts: string[] = [];
@@ -192,15 +200,17 @@ function afterSql(order: SortOrder[], after: Cursor, params: unknown[]): string 
 /** The list scope's WHERE clause: which images a project's list covers (Glance `_select_images_query`). */
 function scopeSql(scope: ListScope, params: unknown[]): string[] {
   const where = ['deleted = 0', "status != 'killed'", `os_hidden = ${scope.hidden ? 1 : 0}`];
+  // Written `+column`: inside the OR of the default list, SQLite would otherwise gather each branch
+  // through its own index and sort the union, instead of walking the list order to the page's end.
   const memberOf = () => {
     params.push(scope.projectId);
-    if (scope.memberStatus === 'all') return 'id IN (SELECT image_id FROM members WHERE member = ?)';
+    if (scope.memberStatus === 'all') return '+id IN (SELECT image_id FROM members WHERE member = ?)';
     params.push(scope.memberStatus ?? 'accepted');
-    return 'id IN (SELECT image_id FROM members WHERE member = ? AND status = ?)';
+    return '+id IN (SELECT image_id FROM members WHERE member = ? AND status = ?)';
   };
   const own = () => {
     params.push(scope.projectId);
-    return 'owner = ?';
+    return '+owner = ?';
   };
   switch (scope.visibility) {
     case undefined:
@@ -218,7 +228,11 @@ function scopeSql(scope: ListScope, params: unknown[]): string[] {
       break;
     case 'private':
       where.push("visibility = 'private'");
-      if (!scope.isAdmin) where.push(own());
+      if (!scope.isAdmin) {
+        // Alone (no OR), the owner index finds a project's own images directly.
+        params.push(scope.projectId);
+        where.push('owner = ?');
+      }
       break;
     case 'shared':
       where.push("visibility = 'shared'");
@@ -458,6 +472,12 @@ export class SqliteStore implements Store {
     return this.prepared('SELECT id FROM images WHERE status = ? AND deleted = 0').pluck().all(status) as string[];
   }
 
+  /** The one row a query finds, converted; null when it finds none. */
+  private one<R, T>(sql: string, convert: (row: R) => T, ...params: unknown[]): T | null {
+    const row = this.prepared(sql).get(...params) as R | undefined;
+    return row ? convert(row) : null;
+  }
+
   async insertProject(project: Project): Promise<void> {
     this.prepared('INSERT INTO projects (id, name, description, enabled, created_at) VALUES (?, ?, ?, ?, ?)').run(
       project.id, project.name, project.description, project.enabled ? 1 : 0, project.created_at,
@@ -465,13 +485,11 @@ export class SqliteStore implements Store {
   }
 
   async getProject(id: string): Promise<Project | null> {
-    const row = this.prepared('SELECT * FROM projects WHERE id = ?').get(id) as ProjectRow | undefined;
-    return row ? toProject(row) : null;
+    return this.one('SELECT * FROM projects WHERE id = ?', toProject, id);
   }
 
   async findProject(name: string): Promise<Project | null> {
-    const row = this.prepared('SELECT * FROM projects WHERE name = ?').get(name) as ProjectRow | undefined;
-    return row ? toProject(row) : null;
+    return this.one('SELECT * FROM projects WHERE name = ?', toProject, name);
   }
 
   async listProjects(): Promise<Project[]> {
@@ -485,13 +503,11 @@ export class SqliteStore implements Store {
   }
 
   async getUser(id: string): Promise<User | null> {
-    const row = this.prepared('SELECT * FROM users WHERE id = ?').get(id) as UserRow | undefined;
-    return row ? toUser(row) : null;
+    return this.one('SELECT * FROM users WHERE id = ?', toUser, id);
   }
 
   async findUser(name: string): Promise<User | null> {
-    const row = this.prepared('SELECT * FROM users WHERE name = ?').get(name) as UserRow | undefined;
-    return row ? toUser(row) : null;
+    return this.one('SELECT * FROM users WHERE name = ?', toUser, name);
   }
 
   async listUsers(): Promise<User[]> {
