@@ -200,13 +200,15 @@ function afterSql(order: SortOrder[], after: Cursor, params: unknown[]): string 
 /** The list scope's WHERE clause: which images a project's list covers (Glance `_select_images_query`). */
 function scopeSql(scope: ListScope, params: unknown[]): string[] {
   const where = ['deleted = 0', "status != 'killed'", `os_hidden = ${scope.hidden ? 1 : 0}`];
-  // Written `+column`: inside the OR of the default list, SQLite would otherwise gather each branch
-  // through its own index and sort the union, instead of walking the list order to the page's end.
+  // A correlated EXISTS, asked only of the shared images the list walks past; `id IN (SELECT …)` would
+  // build the project's whole share list on every query. `+owner` below: inside the OR of the default
+  // list, SQLite would otherwise gather each branch through its own index and sort the union, instead
+  // of walking the list order to the page's end.
   const memberOf = () => {
     params.push(scope.projectId);
-    if (scope.memberStatus === 'all') return '+id IN (SELECT image_id FROM members WHERE member = ?)';
+    if (scope.memberStatus === 'all') return 'EXISTS (SELECT 1 FROM members WHERE image_id = images.id AND member = ?)';
     params.push(scope.memberStatus ?? 'accepted');
-    return '+id IN (SELECT image_id FROM members WHERE member = ? AND status = ?)';
+    return 'EXISTS (SELECT 1 FROM members WHERE image_id = images.id AND member = ? AND status = ?)';
   };
   const own = () => {
     params.push(scope.projectId);
