@@ -247,12 +247,14 @@ function scopeSql(scope: ListScope, params: unknown[]): string[] {
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
-  private readonly cache = new ImageCache(100_000);
+  // Bounds chosen so a long list (every page of a 100,000-image answer) streams through in bounded
+  // memory while a working set of lists stays cached.
+  private readonly cache = new ImageCache(25_000);
   /**
    * Recent list pages by question, for one catalog version: while nothing changes, asking again costs
    * one version check instead of a query. Bounded by the images all pages reference together.
    */
-  private readonly pages = new VersionedCache<Image[]>({ maxEntries: Infinity, maxWeight: 100_000 }, (page) => page.length);
+  private readonly pages = new VersionedCache<Image[]>({ maxEntries: Infinity, maxWeight: 25_000 }, (page) => page.length);
   private ownWrites = 0;
   /**
    * Tokens by hash, as every authenticated request asks for its own: valid while no process has
