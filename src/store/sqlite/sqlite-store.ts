@@ -166,9 +166,6 @@ function orderSql(order: SortOrder[]): string {
   return fullOrder(order).map((o) => `${o.key} ${o.dir === 'asc' ? 'ASC' : 'DESC'}`).join(', ');
 }
 
-/** Below this many images changed since a `changes-since`, lists go through the `updated_at` index. */
-const FEW_CHANGES = 10_000;
-
 const NEVER_NULL = new Set<string>(['created_at', 'id', 'updated_at', 'status', 'visibility', 'min_ram', 'min_disk']);
 
 /**
@@ -340,8 +337,7 @@ export class SqliteStore implements Store {
     // store contract tests check the order); an ORDER BY inside group_concat would sort a second time.
     const sql =
       `SELECT '["' || group_concat(id || '","' || updated_at, '","') || '"]' FROM ` +
-      `(SELECT id, created_at, updated_at FROM ${this.fewChangedSince(conditions) ? 'images INDEXED BY images_updated_at' : 'images'} ` +
-      `WHERE ${where.join(' AND ')} ORDER BY ${orderSql(order)} LIMIT ?)`;
+      `(SELECT id, created_at, updated_at FROM images WHERE ${where.join(' AND ')} ORDER BY ${orderSql(order)} LIMIT ?)`;
     const page = this.prepared(sql).pluck().get(...params) as string | null;
     if (!page) return [];
     const keys = JSON.parse(page) as string[];
@@ -359,18 +355,6 @@ export class SqliteStore implements Store {
       for (let i = 0; i < images.length; i++) images[i] ??= loaded.get(keys[2 * i])!;
     }
     return images;
-  }
-
-  /**
-   * Whether a lower bound on `updated_at` (`changes-since`) leaves few images: then its index finds them
-   * and sorting them is cheap, where walking the list order could read most of the catalog to fill a
-   * page. SQLite keeps no statistics on ranges, so the range is counted, up to a bound.
-   */
-  private fewChangedSince(conditions: Condition[]): boolean {
-    const since = conditions.find((c) => c.kind === 'time' && c.field === 'updated_at' && (c.op === 'gt' || c.op === 'gte'));
-    if (!since || since.kind !== 'time') return false;
-    const count = this.prepared(`SELECT count(*) FROM (SELECT 1 FROM images WHERE updated_at >= ? LIMIT ${FEW_CHANGES})`).pluck().get(since.value) as number;
-    return count < FEW_CHANGES;
   }
 
   async getImage(id: string): Promise<Image | null> {
