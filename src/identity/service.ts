@@ -178,7 +178,7 @@ export class IdentityService {
     if (request.methods.includes('password') && request.password) {
       user = await this.checkPassword(request.password.user, request.password.password);
       methods = ['password'];
-      expires = new Date(this.now().getTime() + this.options.tokenTtlSeconds * 1000);
+      expires = this.expiryFromNow();
     } else if (request.methods.includes('token') && request.token !== undefined) {
       // Rescoping keeps the original token's expiry: a token cannot be used to extend itself.
       const parent = await this.validate(request.token);
@@ -198,6 +198,31 @@ export class IdentityService {
       roles = project?.enabled ? await this.store.rolesOn(user.id, project.id) : [];
       if (!project || roles.length === 0) throw unauthorized();
     }
+    return this.issue(user, project, roles, methods, expires, parentAudit);
+  }
+
+  /** A token for a user on a project without a password: the command line's own, for a printed example. */
+  async issueFor(userId: string, projectId: string): Promise<string> {
+    const user = await this.store.getUser(userId);
+    const project = await this.store.getProject(projectId);
+    if (!user || !project) throw new IdentityError('not_found', 'no such user or project');
+    const roles = await this.store.rolesOn(user.id, project.id);
+    return (await this.issue(user, project, roles, ['password'], this.expiryFromNow())).value;
+  }
+
+  private expiryFromNow(): Date {
+    return new Date(this.now().getTime() + this.options.tokenTtlSeconds * 1000);
+  }
+
+  /** Stores a new token (only its hash) and returns its value once. */
+  private async issue(
+    user: User,
+    project: Project | null,
+    roles: Role[],
+    methods: string[],
+    expires: Date,
+    parentAudit: string[] = [],
+  ): Promise<IssuedToken> {
     const value = newTokenValue();
     const token: Token = {
       hash: hashToken(value),
@@ -212,22 +237,6 @@ export class IdentityService {
     };
     await this.store.insertToken(token);
     return { value, info: { token, user, project, roles } };
-  }
-
-  /** A token for a user on a project without a password: the command line's own, for a printed example. */
-  async issueFor(userId: string, projectId: string): Promise<string> {
-    const user = await this.store.getUser(userId);
-    const project = await this.store.getProject(projectId);
-    if (!user || !project) throw new IdentityError('not_found', 'no such user or project');
-    const roles = await this.store.rolesOn(user.id, project.id);
-    const value = newTokenValue();
-    const now = this.now();
-    await this.store.insertToken({
-      hash: hashToken(value), user_id: user.id, project_id: project.id, roles: roles.map((r) => r.name), methods: ['password'],
-      audit_ids: [newAuditId()], issued_at: timestamp(now), expires_at: timestamp(new Date(now.getTime() + this.options.tokenTtlSeconds * 1000)),
-      revoked: false,
-    });
-    return value;
   }
 
   private async checkPassword(ref: EntityRef, password: string): Promise<User> {
