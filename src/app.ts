@@ -7,6 +7,7 @@ import { buildComputeApi } from './api/compute/app.js';
 import { buildIdentityApi } from './api/identity/app.js';
 import { buildImageApi } from './api/image/app.js';
 import { ownUrl, serviceUrl } from './api/common/endpoints.js';
+import type { BlobStore } from './blobs/blob-store.js';
 import { FsBlobStore } from './blobs/fs-blob-store.js';
 import { CatalogService } from './catalog/service.js';
 import type { Config } from './config.js';
@@ -15,7 +16,9 @@ import { KeystoneAuthenticator } from './identity/keystone.js';
 import { NoAuthAuthenticator } from './identity/noauth.js';
 import { SecretBox } from './identity/secret-box.js';
 import { IdentityService } from './identity/service.js';
+import { PgStore } from './store/postgres/pg-store.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
+import type { Store } from './store/store.js';
 
 export interface Glint {
   catalog: CatalogService;
@@ -30,9 +33,22 @@ export interface Glint {
   close(): Promise<void>;
 }
 
-export function openCatalog(dataDir: string): CatalogService {
-  mkdirSync(dataDir, { recursive: true });
-  return new CatalogService(new SqliteStore(join(dataDir, 'catalog.sqlite')), new FsBlobStore(join(dataDir, 'images')));
+export type StorageConfig = Pick<Config, 'dataDir' | 'database' | 'blobs'>;
+
+/** The catalog store the configuration names: PostgreSQL for a `--database` URL, else the SQLite file. */
+export async function openStore(config: StorageConfig): Promise<Store> {
+  if (config.database) return PgStore.open(config.database);
+  mkdirSync(config.dataDir, { recursive: true });
+  return new SqliteStore(join(config.dataDir, 'catalog.sqlite'));
+}
+
+/** Where image bytes go: the `--blobs` object store, else the data directory. */
+async function openBlobs(config: StorageConfig): Promise<BlobStore> {
+  return new FsBlobStore(join(config.dataDir, 'images'));
+}
+
+export async function openCatalog(config: StorageConfig): Promise<CatalogService> {
+  return new CatalogService(await openStore(config), await openBlobs(config));
 }
 
 export function openIdentity(config: Pick<Config, 'dataDir' | 'tokenTtlSeconds' | 'lockout'>, catalog: CatalogService): IdentityService {
@@ -43,7 +59,8 @@ export function openIdentity(config: Pick<Config, 'dataDir' | 'tokenTtlSeconds' 
   });
 }
 
-export function createGlint(config: Config, catalog = openCatalog(config.dataDir)): Glint {
+export async function createGlint(config: Config, given?: CatalogService): Promise<Glint> {
+  const catalog = given ?? (await openCatalog(config));
   const logger = pino({ level: config.logLevel });
   const identityService = openIdentity(config, catalog);
   const keystone = config.auth === 'keystone';

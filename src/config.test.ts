@@ -23,4 +23,19 @@ test('bad values are refused with a message naming the option', () => {
   assert.throws(() => loadConfig({ computePort: '70000' }, {}), /--compute-port/);
   assert.throws(() => loadConfig({ inspect: 'maybe' }, {}), /--inspect/);
   assert.throws(() => loadConfig({ maxUploadBytes: '-1' }, {}), /--max-upload-bytes/);
+  assert.throws(() => loadConfig({ database: 'mysql://localhost/glint' }, {}), /--database/);
+  assert.throws(() => loadConfig({ database: 'not a url' }, {}), /--database/);
+  assert.throws(() => loadConfig({ blobs: '/var/glint' }, {}), /--blobs/);
+  assert.throws(() => loadConfig({ workers: '0' }, {}), /--workers/);
+});
+
+test('the catalog database, the blob store and the worker count', () => {
+  const defaults = loadConfig({}, {});
+  assert.equal(defaults.database, undefined);
+  assert.equal(defaults.blobs, undefined);
+  assert.equal(defaults.workers, 1);
+  const chosen = loadConfig({ workers: '4' }, { GLINT_DATABASE: 'postgres://glint@localhost/glint', GLINT_BLOBS: 's3://images?endpoint=http://127.0.0.1:9000' });
+  assert.equal(chosen.database, 'postgres://glint@localhost/glint');
+  assert.equal(chosen.blobs, 's3://images?endpoint=http://127.0.0.1:9000');
+  assert.equal(chosen.workers, 4);
 });

@@ -33,6 +33,12 @@ export interface Config {
   /** Lifetime of an issued token. */
   tokenTtlSeconds: number;
   lockout: LockoutPolicy;
+  /** The catalog database: a `postgres://` URL, or undefined for the SQLite file in `dataDir`. */
+  database?: string;
+  /** Where image bytes go: an `s3://bucket?endpoint=…` URL, or undefined for `dataDir/images`. */
+  blobs?: string;
+  /** Processes serving the APIs (Node cluster workers sharing the listeners); 1 serves from this process. */
+  workers: number;
 }
 
 export const DEFAULTS = {
@@ -67,6 +73,9 @@ export interface ConfigInput {
   tokenTtl?: string | number;
   lockoutAttempts?: string | number;
   lockoutDuration?: string | number;
+  database?: string;
+  blobs?: string;
+  workers?: string | number;
 }
 
 export class ConfigError extends Error {}
@@ -103,6 +112,19 @@ function publicUrl(name: string, value: string | undefined): string | undefined 
   return url.href.replace(/\/+$/, '');
 }
 
+/** A URL option whose scheme must be one of `schemes`. */
+function urlOption(name: string, value: string | undefined, schemes: string[]): string | undefined {
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`${name} must be a URL (${schemes.join(' or ')}), got '${value}'`);
+  }
+  if (!schemes.includes(url.protocol.slice(0, -1))) throw new ConfigError(`${name} must be a URL (${schemes.join(' or ')}), got '${value}'`);
+  return value;
+}
+
 /** Flags win over `GLINT_*` environment variables, which win over the defaults. */
 export function loadConfig(input: ConfigInput, env: NodeJS.ProcessEnv = process.env): Config {
   const profileName = input.profile ?? env.GLINT_PROFILE ?? DEFAULTS.profile;
@@ -137,5 +159,8 @@ export function loadConfig(input: ConfigInput, env: NodeJS.ProcessEnv = process.
       attempts: count('--lockout-attempts', input.lockoutAttempts ?? env.GLINT_LOCKOUT_ATTEMPTS, DEFAULTS.lockoutAttempts),
       durationSeconds: count('--lockout-duration', input.lockoutDuration ?? env.GLINT_LOCKOUT_DURATION, DEFAULTS.lockoutDurationSeconds, 1),
     },
+    database: urlOption('--database', input.database ?? env.GLINT_DATABASE, ['postgres', 'postgresql']),
+    blobs: urlOption('--blobs', input.blobs ?? env.GLINT_BLOBS, ['s3']),
+    workers: count('--workers', input.workers ?? env.GLINT_WORKERS, 1, 1),
   };
 }

@@ -39,7 +39,7 @@ async function startServer(profile: ProfileName, catalog: ReferenceCatalog, opti
   const dir = mkdtempSync(join(tmpdir(), 'glint-compute-api-'));
   // An empty environment, so GLINT_* variables of the shell running the tests change nothing.
   const config = loadConfig({ profile, auth: 'noauth', dataDir: dir, computePort: 0, imagePort: 0, identityPort: 0 }, {});
-  const glint = createGlint(config);
+  const glint = await createGlint(config);
   await importCatalog(catalog, glint.catalog.store, glint.catalog.blobs);
   if (options.listen) await glint.listen();
   return { glint, dir };

@@ -35,7 +35,7 @@ before(async () => {
     { profile: 'openstack', auth: 'keystone', dataDir: dir, computePort: 0, imagePort: 0, identityPort: 0, lockoutAttempts: LOCKOUT_ATTEMPTS, lockoutDuration: 1 },
     {},
   );
-  glint = createGlint(config);
+  glint = await createGlint(config);
   const identity = glint.identityService;
   await identity.bootstrap(PASSWORDS.admin);
   const pAlice = await identity.createProject('p-alice');
@@ -506,7 +506,7 @@ describe('what the catalog file keeps of secrets', () => {
 describe('public URLs (--compute-url, --image-url, --identity-url)', () => {
   test('the catalog, links, Location headers, version documents and 401s name the configured URLs', async () => {
     const publicDir = mkdtempSync(join(tmpdir(), 'glint-public-urls-'));
-    const behindProxy = createGlint(loadConfig({
+    const behindProxy = await createGlint(loadConfig({
       profile: 'openstack', auth: 'keystone', dataDir: publicDir, computePort: 0, imagePort: 0, identityPort: 0,
       computeUrl: 'https://cloud.example.com/compute/', imageUrl: 'https://images.example.com', identityUrl: 'https://cloud.example.com/identity',
     }, {}));
@@ -546,7 +546,7 @@ describe('public URLs (--compute-url, --image-url, --identity-url)', () => {
 describe('two Glint instances on one catalog', () => {
   test('agree on tokens: issued by one, accepted by the other; revoked by one, refused by the other at once', async () => {
     // A second instance with its own connection to the same catalog file, as a second process has.
-    const second = createGlint(loadConfig({ profile: 'openstack', auth: 'keystone', dataDir: dir, computePort: 0, imagePort: 0, identityPort: 0 }, {}));
+    const second = await createGlint(loadConfig({ profile: 'openstack', auth: 'keystone', dataDir: dir, computePort: 0, imagePort: 0, identityPort: 0 }, {}));
     try {
       const { token } = await login('alice', 'p-alice');
       const headers = { 'x-auth-token': token };

@@ -26,7 +26,7 @@ async function startServer(options: Options = {}): Promise<Server> {
   const dir = mkdtempSync(join(tmpdir(), 'glint-image-api-'));
   // An empty environment, so GLINT_* variables of the shell running the tests change nothing.
   const config = loadConfig({ profile: 'openstack', auth: 'noauth', ...options, dataDir: dir, computePort: 0, imagePort: 0, identityPort: 0 }, {});
-  return { glint: createGlint(config), dir };
+  return { glint: await createGlint(config), dir };
 }
 
 async function stopServer(server: Server): Promise<void> {

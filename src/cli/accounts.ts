@@ -7,7 +7,7 @@ import type { IdentityService } from '../identity/service.js';
 
 /** Runs `work` on the identity service of the data directory, closing the store afterwards. */
 async function withIdentity<T>(config: Config, work: (identity: IdentityService) => Promise<T>): Promise<T> {
-  const catalog = openCatalog(config.dataDir);
+  const catalog = await openCatalog(config);
   try {
     const identity = openIdentity(config, catalog);
     // The standard roles exist before anyone is given one, even before the first `serve`.

@@ -1,11 +1,10 @@
 /** `glint seed --synthetic N`: fill the catalog with a generated, deterministic catalog of N images. */
-import { openCatalog } from '../app.js';
+import { openCatalog, type StorageConfig } from '../app.js';
 import { syntheticImages, type SyntheticOptions } from '../catalog/synthetic.js';
-import type { Config } from '../config.js';
 import { progressBar } from './progress.js';
 
-export async function seedSynthetic(config: Pick<Config, 'dataDir'>, options: SyntheticOptions): Promise<string> {
-  const catalog = openCatalog(config.dataDir);
+export async function seedSynthetic(config: StorageConfig, options: SyntheticOptions): Promise<string> {
+  const catalog = await openCatalog(config);
   const bar = progressBar('Seeding');
   const started = performance.now();
   try {

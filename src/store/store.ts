@@ -89,8 +89,11 @@ export interface Store extends IdentityStore {
   /** Every image with its members, oldest first, for export. */
   exportImages(): AsyncIterable<StoredImage>;
   countImages(): Promise<number>;
-  /** A token that changes whenever anything in the catalog changes, by this process or another; cheap to ask. */
-  version(): string;
+  /**
+   * A token that changes whenever anything in the catalog changes, by this process or another, and
+   * is never older than the data a read after it sees: caches keyed by it never serve a stale answer.
+   */
+  version(): Promise<string>;
   /** Ids of the (undeleted) images in a status. */
   imageIdsInStatus(status: GlanceStatus): Promise<string[]>;
   close(): Promise<void>;

@@ -72,7 +72,7 @@ export function computeImageRoutes(app: FastifyInstance, opts: ComputeRouteOptio
 
   async function list(request: FastifyRequest, reply: FastifyReply, view: ListView) {
     const call = begin(request, reply, IMAGE_PROXY_MAX);
-    const version = catalog.store.version();
+    const version = await catalog.store.version();
     const key = `${call.ctx.projectId} ${call.ctx.isAdmin} ${call.links.origin} ${call.links.imageEndpoint} ${request.url}`;
     const cached = answers.get(key, version);
     if (cached) return sendJson(reply, cached);

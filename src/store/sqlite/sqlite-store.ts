@@ -5,256 +5,29 @@ import type { Condition, SortOrder } from '../../catalog/query.js';
 import type { Cursor, ListScope, Store, StoredImage } from '../store.js';
 import type { Credential, Project, Role, Token, User } from '../../identity/model.js';
 import { VersionedCache } from '../../common/versioned-cache.js';
-import { ImageCache } from './image-cache.js';
+import { ListSql } from '../sql/list-sql.js';
+import {
+  COLUMNS, toImage, toMember, toProject, toRow, toToken, toUser,
+  type ImageRow, type MemberRow, type ProjectRow, type TokenRow, type UserRow,
+} from '../sql/rows.js';
+import { ListCache } from '../sql/list-cache.js';
 import { MIGRATIONS } from './migrations.js';
 
-interface ImageRow {
-  id: string;
-  name: string | null;
-  status: string;
-  visibility: string;
-  owner: string | null;
-  protected: number;
-  os_hidden: number;
-  min_ram: number;
-  min_disk: number;
-  size: number | null;
-  virtual_size: number | null;
-  disk_format: string | null;
-  container_format: string | null;
-  checksum: string | null;
-  os_hash_algo: string | null;
-  os_hash_value: string | null;
-  created_at: string;
-  updated_at: string;
-  deleted: number;
-  deleted_at: string | null;
-  tags: string;
-  properties: string;
-  has_data: number;
-}
-
-interface MemberRow {
-  member: string;
-  status: string;
-  can_share: number;
-  created_at: string;
-  updated_at: string;
-}
-
-const COLUMNS = [
-  'id', 'name', 'status', 'visibility', 'owner', 'protected', 'os_hidden', 'min_ram', 'min_disk', 'size',
-  'virtual_size', 'disk_format', 'container_format', 'checksum', 'os_hash_algo', 'os_hash_value', 'created_at',
-  'updated_at', 'deleted', 'deleted_at', 'tags', 'properties', 'has_data',
-] as const;
-
-const TIME_OPERATORS = { gt: '>', gte: '>=', lt: '<', lte: '<=', eq: '=', neq: '!=' } as const;
-
-function toImage(row: ImageRow): Image {
-  return {
-    ...row,
-    status: row.status as Image['status'],
-    visibility: row.visibility as Image['visibility'],
-    protected: row.protected === 1,
-    os_hidden: row.os_hidden === 1,
-    deleted: row.deleted === 1,
-    has_data: row.has_data === 1,
-    tags: JSON.parse(row.tags) as string[],
-    properties: JSON.parse(row.properties) as Record<string, string>,
-  };
-}
-
-function toRow(image: Image): ImageRow {
-  return {
-    ...image,
-    protected: image.protected ? 1 : 0,
-    os_hidden: image.os_hidden ? 1 : 0,
-    deleted: image.deleted ? 1 : 0,
-    has_data: image.has_data ? 1 : 0,
-    tags: JSON.stringify(image.tags),
-    properties: JSON.stringify(image.properties),
-  };
-}
-
-function toMember(row: MemberRow): ImageMember {
-  // Field by field: the rows come from SELECT *, whose image_id is not part of an ImageMember.
-  return {
-    member: row.member,
-    status: row.status as ImageMember['status'],
-    can_share: row.can_share === 1,
-    created_at: row.created_at,
-    updated_at: row.updated_at,
-  };
-}
-
-interface ProjectRow extends Omit<Project, 'enabled'> {
-  enabled: number;
-}
-
-interface UserRow extends Omit<User, 'enabled'> {
-  enabled: number;
-}
-
-interface TokenRow extends Omit<Token, 'roles' | 'methods' | 'audit_ids' | 'revoked'> {
-  roles: string;
-  methods: string;
-  audit_ids: string;
-  revoked: number;
-}
-
-const toProject = (row: ProjectRow): Project => ({ ...row, enabled: row.enabled === 1 });
-const toUser = (row: UserRow): User => ({ ...row, enabled: row.enabled === 1 });
-
-function toToken(row: TokenRow): Token {
-  return {
-    ...row,
-    roles: JSON.parse(row.roles) as string[],
-    methods: JSON.parse(row.methods) as string[],
-    audit_ids: JSON.parse(row.audit_ids) as string[],
-    revoked: row.revoked === 1,
-  };
-}
-
-/**
- * Columns with few distinct values, which most images share (status `active`, `min_ram` 0): an index
- * on one of them finds most of the catalog, to be sorted afterwards. Their conditions are written
- * `+column` so SQLite cannot use such an index and walks the list order instead, stopping at the page.
- */
-const FEW_VALUES = new Set<string>(['status', 'disk_format', 'container_format', 'min_ram', 'min_disk']);
-const column = (field: string) => (FEW_VALUES.has(field) ? `+${field}` : field);
-
-/** The WHERE clause of one condition, with its parameters appended to `params`. */
-function conditionSql(condition: Condition, params: unknown[]): string {
-  switch (condition.kind) {
-    case 'in':
-      params.push(...condition.values);
-      return `${column(condition.field)} IN (${condition.values.map(() => '?').join(', ')})`;
-    case 'int':
-      params.push(condition.value);
-      return `${column(condition.field)} = ?`;
-    case 'time':
-      params.push(condition.value);
-      return `${condition.field} ${TIME_OPERATORS[condition.op]} ?`;
-    case 'property':
-      params.push(condition.key, condition.value);
-      return 'id IN (SELECT image_id FROM image_properties WHERE key = ? AND value = ?)';
-    case 'eq':
-      params.push(condition.value);
-      return `${condition.field} = ?`;
-    case 'tag':
-      params.push(condition.value);
-      return 'EXISTS (SELECT 1 FROM json_each(images.tags) WHERE value = ?)';
-    case 'bool':
-      params.push(condition.value ? 1 : 0);
-      return `${condition.field} = ?`;
-    case 'size':
-      params.push(condition.value);
-      return `size ${TIME_OPERATORS[condition.op]} ?`;
-    case 'none':
-      return '0';
-  }
-}
-
-/** A sort order, then the default one (created_at, id, newest first) to break ties. */
-function fullOrder(order: SortOrder[]): SortOrder[] {
-  const keys = [...order];
-  for (const key of ['created_at', 'id'] as const) if (!order.some((o) => o.key === key)) keys.push({ key, dir: 'desc' });
-  return keys;
-}
-
-function orderSql(order: SortOrder[]): string {
-  return fullOrder(order).map((o) => `${o.key} ${o.dir === 'asc' ? 'ASC' : 'DESC'}`).join(', ');
-}
-
-const NEVER_NULL = new Set<string>(['created_at', 'id', 'updated_at', 'status', 'visibility', 'min_ram', 'min_disk']);
-
-/**
- * Keyset condition "strictly after the cursor" for any order: equal on the keys before, after on
- * one. SQLite sorts NULL first ascending and last descending, and that is what "after" follows.
- */
-function afterSql(order: SortOrder[], after: Cursor, params: unknown[]): string {
-  // Keys that are never NULL, all in one direction: one row-value comparison, which SQLite turns into
-  // a range on the order index; the OR form below would make it scan from the top on every page.
-  if (order.every((o) => NEVER_NULL.has(o.key) && o.dir === order[0].dir)) {
-    params.push(...order.map((o) => after[o.key]));
-    return `(${order.map((o) => o.key).join(', ')}) ${order[0].dir === 'asc' ? '>' : '<'} (${order.map(() => '?').join(', ')})`;
-  }
-  const alternatives: string[] = [];
-  order.forEach((o, i) => {
-    const parts: string[] = [];
-    for (const earlier of order.slice(0, i)) {
-      parts.push(`${earlier.key} IS ?`);
-      params.push(after[earlier.key] ?? null);
-    }
-    const value = after[o.key] ?? null;
-    if (value === null) parts.push(o.dir === 'asc' ? `${o.key} IS NOT NULL` : '0');
-    else {
-      parts.push(o.dir === 'asc' ? `${o.key} > ?` : `(${o.key} < ? OR ${o.key} IS NULL)`);
-      params.push(value);
-    }
-    alternatives.push(`(${parts.join(' AND ')})`);
-  });
-  return `(${alternatives.join(' OR ')})`;
-}
-
-/** The list scope's WHERE clause: which images a project's list covers (Glance `_select_images_query`). */
-function scopeSql(scope: ListScope, params: unknown[]): string[] {
-  const where = ['deleted = 0', "status != 'killed'", `os_hidden = ${scope.hidden ? 1 : 0}`];
-  // A correlated EXISTS, asked only of the shared images the list walks past; `id IN (SELECT …)` would
-  // build the project's whole share list on every query. `+owner` below: inside the OR of the default
-  // list, SQLite would otherwise gather each branch through its own index and sort the union, instead
-  // of walking the list order to the page's end.
-  const memberOf = () => {
-    params.push(scope.projectId);
-    if (scope.memberStatus === 'all') return 'EXISTS (SELECT 1 FROM members WHERE image_id = images.id AND member = ?)';
-    params.push(scope.memberStatus ?? 'accepted');
-    return 'EXISTS (SELECT 1 FROM members WHERE image_id = images.id AND member = ? AND status = ?)';
-  };
-  const own = () => {
-    params.push(scope.projectId);
-    return '+owner = ?';
-  };
-  switch (scope.visibility) {
-    case undefined:
-    case 'all':
-      if (scope.isAdmin) {
-        if (scope.visibility === undefined) where.push(`(visibility != 'community' OR ${own()})`);
-      } else {
-        const community = scope.visibility === 'all' ? " OR visibility = 'community'" : '';
-        where.push(`(visibility = 'public'${community} OR ${own()} OR (visibility = 'shared' AND ${memberOf()}))`);
-      }
-      break;
-    case 'public':
-    case 'community':
-      where.push(`visibility = '${scope.visibility}'`);
-      break;
-    case 'private':
-      where.push("visibility = 'private'");
-      if (!scope.isAdmin) {
-        // Alone (no OR), the owner index finds a project's own images directly.
-        params.push(scope.projectId);
-        where.push('owner = ?');
-      }
-      break;
-    case 'shared':
-      where.push("visibility = 'shared'");
-      if (!scope.isAdmin) where.push(`(${own()} OR ${memberOf()})`);
-      break;
-  }
-  return where;
-}
+/** SQLite's words where the list SQL needs them. */
+const LIST_SQL = new ListSql({
+  // `+column` keeps SQLite from choosing an index on the column.
+  fewValues: (column) => `+${column}`,
+  hasTag: 'EXISTS (SELECT 1 FROM json_each(images.tags) WHERE value = ?)',
+  never: '0',
+  same: (column) => `${column} IS ?`,
+  // SQLite already sorts NULL first ascending and last descending.
+  nulls: () => '',
+});
 
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
-  // Bounds chosen so a long list (every page of a 100,000-image answer) streams through in bounded
-  // memory while a working set of lists stays cached.
-  private readonly cache = new ImageCache(25_000);
-  /**
-   * Recent list pages by question, for one catalog version: while nothing changes, asking again costs
-   * one version check instead of a query. Bounded by the images all pages reference together.
-   */
-  private readonly pages = new VersionedCache<Image[]>({ maxEntries: Infinity, maxWeight: 25_000 }, (page) => page.length);
+  private readonly lists = new ListCache();
   private ownWrites = 0;
   /**
    * Tokens by hash, as every authenticated request asks for its own: valid while no process has
@@ -313,48 +86,21 @@ export class SqliteStore implements Store {
   }
 
   async listImages(scope: ListScope, conditions: Condition[], after: Cursor | null, limit: number, order?: SortOrder[]): Promise<Image[]> {
-    // The question itself is the cache key, so a repeated one costs no SQL text at all.
-    const key = JSON.stringify([scope, conditions, after, limit, order]);
-    const version = this.version();
-    const cached = this.pages.get(key, version);
-    if (cached) return cached;
-    // Pages are shared by every reader (and renderings are memoized on them), so they are frozen.
-    const images = Object.freeze(this.loadPage(scope, conditions, after, limit, order)) as Image[];
-    this.pages.put(key, version, images);
-    return images;
-  }
-
-  private loadPage(scope: ListScope, conditions: Condition[], after: Cursor | null, limit: number, order: SortOrder[] = []): Image[] {
-    const params: unknown[] = [];
-    const where = scopeSql(scope, params);
-    for (const condition of conditions) where.push(conditionSql(condition, params));
-    if (after) where.push(afterSql(fullOrder(order), after, params));
-    params.push(limit);
-    // One row holding the page's ids and versions as a flat JSON array ([id, updated_at, id, …]): the
-    // driver's per-row overhead dwarfs SQLite's own work, and JSON.parse is the fastest way back out.
-    // Ids (UUIDs, checked on insert) and timestamps need no escaping, so no json_quote is spent on them.
-    // The aggregate consumes the ordered subquery row by row, so it concatenates in list order (the
-    // store contract tests check the order); an ORDER BY inside group_concat would sort a second time.
-    const sql =
-      `SELECT '["' || group_concat(id || '","' || updated_at, '","') || '"]' FROM ` +
-      `(SELECT id, created_at, updated_at FROM images WHERE ${where.join(' AND ')} ORDER BY ${orderSql(order)} LIMIT ?)`;
-    const page = this.prepared(sql).pluck().get(...params) as string | null;
-    if (!page) return [];
-    const keys = JSON.parse(page) as string[];
-    const images = new Array<Image>(keys.length / 2);
-    const missing: string[] = [];
-    for (let i = 0; i < images.length; i++) {
-      const cached = this.cache.get(keys[2 * i], keys[2 * i + 1]);
-      if (cached) images[i] = cached;
-      else missing.push(keys[2 * i]);
-    }
-    if (missing.length > 0) {
-      const loaded = new Map<string, Image>();
-      const rows = this.prepared('SELECT * FROM images WHERE id IN (SELECT value FROM json_each(?))').all(JSON.stringify(missing));
-      for (const row of rows as ImageRow[]) loaded.set(row.id, this.cache.put(toImage(row)));
-      for (let i = 0; i < images.length; i++) images[i] ??= loaded.get(keys[2 * i])!;
-    }
-    return images;
+    return this.lists.page([scope, conditions, after, limit, order], this.currentVersion(), async () => {
+      const { where, order: orderBy, params } = LIST_SQL.page(scope, conditions, after, limit, order);
+      // One row holding the page's ids and versions as a flat JSON array ([id, updated_at, id, …]): the
+      // driver's per-row overhead dwarfs SQLite's own work, and JSON.parse is the fastest way back out.
+      // Ids (UUIDs, checked on insert) and timestamps need no escaping, so no json_quote is spent on them.
+      // The aggregate consumes the ordered subquery row by row, so it concatenates in list order (the
+      // store contract tests check the order); an ORDER BY inside group_concat would sort a second time.
+      const sql =
+        `SELECT '["' || group_concat(id || '","' || updated_at, '","') || '"]' FROM ` +
+        `(SELECT id, created_at, updated_at FROM images WHERE ${where} ORDER BY ${orderBy} LIMIT ?)`;
+      const page = this.prepared(sql).pluck().get(...params) as string | null;
+      if (!page) return [];
+      const rows = this.prepared('SELECT * FROM images WHERE id IN (SELECT value FROM json_each(?))');
+      return this.lists.images(JSON.parse(page) as string[], (ids) => rows.all(JSON.stringify(ids)) as ImageRow[]);
+    });
   }
 
   async getImage(id: string): Promise<Image | null> {
@@ -450,7 +196,7 @@ export class SqliteStore implements Store {
     const row = toRow({ ...current, ...changes });
     const keys = Object.keys(changes).filter((k) => k in row) as (keyof ImageRow)[];
     if (keys.length === 0) return;
-    this.cache.forget(id);
+    this.lists.forget(id);
     this.write(() => {
       this.prepared(`UPDATE images SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE id = @id`).run(row);
       if (changes.properties) {
@@ -596,7 +342,11 @@ export class SqliteStore implements Store {
     return (this.prepared('SELECT * FROM credentials WHERE access = ?').get(access) as Credential | undefined) ?? null;
   }
 
-  version(): string {
+  async version(): Promise<string> {
+    return this.currentVersion();
+  }
+
+  private currentVersion(): string {
     // data_version moves with other connections' commits only; this connection's own writes are counted here.
     return `${this.ownWrites}:${this.dataVersion.get() as number}`;
   }

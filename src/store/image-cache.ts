@@ -1,11 +1,11 @@
 /**
- * Caches of the SQLite store, below the store interface: nothing above the store can tell they exist.
+ * A cache of the SQL stores, below the store interface: nothing above the store can tell it exists.
  *
- * Decoded images by id, each valid for one `updated_at`: a list asks SQLite only for the ids and
+ * Decoded images by id, each valid for one `updated_at`: a list asks the database only for the ids and
  * versions of its page, and decodes just the images it has not seen in that version. Turning rows
  * into objects costs far more than finding them, so this is what makes large lists fast.
  */
-import type { Image } from '../../catalog/image.js';
+import type { Image } from '../catalog/image.js';
 
 export class ImageCache {
   private readonly entries = new Map<string, Image>();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Image } from '../../catalog/image.js';
+import type { Image } from '../catalog/image.js';
 import { ImageCache } from './image-cache.js';
 
 const image = (id: string, updated_at = '2026-01-01T00:00:00.000000Z') =>

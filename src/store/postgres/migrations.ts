@@ -1,0 +1,112 @@
+/**
+ * Schema versions of the PostgreSQL catalog; entry i moves `schema_version` from i to i + 1. The
+ * tables mirror the SQLite catalog's (flags as 0/1, times and JSON as text, see ../sql/rows.ts),
+ * with byte-order ("C") collation so text sorts and compares as it does in SQLite.
+ */
+export const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE images (
+    id text COLLATE "C" PRIMARY KEY,
+    name text COLLATE "C",
+    status text COLLATE "C" NOT NULL,
+    visibility text COLLATE "C" NOT NULL,
+    owner text COLLATE "C",
+    protected integer NOT NULL DEFAULT 0,
+    os_hidden integer NOT NULL DEFAULT 0,
+    min_ram integer NOT NULL DEFAULT 0,
+    min_disk integer NOT NULL DEFAULT 0,
+    size bigint,
+    virtual_size bigint,
+    disk_format text COLLATE "C",
+    container_format text COLLATE "C",
+    checksum text COLLATE "C",
+    os_hash_algo text COLLATE "C",
+    os_hash_value text COLLATE "C",
+    created_at text COLLATE "C" NOT NULL,
+    updated_at text COLLATE "C" NOT NULL,
+    deleted integer NOT NULL DEFAULT 0,
+    deleted_at text COLLATE "C",
+    tags text NOT NULL DEFAULT '[]',
+    properties text NOT NULL DEFAULT '{}',
+    has_data integer NOT NULL DEFAULT 0
+  );
+  -- The list order and the keyset every page continues from, covering the default list scope and
+  -- the compute filters, so a page is found from the index alone.
+  CREATE INDEX images_order ON images (created_at DESC, id DESC)
+    INCLUDE (updated_at, deleted, status, os_hidden, visibility, owner, min_ram, min_disk);
+  CREATE INDEX images_name ON images (name);
+  CREATE INDEX images_status ON images (status);
+  CREATE INDEX images_updated_at ON images (updated_at);
+  CREATE INDEX images_owner ON images (owner, visibility);
+  -- Properties are kept in order as JSON on the row for rendering; this table serves the filters.
+  CREATE TABLE image_properties (
+    image_id text COLLATE "C" NOT NULL REFERENCES images (id),
+    key text COLLATE "C" NOT NULL,
+    value text COLLATE "C" NOT NULL
+  );
+  CREATE INDEX image_properties_image ON image_properties (image_id);
+  CREATE INDEX image_properties_key_value ON image_properties (key, value);
+  CREATE TABLE members (
+    image_id text COLLATE "C" NOT NULL REFERENCES images (id),
+    member text COLLATE "C" NOT NULL,
+    status text COLLATE "C" NOT NULL,
+    can_share integer NOT NULL DEFAULT 0,
+    created_at text COLLATE "C" NOT NULL,
+    updated_at text COLLATE "C" NOT NULL,
+    PRIMARY KEY (image_id, member)
+  );
+  CREATE INDEX members_member ON members (member, status);
+  -- Moves with every change to the three tables above, in the same transaction: the catalog version
+  -- every process's caches are keyed by.
+  CREATE TABLE catalog_revision (
+    only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+    revision bigint NOT NULL
+  );
+  INSERT INTO catalog_revision (revision) VALUES (0);
+
+  CREATE TABLE projects (
+    id text COLLATE "C" PRIMARY KEY,
+    name text COLLATE "C" NOT NULL UNIQUE,
+    description text NOT NULL DEFAULT '',
+    enabled integer NOT NULL DEFAULT 1,
+    created_at text COLLATE "C" NOT NULL
+  );
+  CREATE TABLE users (
+    id text COLLATE "C" PRIMARY KEY,
+    name text COLLATE "C" NOT NULL UNIQUE,
+    enabled integer NOT NULL DEFAULT 1,
+    password_hash text,
+    failed_logins integer NOT NULL DEFAULT 0,
+    last_failed_at text COLLATE "C",
+    created_at text COLLATE "C" NOT NULL
+  );
+  CREATE TABLE roles (
+    id text COLLATE "C" PRIMARY KEY,
+    name text COLLATE "C" NOT NULL UNIQUE
+  );
+  CREATE TABLE role_assignments (
+    user_id text COLLATE "C" NOT NULL REFERENCES users (id),
+    project_id text COLLATE "C" NOT NULL REFERENCES projects (id),
+    role_id text COLLATE "C" NOT NULL REFERENCES roles (id),
+    PRIMARY KEY (user_id, project_id, role_id)
+  );
+  CREATE TABLE tokens (
+    hash text COLLATE "C" PRIMARY KEY,
+    user_id text COLLATE "C" NOT NULL,
+    project_id text COLLATE "C",
+    roles text NOT NULL,
+    methods text NOT NULL,
+    audit_ids text NOT NULL,
+    issued_at text COLLATE "C" NOT NULL,
+    expires_at text COLLATE "C" NOT NULL,
+    revoked integer NOT NULL DEFAULT 0
+  );
+  CREATE INDEX tokens_expires_at ON tokens (expires_at);
+  CREATE TABLE credentials (
+    access text COLLATE "C" PRIMARY KEY,
+    user_id text COLLATE "C" NOT NULL REFERENCES users (id),
+    sealed_secret text NOT NULL,
+    created_at text COLLATE "C" NOT NULL
+  );
+  `,
+];

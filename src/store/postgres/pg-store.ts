@@ -1,0 +1,398 @@
+/**
+ * The catalog in PostgreSQL, for several Glint processes (or machines) on one catalog. Same tables,
+ * list SQL and caches as the SQLite store; what differs is that every change runs in a transaction
+ * that also moves the catalog revision, and the catalog version is that revision, read from the
+ * database, so no process ever answers from a cache another one has made stale.
+ */
+import pg from 'pg';
+import type { GlanceStatus, Image, ImageMember } from '../../catalog/image.js';
+import type { Condition, SortOrder } from '../../catalog/query.js';
+import type { Credential, Project, Role, Token, User } from '../../identity/model.js';
+import { ListSql } from '../sql/list-sql.js';
+import { ListCache } from '../sql/list-cache.js';
+import {
+  COLUMNS, toImage, toMember, toProject, toRow, toToken, toUser,
+  type ImageRow, type MemberRow, type ProjectRow, type TokenRow, type UserRow,
+} from '../sql/rows.js';
+import type { Cursor, ListScope, Store, StoredImage } from '../store.js';
+import { MIGRATIONS } from './migrations.js';
+
+/** PostgreSQL's words where the list SQL needs them. */
+const LIST_SQL = new ListSql({
+  // PostgreSQL's planner weighs these by their statistics already.
+  fewValues: (column) => column,
+  hasTag: 'EXISTS (SELECT 1 FROM jsonb_array_elements_text(images.tags::jsonb) AS tag (value) WHERE tag.value = ?)',
+  never: 'false',
+  same: (column) => `${column} IS NOT DISTINCT FROM ?`,
+  nulls: (dir) => (dir === 'asc' ? ' NULLS FIRST' : ' NULLS LAST'),
+});
+
+/** Column types for `unnest`, which loads many rows with one statement. */
+const COLUMN_TYPES: Record<(typeof COLUMNS)[number], string> = {
+  id: 'text', name: 'text', status: 'text', visibility: 'text', owner: 'text', protected: 'int', os_hidden: 'int',
+  min_ram: 'int', min_disk: 'int', size: 'bigint', virtual_size: 'bigint', disk_format: 'text',
+  container_format: 'text', checksum: 'text', os_hash_algo: 'text', os_hash_value: 'text', created_at: 'text',
+  updated_at: 'text', deleted: 'int', deleted_at: 'text', tags: 'text', properties: 'text', has_data: 'int',
+};
+
+/** Rows per statement when loading many images. */
+const LOAD_BATCH = 2000;
+
+/** An id for the migrations' advisory lock, so processes starting together migrate one at a time. */
+const MIGRATION_LOCK = 0x676c696e74;
+
+/** Our SQL uses `?` placeholders (as SQLite's does); PostgreSQL numbers them. None of it has a literal `?`. */
+function numbered(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+type Queryable = Pick<pg.PoolClient, 'query'>;
+
+export class PgStore implements Store {
+  private readonly lists = new ListCache();
+  /** Statement names by SQL text: each distinct statement is prepared once per connection. */
+  private readonly names = new Map<string, string>();
+
+  private constructor(private readonly pool: pg.Pool) {}
+
+  /** Connects, and brings the schema up to date. */
+  static async open(url: string): Promise<PgStore> {
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: 10,
+      // bigint (sizes) as numbers: image sizes stay far below 2^53.
+      types: { getTypeParser: (oid, format) => (oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format)) },
+    });
+    // An idle connection that breaks (the server restarts) is replaced on the next query; without a
+    // listener its error would end the process.
+    pool.on('error', () => undefined);
+    const store = new PgStore(pool);
+    try {
+      await store.migrate();
+    } catch (err) {
+      await pool.end();
+      throw new Error(`cannot open the PostgreSQL catalog: ${(err as Error).message}`, { cause: err });
+    }
+    return store;
+  }
+
+  private async migrate(): Promise<void> {
+    await this.transaction(async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      await client.query('CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL)');
+      const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_version');
+      const version = rows[0]?.version ?? 0;
+      if (rows.length === 0) await client.query('INSERT INTO schema_version (version) VALUES (0)');
+      for (let v = version; v < MIGRATIONS.length; v++) await client.query(MIGRATIONS[v]);
+      if (version < MIGRATIONS.length) await client.query('UPDATE schema_version SET version = $1', [MIGRATIONS.length]);
+    });
+  }
+
+  private async query<R extends pg.QueryResultRow>(sql: string, params: unknown[] = [], on: Queryable = this.pool): Promise<R[]> {
+    let name = this.names.get(sql);
+    if (!name) {
+      name = `glint_${this.names.size + 1}`;
+      this.names.set(sql, name);
+    }
+    return (await on.query<R>({ name, text: numbered(sql), values: params })).rows;
+  }
+
+  private async one<R extends pg.QueryResultRow, T>(sql: string, convert: (row: R) => T, ...params: unknown[]): Promise<T | null> {
+    const [row] = await this.query<R>(sql, params);
+    return row ? convert(row) : null;
+  }
+
+  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** A change to the image catalog: one transaction, which also moves the catalog revision. */
+  private write<T>(change: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.transaction(async (client) => {
+      const result = await change(client);
+      await this.query('UPDATE catalog_revision SET revision = revision + 1', [], client);
+      return result;
+    });
+  }
+
+  async version(): Promise<string> {
+    const [row] = await this.query<{ revision: number }>('SELECT revision FROM catalog_revision');
+    return String(row.revision);
+  }
+
+  async listImages(scope: ListScope, conditions: Condition[], after: Cursor | null, limit: number, order?: SortOrder[]): Promise<Image[]> {
+    return this.lists.page([scope, conditions, after, limit, order], await this.version(), async () => {
+      const { where, order: orderBy, params } = LIST_SQL.page(scope, conditions, after, limit, order);
+      const page = await this.query<{ id: string; updated_at: string }>(
+        `SELECT id, updated_at FROM images WHERE ${where} ORDER BY ${orderBy} LIMIT ?`,
+        params,
+      );
+      const keys = page.flatMap((row) => [row.id, row.updated_at]);
+      return this.lists.images(keys, (ids) => this.query<ImageRow>('SELECT * FROM images WHERE id = ANY(?)', [ids]));
+    });
+  }
+
+  async getImage(id: string): Promise<Image | null> {
+    return this.one('SELECT * FROM images WHERE id = ?', toImage, id);
+  }
+
+  async getMembers(imageId: string): Promise<ImageMember[]> {
+    return (await this.query<MemberRow>('SELECT * FROM members WHERE image_id = ? ORDER BY created_at, member', [imageId])).map(toMember);
+  }
+
+  async getMember(imageId: string, member: string): Promise<ImageMember | null> {
+    return this.one('SELECT * FROM members WHERE image_id = ? AND member = ?', toMember, imageId, member);
+  }
+
+  /**
+   * Stores images with their properties and members, a batch per statement; returns how many were
+   * added. With `keepExisting`, ids already taken are skipped; otherwise one is an error.
+   */
+  private async insertBatch(client: pg.PoolClient, entries: StoredImage[], keepExisting: boolean): Promise<number> {
+    const rows = entries.map((entry) => toRow(entry.image));
+    const columns = COLUMNS.map((column) => rows.map((row) => row[column]));
+    const inserted = await this.query<{ id: string }>(
+      `INSERT INTO images (${COLUMNS.join(', ')}) SELECT * FROM unnest(${COLUMNS.map((c) => `?::${COLUMN_TYPES[c]}[]`).join(', ')}) ` +
+        `${keepExisting ? 'ON CONFLICT (id) DO NOTHING ' : ''}RETURNING id`,
+      columns,
+      client,
+    );
+    if (inserted.length === 0) return 0;
+    const added = new Set(inserted.map((row) => row.id));
+    const kept = entries.filter((entry) => added.has(entry.image.id));
+    await this.query(
+      'INSERT INTO image_properties (image_id, key, value) SELECT image.id, property.key, property.value ' +
+        'FROM unnest(?::text[], ?::text[]) AS image (id, properties), json_each_text(image.properties::json) AS property',
+      [kept.map((entry) => entry.image.id), kept.map((entry) => JSON.stringify(entry.image.properties))],
+      client,
+    );
+    const members = kept.flatMap((entry) => entry.members.map((m) => [entry.image.id, m.member, m.status, m.can_share ? 1 : 0, m.created_at, m.updated_at]));
+    if (members.length > 0) {
+      await this.query(
+        'INSERT INTO members (image_id, member, status, can_share, created_at, updated_at) ' +
+          'SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::int[], ?::text[], ?::text[])',
+        [0, 1, 2, 3, 4, 5].map((i) => members.map((m) => m[i])),
+        client,
+      );
+    }
+    return inserted.length;
+  }
+
+  async insertImage(entry: StoredImage): Promise<void> {
+    await this.write((client) => this.insertBatch(client, [entry], false));
+  }
+
+  async importImages(entries: Iterable<StoredImage>, onProgress?: (done: number) => void): Promise<number> {
+    let done = 0;
+    const imported = await this.write(async (client) => {
+      let added = 0;
+      let batch: StoredImage[] = [];
+      const flush = async () => {
+        // One batch holds each id once, as ON CONFLICT cannot skip a row its own statement inserted.
+        const unique = new Map(batch.map((entry) => [entry.image.id, entry]));
+        added += await this.insertBatch(client, [...unique.values()], true);
+        done += batch.length;
+        batch = [];
+        onProgress?.(done);
+      };
+      for (const entry of entries) {
+        if (batch.some((queued) => queued.image.id === entry.image.id)) await flush();
+        batch.push(entry);
+        if (batch.length === LOAD_BATCH) await flush();
+      }
+      await flush();
+      // Fresh statistics, so the planner tells selective filters from common ones at once.
+      await client.query('ANALYZE images; ANALYZE image_properties; ANALYZE members');
+      return added;
+    });
+    return imported;
+  }
+
+  async putMember(imageId: string, m: ImageMember): Promise<void> {
+    await this.write((client) =>
+      this.query(
+        'INSERT INTO members (image_id, member, status, can_share, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) ' +
+          'ON CONFLICT (image_id, member) DO UPDATE SET status = excluded.status, can_share = excluded.can_share, ' +
+          'created_at = excluded.created_at, updated_at = excluded.updated_at',
+        [imageId, m.member, m.status, m.can_share ? 1 : 0, m.created_at, m.updated_at],
+        client,
+      ),
+    );
+  }
+
+  async deleteMember(imageId: string, member: string): Promise<void> {
+    await this.write((client) => this.query('DELETE FROM members WHERE image_id = ? AND member = ?', [imageId, member], client));
+  }
+
+  async updateImage(id: string, changes: Partial<Omit<Image, 'id'>>): Promise<void> {
+    const keys = (Object.keys(changes) as (keyof ImageRow)[]).filter((k) => k !== 'id' && (COLUMNS as readonly string[]).includes(k));
+    if (keys.length === 0) return;
+    this.lists.forget(id);
+    const row = toRow({ id, ...changes } as Image);
+    await this.write(async (client) => {
+      const updated = await this.query(
+        `UPDATE images SET ${keys.map((k) => `${k} = ?`).join(', ')} WHERE id = ? RETURNING id`,
+        [...keys.map((k) => row[k]), id],
+        client,
+      );
+      if (updated.length > 0 && changes.properties) {
+        await this.query('DELETE FROM image_properties WHERE image_id = ?', [id], client);
+        await this.query(
+          'INSERT INTO image_properties (image_id, key, value) SELECT ?, key, value FROM json_each_text(?::json)',
+          [id, row.properties],
+          client,
+        );
+      }
+    });
+  }
+
+  async *exportImages(): AsyncIterable<StoredImage> {
+    // Keyset pages along the primary order, so an export of any size holds one page in memory at a time.
+    let after = { created_at: '', id: '' };
+    for (;;) {
+      const rows = await this.query<ImageRow>(
+        'SELECT * FROM images WHERE (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT 500',
+        [after.created_at, after.id],
+      );
+      if (rows.length === 0) return;
+      for (const row of rows) yield { image: toImage(row), members: await this.getMembers(row.id) };
+      after = rows[rows.length - 1];
+    }
+  }
+
+  async imageIdsInStatus(status: GlanceStatus): Promise<string[]> {
+    return (await this.query<{ id: string }>('SELECT id FROM images WHERE status = ? AND deleted = 0', [status])).map((row) => row.id);
+  }
+
+  async countImages(): Promise<number> {
+    return (await this.query<{ n: number }>('SELECT count(*)::int AS n FROM images'))[0].n;
+  }
+
+  async insertProject(project: Project): Promise<void> {
+    await this.query('INSERT INTO projects (id, name, description, enabled, created_at) VALUES (?, ?, ?, ?, ?)', [
+      project.id, project.name, project.description, project.enabled ? 1 : 0, project.created_at,
+    ]);
+  }
+
+  async getProject(id: string): Promise<Project | null> {
+    return this.one('SELECT * FROM projects WHERE id = ?', toProject, id);
+  }
+
+  async findProject(name: string): Promise<Project | null> {
+    return this.one('SELECT * FROM projects WHERE name = ?', toProject, name);
+  }
+
+  async listProjects(): Promise<Project[]> {
+    return (await this.query<ProjectRow>('SELECT * FROM projects ORDER BY name')).map(toProject);
+  }
+
+  async insertUser(user: User): Promise<void> {
+    await this.query(
+      'INSERT INTO users (id, name, enabled, password_hash, failed_logins, last_failed_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      [user.id, user.name, user.enabled ? 1 : 0, user.password_hash, user.failed_logins, user.last_failed_at, user.created_at],
+    );
+  }
+
+  async getUser(id: string): Promise<User | null> {
+    return this.one('SELECT * FROM users WHERE id = ?', toUser, id);
+  }
+
+  async findUser(name: string): Promise<User | null> {
+    return this.one('SELECT * FROM users WHERE name = ?', toUser, name);
+  }
+
+  async listUsers(): Promise<User[]> {
+    return (await this.query<UserRow>('SELECT * FROM users ORDER BY name')).map(toUser);
+  }
+
+  async recordFailedLogin(userId: string, at: string): Promise<number> {
+    // One statement, so concurrent failures (from several processes too) are all counted.
+    const [row] = await this.query<{ failed_logins: number }>(
+      'UPDATE users SET failed_logins = failed_logins + 1, last_failed_at = ? WHERE id = ? RETURNING failed_logins',
+      [at, userId],
+    );
+    return row?.failed_logins ?? 0;
+  }
+
+  async clearFailedLogins(userId: string): Promise<void> {
+    await this.query('UPDATE users SET failed_logins = 0, last_failed_at = NULL WHERE id = ? AND failed_logins != 0', [userId]);
+  }
+
+  async ensureRole(role: Role): Promise<Role> {
+    await this.query('INSERT INTO roles (id, name) VALUES (?, ?) ON CONFLICT (name) DO NOTHING', [role.id, role.name]);
+    return (await this.query<Role>('SELECT id, name FROM roles WHERE name = ?', [role.name]))[0];
+  }
+
+  async listRoles(): Promise<Role[]> {
+    return this.query<Role>('SELECT id, name FROM roles ORDER BY name');
+  }
+
+  async assignRole(userId: string, projectId: string, roleId: string): Promise<void> {
+    await this.query('INSERT INTO role_assignments (user_id, project_id, role_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [userId, projectId, roleId]);
+  }
+
+  async rolesOn(userId: string, projectId: string): Promise<Role[]> {
+    return this.query<Role>(
+      'SELECT r.id, r.name FROM role_assignments a JOIN roles r ON r.id = a.role_id WHERE a.user_id = ? AND a.project_id = ? ORDER BY r.name',
+      [userId, projectId],
+    );
+  }
+
+  async projectsOf(userId: string): Promise<Project[]> {
+    const rows = await this.query<ProjectRow>(
+      'SELECT * FROM projects WHERE id IN (SELECT project_id FROM role_assignments WHERE user_id = ?) ORDER BY name',
+      [userId],
+    );
+    return rows.map(toProject);
+  }
+
+  async insertToken(token: Token): Promise<void> {
+    await this.query(
+      'INSERT INTO tokens (hash, user_id, project_id, roles, methods, audit_ids, issued_at, expires_at, revoked) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      [
+        token.hash, token.user_id, token.project_id, JSON.stringify(token.roles), JSON.stringify(token.methods),
+        JSON.stringify(token.audit_ids), token.issued_at, token.expires_at, token.revoked ? 1 : 0,
+      ],
+    );
+  }
+
+  async getToken(hash: string): Promise<Token | null> {
+    // Not cached: a revocation by any process must count from the next request, and asking for the
+    // row costs what asking whether anything changed would.
+    return this.one<TokenRow, Token>('SELECT * FROM tokens WHERE hash = ?', toToken, hash);
+  }
+
+  async revokeToken(hash: string): Promise<boolean> {
+    return (await this.query<{ hash: string }>('UPDATE tokens SET revoked = 1 WHERE hash = ? RETURNING hash', [hash])).length > 0;
+  }
+
+  async purgeTokens(before: string): Promise<number> {
+    return (await this.query<{ hash: string }>('DELETE FROM tokens WHERE expires_at < ? RETURNING hash', [before])).length;
+  }
+
+  async insertCredential(credential: Credential): Promise<void> {
+    await this.query('INSERT INTO credentials (access, user_id, sealed_secret, created_at) VALUES (?, ?, ?, ?)', [
+      credential.access, credential.user_id, credential.sealed_secret, credential.created_at,
+    ]);
+  }
+
+  async getCredential(access: string): Promise<Credential | null> {
+    return this.one<Credential, Credential>('SELECT * FROM credentials WHERE access = ?', (row) => row, access);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

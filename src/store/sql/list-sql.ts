@@ -1,0 +1,169 @@
+/**
+ * The SQL of a list page, shared by the SQL backends: which images a scope covers, each filter, the
+ * sort order and the keyset condition that continues after a cursor. Written with `?` placeholders,
+ * in SQL both SQLite and PostgreSQL read; where they differ, the backend's `SqlDialect` says how.
+ */
+import type { Condition, SortOrder } from '../../catalog/query.js';
+import type { Cursor, ListScope } from '../store.js';
+
+export interface SqlDialect {
+  /**
+   * A column in a condition on few distinct values, which most images share (status `active`,
+   * `min_ram` 0). An index on such a column finds most of the catalog, to be sorted afterwards; the
+   * dialect may write the column so its planner walks the list order instead, stopping at the page.
+   */
+  fewValues(column: string): string;
+  /** True when the JSON array of text in `images.tags` holds the bound value. */
+  hasTag: string;
+  /** A condition no row meets. */
+  never: string;
+  /** Null-safe equality of a column and a bound value. */
+  same(column: string): string;
+  /** The order of NULLs that makes them sort before every value, as MySQL (the reference's database) does. */
+  nulls(dir: 'asc' | 'desc'): string;
+}
+
+const FEW_VALUES = new Set<string>(['status', 'disk_format', 'container_format', 'min_ram', 'min_disk']);
+const TIME_OPERATORS = { gt: '>', gte: '>=', lt: '<', lte: '<=', eq: '=', neq: '!=' } as const;
+
+export class ListSql {
+  constructor(private readonly dialect: SqlDialect) {}
+
+  private column(field: string): string {
+    return FEW_VALUES.has(field) ? this.dialect.fewValues(field) : field;
+  }
+
+  /** The WHERE clause of one condition, with its parameters appended to `params`. */
+  condition(condition: Condition, params: unknown[]): string {
+    switch (condition.kind) {
+      case 'in':
+        params.push(...condition.values);
+        return `${this.column(condition.field)} IN (${condition.values.map(() => '?').join(', ')})`;
+      case 'int':
+        params.push(condition.value);
+        return `${this.column(condition.field)} = ?`;
+      case 'time':
+        params.push(condition.value);
+        return `${condition.field} ${TIME_OPERATORS[condition.op]} ?`;
+      case 'property':
+        params.push(condition.key, condition.value);
+        return 'id IN (SELECT image_id FROM image_properties WHERE key = ? AND value = ?)';
+      case 'eq':
+        params.push(condition.value);
+        return `${condition.field} = ?`;
+      case 'tag':
+        params.push(condition.value);
+        return this.dialect.hasTag;
+      case 'bool':
+        params.push(condition.value ? 1 : 0);
+        return `${condition.field} = ?`;
+      case 'size':
+        params.push(condition.value);
+        return `size ${TIME_OPERATORS[condition.op]} ?`;
+      case 'none':
+        return this.dialect.never;
+    }
+  }
+
+  order(order: SortOrder[]): string {
+    // Only where NULLs can occur: a NULLS clause on a column that has none can keep a planner from
+    // matching the order to an index.
+    const nulls = (o: SortOrder) => (NEVER_NULL.has(o.key) ? '' : this.dialect.nulls(o.dir));
+    return fullOrder(order).map((o) => `${o.key} ${o.dir === 'asc' ? 'ASC' : 'DESC'}${nulls(o)}`).join(', ');
+  }
+
+  /**
+   * Keyset condition "strictly after the cursor" for any order: equal on the keys before, after on
+   * one. NULL sorts first ascending and last descending, and that is what "after" follows.
+   */
+  after(order: SortOrder[], after: Cursor, params: unknown[]): string {
+    // Keys that are never NULL, all in one direction: one row-value comparison, which the planner turns
+    // into a range on the order index; the OR form below would make it scan from the top on every page.
+    if (order.every((o) => NEVER_NULL.has(o.key) && o.dir === order[0].dir)) {
+      params.push(...order.map((o) => after[o.key]));
+      return `(${order.map((o) => o.key).join(', ')}) ${order[0].dir === 'asc' ? '>' : '<'} (${order.map(() => '?').join(', ')})`;
+    }
+    const alternatives: string[] = [];
+    order.forEach((o, i) => {
+      const parts: string[] = [];
+      for (const earlier of order.slice(0, i)) {
+        parts.push(this.dialect.same(earlier.key));
+        params.push(after[earlier.key] ?? null);
+      }
+      const value = after[o.key] ?? null;
+      if (value === null) parts.push(o.dir === 'asc' ? `${o.key} IS NOT NULL` : this.dialect.never);
+      else {
+        parts.push(o.dir === 'asc' ? `${o.key} > ?` : `(${o.key} < ? OR ${o.key} IS NULL)`);
+        params.push(value);
+      }
+      alternatives.push(`(${parts.join(' AND ')})`);
+    });
+    return `(${alternatives.join(' OR ')})`;
+  }
+
+  /** The list scope's WHERE clause: which images a project's list covers (Glance `_select_images_query`). */
+  scope(scope: ListScope, params: unknown[]): string[] {
+    const where = ['deleted = 0', "status != 'killed'", `os_hidden = ${scope.hidden ? 1 : 0}`];
+    // A correlated EXISTS, asked only of the shared images the list walks past; `id IN (SELECT …)` would
+    // build the project's whole share list on every query. The owner is written as a few-valued column
+    // inside the OR of the default list: the planner would otherwise gather each branch through its own
+    // index and sort the union, instead of walking the list order to the page's end.
+    const memberOf = () => {
+      params.push(scope.projectId);
+      if (scope.memberStatus === 'all') return 'EXISTS (SELECT 1 FROM members WHERE image_id = images.id AND member = ?)';
+      params.push(scope.memberStatus ?? 'accepted');
+      return 'EXISTS (SELECT 1 FROM members WHERE image_id = images.id AND member = ? AND status = ?)';
+    };
+    const own = () => {
+      params.push(scope.projectId);
+      return `${this.dialect.fewValues('owner')} = ?`;
+    };
+    switch (scope.visibility) {
+      case undefined:
+      case 'all':
+        if (scope.isAdmin) {
+          if (scope.visibility === undefined) where.push(`(visibility != 'community' OR ${own()})`);
+        } else {
+          const community = scope.visibility === 'all' ? " OR visibility = 'community'" : '';
+          where.push(`(visibility = 'public'${community} OR ${own()} OR (visibility = 'shared' AND ${memberOf()}))`);
+        }
+        break;
+      case 'public':
+      case 'community':
+        where.push(`visibility = '${scope.visibility}'`);
+        break;
+      case 'private':
+        where.push("visibility = 'private'");
+        if (!scope.isAdmin) {
+          // Alone (no OR), the owner index finds a project's own images directly.
+          params.push(scope.projectId);
+          where.push('owner = ?');
+        }
+        break;
+      case 'shared':
+        where.push("visibility = 'shared'");
+        if (!scope.isAdmin) where.push(`(${own()} OR ${memberOf()})`);
+        break;
+    }
+    return where;
+  }
+
+  /** The ids and versions of one page, in list order. */
+  page(scope: ListScope, conditions: Condition[], after: Cursor | null, limit: number, order: SortOrder[] = []): { where: string; order: string; params: unknown[] } {
+    const params: unknown[] = [];
+    const where = this.scope(scope, params);
+    for (const condition of conditions) where.push(this.condition(condition, params));
+    if (after) where.push(this.after(fullOrder(order), after, params));
+    params.push(limit);
+    return { where: where.join(' AND '), order: this.order(order), params };
+  }
+}
+
+/** A sort order, then the default one (created_at, id, newest first) to break ties. */
+export function fullOrder(order: SortOrder[]): SortOrder[] {
+  const keys = [...order];
+  for (const key of ['created_at', 'id'] as const) if (!order.some((o) => o.key === key)) keys.push({ key, dir: 'desc' });
+  return keys;
+}
+
+const NEVER_NULL = new Set<string>(['created_at', 'id', 'updated_at', 'status', 'visibility', 'min_ram', 'min_disk']);

@@ -1,0 +1,112 @@
+/**
+ * How catalog records sit in SQL rows, shared by every SQL backend: flags are 0/1 integers, times are
+ * catalog timestamp text (which sorts as the times do), tags and properties are JSON text (which keeps
+ * their order, as both APIs render them).
+ */
+import type { Image, ImageMember } from '../../catalog/image.js';
+import type { Project, Token, User } from '../../identity/model.js';
+
+export interface ImageRow {
+  id: string;
+  name: string | null;
+  status: string;
+  visibility: string;
+  owner: string | null;
+  protected: number;
+  os_hidden: number;
+  min_ram: number;
+  min_disk: number;
+  size: number | null;
+  virtual_size: number | null;
+  disk_format: string | null;
+  container_format: string | null;
+  checksum: string | null;
+  os_hash_algo: string | null;
+  os_hash_value: string | null;
+  created_at: string;
+  updated_at: string;
+  deleted: number;
+  deleted_at: string | null;
+  tags: string;
+  properties: string;
+  has_data: number;
+}
+
+export interface MemberRow {
+  member: string;
+  status: string;
+  can_share: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export const COLUMNS = [
+  'id', 'name', 'status', 'visibility', 'owner', 'protected', 'os_hidden', 'min_ram', 'min_disk', 'size',
+  'virtual_size', 'disk_format', 'container_format', 'checksum', 'os_hash_algo', 'os_hash_value', 'created_at',
+  'updated_at', 'deleted', 'deleted_at', 'tags', 'properties', 'has_data',
+] as const;
+
+export function toImage(row: ImageRow): Image {
+  return {
+    ...row,
+    status: row.status as Image['status'],
+    visibility: row.visibility as Image['visibility'],
+    protected: row.protected === 1,
+    os_hidden: row.os_hidden === 1,
+    deleted: row.deleted === 1,
+    has_data: row.has_data === 1,
+    tags: JSON.parse(row.tags) as string[],
+    properties: JSON.parse(row.properties) as Record<string, string>,
+  };
+}
+
+export function toRow(image: Image): ImageRow {
+  return {
+    ...image,
+    protected: image.protected ? 1 : 0,
+    os_hidden: image.os_hidden ? 1 : 0,
+    deleted: image.deleted ? 1 : 0,
+    has_data: image.has_data ? 1 : 0,
+    tags: JSON.stringify(image.tags),
+    properties: JSON.stringify(image.properties),
+  };
+}
+
+export function toMember(row: MemberRow): ImageMember {
+  // Field by field: the rows come from SELECT *, whose image_id is not part of an ImageMember.
+  return {
+    member: row.member,
+    status: row.status as ImageMember['status'],
+    can_share: row.can_share === 1,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+
+export interface ProjectRow extends Omit<Project, 'enabled'> {
+  enabled: number;
+}
+
+export interface UserRow extends Omit<User, 'enabled'> {
+  enabled: number;
+}
+
+export interface TokenRow extends Omit<Token, 'roles' | 'methods' | 'audit_ids' | 'revoked'> {
+  roles: string;
+  methods: string;
+  audit_ids: string;
+  revoked: number;
+}
+
+export const toProject = (row: ProjectRow): Project => ({ ...row, enabled: row.enabled === 1 });
+export const toUser = (row: UserRow): User => ({ ...row, enabled: row.enabled === 1 });
+
+export function toToken(row: TokenRow): Token {
+  return {
+    ...row,
+    roles: JSON.parse(row.roles) as string[],
+    methods: JSON.parse(row.methods) as string[],
+    audit_ids: JSON.parse(row.audit_ids) as string[],
+    revoked: row.revoked === 1,
+  };
+}
