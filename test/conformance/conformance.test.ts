@@ -1,5 +1,5 @@
 // Replays the recorded OpenStack cases against a real Glint server, once per
-// catalog state the cases need (base, large_1000, large_1001).
+// catalog state the cases need (base, large_1000, large_1001), on each catalog backend.
 import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CATALOG_PATH, selectionFlags, type TargetState } from './catalog-subset.js';
 import { startGlint, stopGlint, type GlintProcess } from '../support/glint-process.js';
+import { freshDatabase } from '../support/postgres-server.js';
 import { loadCases, replay, type Case, type CaseResult } from './replay.js';
 
 const CASES = loadCases(fileURLToPath(new URL('./cases', import.meta.url)));
@@ -20,23 +21,26 @@ const STATES: { state: TargetState; select: (c: Case) => boolean }[] = [
   { state: 'large_1001', select: named(/^large_1001_/) },
 ];
 
+type Backend = 'sqlite' | 'postgres';
+
 /** Starts `glint serve` on the catalog state and resolves once it has printed all three base URLs. */
-function startServer(state: TargetState, dataDir: string): Promise<GlintProcess> {
-  return startGlint(['--profile', 'openstack', '--auth', 'noauth', '--data-dir', dataDir, '--import', CATALOG_PATH, ...selectionFlags(state)]);
+async function startServer(backend: Backend, state: TargetState, dataDir: string): Promise<GlintProcess> {
+  const database = backend === 'postgres' ? ['--database', await freshDatabase()] : [];
+  return startGlint(['--profile', 'openstack', '--auth', 'noauth', '--data-dir', dataDir, ...database, '--import', CATALOG_PATH, ...selectionFlags(state)]);
 }
 
 type StateResult = CaseResult & { state: TargetState };
 
-async function runState(state: TargetState, cases: Case[]): Promise<StateResult[]> {
+async function runState(backend: Backend, state: TargetState, cases: Case[]): Promise<StateResult[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `glint-conformance-${state}-`));
   const dataDir = path.join(dir, 'data');
   fs.mkdirSync(dataDir);
   let server: GlintProcess | undefined;
   try {
-    server = await startServer(state, dataDir);
+    server = await startServer(backend, state, dataDir);
     const report = await replay(cases, server.urls);
     const t = report.totals;
-    console.log(`conformance ${state}: ${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped`);
+    console.log(`conformance ${backend} ${state}: ${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped`);
     return report.results.map((r) => ({ ...r, state }));
   } finally {
     if (server) await stopGlint(server.child);
@@ -53,11 +57,11 @@ function describeFailure(r: StateResult): string {
   return [`FAIL ${r.name} [${r.state}]${r.request ? ' — ' + r.request : ''}`, ...lines.map((l) => '    ' + l)].join('\n');
 }
 
-describe('conformance replay', () => {
+for (const backend of ['sqlite', 'postgres'] as const) describe(`conformance replay on ${backend}`, () => {
   const results: StateResult[] = [];
 
   before(async () => {
-    for (const { state, select } of STATES) results.push(...await runState(state, CASES.filter(select)));
+    for (const { state, select } of STATES) results.push(...await runState(backend, state, CASES.filter(select)));
   });
 
   const isCompute = (r: CaseResult) => !r.scenario && r.services.length === 1 && r.services[0] === 'nova';
