@@ -70,21 +70,46 @@ export class CatalogService {
     if (!image) throw notFound(`Failed to find image ${id} to delete`);
     if (!canModify(ctx, image)) throw forbidden('You do not own this image');
     if (image.protected) throw forbidden(`Image ${id} is protected and cannot be deleted.`);
-    const time = now();
-    await this.store.updateImage(id, { status: 'deleted', deleted: true, deleted_at: time, updated_at: time, has_data: false });
+    await this.change(image, (current) => {
+      if (current.protected) throw forbidden(`Image ${id} is protected and cannot be deleted.`);
+      const time = now();
+      return { status: 'deleted', deleted: true, deleted_at: time, updated_at: time, has_data: false };
+    });
     await this.blobs.delete(id);
   }
 
   /**
-   * Replaces an image's custom properties. Keys that name base attributes are not properties and
-   * are left alone, as the reference does; its status cannot be written this way at all.
+   * Writes a change computed from an image's record. When another writer (request or process) changed
+   * the record since it was read, the change is computed again from the new record, so neither
+   * writer's change is lost; `compute` may refuse (throw) on the new record, or find nothing to do (null).
    */
-  async replaceProperties(ctx: RequestContext, image: Image, properties: Record<string, string>): Promise<Record<string, string>> {
-    if (!canModify(ctx, image) || 'status' in properties) throw forbidden(`Not authorized for image ${image.id}.`);
-    const custom: Record<string, string> = {};
-    for (const [key, value] of Object.entries(properties)) if (!BASE_ATTRIBUTES.has(key)) custom[key] = value;
-    await this.store.updateImage(image.id, { properties: custom, updated_at: now() });
-    return custom;
+  private async change(image: Image, compute: (current: Image) => Partial<Image> | null): Promise<Image> {
+    let current = image;
+    for (;;) {
+      const changes = compute(current);
+      if (!changes) return current;
+      if (await this.store.updateImage(current.id, changes, current.updated_at)) return { ...current, ...changes };
+      const fresh = await this.store.getImage(current.id);
+      if (!fresh || fresh.deleted) throw notFound(`No image found with ID ${current.id}`);
+      current = fresh;
+    }
+  }
+
+  /**
+   * Replaces an image's custom properties with those `edit` makes of the current ones. Keys that name
+   * base attributes are not properties and are left alone, as the reference does; its status cannot
+   * be written this way at all.
+   */
+  async editProperties(ctx: RequestContext, image: Image, edit: (properties: Record<string, string>) => Record<string, string>): Promise<Record<string, string>> {
+    if (!canModify(ctx, image)) throw forbidden(`Not authorized for image ${image.id}.`);
+    const saved = await this.change(image, (current) => {
+      const properties = edit(current.properties);
+      if ('status' in properties) throw forbidden(`Not authorized for image ${image.id}.`);
+      const custom: Record<string, string> = {};
+      for (const [key, value] of Object.entries(properties)) if (!BASE_ATTRIBUTES.has(key)) custom[key] = value;
+      return { properties: custom, updated_at: now() };
+    });
+    return saved.properties;
   }
 
   /** An image the caller may see, or the image service's 404. */
@@ -125,19 +150,20 @@ export class CatalogService {
     return image;
   }
 
-  /** Saves the writable attributes of an image as changed by its owner (a JSON patch applied by the API). */
-  async saveImage(ctx: RequestContext, current: Image, changed: Image): Promise<Image> {
-    if (changed.owner !== current.owner && !ctx.isAdmin) throw policyForbids("Owner can't be updated by non admin.");
-    if (changed.visibility !== current.visibility) checkVisibilityChange(ctx, changed.visibility);
-    for (const field of ['disk_format', 'container_format'] as const) {
-      if (changed[field] !== current[field] && current.status !== 'queued') {
-        throw forbidden(`Attribute ${field} can be only replaced for a queued image.`);
+  /** Saves the writable attributes of an image as its owner changes them (`edit` applies a JSON patch). */
+  async saveImage(ctx: RequestContext, image: Image, edit: (current: Image) => Image): Promise<Image> {
+    return this.change(image, (current) => {
+      const changed = edit(current);
+      if (changed.owner !== current.owner && !ctx.isAdmin) throw policyForbids("Owner can't be updated by non admin.");
+      if (changed.visibility !== current.visibility) checkVisibilityChange(ctx, changed.visibility);
+      for (const field of ['disk_format', 'container_format'] as const) {
+        if (changed[field] !== current[field] && current.status !== 'queued') {
+          throw forbidden(`Attribute ${field} can be only replaced for a queued image.`);
+        }
       }
-    }
-    const updated: Image = { ...changed, tags: [...new Set(changed.tags)], updated_at: now() };
-    const { id: _id, ...changes } = updated;
-    await this.store.updateImage(current.id, changes);
-    return updated;
+      const { id: _id, ...changes } = { ...changed, tags: [...new Set(changed.tags)], updated_at: now() };
+      return changes;
+    });
   }
 
   /**
@@ -146,24 +172,26 @@ export class CatalogService {
    */
   async upload(ctx: RequestContext, id: string, source: AsyncIterable<Uint8Array>, limits: UploadLimits): Promise<Image> {
     const image = await this.modifiable(ctx, id);
-    const saving = transition(image.status, 'saving');
+    transition(image.status, 'saving');
     // The write begins before the image is marked saving, so a crash at any point after the mark
-    // leaves the trace that recovery looks for.
+    // leaves the trace that recovery looks for. Of two uploads racing, one marks it; the other is refused.
     const writer = await this.blobs.begin(id);
+    let marked: Image;
     try {
-      await this.store.updateImage(id, { status: saving, updated_at: now() });
+      marked = await this.change(image, (current) => ({ status: transition(current.status, 'saving'), updated_at: now() }));
     } catch (err) {
       await writer.abort();
       throw err;
     }
     const inspector = limits.inspect ? new DiskInspector() : null;
     const { stream, digest } = digesting(source, limits.maxBytes, inspector ? [inspector] : []);
+    const saving = marked.status;
     try {
       await writer.write(stream);
       const changes: Partial<Image> = { ...digest(), status: transition(saving, 'active'), has_data: true, updated_at: now() };
       if (inspector) changes.virtual_size = checkedVirtualSize(inspector.finish(), image.disk_format);
       await this.store.updateImage(id, changes);
-      return { ...image, ...changes };
+      return { ...marked, ...changes };
     } catch (err) {
       await this.blobs.delete(id);
       await this.store.updateImage(id, { status: transition(saving, 'queued'), updated_at: now() });
@@ -178,7 +206,7 @@ export class CatalogService {
    * Images in `saving` without any data of theirs (e.g. imported in that state) are left alone.
    */
   async recoverInterruptedUploads(): Promise<number> {
-    const interrupted = new Set(this.blobs.interrupted());
+    const interrupted = new Set(await this.blobs.interrupted());
     let recovered = 0;
     for (const id of await this.store.imageIdsInStatus('saving')) {
       const image = await this.store.getImage(id);
@@ -195,25 +223,27 @@ export class CatalogService {
 
   /** Deactivates or reactivates an active (or deactivated) image. */
   async setActive(ctx: RequestContext, id: string, active: boolean): Promise<void> {
-    const image = await this.modifiable(ctx, id);
     const target = active ? 'active' : 'deactivated';
-    if (image.status === target) return;
-    if (image.status !== 'active' && image.status !== 'deactivated') {
-      throw forbidden(`Not allowed to ${active ? 'reactivate' : 'deactivate'} image in status '${image.status}'`);
-    }
-    await this.store.updateImage(id, { status: transition(image.status, target), updated_at: now() });
+    await this.change(await this.modifiable(ctx, id), (image) => {
+      if (image.status === target) return null;
+      if (image.status !== 'active' && image.status !== 'deactivated') {
+        throw forbidden(`Not allowed to ${active ? 'reactivate' : 'deactivate'} image in status '${image.status}'`);
+      }
+      return { status: transition(image.status, target), updated_at: now() };
+    });
   }
 
   async addTag(ctx: RequestContext, id: string, tag: string): Promise<void> {
-    const image = await this.modifiableOrHidden(ctx, id);
-    if (image.tags.includes(tag)) return;
-    await this.store.updateImage(id, { tags: [...image.tags, tag], updated_at: now() });
+    await this.change(await this.modifiableOrHidden(ctx, id), (image) =>
+      image.tags.includes(tag) ? null : { tags: [...image.tags, tag], updated_at: now() },
+    );
   }
 
   async removeTag(ctx: RequestContext, id: string, tag: string): Promise<void> {
-    const image = await this.modifiableOrHidden(ctx, id);
-    if (!image.tags.includes(tag)) throw notFound(`Tag ${tag} not found`);
-    await this.store.updateImage(id, { tags: image.tags.filter((t) => t !== tag), updated_at: now() });
+    await this.change(await this.modifiableOrHidden(ctx, id), (image) => {
+      if (!image.tags.includes(tag)) throw notFound(`Tag ${tag} not found`);
+      return { tags: image.tags.filter((t) => t !== tag), updated_at: now() };
+    });
   }
 
   /** Tags of other projects' images are not theirs to see changed: such images answer 404, as the reference does. */

@@ -536,6 +536,18 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
     });
 
     describe('updateImage', () => {
+      test('with ifUpdatedAt, changes only an image nobody changed since', withStore(async (store) => {
+        const original = image({ properties: { a: '1' }, updated_at: ts(1) });
+        await store.insertImage(entry(original));
+        assert.equal(await store.updateImage(original.id, { name: 'first', properties: { a: '2' }, updated_at: ts(2) }, ts(1)), true);
+        // A second writer that read the image before the first change is told so, and changes nothing.
+        assert.equal(await store.updateImage(original.id, { name: 'second', properties: { b: '3' }, updated_at: ts(3) }, ts(1)), false);
+        assertSameImage(await store.getImage(original.id), { ...original, name: 'first', properties: { a: '2' }, updated_at: ts(2) });
+        assert.deepEqual((await listNames(store, MY_SCOPE, [{ kind: 'property', key: 'b', value: '3' }])), []);
+        assert.equal(await store.updateImage(original.id, { name: 'third' }), true);
+        assert.equal(await store.updateImage(uuid(999_999), { name: 'nobody' }), false);
+      }));
+
       test('changes only the given attributes', withStore(async (store) => {
         const original = image({
           name: 'before',

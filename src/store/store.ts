@@ -84,8 +84,12 @@ export interface Store extends IdentityStore {
    * were added. `onProgress` is called with the count processed so far.
    */
   importImages(entries: Iterable<StoredImage>, onProgress?: (done: number) => void): Promise<number>;
-  /** Replaces the given attributes of an image (properties and tags as whole values). */
-  updateImage(id: string, changes: Partial<Omit<Image, 'id'>>): Promise<void>;
+  /**
+   * Replaces the given attributes of an image (properties and tags as whole values), atomically. With
+   * `ifUpdatedAt`, only while the image's `updated_at` is still that: a writer that computed its change
+   * from what it read learns (false) that another writer came first. False, too, for an unknown image.
+   */
+  updateImage(id: string, changes: Partial<Omit<Image, 'id'>>, ifUpdatedAt?: string): Promise<boolean>;
   /** Every image with its members, oldest first, for export. */
   exportImages(): AsyncIterable<StoredImage>;
   countImages(): Promise<number>;

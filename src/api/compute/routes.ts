@@ -120,11 +120,18 @@ export function computeImageRoutes(app: FastifyInstance, opts: ComputeRouteOptio
     return reply.code(204).header('content-type', JSON_TYPE).send();
   });
 
-  /** Writes the new property set, after the quota check that the reference makes first. */
-  async function writeMetadata(call: ComputeCall, image: Image, properties: Record<string, string>) {
-    if (Object.keys(properties).length > METADATA_LIMIT) throw new ApiError(403, 'Image metadata limit exceeded');
+  /**
+   * Writes the property set `edit` makes of the current one, after the quota check that the reference
+   * makes first. `edit` may run again, on a newer set, when another writer changed the image meanwhile.
+   */
+  async function writeMetadata(call: ComputeCall, image: Image, edit: (properties: Record<string, string>) => Record<string, string>) {
+    const limited = (properties: Record<string, string>) => {
+      const edited = edit(properties);
+      if (Object.keys(edited).length > METADATA_LIMIT) throw new ApiError(403, 'Image metadata limit exceeded');
+      return edited;
+    };
     try {
-      return await catalog.replaceProperties(call.ctx, image, properties);
+      return await catalog.editProperties(call.ctx, image, limited);
     } catch (err) {
       if (err instanceof CatalogError && err.kind === 'forbidden') throw new ApiError(403, err.message);
       throw err;
@@ -145,7 +152,7 @@ export function computeImageRoutes(app: FastifyInstance, opts: ComputeRouteOptio
     const call = begin(request, reply, IMAGE_METADATA_MAX);
     const changes = validateMetadataBody(call.body, 'metadata');
     const image = await visibleImage(call, imageId(request));
-    const written = await writeMetadata(call, image, { ...image.properties, ...changes });
+    const written = await writeMetadata(call, image, (properties) => ({ ...properties, ...changes }));
     return sendJson(reply, metadataJson(metadataView(written)));
   });
 
@@ -153,8 +160,10 @@ export function computeImageRoutes(app: FastifyInstance, opts: ComputeRouteOptio
     const call = begin(request, reply, IMAGE_METADATA_MAX);
     const metadata = validateMetadataBody(call.body, 'metadata');
     const image = await visibleImage(call, imageId(request));
-    refuseMoves(image.properties, metadata);
-    await writeMetadata(call, image, metadata);
+    await writeMetadata(call, image, (properties) => {
+      refuseMoves(properties, metadata);
+      return metadata;
+    });
     return sendJson(reply, metadataJson(metadata));
   });
 
@@ -172,7 +181,7 @@ export function computeImageRoutes(app: FastifyInstance, opts: ComputeRouteOptio
     const key = metaKey(request);
     if (!Object.hasOwn(meta, key)) throw new ApiError(400, 'Request body and URI mismatch');
     const image = await visibleImage(call, imageId(request));
-    await writeMetadata(call, image, { ...image.properties, [key]: meta[key] });
+    await writeMetadata(call, image, (properties) => ({ ...properties, [key]: meta[key] }));
     return sendJson(reply, JSON.stringify({ meta }));
   });
 
@@ -180,10 +189,12 @@ export function computeImageRoutes(app: FastifyInstance, opts: ComputeRouteOptio
     const call = begin(request, reply, IMAGE_METADATA_MAX);
     const image = await visibleImage(call, imageId(request));
     const key = metaKey(request);
-    if (!Object.hasOwn(image.properties, key)) throw new ApiError(404, 'Invalid metadata key');
-    const remaining = { ...image.properties };
-    delete remaining[key];
-    await writeMetadata(call, image, remaining);
+    await writeMetadata(call, image, (properties) => {
+      if (!Object.hasOwn(properties, key)) throw new ApiError(404, 'Invalid metadata key');
+      const remaining = { ...properties };
+      delete remaining[key];
+      return remaining;
+    });
     return reply.code(204).header('content-type', JSON_TYPE).send();
   });
 

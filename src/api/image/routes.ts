@@ -89,7 +89,7 @@ export function imageRoutes(app: FastifyInstance, opts: ImageRoutesOptions, done
     const changes = parsePatch(jsonBody(request), type);
     const ctx = ctxOf(request);
     const current = await catalog.modifiable(ctx, idOf(request));
-    const saved = await catalog.saveImage(ctx, current, applyPatch(current, changes));
+    const saved = await catalog.saveImage(ctx, current, (image) => applyPatch(image, changes));
     return sendJson(reply, imageView(saved));
   });
 

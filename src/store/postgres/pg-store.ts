@@ -11,7 +11,7 @@ import type { Credential, Project, Role, Token, User } from '../../identity/mode
 import { ListSql } from '../sql/list-sql.js';
 import { ListCache } from '../sql/list-cache.js';
 import {
-  COLUMNS, toImage, toMember, toProject, toRow, toToken, toUser,
+  COLUMNS, toImage, toMember, toProject, toRow, toToken, toUser, updateSql,
   type ImageRow, type MemberRow, type ProjectRow, type TokenRow, type UserRow,
 } from '../sql/rows.js';
 import type { Cursor, ListScope, Store, StoredImage } from '../store.js';
@@ -236,25 +236,21 @@ export class PgStore implements Store {
     await this.write((client) => this.query('DELETE FROM members WHERE image_id = ? AND member = ?', [imageId, member], client));
   }
 
-  async updateImage(id: string, changes: Partial<Omit<Image, 'id'>>): Promise<void> {
-    const keys = (Object.keys(changes) as (keyof ImageRow)[]).filter((k) => k !== 'id' && (COLUMNS as readonly string[]).includes(k));
-    if (keys.length === 0) return;
+  async updateImage(id: string, changes: Partial<Omit<Image, 'id'>>, ifUpdatedAt?: string): Promise<boolean> {
+    const { sql, params } = updateSql(id, changes, ifUpdatedAt);
+    if (!sql) return (await this.getImage(id)) !== null;
     this.lists.forget(id);
-    const row = toRow({ id, ...changes } as Image);
-    await this.write(async (client) => {
-      const updated = await this.query(
-        `UPDATE images SET ${keys.map((k) => `${k} = ?`).join(', ')} WHERE id = ? RETURNING id`,
-        [...keys.map((k) => row[k]), id],
-        client,
-      );
-      if (updated.length > 0 && changes.properties) {
+    return this.write(async (client) => {
+      if ((await this.query(`${sql} RETURNING id`, params, client)).length === 0) return false;
+      if (changes.properties) {
         await this.query('DELETE FROM image_properties WHERE image_id = ?', [id], client);
         await this.query(
           'INSERT INTO image_properties (image_id, key, value) SELECT ?, key, value FROM json_each_text(?::json)',
-          [id, row.properties],
+          [id, JSON.stringify(changes.properties)],
           client,
         );
       }
+      return true;
     });
   }
 

@@ -110,3 +110,20 @@ export function toToken(row: TokenRow): Token {
     revoked: row.revoked === 1,
   };
 }
+
+/**
+ * The UPDATE of an image's changed attributes (`?` placeholders), guarded by its `updated_at` when
+ * given; no SQL when nothing in `changes` is a column.
+ */
+export function updateSql(id: string, changes: Partial<Omit<Image, 'id'>>, ifUpdatedAt?: string): { sql: string | null; params: unknown[] } {
+  const row = toRow({ ...changes, id } as Image);
+  const keys = (Object.keys(changes) as (keyof ImageRow)[]).filter((k) => k !== 'id' && (COLUMNS as readonly string[]).includes(k));
+  if (keys.length === 0) return { sql: null, params: [] };
+  const params: unknown[] = [...keys.map((k) => row[k]), id];
+  let sql = `UPDATE images SET ${keys.map((k) => `${k} = ?`).join(', ')} WHERE id = ?`;
+  if (ifUpdatedAt !== undefined) {
+    sql += ' AND updated_at = ?';
+    params.push(ifUpdatedAt);
+  }
+  return { sql, params };
+}

@@ -7,7 +7,7 @@ import type { Credential, Project, Role, Token, User } from '../../identity/mode
 import { VersionedCache } from '../../common/versioned-cache.js';
 import { ListSql } from '../sql/list-sql.js';
 import {
-  COLUMNS, toImage, toMember, toProject, toRow, toToken, toUser,
+  COLUMNS, toImage, toMember, toProject, toRow, toToken, toUser, updateSql,
   type ImageRow, type MemberRow, type ProjectRow, type TokenRow, type UserRow,
 } from '../sql/rows.js';
 import { ListCache } from '../sql/list-cache.js';
@@ -190,19 +190,17 @@ export class SqliteStore implements Store {
     return indexes.map((index) => index.sql);
   }
 
-  async updateImage(id: string, changes: Partial<Omit<Image, 'id'>>): Promise<void> {
-    const current = await this.getImage(id);
-    if (!current) return;
-    const row = toRow({ ...current, ...changes });
-    const keys = Object.keys(changes).filter((k) => k in row) as (keyof ImageRow)[];
-    if (keys.length === 0) return;
+  async updateImage(id: string, changes: Partial<Omit<Image, 'id'>>, ifUpdatedAt?: string): Promise<boolean> {
+    const { sql, params } = updateSql(id, changes, ifUpdatedAt);
+    if (!sql) return (await this.getImage(id)) !== null;
     this.lists.forget(id);
-    this.write(() => {
-      this.prepared(`UPDATE images SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE id = @id`).run(row);
+    return this.write(() => {
+      if (this.prepared(sql).run(params).changes === 0) return false;
       if (changes.properties) {
         this.prepared('DELETE FROM image_properties WHERE image_id = ?').run(id);
-        this.insertProperties(id, row.properties);
+        this.insertProperties(id, JSON.stringify(changes.properties));
       }
+      return true;
     });
   }
 
