@@ -1,5 +1,3 @@
-import assert from 'node:assert/strict';
-import { test } from 'node:test';
 import { freshDatabase } from '../../../test/support/postgres-server.js';
 import { storeContract } from '../store.contract.js';
 import { PgStore } from './pg-store.js';
