@@ -14,7 +14,7 @@ interface SelectionOptions {
   exclude: string[];
 }
 
-const DATA_DIR_HELP = `where the catalog and image data live (default: ${DEFAULTS.dataDir})`;
+const DATA_DIR_HELP = `where the SQLite catalog, image data and identity key live (default: ${DEFAULTS.dataDir})`;
 
 /** Repeatable options collect their values. */
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -30,7 +30,6 @@ program
   .option('--compute-port <port>', `compute API port (0 picks a free one) (default: ${DEFAULTS.computePort})`)
   .option('--image-port <port>', `image API port (0 picks a free one) (default: ${DEFAULTS.imagePort})`)
   .option('--identity-port <port>', `identity API port (0 picks a free one) (default: ${DEFAULTS.identityPort})`)
-  .option('--data-dir <dir>', DATA_DIR_HELP)
   .option('--compute-url <url>', 'public base URL of the compute API, for the catalog and links (default: the host the client used, compute port)')
   .option('--image-url <url>', 'public base URL of the image API (default: the host the client used, image port)')
   .option('--identity-url <url>', 'public base URL of the identity API (default: the host the client used, identity port)')
@@ -44,6 +43,7 @@ program
   .option('--set <name>', 'with --import: load only images of this set (repeatable)', collect, [])
   .option('--exclude <id>', 'with --import: leave this image out (repeatable)', collect, [])
   .option('--demo', 'load the demo catalog when the catalog is empty')
+  .option('--workers <n>', 'processes serving the APIs on the same ports (default: 1)')
   .action(async (opts: ConfigInput & SelectionOptions & { import?: string; demo?: boolean }) => {
     await serve(loadConfig(opts), { importFile: opts.import, selection: { sets: opts.set, exclude: opts.exclude }, demo: opts.demo });
   });
@@ -52,11 +52,10 @@ program
   .command('import')
   .description('load a reference-catalog/1 file into the catalog')
   .argument('<file>')
-  .option('--data-dir <dir>', DATA_DIR_HELP)
   .option('--set <name>', 'load only images of this set (repeatable; default: the sets the file names as its default)', collect, [])
   .option('--exclude <id>', 'leave this image out (repeatable)', collect, [])
   .action(async (file: string, opts: ConfigInput & SelectionOptions) => {
-    const catalog = openCatalog(loadConfig(opts).dataDir);
+    const catalog = await openCatalog(loadConfig(opts));
     const report = await importFile(catalog, file, { sets: opts.set, exclude: opts.exclude });
     await catalog.store.close();
     console.log(describeImport(file, report));
@@ -66,9 +65,8 @@ program
   .command('export')
   .description('write the catalog to a reference-catalog/1 file')
   .argument('<file>')
-  .option('--data-dir <dir>', DATA_DIR_HELP)
   .action(async (file: string, opts: ConfigInput) => {
-    const catalog = openCatalog(loadConfig(opts).dataDir);
+    const catalog = await openCatalog(loadConfig(opts));
     const written = await exportFile(catalog, file);
     await catalog.store.close();
     console.log(`Exported ${written} image(s) to ${file}`);
@@ -87,7 +85,6 @@ program
   .requiredOption('--synthetic <n>', 'how many images', wholeNumber('--synthetic', 1))
   .option('--projects <n>', 'how many owner projects', wholeNumber('--projects', 1), 100)
   .option('--seed <n>', 'the generator seed: the same seed gives the same catalog', wholeNumber('--seed', 0), 1)
-  .option('--data-dir <dir>', DATA_DIR_HELP)
   .action(async (opts: ConfigInput & { synthetic: number; projects: number; seed: number }) => {
     console.log(await seedSynthetic(loadConfig(opts), { images: opts.synthetic, projects: opts.projects, seed: opts.seed }));
   });
@@ -98,13 +95,11 @@ projects
   .argument('<name>')
   .option('--description <text>')
   .option('--id <id>', 'a chosen id (32 hex digits; default: a new one)')
-  .option('--data-dir <dir>', DATA_DIR_HELP)
   .action(async (name: string, opts: ConfigInput & { description?: string; id?: string }) => {
     console.log(await createProject(loadConfig(opts), name, opts));
   });
 projects
   .command('list')
-  .option('--data-dir <dir>', DATA_DIR_HELP)
   .action(async (opts: ConfigInput) => console.log(await listProjects(loadConfig(opts))));
 
 const users = program.command('users').description('users (Keystone mode) in the catalog');
@@ -114,13 +109,11 @@ users
   .option('--password <password>', 'the password (default: a new one, printed once)')
   .option('--project <name-or-id>', 'give the user roles on this project')
   .option('--role <name>', 'with --project: a role to give (repeatable; default: member and reader)', collect, [])
-  .option('--data-dir <dir>', DATA_DIR_HELP)
   .action(async (name: string, opts: ConfigInput & { password?: string; project?: string; role: string[] }) => {
     console.log(await createUser(loadConfig(opts), name, opts));
   });
 users
   .command('list')
-  .option('--data-dir <dir>', DATA_DIR_HELP)
   .action(async (opts: ConfigInput) => console.log(await listUsers(loadConfig(opts))));
 
 program
@@ -128,8 +121,20 @@ program
   .description('access keys for signed requests (Huawei AK/SK)')
   .command('create')
   .requiredOption('--user <name-or-id>')
-  .option('--data-dir <dir>', DATA_DIR_HELP)
   .action(async (opts: ConfigInput & { user: string }) => console.log(await createCredential(loadConfig(opts), opts.user)));
+
+/** Every command that opens the catalog finds it the same way. */
+function addStorageOptions(command: Command): void {
+  if (command.commands.length > 0) {
+    command.commands.forEach(addStorageOptions);
+    return;
+  }
+  command
+    .option('--data-dir <dir>', DATA_DIR_HELP)
+    .option('--database <url>', 'keep the catalog in PostgreSQL (postgres://user@host/db) instead of SQLite in the data directory')
+    .option('--blobs <url>', 'keep image data in an S3 bucket (s3://bucket?endpoint=http://host:port&region=…) instead of the data directory');
+}
+addStorageOptions(program);
 
 program.parseAsync().catch((err: unknown) => {
   if (err instanceof ConfigError || err instanceof CatalogFormatError || err instanceof IdentityError) {

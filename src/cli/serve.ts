@@ -1,10 +1,12 @@
-/** `glint serve`: start the three listeners, optionally after loading a catalog or the demo set. */
-import { createGlint } from '../app.js';
+/** `glint serve`: start the three listeners, optionally after loading a catalog or the demo set, in one process or several. */
+import { createGlint, openCatalog, openIdentity, type Glint } from '../app.js';
+import type { CatalogService } from '../catalog/service.js';
 import { randomText } from '../identity/random-text.js';
 import type { IdentityService } from '../identity/service.js';
 import { importCatalog } from '../catalog/transfer.js';
 import type { Config } from '../config.js';
 import { demoCatalog, DEMO_PROJECTS } from './demo-catalog.js';
+import { isWorker, reportListening, startWorkers, type Urls } from './cluster.js';
 import { describeImport, importFile } from './transfer.js';
 import type { ImageSelection } from '../catalog/transfer.js';
 
@@ -12,6 +14,12 @@ export interface ServeOptions {
   importFile?: string;
   selection?: ImageSelection;
   demo?: boolean;
+}
+
+/** The token and project of the example curl. */
+interface Sample {
+  token: string;
+  project: string;
 }
 
 /**
@@ -29,11 +37,13 @@ async function demoAccount(identity: IdentityService): Promise<string> {
   return user.id;
 }
 
-export async function serve(config: Config, options: ServeOptions): Promise<void> {
-  const glint = createGlint(config);
-  const { catalog, identityService } = glint;
+/**
+ * The one-time work before serving: identity bootstrap, token purge, import, demo catalog, recovery of
+ * interrupted uploads. Returns the token and project for the example curl, when there is one to show.
+ */
+async function prepare(config: Config, options: ServeOptions, catalog: CatalogService, identityService: IdentityService): Promise<Sample | undefined> {
   const keystone = config.auth === 'keystone';
-  let sample: { token: string; project: string } | undefined;
+  let sample: Sample | undefined;
   if (keystone) {
     const admin = await identityService.bootstrap(process.env.GLINT_ADMIN_PASSWORD, options.demo ? DEMO_PROJECTS.admin : undefined);
     if (admin.password) console.log(`Created user admin on project admin; its password (printed only this once): ${admin.password}`);
@@ -56,12 +66,25 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
   }
   const recovered = await catalog.recoverInterruptedUploads();
   if (recovered > 0) console.log(`${recovered} image(s) whose upload was interrupted are queued again`);
-  await glint.listen();
+  return sample;
+}
 
-  const { compute, image, identity } = glint.urls;
+/** Where the catalog and the image data are, without the database's credentials. */
+function where(config: Config): string {
+  const data = config.blobs ? `image data in ${config.blobs.split('?')[0]}` : `data in ${config.dataDir}`;
+  if (!config.database) return data;
+  const url = new URL(config.database);
+  return `catalog in PostgreSQL at ${url.host}${url.pathname}, ${data}`;
+}
+
+/** The block printed once Glint answers: where, how to log in, and a curl to try. */
+function readyMessage(config: Config, urls: Urls, sample: Sample | undefined, options: ServeOptions): string {
+  const keystone = config.auth === 'keystone';
+  const { compute, image, identity } = urls;
   const { token, project } = sample ?? { token: keystone ? '<token>' : '<user>:<project_id>', project: '<project_id>' };
+  const workers = config.workers > 1 ? `, ${config.workers} worker processes` : '';
   const lines = [
-    `Glint is ready (profile ${config.profile.name}, auth ${config.auth}, data in ${config.dataDir})`,
+    `Glint is ready (profile ${config.profile.name}, auth ${config.auth}, ${where(config)}${workers})`,
     `  compute:  ${compute}`,
     `  image:    ${image}`,
     `  identity: ${identity}`,
@@ -74,15 +97,16 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
     );
   }
   lines.push('Try the compute image list:', `  curl -s -H 'X-Auth-Token: ${token}' ${compute}/v2.1/${project}/images`);
-  console.log(lines.join('\n'));
+  return lines.join('\n');
+}
 
-  // A closed stdout (e.g. the reading end of a pipe went away) must not turn a clean shutdown into a crash.
-  process.stdout.on('error', () => undefined);
+/** SIGTERM or SIGINT closes the listeners and the store, then exits. */
+function closeOnSignals(glint: Glint, announce: boolean): void {
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;
     closing = true;
-    console.log(`${signal}: shutting down`);
+    if (announce) console.log(`${signal}: shutting down`);
     glint.close().then(
       () => process.exit(0),
       (err: unknown) => {
@@ -93,4 +117,32 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+export async function serve(config: Config, options: ServeOptions): Promise<void> {
+  // A closed stdout (e.g. the reading end of a pipe went away) must not turn a clean shutdown into a crash.
+  process.stdout.on('error', () => undefined);
+  if (config.workers > 1 && isWorker) {
+    // The primary did the one-time work and announces readiness; a worker only serves, and stops when it
+    // is told to (the primary's SIGTERM, or the terminal's Ctrl-C reaching the whole process group).
+    const glint = await createGlint(config);
+    closeOnSignals(glint, false);
+    await glint.listen();
+    reportListening(glint.urls);
+    return;
+  }
+  if (config.workers > 1) {
+    // Everything that writes happens here, before any worker starts, so workers never race on it.
+    const catalog = await openCatalog(config);
+    const sample = await prepare(config, options, catalog, openIdentity(config, catalog));
+    await catalog.store.close();
+    const urls = await startWorkers(config.workers);
+    console.log(readyMessage(config, urls, sample, options));
+    return;
+  }
+  const glint = await createGlint(config);
+  const sample = await prepare(config, options, glint.catalog, glint.identityService);
+  await glint.listen();
+  console.log(readyMessage(config, glint.urls, sample, options));
+  closeOnSignals(glint, true);
 }

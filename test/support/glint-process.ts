@@ -1,5 +1,6 @@
 // `glint serve` as a child process, for the tests and benchmarks that drive a real server over loopback.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -140,4 +141,33 @@ export async function stopGlint(child: ChildProcess, graceMs = 5_000): Promise<{
   const result = await exit;
   clearTimeout(timer);
   return result;
+}
+
+/** The live (not zombie) children of process `pid` and their command lines, read from /proc: Linux only. */
+export function childProcesses(pid: number): Array<{ pid: number; argv: string[] }> {
+  const children: Array<{ pid: number; argv: string[] }> = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // The command name in parentheses may hold spaces and parentheses itself; state and ppid follow it.
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(ppid) !== pid || state === 'Z') continue;
+      children.push({ pid: Number(entry), argv: readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').slice(0, -1) });
+    } catch {
+      continue; // ended while the list was read
+    }
+  }
+  return children.sort((a, b) => a.pid - b.pid);
+}
+
+/** Whether any process, a zombie included, still has this pid. */
+export function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw err;
+  }
 }
