@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import pg from 'pg';
 import { newImage } from '../../catalog/image.js';
 import { freshDatabase } from '../../../test/support/postgres-server.js';
 import { storeContract } from '../store.contract.js';
@@ -27,4 +28,37 @@ test('postgres: stores opening one new database together migrate it once, and a 
 
 test('postgres: an unreachable server is a clear error', async () => {
   await assert.rejects(PgStore.open('postgres://nobody@127.0.0.1:1/none'), /cannot open the PostgreSQL catalog/);
+});
+
+test('postgres: a load into an empty catalog builds its indexes and foreign keys afterwards, and they are all there', async () => {
+  const url = await freshDatabase();
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const schema = async () =>
+    (await client.query<{ name: string }>(
+      "SELECT indexname AS name FROM pg_indexes WHERE schemaname = 'public' UNION ALL SELECT conname FROM pg_constraint WHERE contype = 'f' ORDER BY 1",
+    )).rows.map((row) => row.name);
+  const store = await PgStore.open(url);
+  const kept = (id: string) => ({
+    image: { ...newImage(id, 'p', '2025-01-01T00:00:00.000000Z'), name: 'kept', status: 'active' as const, properties: { k: 'v' } },
+    members: [{ member: 'q', status: 'accepted' as const, can_share: false, created_at: '2025-01-01T00:00:00.000000Z', updated_at: '2025-01-01T00:00:00.000000Z' }],
+  });
+  try {
+    const before = await schema();
+    assert.ok(before.includes('images_order') && before.includes('members_image_id_fkey'), before.join(' '));
+    // A failed load (a member of an image that is not there) leaves the empty catalog as it was.
+    const orphan = { ...kept('7e0e0e0e-0000-4000-8000-000000000013'), image: { ...kept('7e0e0e0e-0000-4000-8000-000000000013').image, name: null } };
+    await assert.rejects(store.importImages([orphan, { image: { ...orphan.image, id: null as unknown as string }, members: [] }]));
+    assert.equal(await store.countImages(), 0);
+    assert.deepEqual(await schema(), before);
+    const ids = ['7e0e0e0e-0000-4000-8000-000000000011', '7e0e0e0e-0000-4000-8000-000000000012'];
+    // The second copy of an id is skipped, as in any import.
+    assert.equal(await store.importImages([kept(ids[0]), kept(ids[1]), kept(ids[0])]), 2);
+    assert.deepEqual(await schema(), before);
+    const byProperty = await store.listImages({ projectId: 'p', isAdmin: false }, [{ kind: 'property', key: 'k', value: 'v' }], null, 10);
+    assert.deepEqual(byProperty.map((i) => i.id).sort(), ids);
+  } finally {
+    await store.close();
+    await client.end();
+  }
 });
