@@ -9,8 +9,9 @@ import { buildImageApi } from './api/image/app.js';
 import { ownUrl, serviceUrl } from './api/common/endpoints.js';
 import type { BlobStore } from './blobs/blob-store.js';
 import { FsBlobStore } from './blobs/fs-blob-store.js';
+import { S3BlobStore } from './blobs/s3-blob-store.js';
 import { CatalogService } from './catalog/service.js';
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
 import type { Authenticator } from './identity/context.js';
 import { KeystoneAuthenticator } from './identity/keystone.js';
 import { NoAuthAuthenticator } from './identity/noauth.js';
@@ -44,11 +45,18 @@ export async function openStore(config: StorageConfig): Promise<Store> {
 
 /** Where image bytes go: the `--blobs` object store, else the data directory. */
 async function openBlobs(config: StorageConfig): Promise<BlobStore> {
+  if (config.blobs) return S3BlobStore.open(config.blobs);
   return new FsBlobStore(join(config.dataDir, 'images'));
 }
 
 export async function openCatalog(config: StorageConfig): Promise<CatalogService> {
-  return new CatalogService(await openStore(config), await openBlobs(config));
+  try {
+    return new CatalogService(await openStore(config), await openBlobs(config));
+  } catch (err) {
+    // A database or bucket that cannot be used is a matter of configuration: one line, no stack.
+    if (config.database || config.blobs) throw new ConfigError((err as Error).message);
+    throw err;
+  }
 }
 
 export function openIdentity(config: Pick<Config, 'dataDir' | 'tokenTtlSeconds' | 'lockout'>, catalog: CatalogService): IdentityService {

@@ -31,5 +31,5 @@ export interface BlobStore {
   get(imageId: string): Promise<Uint8Array | null>;
   delete(imageId: string): Promise<void>;
   /** Images whose data was still being written when the previous process stopped (their partial data is gone). */
-  interrupted(): string[];
+  interrupted(): Promise<string[]>;
 }

@@ -1,7 +1,7 @@
 /**
  * Image data as one file per image in a directory. Writes go to a temporary name, are fsynced,
  * then renamed into place, so a crash at any moment leaves either the old state or the new one;
- * temporary files a crash left behind are removed when the store opens.
+ * temporary files a crash left behind are removed when `interrupted()` reports them.
  */
 import { createReadStream, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { open, readFile, rename, rm } from 'node:fs/promises';
@@ -15,20 +15,22 @@ const PARTIAL = '.partial';
 const WRITE_BATCH = 1024 * 1024;
 
 export class FsBlobStore implements BlobStore {
-  private readonly leftovers: string[] = [];
+  /** Partial files of this store's own writes in progress: not a crash's leftovers. */
+  private readonly writing = new Set<string>();
 
   constructor(private readonly dir: string) {
     mkdirSync(dir, { recursive: true });
-    // Partial files are named `.<image id>.<random>.partial`, so a crash leaves a record of whose upload it was.
-    for (const name of readdirSync(dir)) {
-      if (!name.endsWith(PARTIAL)) continue;
-      this.leftovers.push(decodeURIComponent(name.slice(1, name.indexOf('.', 1))));
-      rmSync(join(dir, name), { force: true });
-    }
   }
 
-  interrupted(): string[] {
-    return [...this.leftovers];
+  async interrupted(): Promise<string[]> {
+    // Partial files are named `.<image id>.<random>.partial`, so a crash leaves a record of whose upload it was.
+    const leftovers: string[] = [];
+    for (const name of readdirSync(this.dir)) {
+      if (!name.endsWith(PARTIAL) || this.writing.has(name)) continue;
+      leftovers.push(decodeURIComponent(name.slice(1, name.indexOf('.', 1))));
+      rmSync(join(this.dir, name), { force: true });
+    }
+    return leftovers;
   }
 
   private path(imageId: string): string {
@@ -41,11 +43,14 @@ export class FsBlobStore implements BlobStore {
   }
 
   async begin(imageId: string): Promise<BlobWriter> {
-    const temp = join(this.dir, `.${encodeURIComponent(imageId)}.${randomUUID()}${PARTIAL}`);
+    const name = `.${encodeURIComponent(imageId)}.${randomUUID()}${PARTIAL}`;
+    const temp = join(this.dir, name);
+    this.writing.add(name);
     const file = await open(temp, 'w');
     const abort = async () => {
       await file.close().catch(() => undefined);
       await rm(temp, { force: true });
+      this.writing.delete(name);
     };
     const write = async (source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<number> => {
       let size = 0;
@@ -77,6 +82,7 @@ export class FsBlobStore implements BlobStore {
       }
       await file.close();
       await rename(temp, this.path(imageId));
+      this.writing.delete(name);
       // The rename itself must be durable before the catalog records the data as there.
       const dir = await open(this.dir, 'r');
       await dir.sync();

@@ -1,0 +1,76 @@
+// Image data kept in S3: a Glint whose `blobs` names a bucket on a real S3-speaking server (s3rver,
+// started here on loopback) takes an upload through the image API and serves the same bytes back,
+// whole and by range, with nothing written to its data directory.
+import assert from 'node:assert/strict';
+import { createHash, randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import type { LightMyRequestResponse } from 'fastify';
+import { createGlint } from '../src/app.js';
+import { startTestS3 } from '../src/blobs/s3-test-server.js';
+import { loadConfig } from '../src/config.js';
+
+// Top-level, so that a server that cannot start fails this file rather than skipping its test.
+const s3 = await startTestS3();
+after(() => s3.close());
+
+const MiB = 1024 * 1024;
+const PREFIX = 'images/';
+const TOKEN = `member:${randomUUID().replace(/-/g, '')}`;
+
+function expectStatus(res: LightMyRequestResponse, status: number, what: string): void {
+  assert.equal(res.statusCode, status, `${what}: ${res.body.slice(0, 300)}`);
+}
+
+/** More than one 8 MiB part, so the upload goes through S3's multipart upload. */
+function imageBytes(length: number): Buffer {
+  const data = Buffer.alloc(length);
+  for (let i = 0; i < length; i++) data[i] = (i * 13 + (i >>> 12)) & 0xff;
+  return data;
+}
+
+test('an image uploaded through the image API is stored in S3 and downloads whole and by range', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'glint-s3-blobs-'));
+  const config = loadConfig(
+    { profile: 'openstack', auth: 'noauth', dataDir: dir, blobs: s3.url(PREFIX), computePort: 0, imagePort: 0, identityPort: 0 },
+    {},
+  );
+  const glint = await createGlint(config);
+  try {
+    const call = (method: 'GET' | 'POST' | 'PUT', url: string, extra: { payload?: Buffer | string; headers?: Record<string, string> } = {}) =>
+      glint.image.inject({ method, url, payload: extra.payload, headers: { 'x-auth-token': TOKEN, ...extra.headers } });
+
+    const created = await call('POST', '/v2/images', {
+      payload: JSON.stringify({ name: 's3-image', disk_format: 'raw', container_format: 'bare' }),
+      headers: { 'content-type': 'application/json' },
+    });
+    expectStatus(created, 201, 'create');
+    const id = (created.json() as { id: string }).id;
+
+    const data = imageBytes(9 * MiB + 4321);
+    expectStatus(await call('PUT', `/v2/images/${id}/file`, { payload: data, headers: { 'content-type': 'application/octet-stream' } }), 204, 'upload');
+    const image = (await call('GET', `/v2/images/${id}`)).json() as { status: string; size: number; checksum: string };
+    assert.equal(image.status, 'active');
+    assert.equal(image.size, data.length);
+    assert.equal(image.checksum, createHash('md5').update(data).digest('hex'));
+
+    assert.deepEqual(await s3.stored(PREFIX), [id], 'the bytes are one finished object in the bucket');
+    assert.ok(!existsSync(join(dir, 'images')), 'nothing goes to the data directory');
+
+    const whole = await call('GET', `/v2/images/${id}/file`);
+    expectStatus(whole, 200, 'download');
+    assert.ok(whole.rawPayload.equals(data), 'the downloaded bytes are the uploaded ones');
+
+    // Across the boundary between the first two parts.
+    const [start, end] = [8 * MiB - 10, 8 * MiB + 10];
+    const part = await call('GET', `/v2/images/${id}/file`, { headers: { range: `bytes=${start}-${end}` } });
+    expectStatus(part, 206, 'ranged download');
+    assert.equal(part.headers['content-range'], `bytes ${start}-${end}/${data.length}`);
+    assert.ok(part.rawPayload.equals(data.subarray(start, end + 1)), 'the range holds the bytes asked for');
+  } finally {
+    await glint.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
