@@ -109,4 +109,13 @@ export const MIGRATIONS: string[] = [
     created_at text COLLATE "C" NOT NULL
   );
   `,
+  // Native lists sorted by an attribute walk its index (PostgreSQL sorts only the ties, incrementally).
+  // NULLS FIRST as the list order has them: read forwards for ascending, backwards for descending.
+  `
+  DROP INDEX images_name;
+  CREATE INDEX images_name ON images (name NULLS FIRST);
+  CREATE INDEX images_size ON images (size NULLS FIRST);
+  CREATE INDEX images_disk_format ON images (disk_format NULLS FIRST);
+  CREATE INDEX images_container_format ON images (container_format NULLS FIRST);
+  `,
 ];

@@ -3,7 +3,7 @@
  * sort order and the keyset condition that continues after a cursor. Written with `?` placeholders,
  * in SQL both SQLite and PostgreSQL read; where they differ, the backend's `SqlDialect` says how.
  */
-import type { Condition, SortOrder } from '../../catalog/query.js';
+import type { Condition, SortKey, SortOrder } from '../../catalog/query.js';
 import type { Cursor, ListScope } from '../store.js';
 
 export interface SqlDialect {
@@ -21,6 +21,12 @@ export interface SqlDialect {
   same(column: string): string;
   /** The order of NULLs that makes them sort before every value, as MySQL (the reference's database) does. */
   nulls(dir: 'asc' | 'desc'): string;
+  /**
+   * What follows `FROM images` for a list sorted by `key` first (not the default order) whose
+   * conditions are all ones most images meet: a planner that would rather sort every visible image
+   * than walk the key's index, stopping at the page, may be told to walk it.
+   */
+  sortedBy(key: SortKey): string;
 }
 
 const FEW_VALUES = new Set<string>(['status', 'disk_format', 'container_format', 'min_ram', 'min_disk']);
@@ -84,6 +90,11 @@ export class ListSql {
       return `(${order.map((o) => o.key).join(', ')}) ${order[0].dir === 'asc' ? '>' : '<'} (${order.map(() => '?').join(', ')})`;
     }
     const alternatives: string[] = [];
+    // Implied by the alternatives below, but only this form lets the first key's index start the walk
+    // at the cursor, instead of at the top of the list on every page.
+    const first = order[0];
+    const start = first.dir === 'asc' && after[first.key] != null ? `${first.key} >= ? AND ` : '';
+    if (start) params.push(after[first.key]);
     order.forEach((o, i) => {
       const parts: string[] = [];
       for (const earlier of order.slice(0, i)) {
@@ -98,7 +109,7 @@ export class ListSql {
       }
       alternatives.push(`(${parts.join(' AND ')})`);
     });
-    return `(${alternatives.join(' OR ')})`;
+    return `${start}(${alternatives.join(' OR ')})`;
   }
 
   /** The list scope's WHERE clause: which images a project's list covers (Glance `_select_images_query`). */
@@ -148,14 +159,15 @@ export class ListSql {
     return where;
   }
 
-  /** The ids and versions of one page, in list order. */
-  page(scope: ListScope, conditions: Condition[], after: Cursor | null, limit: number, order: SortOrder[] = []): { where: string; order: string; params: unknown[] } {
+  /** The parts of the query for one page: the table (with any index hint), the conditions, the order, and their parameters. */
+  page(scope: ListScope, conditions: Condition[], after: Cursor | null, limit: number, order: SortOrder[] = []): { from: string; where: string; order: string; params: unknown[] } {
     const params: unknown[] = [];
     const where = this.scope(scope, params);
     for (const condition of conditions) where.push(this.condition(condition, params));
     if (after) where.push(this.after(fullOrder(order), after, params));
     params.push(limit);
-    return { where: where.join(' AND '), order: this.order(order), params };
+    const sorted = order.length > 0 && SORT_INDEXED.has(order[0].key) && conditions.every(unselective);
+    return { from: sorted ? `images ${this.dialect.sortedBy(order[0].key)}` : 'images', where: where.join(' AND '), order: this.order(order), params };
   }
 }
 
@@ -164,6 +176,15 @@ export function fullOrder(order: SortOrder[]): SortOrder[] {
   const keys = [...order];
   for (const key of ['created_at', 'id'] as const) if (!order.some((o) => o.key === key)) keys.push({ key, dir: 'desc' });
   return keys;
+}
+
+/** Sort keys with an index of their own (besides the default order's). */
+const SORT_INDEXED = new Set<string>(['name', 'size', 'disk_format', 'container_format', 'updated_at']);
+
+/** A condition most images meet, or one no index finds faster than a walk in the order asked. */
+export function unselective(condition: Condition): boolean {
+  if (condition.kind === 'in') return FEW_VALUES.has(condition.field);
+  return condition.kind !== 'property' && condition.kind !== 'eq';
 }
 
 const NEVER_NULL = new Set<string>(['created_at', 'id', 'updated_at', 'status', 'visibility', 'min_ram', 'min_disk']);

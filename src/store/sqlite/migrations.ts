@@ -125,4 +125,16 @@ export const MIGRATIONS: string[] = [
   DROP INDEX images_order;
   CREATE INDEX images_order ON images (created_at DESC, id DESC, updated_at, deleted, status, os_hidden, visibility, owner, min_ram, min_disk);
   `,
+  // Native lists sorted by an attribute walk its index to the page's end (see sortedBy in sqlite-store.ts).
+  `
+  CREATE INDEX images_size ON images (size);
+  CREATE INDEX images_disk_format ON images (disk_format);
+  CREATE INDEX images_container_format ON images (container_format);
+  `,
+  // Covers the list scope and the compute filters, so the images changed since a recent bound are
+  // found and filtered from the index alone (see fewChangedSince in sqlite-store.ts).
+  `
+  DROP INDEX images_updated_at;
+  CREATE INDEX images_updated_at ON images (updated_at, deleted, status, os_hidden, visibility, owner, min_ram, min_disk, created_at, id);
+  `,
 ];

@@ -5,7 +5,7 @@ import type { Condition, SortOrder } from '../../catalog/query.js';
 import type { Cursor, ListScope, Store, StoredImage } from '../store.js';
 import type { Credential, Project, Role, Token, User } from '../../identity/model.js';
 import { VersionedCache } from '../../common/versioned-cache.js';
-import { ListSql } from '../sql/list-sql.js';
+import { ListSql, unselective } from '../sql/list-sql.js';
 import {
   COLUMNS, toImage, toMember, toProject, toRow, toToken, toUser, updateSql,
   type ImageRow, type MemberRow, type ProjectRow, type TokenRow, type UserRow,
@@ -22,12 +22,19 @@ const LIST_SQL = new ListSql({
   same: (column) => `${column} IS ?`,
   // SQLite already sorts NULL first ascending and last descending.
   nulls: () => '',
+  // SQLite prefers scanning the covering list order index and sorting all it finds.
+  sortedBy: (key) => `INDEXED BY images_${key}`,
 });
+
+/** See `fewChangedSince`: where reading the changed images costs about what walking the list order does. */
+const FEW_CHANGES = 3_000;
+const SOME_CHANGES = 20_000;
 
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
   private readonly lists = new ListCache();
+  private recent = { version: '', few: '', some: '' };
   private ownWrites = 0;
   /**
    * Tokens by hash, as every authenticated request asks for its own: valid while no process has
@@ -86,8 +93,11 @@ export class SqliteStore implements Store {
   }
 
   async listImages(scope: ListScope, conditions: Condition[], after: Cursor | null, limit: number, order?: SortOrder[]): Promise<Image[]> {
-    return this.lists.page([scope, conditions, after, limit, order], this.currentVersion(), async () => {
-      const { where, order: orderBy, params } = LIST_SQL.page(scope, conditions, after, limit, order);
+    const version = this.currentVersion();
+    return this.lists.page([scope, conditions, after, limit, order], version, async () => {
+      const query = LIST_SQL.page(scope, conditions, after, limit, order);
+      const { where, order: orderBy, params } = query;
+      const from = this.fewChangedSince(conditions, order, version) ? 'images INDEXED BY images_updated_at' : query.from;
       // One row holding the page's ids and versions as a flat JSON array ([id, updated_at, id, …]): the
       // driver's per-row overhead dwarfs SQLite's own work, and JSON.parse is the fastest way back out.
       // Ids (UUIDs, checked on insert) and timestamps need no escaping, so no json_quote is spent on them.
@@ -95,12 +105,38 @@ export class SqliteStore implements Store {
       // store contract tests check the order); an ORDER BY inside group_concat would sort a second time.
       const sql =
         `SELECT '["' || group_concat(id || '","' || updated_at, '","') || '"]' FROM ` +
-        `(SELECT id, created_at, updated_at FROM images WHERE ${where} ORDER BY ${orderBy} LIMIT ?)`;
+        `(SELECT id, created_at, updated_at FROM ${from} WHERE ${where} ORDER BY ${orderBy} LIMIT ?)`;
       const page = this.prepared(sql).pluck().get(...params) as string | null;
       if (!page) return [];
       const rows = this.prepared('SELECT * FROM images WHERE id IN (SELECT value FROM json_each(?))');
       return this.lists.images(JSON.parse(page) as string[], (ids) => rows.all(JSON.stringify(ids)) as ImageRow[]);
     });
+  }
+
+  /**
+   * Whether a list in the default order should find its images through the images changed since its
+   * `changes-since` (updated_at) bound rather than walk the list order, which SQLite's planner prefers
+   * whatever the bound. The walk stops after a page of matches, so it wins while they are common; the
+   * changed images are few enough to read and sort when fewer than FEW_CHANGES changed (or
+   * SOME_CHANGES, when other filters make matches rare, so the walk could cover most of the catalog).
+   */
+  private fewChangedSince(conditions: Condition[], order: SortOrder[] | undefined, version: string): boolean {
+    if (order?.length && order[0].key !== 'created_at') return false;
+    const since = conditions.find((c) => c.kind === 'time' && c.field === 'updated_at' && (c.op === 'gt' || c.op === 'gte'));
+    if (!since || since.kind !== 'time' || !conditions.every(unselective)) return false;
+    const bounds = this.recentChanges(version);
+    return since.value >= (conditions.length > 1 ? bounds.some : bounds.few);
+  }
+
+  /** The updated_at of the FEW_CHANGES-th and SOME_CHANGES-th most recent change, for one catalog version. */
+  private recentChanges(version: string): { few: string; some: string } {
+    if (this.recent.version !== version) {
+      const nth = this.prepared('SELECT updated_at FROM images ORDER BY updated_at DESC LIMIT 1 OFFSET ?').pluck();
+      // A catalog with fewer changes than that has no bound: every list may take the changed images.
+      const bound = (n: number) => (nth.get(n) as string | undefined) ?? '';
+      this.recent = { version, few: bound(FEW_CHANGES), some: bound(SOME_CHANGES) };
+    }
+    return this.recent;
   }
 
   async getImage(id: string): Promise<Image | null> {
