@@ -1,21 +1,25 @@
 /**
  * `npm run bench`: the list benchmark, then the image data benchmark, each in its own process.
- * `npm run bench -- --scale N`: the lists on a synthetic catalog of N images instead (bench/scale.ts).
+ * `npm run bench -- --scale N [--backend sqlite|postgres]`: the lists on a synthetic catalog of N
+ * images instead (bench/scale.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { scaleBench } from './scale.js';
+import { scaleBench, type Backend } from './scale.js';
 
 const args = process.argv.slice(2);
 const scaleAt = args.indexOf('--scale');
+const backendAt = args.indexOf('--backend');
 
 async function main(): Promise<number> {
   if (scaleAt >= 0) {
     const images = Number(args[scaleAt + 1]);
     if (!Number.isSafeInteger(images) || images < 1000) throw new Error(`--scale needs a number of images (at least 1000), got '${args[scaleAt + 1] ?? ''}'`);
-    return scaleBench(images);
+    const backend = backendAt >= 0 ? args[backendAt + 1] : 'sqlite';
+    if (backend !== 'sqlite' && backend !== 'postgres') throw new Error(`--backend is sqlite or postgres, got '${backend ?? ''}'`);
+    return scaleBench(images, backend as Backend);
   }
-  if (args.length > 0) throw new Error(`unknown arguments: ${args.join(' ')} (only --scale N)`);
+  if (args.length > 0) throw new Error(`unknown arguments: ${args.join(' ')} (only --scale N [--backend sqlite|postgres])`);
   for (const script of ['list.ts', 'data.ts']) {
     const run = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(script, import.meta.url))], { stdio: 'inherit' });
     if (run.status !== 0) return run.status ?? 1;

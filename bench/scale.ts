@@ -5,8 +5,12 @@
  * row runs twice: the same question repeated (as a polling dashboard asks), and a new question each
  * request (a different `changes-since` / `created_at` bound), which no cache can answer.
  * Prints Markdown for docs/benchmarks.md, the seed time and the Glint process's peak RSS.
+ *
+ * `--backend postgres` runs it all on PostgreSQL: a throwaway server started for the run (from
+ * Debian's postgresql, as the tests do), or the one GLINT_TEST_POSTGRES_URL names.
  */
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
@@ -14,6 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { syntheticProjects } from '../src/catalog/synthetic.js';
 import { killOnExit, startGlint, stopGlint } from '../test/support/glint-process.js';
+import { freshDatabase } from '../test/support/postgres-server.js';
 import { benchTempDir, log, printResults, reportFailures, runScenario, STOP_GRACE_MS, type Row, type Scenario } from './harness.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -24,9 +29,51 @@ const SEED = 1;
 const OLD = '2000-01-01T00:00:00';
 const micros = (n: number) => String(n % 1_000_000).padStart(6, '0');
 
-async function seed(dataDir: string, images: number): Promise<number> {
+export type Backend = 'sqlite' | 'postgres';
+
+/** Where the catalog lives: the `--data-dir` and `--database` options every glint command of the run gets. */
+interface Catalog {
+  backend: Backend;
+  options: string[];
+  /** The first column of the first row of a query (`?` placeholders), straight from the database. */
+  first(sql: string, ...params: unknown[]): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+async function openCatalog(backend: Backend, dataDir: string): Promise<Catalog> {
+  if (backend === 'sqlite') {
+    let db: Database.Database | undefined;
+    return {
+      backend,
+      options: ['--data-dir', dataDir],
+      async first(sql, ...params) {
+        db ??= new Database(join(dataDir, 'catalog.sqlite'), { readonly: true });
+        return db.prepare(sql).pluck().get(...params);
+      },
+      async close() {
+        db?.close();
+      },
+    };
+  }
+  const database = await freshDatabase();
+  const client = new pg.Client({ connectionString: database });
+  await client.connect();
+  let n = 0;
+  return {
+    backend,
+    options: ['--data-dir', dataDir, '--database', database],
+    async first(sql, ...params) {
+      const { rows } = await client.query({ text: sql.replace(/\?/g, () => `$${++n}`), values: params, rowMode: 'array' });
+      n = 0;
+      return (rows[0] as unknown[] | undefined)?.[0];
+    },
+    close: () => client.end(),
+  };
+}
+
+async function seed(catalog: Catalog, images: number): Promise<number> {
   const started = performance.now();
-  const args = ['--import', 'tsx', 'src/main.ts', 'seed', '--synthetic', String(images), '--projects', String(PROJECTS), '--seed', String(SEED), '--data-dir', dataDir];
+  const args = ['--import', 'tsx', 'src/main.ts', 'seed', '--synthetic', String(images), '--projects', String(PROJECTS), '--seed', String(SEED), ...catalog.options];
   const child = killOnExit(spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] }));
   const [code] = (await once(child, 'exit')) as [number | null];
   if (code !== 0) throw new Error(`glint seed exited with ${code}`);
@@ -34,26 +81,23 @@ async function seed(dataDir: string, images: number): Promise<number> {
 }
 
 /** Values the scenarios filter on, read from the seeded catalog so each filter matches real images. */
-function pickValues(dataDir: string, member: string) {
-  const db = new Database(join(dataDir, 'catalog.sqlite'), { readonly: true });
-  try {
-    const visible = "deleted = 0 AND status != 'killed' AND os_hidden = 0";
-    const name = db.prepare(`SELECT name FROM images WHERE owner = ? AND ${visible} ORDER BY created_at DESC LIMIT 1 OFFSET 1000`).pluck().get(member) as string;
-    // The 5,000th most recent change: changes-since then selects a few thousand images.
-    const since = (db.prepare(`SELECT updated_at FROM images ORDER BY updated_at DESC LIMIT 1 OFFSET 5000`).pluck().get() as string).slice(0, 19);
-    // Deep in the member's list: a page after 50,000 of its own images alone.
-    const deep = db.prepare(`SELECT id FROM images WHERE owner = ? AND ${visible} ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET 50000`).pluck().get(member) as string | undefined;
-    return { name, since, deep };
-  } finally {
-    db.close();
-  }
+async function pickValues(catalog: Catalog, member: string) {
+  const visible = "deleted = 0 AND status != 'killed' AND os_hidden = 0";
+  const name = (await catalog.first(`SELECT name FROM images WHERE owner = ? AND ${visible} ORDER BY created_at DESC LIMIT 1 OFFSET 1000`, member)) as string;
+  // The 5,000th most recent change: changes-since then selects a few thousand images.
+  const since = ((await catalog.first('SELECT updated_at FROM images ORDER BY updated_at DESC LIMIT 1 OFFSET 5000')) as string).slice(0, 19);
+  // Deep in the member's list: a page after 50,000 of its own images alone.
+  const deep = (await catalog.first(`SELECT id FROM images WHERE owner = ? AND ${visible} ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET 50000`, member)) as
+    | string
+    | undefined;
+  return { name, since, deep };
 }
 
 interface ScaleScenario extends Scenario {
   api: 'compute' | 'image';
 }
 
-function scenarios(who: string, token: string, project: string, values: ReturnType<typeof pickValues>): ScaleScenario[] {
+function scenarios(who: string, token: string, project: string, values: Awaited<ReturnType<typeof pickValues>>): ScaleScenario[] {
   const headers = { 'X-Auth-Token': token };
   const images = `/v2.1/${project}/images`;
   const compute: [string, string, string?][] = [
@@ -96,16 +140,17 @@ function peakRssMb(pid: number): number {
   return match ? Number(match[1]) / 1024 : NaN;
 }
 
-export async function scaleBench(images: number): Promise<number> {
+export async function scaleBench(images: number, backend: Backend): Promise<number> {
   const dir = await benchTempDir();
-  const dataDir = join(dir, 'data');
-  log(`seeding ${images} images`);
-  const seedSeconds = await seed(dataDir, images);
+  const catalog = await openCatalog(backend, join(dir, 'data'));
+  log(`seeding ${images} images into ${backend}`);
+  const seedSeconds = await seed(catalog, images);
   const [member] = syntheticProjects({ projects: PROJECTS, seed: SEED });
-  const values = pickValues(dataDir, member);
+  const values = await pickValues(catalog, member);
+  await catalog.close();
 
   log('starting Glint');
-  const glint = await startGlint(['--profile', 'openstack', '--auth', 'noauth', '--data-dir', dataDir], { timeoutMs: 120_000 });
+  const glint = await startGlint(['--profile', 'openstack', '--auth', 'noauth', ...catalog.options], { timeoutMs: 120_000 });
   const pid = glint.child.pid!;
   const rows: Row[] = [];
   let streamRss = NaN;
@@ -130,7 +175,7 @@ export async function scaleBench(images: number): Promise<number> {
     await stopGlint(glint.child, STOP_GRACE_MS);
   }
 
-  console.log(`\n${images} images seeded in ${seedSeconds.toFixed(1)} s (glint seed --synthetic ${images} --projects ${PROJECTS} --seed ${SEED})`);
+  console.log(`\n${backend}: ${images} images seeded in ${seedSeconds.toFixed(1)} s (glint seed --synthetic ${images} --projects ${PROJECTS} --seed ${SEED})`);
   console.log(`member project ${member}; peak RSS of the Glint process over the whole run: ${streamRss.toFixed(0)} MB`);
   printResults(rows, 'markdown');
   return reportFailures(rows);

@@ -25,13 +25,18 @@ export class ImageCache {
 
   /** Cached images are shared by every reader, so they are frozen. */
   put(image: Image): Image {
-    Object.freeze(image.tags);
-    Object.freeze(image.properties);
-    Object.freeze(image);
+    frozen(image);
     this.entries.delete(image.id);
     this.entries.set(image.id, image);
     // A Map iterates in insertion order, so the first key is the least recently stored.
     if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
     return image;
   }
+}
+
+/** An image made read-only, as every image a list hands out is (renderings are memoized on them). */
+export function frozen(image: Image): Image {
+  Object.freeze(image.tags);
+  Object.freeze(image.properties);
+  return Object.freeze(image);
 }

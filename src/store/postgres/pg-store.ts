@@ -9,7 +9,7 @@ import type { GlanceStatus, Image, ImageMember } from '../../catalog/image.js';
 import type { Condition, SortOrder } from '../../catalog/query.js';
 import type { Credential, Project, Role, Token, User } from '../../identity/model.js';
 import { ListSql } from '../sql/list-sql.js';
-import { ListCache } from '../sql/list-cache.js';
+import { isScan, ListCache } from '../sql/list-cache.js';
 import {
   COLUMNS, toImage, toMember, toProject, toRow, toToken, toUser, updateSql,
   type ImageRow, type MemberRow, type ProjectRow, type TokenRow, type UserRow,
@@ -157,14 +157,14 @@ export class PgStore implements Store {
   }
 
   async listImages(scope: ListScope, conditions: Condition[], after: Cursor | null, limit: number, order?: SortOrder[]): Promise<Image[]> {
-    return this.lists.page([scope, conditions, after, limit, order], await this.version(), async () => {
+    return this.lists.page([scope, conditions, after, limit, order], await this.version(), isScan(after, limit), async (keep) => {
       const { from, where, order: orderBy, params } = LIST_SQL.page(scope, conditions, after, limit, order);
       const page = await this.query<{ id: string; updated_at: string }>(
         `SELECT id, updated_at FROM ${from} WHERE ${where} ORDER BY ${orderBy} LIMIT ?`,
         params,
       );
       const keys = page.flatMap((row) => [row.id, row.updated_at]);
-      return this.lists.images(keys, (ids) => this.query<ImageRow>('SELECT * FROM images WHERE id = ANY(?)', [ids]));
+      return this.lists.images(keys, keep, (ids) => this.query<ImageRow>('SELECT * FROM images WHERE id = ANY(?)', [ids]));
     });
   }
 

@@ -4,7 +4,7 @@
  */
 import type { Image } from '../../catalog/image.js';
 import { VersionedCache } from '../../common/versioned-cache.js';
-import { ImageCache } from '../image-cache.js';
+import { frozen, ImageCache } from '../image-cache.js';
 import { toImage, type ImageRow } from './rows.js';
 
 export class ListCache {
@@ -17,15 +17,20 @@ export class ListCache {
    */
   private readonly pages = new VersionedCache<Image[]>({ maxEntries: Infinity, maxWeight: 25_000 }, (page) => page.length);
 
-  /** The page a question asks for: cached while the catalog stays at `version`, else loaded. */
-  async page(question: unknown[], version: string, load: () => Promise<Image[]>): Promise<Image[]> {
+  /**
+   * The page a question asks for: cached while the catalog stays at `version`, else loaded. `scan`
+   * marks a page deep in a long list (such as the hundredth batch of a list without a limit): it is
+   * not kept, nor are the images decoded for it, which would only push the working set out (and keep
+   * short-lived objects alive long enough to fill the heap).
+   */
+  async page(question: unknown[], version: string, scan: boolean, load: (keep: boolean) => Promise<Image[]>): Promise<Image[]> {
     // The question itself is the cache key, so a repeated one costs no SQL text at all.
     const key = JSON.stringify(question);
     const cached = this.pages.get(key, version);
     if (cached) return cached;
     // Pages are shared by every reader (and renderings are memoized on them), so they are frozen.
-    const images = Object.freeze(await load()) as Image[];
-    this.pages.put(key, version, images);
+    const images = Object.freeze(await load(!scan)) as Image[];
+    if (!scan) this.pages.put(key, version, images);
     return images;
   }
 
@@ -34,7 +39,7 @@ export class ListCache {
    * asked for the rows of those not decoded in that version only. Turning rows into objects costs far
    * more than finding them, so this is what makes large lists fast.
    */
-  async images(keys: string[], rowsOf: (ids: string[]) => ImageRow[] | Promise<ImageRow[]>): Promise<Image[]> {
+  async images(keys: string[], keep: boolean, rowsOf: (ids: string[]) => ImageRow[] | Promise<ImageRow[]>): Promise<Image[]> {
     const images = new Array<Image>(keys.length / 2);
     const missing: string[] = [];
     for (let i = 0; i < images.length; i++) {
@@ -44,7 +49,10 @@ export class ListCache {
     }
     if (missing.length > 0) {
       const loaded = new Map<string, Image>();
-      for (const row of await rowsOf(missing)) loaded.set(row.id, this.decoded.put(toImage(row)));
+      for (const row of await rowsOf(missing)) {
+        const image = toImage(row);
+        loaded.set(row.id, keep ? this.decoded.put(image) : frozen(image));
+      }
       for (let i = 0; i < images.length; i++) images[i] ??= loaded.get(keys[2 * i])!;
     }
     return images;
@@ -54,4 +62,11 @@ export class ListCache {
   forget(id: string): void {
     this.decoded.forget(id);
   }
+}
+
+/** Pages at least this large that continue a list (after a cursor) are batches of a long list: a scan. */
+export const SCAN_PAGE = 1000;
+
+export function isScan(after: unknown, limit: number): boolean {
+  return after !== null && limit >= SCAN_PAGE;
 }

@@ -10,7 +10,7 @@ import {
   COLUMNS, toImage, toMember, toProject, toRow, toToken, toUser, updateSql,
   type ImageRow, type MemberRow, type ProjectRow, type TokenRow, type UserRow,
 } from '../sql/rows.js';
-import { ListCache } from '../sql/list-cache.js';
+import { isScan, ListCache } from '../sql/list-cache.js';
 import { MIGRATIONS } from './migrations.js';
 
 /** SQLite's words where the list SQL needs them. */
@@ -94,7 +94,7 @@ export class SqliteStore implements Store {
 
   async listImages(scope: ListScope, conditions: Condition[], after: Cursor | null, limit: number, order?: SortOrder[]): Promise<Image[]> {
     const version = this.currentVersion();
-    return this.lists.page([scope, conditions, after, limit, order], version, async () => {
+    return this.lists.page([scope, conditions, after, limit, order], version, isScan(after, limit), async (keep) => {
       const query = LIST_SQL.page(scope, conditions, after, limit, order);
       const { where, order: orderBy, params } = query;
       const from = this.fewChangedSince(conditions, order, version) ? 'images INDEXED BY images_updated_at' : query.from;
@@ -109,7 +109,7 @@ export class SqliteStore implements Store {
       const page = this.prepared(sql).pluck().get(...params) as string | null;
       if (!page) return [];
       const rows = this.prepared('SELECT * FROM images WHERE id IN (SELECT value FROM json_each(?))');
-      return this.lists.images(JSON.parse(page) as string[], (ids) => rows.all(JSON.stringify(ids)) as ImageRow[]);
+      return this.lists.images(JSON.parse(page) as string[], keep, (ids) => rows.all(JSON.stringify(ids)) as ImageRow[]);
     });
   }
 
