@@ -35,6 +35,9 @@ export interface Scenario {
   vary?: (n: number) => string;
   /** Concurrent connections, when not BENCH_CONNECTIONS (a very large answer is asked one at a time). */
   connections?: number;
+  /** Warm-up and measured seconds, when not the defaults: an answer that takes seconds needs longer runs. */
+  warmupSeconds?: number;
+  seconds?: number;
 }
 
 export interface Measurement {
@@ -141,9 +144,10 @@ async function cannon(url: string, scenario: Scenario, seconds: number): Promise
 
 /** Warm-up (JIT, caches, connection setup), then the measured run; warm-up failures count too. */
 async function measure(label: string, url: string, scenario: Scenario): Promise<Measurement> {
-  log(`${label}: ${WARMUP_SECONDS} s warm-up + ${SECONDS} s, ${scenario.connections ?? CONNECTIONS} connections`);
-  const warmup = await cannon(url, scenario, WARMUP_SECONDS);
-  const run = await cannon(url, scenario, SECONDS);
+  const { warmupSeconds = WARMUP_SECONDS, seconds = SECONDS } = scenario;
+  log(`${label}: ${warmupSeconds} s warm-up + ${seconds} s, ${scenario.connections ?? CONNECTIONS} connections`);
+  const warmup = await cannon(url, scenario, warmupSeconds);
+  const run = await cannon(url, scenario, seconds);
   return { ...run, problems: [...warmup.problems.map((p) => `warm-up: ${p}`), ...run.problems] };
 }
 

@@ -68,7 +68,7 @@ export function computeImageRoutes(app: FastifyInstance, opts: ComputeRouteOptio
 
   // A list answer depends on the request (path and query), who asks, how they reached the API
   // (links) and the catalog; the cache key holds the first three, the version the last.
-  const answers = new VersionedCache<Buffer>({ maxEntries: 10_000, maxWeight: 64 * 1024 * 1024, maxItemWeight: 4 * 1024 * 1024 }, (b) => b.length);
+  const answers = new VersionedCache<Buffer>({ maxEntries: 10_000, maxWeight: 16 * 1024 * 1024, maxItemWeight: 1024 * 1024 }, (b) => b.length);
 
   async function list(request: FastifyRequest, reply: FastifyReply, view: ListView) {
     const call = begin(request, reply, IMAGE_PROXY_MAX);

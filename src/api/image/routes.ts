@@ -16,7 +16,7 @@ import { applyPatch, parsePatch, PATCH_V20, PATCH_V21 } from './patch.js';
 import { parseRange } from './range.js';
 import { SCHEMAS } from './schemas.js';
 import { creationFields, setAttribute } from './validation.js';
-import { imageView, memberView } from './views.js';
+import { imageJson, imageView, memberView } from './views.js';
 
 export interface ImageRoutesOptions {
   catalog: CatalogService;
@@ -66,9 +66,10 @@ export function imageRoutes(app: FastifyInstance, opts: ImageRoutesOptions, done
     const { query, limit } = imageListQuery(params);
     const images: Image[] = [];
     for await (const batch of catalog.list(ctxOf(request), query)) images.push(...batch);
-    const body: Record<string, unknown> = { images: images.map(imageView), first: listLink(params), schema: '/v2/schemas/images' };
-    if (limit > 0 && images.length === limit) body.next = listLink(params, images[images.length - 1].id);
-    return sendJson(reply, body);
+    // The same key order as the reference's: images, first, schema, then next.
+    const next = limit > 0 && images.length === limit ? `,"next":${JSON.stringify(listLink(params, images[images.length - 1].id))}` : '';
+    const head = `{"images":[${images.map(imageJson).join(',')}],"first":${JSON.stringify(listLink(params))},"schema":"/v2/schemas/images"`;
+    return sendJson(reply, `${head}${next}}`);
   });
 
   app.post('/v2/images', async (request, reply) => {

@@ -31,6 +31,19 @@ export function imageView(image: Image): Record<string, unknown> {
   };
 }
 
+// Images a list hands out are frozen and shared while unchanged, so their JSON can be kept with them.
+const imageTexts = new WeakMap<Image, string>();
+
+/** `imageView` as JSON text; remembered for the shared (frozen) images of list pages. */
+export function imageJson(image: Image): string {
+  let text = imageTexts.get(image);
+  if (text === undefined) {
+    text = JSON.stringify(imageView(image));
+    if (Object.isFrozen(image)) imageTexts.set(image, text);
+  }
+  return text;
+}
+
 export function memberView(imageId: string, member: ImageMember): Record<string, unknown> {
   return {
     member_id: member.member,

@@ -2,18 +2,17 @@
  * The catalog in PostgreSQL, for several Glint processes (or machines) on one catalog. Same tables,
  * list SQL and caches as the SQLite store; what differs is that every change runs in a transaction
  * that also moves the catalog revision, and the catalog version is that revision, read from the
- * database, so no process ever answers from a cache another one has made stale.
+ * database, so no process ever answers from a cache another one has made stale. Tokens are not
+ * cached at all: a revocation by any process must count from the next request, and reading the
+ * token's row costs what asking whether anything changed would.
  */
 import pg from 'pg';
 import type { GlanceStatus, Image, ImageMember } from '../../catalog/image.js';
 import type { Condition, SortOrder } from '../../catalog/query.js';
-import type { Credential, Project, Role, Token, User } from '../../identity/model.js';
 import { ListSql } from '../sql/list-sql.js';
 import { isScan, ListCache } from '../sql/list-cache.js';
-import {
-  COLUMNS, toImage, toMember, toProject, toRow, toToken, toUser, updateSql,
-  type ImageRow, type MemberRow, type ProjectRow, type TokenRow, type UserRow,
-} from '../sql/rows.js';
+import { SqlIdentityStore } from '../sql/sql-identity-store.js';
+import { COLUMNS, toImage, toMember, toRow, updateSql, type ImageRow, type MemberRow } from '../sql/rows.js';
 import type { Cursor, ListScope, Store, StoredImage } from '../store.js';
 import { MIGRATIONS } from './migrations.js';
 
@@ -70,12 +69,14 @@ async function dropImageIndexes(client: pg.PoolClient): Promise<string[]> {
   return [...indexes.map((index) => index.def), ...keys.map((key) => `ALTER TABLE ${key.tbl} ADD CONSTRAINT ${key.name} ${key.def}`)];
 }
 
-export class PgStore implements Store {
+export class PgStore extends SqlIdentityStore implements Store {
   private readonly lists = new ListCache();
   /** Statement names by SQL text: each distinct statement is prepared once per connection. */
   private readonly names = new Map<string, string>();
 
-  private constructor(private readonly pool: pg.Pool) {}
+  private constructor(private readonly pool: pg.Pool) {
+    super();
+  }
 
   /** Connects, and brings the schema up to date. */
   static async open(url: string): Promise<PgStore> {
@@ -113,18 +114,18 @@ export class PgStore implements Store {
     });
   }
 
-  private async query<R extends pg.QueryResultRow>(sql: string, params: unknown[] = [], on: Queryable = this.pool): Promise<R[]> {
+  /** Runs a statement, prepared once per connection under a name of its own. */
+  private async execute<R extends pg.QueryResultRow>(sql: string, params: unknown[] = [], on: Queryable = this.pool): Promise<pg.QueryResult<R>> {
     let name = this.names.get(sql);
     if (!name) {
       name = `glint_${this.names.size + 1}`;
       this.names.set(sql, name);
     }
-    return (await on.query<R>({ name, text: numbered(sql), values: params })).rows;
+    return on.query<R>({ name, text: numbered(sql), values: params });
   }
 
-  private async one<R extends pg.QueryResultRow, T>(sql: string, convert: (row: R) => T, ...params: unknown[]): Promise<T | null> {
-    const [row] = await this.query<R>(sql, params);
-    return row ? convert(row) : null;
+  private async query<R extends pg.QueryResultRow>(sql: string, params: unknown[] = [], on: Queryable = this.pool): Promise<R[]> {
+    return (await this.execute<R>(sql, params, on)).rows;
   }
 
   private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
@@ -314,116 +315,12 @@ export class PgStore implements Store {
     return (await this.query<{ n: number }>('SELECT count(*)::int AS n FROM images'))[0].n;
   }
 
-  async insertProject(project: Project): Promise<void> {
-    await this.query('INSERT INTO projects (id, name, description, enabled, created_at) VALUES (?, ?, ?, ?, ?)', [
-      project.id, project.name, project.description, project.enabled ? 1 : 0, project.created_at,
-    ]);
+  protected async all<R>(sql: string, params: unknown[] = []): Promise<R[]> {
+    return this.query<R & pg.QueryResultRow>(sql, params);
   }
 
-  async getProject(id: string): Promise<Project | null> {
-    return this.one('SELECT * FROM projects WHERE id = ?', toProject, id);
-  }
-
-  async findProject(name: string): Promise<Project | null> {
-    return this.one('SELECT * FROM projects WHERE name = ?', toProject, name);
-  }
-
-  async listProjects(): Promise<Project[]> {
-    return (await this.query<ProjectRow>('SELECT * FROM projects ORDER BY name')).map(toProject);
-  }
-
-  async insertUser(user: User): Promise<void> {
-    await this.query(
-      'INSERT INTO users (id, name, enabled, password_hash, failed_logins, last_failed_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      [user.id, user.name, user.enabled ? 1 : 0, user.password_hash, user.failed_logins, user.last_failed_at, user.created_at],
-    );
-  }
-
-  async getUser(id: string): Promise<User | null> {
-    return this.one('SELECT * FROM users WHERE id = ?', toUser, id);
-  }
-
-  async findUser(name: string): Promise<User | null> {
-    return this.one('SELECT * FROM users WHERE name = ?', toUser, name);
-  }
-
-  async listUsers(): Promise<User[]> {
-    return (await this.query<UserRow>('SELECT * FROM users ORDER BY name')).map(toUser);
-  }
-
-  async recordFailedLogin(userId: string, at: string): Promise<number> {
-    // One statement, so concurrent failures (from several processes too) are all counted.
-    const [row] = await this.query<{ failed_logins: number }>(
-      'UPDATE users SET failed_logins = failed_logins + 1, last_failed_at = ? WHERE id = ? RETURNING failed_logins',
-      [at, userId],
-    );
-    return row?.failed_logins ?? 0;
-  }
-
-  async clearFailedLogins(userId: string): Promise<void> {
-    await this.query('UPDATE users SET failed_logins = 0, last_failed_at = NULL WHERE id = ? AND failed_logins != 0', [userId]);
-  }
-
-  async ensureRole(role: Role): Promise<Role> {
-    await this.query('INSERT INTO roles (id, name) VALUES (?, ?) ON CONFLICT (name) DO NOTHING', [role.id, role.name]);
-    return (await this.query<Role>('SELECT id, name FROM roles WHERE name = ?', [role.name]))[0];
-  }
-
-  async listRoles(): Promise<Role[]> {
-    return this.query<Role>('SELECT id, name FROM roles ORDER BY name');
-  }
-
-  async assignRole(userId: string, projectId: string, roleId: string): Promise<void> {
-    await this.query('INSERT INTO role_assignments (user_id, project_id, role_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [userId, projectId, roleId]);
-  }
-
-  async rolesOn(userId: string, projectId: string): Promise<Role[]> {
-    return this.query<Role>(
-      'SELECT r.id, r.name FROM role_assignments a JOIN roles r ON r.id = a.role_id WHERE a.user_id = ? AND a.project_id = ? ORDER BY r.name',
-      [userId, projectId],
-    );
-  }
-
-  async projectsOf(userId: string): Promise<Project[]> {
-    const rows = await this.query<ProjectRow>(
-      'SELECT * FROM projects WHERE id IN (SELECT project_id FROM role_assignments WHERE user_id = ?) ORDER BY name',
-      [userId],
-    );
-    return rows.map(toProject);
-  }
-
-  async insertToken(token: Token): Promise<void> {
-    await this.query(
-      'INSERT INTO tokens (hash, user_id, project_id, roles, methods, audit_ids, issued_at, expires_at, revoked) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      [
-        token.hash, token.user_id, token.project_id, JSON.stringify(token.roles), JSON.stringify(token.methods),
-        JSON.stringify(token.audit_ids), token.issued_at, token.expires_at, token.revoked ? 1 : 0,
-      ],
-    );
-  }
-
-  async getToken(hash: string): Promise<Token | null> {
-    // Not cached: a revocation by any process must count from the next request, and asking for the
-    // row costs what asking whether anything changed would.
-    return this.one<TokenRow, Token>('SELECT * FROM tokens WHERE hash = ?', toToken, hash);
-  }
-
-  async revokeToken(hash: string): Promise<boolean> {
-    return (await this.query<{ hash: string }>('UPDATE tokens SET revoked = 1 WHERE hash = ? RETURNING hash', [hash])).length > 0;
-  }
-
-  async purgeTokens(before: string): Promise<number> {
-    return (await this.query<{ hash: string }>('DELETE FROM tokens WHERE expires_at < ? RETURNING hash', [before])).length;
-  }
-
-  async insertCredential(credential: Credential): Promise<void> {
-    await this.query('INSERT INTO credentials (access, user_id, sealed_secret, created_at) VALUES (?, ?, ?, ?)', [
-      credential.access, credential.user_id, credential.sealed_secret, credential.created_at,
-    ]);
-  }
-
-  async getCredential(access: string): Promise<Credential | null> {
-    return this.one<Credential, Credential>('SELECT * FROM credentials WHERE access = ?', (row) => row, access);
+  protected async run(sql: string, params: unknown[] = []): Promise<number> {
+    return (await this.execute(sql, params)).rowCount ?? 0;
   }
 
   async close(): Promise<void> {

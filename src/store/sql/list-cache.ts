@@ -10,12 +10,12 @@ import { toImage, type ImageRow } from './rows.js';
 export class ListCache {
   // Bounds chosen so a long list (every page of a 100,000-image answer) streams through in bounded
   // memory while a working set of lists stays cached.
-  private readonly decoded = new ImageCache(25_000);
+  private readonly decoded = new ImageCache(10_000);
   /**
    * Recent list pages by question, for one catalog version: while nothing changes, asking again costs
    * one version check instead of a query. Bounded by the images all pages reference together.
    */
-  private readonly pages = new VersionedCache<Image[]>({ maxEntries: Infinity, maxWeight: 25_000 }, (page) => page.length);
+  private readonly pages = new VersionedCache<Image[]>({ maxEntries: Infinity, maxWeight: 10_000 }, (page) => page.length);
 
   /**
    * The page a question asks for: cached while the catalog stays at `version`, else loaded. `scan`

@@ -3,14 +3,12 @@ import Database from 'better-sqlite3';
 import { isImageId, type GlanceStatus, type Image, type ImageMember } from '../../catalog/image.js';
 import type { Condition, SortOrder } from '../../catalog/query.js';
 import type { Cursor, ListScope, Store, StoredImage } from '../store.js';
-import type { Credential, Project, Role, Token, User } from '../../identity/model.js';
+import type { Token } from '../../identity/model.js';
 import { VersionedCache } from '../../common/versioned-cache.js';
 import { ListSql, unselective } from '../sql/list-sql.js';
-import {
-  COLUMNS, toImage, toMember, toProject, toRow, toToken, toUser, updateSql,
-  type ImageRow, type MemberRow, type ProjectRow, type TokenRow, type UserRow,
-} from '../sql/rows.js';
+import { COLUMNS, toImage, toMember, toRow, updateSql, type ImageRow, type MemberRow } from '../sql/rows.js';
 import { isScan, ListCache } from '../sql/list-cache.js';
+import { SqlIdentityStore } from '../sql/sql-identity-store.js';
 import { MIGRATIONS } from './migrations.js';
 
 /** SQLite's words where the list SQL needs them. */
@@ -30,7 +28,7 @@ const LIST_SQL = new ListSql({
 const FEW_CHANGES = 3_000;
 const SOME_CHANGES = 20_000;
 
-export class SqliteStore implements Store {
+export class SqliteStore extends SqlIdentityStore implements Store {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
   private readonly lists = new ListCache();
@@ -46,6 +44,7 @@ export class SqliteStore implements Store {
   private readonly dataVersion: Database.Statement;
 
   constructor(file: string) {
+    super();
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
@@ -256,124 +255,33 @@ export class SqliteStore implements Store {
     return this.prepared('SELECT id FROM images WHERE status = ? AND deleted = 0').pluck().all(status) as string[];
   }
 
-  /** The one row a query finds, converted; null when it finds none. */
-  private one<R, T>(sql: string, convert: (row: R) => T, ...params: unknown[]): T | null {
-    const row = this.prepared(sql).get(...params) as R | undefined;
-    return row ? convert(row) : null;
-  }
-
-  async insertProject(project: Project): Promise<void> {
-    this.prepared('INSERT INTO projects (id, name, description, enabled, created_at) VALUES (?, ?, ?, ?, ?)').run(
-      project.id, project.name, project.description, project.enabled ? 1 : 0, project.created_at,
-    );
-  }
-
-  async getProject(id: string): Promise<Project | null> {
-    return this.one('SELECT * FROM projects WHERE id = ?', toProject, id);
-  }
-
-  async findProject(name: string): Promise<Project | null> {
-    return this.one('SELECT * FROM projects WHERE name = ?', toProject, name);
-  }
-
-  async listProjects(): Promise<Project[]> {
-    return (this.prepared('SELECT * FROM projects ORDER BY name').all() as ProjectRow[]).map(toProject);
-  }
-
-  async insertUser(user: User): Promise<void> {
-    this.prepared(
-      'INSERT INTO users (id, name, enabled, password_hash, failed_logins, last_failed_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    ).run(user.id, user.name, user.enabled ? 1 : 0, user.password_hash, user.failed_logins, user.last_failed_at, user.created_at);
-  }
-
-  async getUser(id: string): Promise<User | null> {
-    return this.one('SELECT * FROM users WHERE id = ?', toUser, id);
-  }
-
-  async findUser(name: string): Promise<User | null> {
-    return this.one('SELECT * FROM users WHERE name = ?', toUser, name);
-  }
-
-  async listUsers(): Promise<User[]> {
-    return (this.prepared('SELECT * FROM users ORDER BY name').all() as UserRow[]).map(toUser);
-  }
-
-  async recordFailedLogin(userId: string, at: string): Promise<number> {
-    // One statement, so concurrent failures (from several processes too) are all counted.
-    const count = this.prepared(
-      'UPDATE users SET failed_logins = failed_logins + 1, last_failed_at = ? WHERE id = ? RETURNING failed_logins',
-    ).pluck().get(at, userId) as number | undefined;
-    return count ?? 0;
-  }
-
-  async clearFailedLogins(userId: string): Promise<void> {
-    this.prepared('UPDATE users SET failed_logins = 0, last_failed_at = NULL WHERE id = ? AND failed_logins != 0').run(userId);
-  }
-
-  async ensureRole(role: Role): Promise<Role> {
-    this.prepared('INSERT INTO roles (id, name) VALUES (?, ?) ON CONFLICT (name) DO NOTHING').run(role.id, role.name);
-    return this.prepared('SELECT id, name FROM roles WHERE name = ?').get(role.name) as Role;
-  }
-
-  async listRoles(): Promise<Role[]> {
-    return this.prepared('SELECT id, name FROM roles ORDER BY name').all() as Role[];
-  }
-
-  async assignRole(userId: string, projectId: string, roleId: string): Promise<void> {
-    this.prepared('INSERT OR IGNORE INTO role_assignments (user_id, project_id, role_id) VALUES (?, ?, ?)').run(userId, projectId, roleId);
-  }
-
-  async rolesOn(userId: string, projectId: string): Promise<Role[]> {
-    return this.prepared(
-      'SELECT r.id, r.name FROM role_assignments a JOIN roles r ON r.id = a.role_id WHERE a.user_id = ? AND a.project_id = ? ORDER BY r.name',
-    ).all(userId, projectId) as Role[];
-  }
-
-  async projectsOf(userId: string): Promise<Project[]> {
-    const rows = this.prepared(
-      'SELECT * FROM projects WHERE id IN (SELECT project_id FROM role_assignments WHERE user_id = ?) ORDER BY name',
-    ).all(userId) as ProjectRow[];
-    return rows.map(toProject);
-  }
-
-  async insertToken(token: Token): Promise<void> {
-    this.prepared(
-      'INSERT INTO tokens (hash, user_id, project_id, roles, methods, audit_ids, issued_at, expires_at, revoked) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    ).run(
-      token.hash, token.user_id, token.project_id, JSON.stringify(token.roles), JSON.stringify(token.methods),
-      JSON.stringify(token.audit_ids), token.issued_at, token.expires_at, token.revoked ? 1 : 0,
-    );
-  }
-
-  async getToken(hash: string): Promise<Token | null> {
+  override async getToken(hash: string): Promise<Token | null> {
     const version = `${this.tokenChanges}:${this.dataVersion.get() as number}`;
     const cached = this.tokens.get(hash, version);
     if (cached) return cached;
-    const row = this.prepared('SELECT * FROM tokens WHERE hash = ?').get(hash) as TokenRow | undefined;
-    if (!row) return null;
-    const token = Object.freeze(toToken(row));
+    const token = await super.getToken(hash);
+    if (!token) return null;
+    Object.freeze(token);
     this.tokens.put(hash, version, token);
     return token;
   }
 
-  async revokeToken(hash: string): Promise<boolean> {
+  override async revokeToken(hash: string): Promise<boolean> {
     this.tokenChanges++;
-    return this.prepared('UPDATE tokens SET revoked = 1 WHERE hash = ?').run(hash).changes > 0;
+    return super.revokeToken(hash);
   }
 
-  async purgeTokens(before: string): Promise<number> {
+  override async purgeTokens(before: string): Promise<number> {
     this.tokenChanges++;
-    return this.prepared('DELETE FROM tokens WHERE expires_at < ?').run(before).changes;
+    return super.purgeTokens(before);
   }
 
-  async insertCredential(credential: Credential): Promise<void> {
-    this.prepared('INSERT INTO credentials (access, user_id, sealed_secret, created_at) VALUES (?, ?, ?, ?)').run(
-      credential.access, credential.user_id, credential.sealed_secret, credential.created_at,
-    );
+  protected async all<R>(sql: string, params: unknown[] = []): Promise<R[]> {
+    return this.prepared(sql).all(...params) as R[];
   }
 
-  async getCredential(access: string): Promise<Credential | null> {
-    return (this.prepared('SELECT * FROM credentials WHERE access = ?').get(access) as Credential | undefined) ?? null;
+  protected async run(sql: string, params: unknown[] = []): Promise<number> {
+    return this.prepared(sql).run(...params).changes;
   }
 
   async version(): Promise<string> {
