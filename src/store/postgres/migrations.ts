@@ -118,4 +118,14 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX images_disk_format ON images (disk_format NULLS FIRST);
   CREATE INDEX images_container_format ON images (container_format NULLS FIRST);
   `,
+  // The list scope's share check and the changes-since walk read these indexes alone: a member's
+  // accepted shares (which PostgreSQL gathers into a hash once per query), and the images changed
+  // since a recent bound with every column the list's conditions test.
+  `
+  DROP INDEX members_member;
+  CREATE INDEX members_member ON members (member, status, image_id);
+  DROP INDEX images_updated_at;
+  CREATE INDEX images_updated_at ON images (updated_at)
+    INCLUDE (deleted, status, os_hidden, visibility, owner, min_ram, min_disk, created_at, id);
+  `,
 ];

@@ -71,6 +71,9 @@ async function dropImageIndexes(client: pg.PoolClient): Promise<string[]> {
 
 export class PgStore extends SqlIdentityStore implements Store {
   private readonly lists = new ListCache();
+  /** The catalog revision read under way, and the one queued to start after it (see `version`). */
+  private revisionRead: Promise<string> | null = null;
+  private nextRevisionRead: Promise<string> | null = null;
   /** Statement names by SQL text: each distinct statement is prepared once per connection. */
   private readonly names = new Map<string, string>();
 
@@ -152,9 +155,29 @@ export class PgStore extends SqlIdentityStore implements Store {
     });
   }
 
-  async version(): Promise<string> {
-    const [row] = await this.query<{ revision: number }>('SELECT revision FROM catalog_revision');
-    return String(row.revision);
+  /**
+   * The catalog revision, read from the database by a query that started after this call: a change
+   * committed before the call (by any process) is never missed. Calls made while a read is under way
+   * share the next one, so under load one read at a time serves every caller.
+   */
+  version(): Promise<string> {
+    if (!this.revisionRead) return this.readRevision();
+    this.nextRevisionRead ??= this.revisionRead.then(
+      () => this.readRevision(),
+      () => this.readRevision(),
+    );
+    return this.nextRevisionRead;
+  }
+
+  private readRevision(): Promise<string> {
+    this.nextRevisionRead = null;
+    const read: Promise<string> = this.query<{ revision: number }>('SELECT revision FROM catalog_revision')
+      .then(([row]) => String(row.revision))
+      .finally(() => {
+        if (this.revisionRead === read) this.revisionRead = null;
+      });
+    this.revisionRead = read;
+    return read;
   }
 
   async listImages(scope: ListScope, conditions: Condition[], after: Cursor | null, limit: number, order?: SortOrder[]): Promise<Image[]> {
@@ -252,10 +275,11 @@ export class PgStore extends SqlIdentityStore implements Store {
       await flush();
       if (rebuild.length > 0) await client.query("SET LOCAL maintenance_work_mem = '256MB'");
       for (const sql of rebuild) await client.query(sql);
-      // Fresh statistics, so the planner tells selective filters from common ones at once.
-      await client.query('ANALYZE images; ANALYZE image_properties; ANALYZE members');
       return added;
     });
+    // Lists read from indexes alone only where the visibility map says the rows are visible to all,
+    // which a load leaves unset until a vacuum; without one they visit the table row by row.
+    if (imported > 0) await this.pool.query('VACUUM (ANALYZE) images, image_properties, members');
     return imported;
   }
 
