@@ -6,30 +6,16 @@
 import type { Image, ImageMember } from '../../catalog/image.js';
 import type { Project, Token, User } from '../../identity/model.js';
 
-export interface ImageRow {
-  id: string;
-  name: string | null;
+/** An image as its row holds it: the columns the SQL types cannot hold as the model does, converted. */
+export interface ImageRow extends Omit<Image, 'status' | 'visibility' | 'protected' | 'os_hidden' | 'deleted' | 'has_data' | 'tags' | 'properties'> {
   status: string;
   visibility: string;
-  owner: string | null;
   protected: number;
   os_hidden: number;
-  min_ram: number;
-  min_disk: number;
-  size: number | null;
-  virtual_size: number | null;
-  disk_format: string | null;
-  container_format: string | null;
-  checksum: string | null;
-  os_hash_algo: string | null;
-  os_hash_value: string | null;
-  created_at: string;
-  updated_at: string;
   deleted: number;
-  deleted_at: string | null;
+  has_data: number;
   tags: string;
   properties: string;
-  has_data: number;
 }
 
 export interface MemberRow {
