@@ -120,6 +120,15 @@ for (const backend of ['postgres', 'sqlite'] as const) {
       }
     });
 
+    test('of one member added eight times through both at once, exactly one add is taken', async () => {
+      const member = '0123456789abcdef0123456789abcdef';
+      const adds = Array.from({ length: 8 }, (_, i) => call(i % 2 === 0 ? a : b, 'image', 'POST', `/v2/images/${imageId}/members`, auth(), { member }));
+      const statuses = (await Promise.all(adds)).map((answer) => answer.statusCode).sort();
+      assert.deepEqual(statuses, [200, 409, 409, 409, 409, 409, 409, 409]);
+      const members = (await call(b, 'image', 'GET', `/v2/images/${imageId}/members`, auth())).json<{ members: { member_id: string }[] }>().members;
+      assert.deepEqual(members.map((m) => m.member_id), [member]);
+    });
+
     test('a delete through one is seen by the other at once', async () => {
       await listIds(a);
       assert.equal((await call(b, 'image', 'DELETE', `/v2/images/${imageId}`, auth())).statusCode, 204);

@@ -270,10 +270,10 @@ export class CatalogService {
   async addMember(ctx: RequestContext, id: string, member: string): Promise<ImageMember> {
     const image = await this.sharedImage(ctx, id);
     if (!canModify(ctx, image)) throw forbidden(`You are not permitted to create image members for the image ${id}.`);
-    if (await this.store.getMember(id, member)) throw conflict(`The target member ${member} is already associated with image ${id}.`);
     const time = now();
     const record: ImageMember = { member, status: 'pending', can_share: false, created_at: time, updated_at: time };
-    await this.store.putMember(id, record);
+    // One step, so of two requests adding the same member at once, the second is refused too.
+    if (!(await this.store.addMember(id, record))) throw conflict(`The target member ${member} is already associated with image ${id}.`);
     return record;
   }
 

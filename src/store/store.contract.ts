@@ -140,6 +140,18 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         assert.deepEqual(await store.getMembers(bare.id), []);
       }));
 
+      test('addMember adds a member once: a second add of the same member changes nothing', withStore(async (store) => {
+        const img = image({ visibility: 'shared' });
+        await store.insertImage(entry(img));
+        const first = member(THIRD, 'pending');
+        const again = member(THIRD, 'accepted', { created_at: ts(50), updated_at: ts(51) });
+        const added = await Promise.all([store.addMember(img.id, first), store.addMember(img.id, again)]);
+        assert.deepEqual(added.sort(), [false, true]);
+        assert.equal((await store.getMembers(img.id)).length, 1);
+        assert.equal(await store.addMember(img.id, member(ME, 'pending')), true);
+        assert.deepEqual(byMember(await store.getMembers(img.id)).map((m) => m.member), [ME, THIRD].sort());
+      }));
+
       test('answers null for unknown images and members', withStore(async (store) => {
         const img = image();
         await store.insertImage(entry(img, [member(THIRD, 'accepted')]));

@@ -78,6 +78,8 @@ export interface Store extends IdentityStore {
   insertImage(entry: StoredImage): Promise<void>;
   /** Adds a member, or replaces the member's record. */
   putMember(imageId: string, member: ImageMember): Promise<void>;
+  /** Adds a member unless the image has that member already (false then, changing nothing), atomically. */
+  addMember(imageId: string, member: ImageMember): Promise<boolean>;
   deleteMember(imageId: string, member: string): Promise<void>;
   /**
    * Loads many images in one transaction, skipping ids the store already holds; returns how many

@@ -12,7 +12,7 @@ import type { Condition, SortOrder } from '../../catalog/query.js';
 import { ListSql } from '../sql/list-sql.js';
 import { isScan, ListCache } from '../sql/list-cache.js';
 import { SqlIdentityStore } from '../sql/sql-identity-store.js';
-import { COLUMNS, toImage, toMember, toRow, updateSql, type ImageRow, type MemberRow } from '../sql/rows.js';
+import { COLUMNS, memberParams, NEW_MEMBER_SQL, toImage, toMember, toRow, updateSql, type ImageRow, type MemberRow } from '../sql/rows.js';
 import type { Cursor, ListScope, Store, StoredImage } from '../store.js';
 import { MIGRATIONS } from './migrations.js';
 
@@ -289,10 +289,14 @@ export class PgStore extends SqlIdentityStore implements Store {
         'INSERT INTO members (image_id, member, status, can_share, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) ' +
           'ON CONFLICT (image_id, member) DO UPDATE SET status = excluded.status, can_share = excluded.can_share, ' +
           'created_at = excluded.created_at, updated_at = excluded.updated_at',
-        [imageId, m.member, m.status, m.can_share ? 1 : 0, m.created_at, m.updated_at],
+        memberParams(imageId, m),
         client,
       ),
     );
+  }
+
+  async addMember(imageId: string, m: ImageMember): Promise<boolean> {
+    return this.write(async (client) => ((await this.execute(NEW_MEMBER_SQL, memberParams(imageId, m), client)).rowCount ?? 0) > 0);
   }
 
   async deleteMember(imageId: string, member: string): Promise<void> {

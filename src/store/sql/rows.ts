@@ -26,6 +26,12 @@ export interface MemberRow {
   updated_at: string;
 }
 
+/** A member's row, added only when the image does not have that member yet (`?` placeholders, then ON CONFLICT). */
+export const NEW_MEMBER_SQL =
+  'INSERT INTO members (image_id, member, status, can_share, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (image_id, member) DO NOTHING';
+
+export const memberParams = (imageId: string, m: ImageMember) => [imageId, m.member, m.status, m.can_share ? 1 : 0, m.created_at, m.updated_at];
+
 export const COLUMNS = [
   'id', 'name', 'status', 'visibility', 'owner', 'protected', 'os_hidden', 'min_ram', 'min_disk', 'size',
   'virtual_size', 'disk_format', 'container_format', 'checksum', 'os_hash_algo', 'os_hash_value', 'created_at',

@@ -6,7 +6,7 @@ import type { Cursor, ListScope, Store, StoredImage } from '../store.js';
 import type { Token } from '../../identity/model.js';
 import { VersionedCache } from '../../common/versioned-cache.js';
 import { ListSql, unselective } from '../sql/list-sql.js';
-import { COLUMNS, toImage, toMember, toRow, updateSql, type ImageRow, type MemberRow } from '../sql/rows.js';
+import { COLUMNS, memberParams, NEW_MEMBER_SQL, toImage, toMember, toRow, updateSql, type ImageRow, type MemberRow } from '../sql/rows.js';
 import { isScan, ListCache } from '../sql/list-cache.js';
 import { SqlIdentityStore } from '../sql/sql-identity-store.js';
 import { MIGRATIONS } from './migrations.js';
@@ -183,8 +183,12 @@ export class SqliteStore extends SqlIdentityStore implements Store {
     this.write(() =>
       this.prepared(
         'INSERT OR REPLACE INTO members (image_id, member, status, can_share, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
-      ).run(imageId, m.member, m.status, m.can_share ? 1 : 0, m.created_at, m.updated_at),
+      ).run(memberParams(imageId, m)),
     );
+  }
+
+  async addMember(imageId: string, m: ImageMember): Promise<boolean> {
+    return this.write(() => this.prepared(NEW_MEMBER_SQL).run(memberParams(imageId, m)).changes > 0);
   }
 
   async deleteMember(imageId: string, member: string): Promise<void> {
