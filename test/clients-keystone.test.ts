@@ -31,9 +31,8 @@ import {
   startGlint,
   type CliResult,
   type GlintServer,
+  UUID,
 } from './clients/harness.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const GLINT_MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 const SDK_SCRIPT = fileURLToPath(new URL('./clients/openstacksdk_images.py', import.meta.url));

@@ -23,9 +23,8 @@ import {
   startGlint,
   type CliResult,
   type GlintServer,
+  UUID,
 } from './clients/harness.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * A project id as Keystone makes them (32 hex digits). It matters: `openstack image add project`

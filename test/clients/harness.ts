@@ -8,6 +8,9 @@ import { delimiter, join } from 'node:path';
 import { startGlint as startGlintProcess, stopGlint, type GlintProcess } from '../support/glint-process.js';
 
 /** Per command; the clients answer in a second or two on loopback. */
+/** An image id as the clients print it. */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 export const CLI_TIMEOUT_MS = 60_000;
 
 export const INSTALL_HINT =
