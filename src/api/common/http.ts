@@ -1,5 +1,13 @@
 /** Shared Fastify setup of every listener: request ids, raw query parameters, raw bodies, bad requests, logging. */
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerFactory,
+} from 'fastify';
 import type { Logger } from 'pino';
 import { webobPage, type ErrorBody } from './errors.js';
 import { newRequestId } from './request-id.js';
@@ -17,6 +25,30 @@ export interface ListenerOptions {
   admit?: (request: FastifyRequest, reply: FastifyReply) => boolean | Promise<boolean>;
   /** Largest request body accepted; larger ones get 413 in the API's own format. */
   bodyLimit?: number;
+  /**
+   * Meets every request before the framework does (see `AnswerCache`); true when it has answered.
+   * Requests are then not logged, so it is left out when requests are.
+   */
+  shortcut?: Shortcut;
+}
+
+export type Shortcut = (request: IncomingMessage, response: ServerResponse) => boolean | Promise<boolean>;
+
+/** A server whose requests meet `shortcut` first; those it does not answer (or fails on) go to the framework. */
+function shortcutServer(shortcut: Shortcut): FastifyServerFactory {
+  return (handler, options) => {
+    const server = createServer((request, response) => {
+      const answered = shortcut(request, response);
+      if (answered === false) handler(request, response);
+      else if (answered !== true) answered.then((done) => done || handler(request, response), () => handler(request, response));
+    });
+    // What Fastify sets on a server it makes itself (from its options, defaults filled in).
+    const timeouts = options as { keepAliveTimeout: number; requestTimeout: number; connectionTimeout: number };
+    server.keepAliveTimeout = timeouts.keepAliveTimeout;
+    server.requestTimeout = timeouts.requestTimeout;
+    server.setTimeout(timeouts.connectionTimeout);
+    return server;
+  };
 }
 
 /** Requests the HTTP parser refuses never reach an API; they get a plain webob-style 400 and the connection closes. */
@@ -33,10 +65,12 @@ function refuseMalformedRequest(_error: Error, socket: import('node:net').Socket
 }
 
 export function createListener(options: ListenerOptions): FastifyInstance {
+  const logRequests = options.logger.isLevelEnabled('info');
   const app = Fastify({
     // Requests are logged at info level, one line each, with their request id. Below that level Fastify
     // gets no logger at all: a per-request child logger that never writes is pure cost.
-    ...(options.logger.isLevelEnabled('info') ? { loggerInstance: options.logger as FastifyBaseLogger } : {}),
+    ...(logRequests ? { loggerInstance: options.logger as FastifyBaseLogger } : {}),
+    ...(options.shortcut && !logRequests ? { serverFactory: shortcutServer(options.shortcut) } : {}),
     genReqId: newRequestId,
     logController: new LogController({ requestIdLogLabel: 'request_id' }),
     // OpenStack APIs never answer HEAD for GET routes by themselves.

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { CatalogService } from '../../catalog/service.js';
 import type { Authenticator } from '../../identity/context.js';
+import { AnswerCache } from '../common/answer-cache.js';
 import { admitCaller, keystoneChallenge } from '../common/auth.js';
 import type { ServiceUrl } from '../common/endpoints.js';
 import { ApiError, errorStatus, novaFault, webobNotFound } from '../common/errors.js';
@@ -24,6 +25,11 @@ export interface ComputeApiDeps {
 /** Nova's project segment: hex and dashes only; anything else falls through to a routing 404. */
 const PROJECT = ':project_id(^[0-9a-f-]+$)';
 
+const REQUEST_ID_HEADERS = ['x-openstack-request-id', 'x-compute-request-id'];
+
+/** The list routes (under every mount), whose answers are kept. */
+const LIST_PATH = /^\/v2(\.1)?\/(.+\/)?images(\/detail)?$/;
+
 /** Version documents are public; everything else under a version prefix needs a token. */
 function needsToken(path: string): boolean {
   return /^\/v2(\.1)?\/./.test(path);
@@ -32,9 +38,16 @@ function needsToken(path: string): boolean {
 export function buildComputeApi(deps: ComputeApiDeps): FastifyInstance {
   const challenge = keystoneChallenge(deps.identityEndpoint);
   const origin = deps.settings.origin;
+  const answers = new AnswerCache({
+    auth: deps.auth,
+    version: () => deps.catalog.store.version(),
+    requestIdHeaders: REQUEST_ID_HEADERS,
+    cacheable: (path) => LIST_PATH.test(path),
+  });
   const app = createListener({
     logger: deps.logger,
-    requestIdHeaders: ['x-openstack-request-id', 'x-compute-request-id'],
+    requestIdHeaders: REQUEST_ID_HEADERS,
+    shortcut: (request, response) => answers.answer(request, response),
     notFound: webobNotFound,
     admit: (request, reply) => !needsToken(request.url.split('?', 1)[0]) || admitCaller(deps.auth, request, reply, challenge),
   });
@@ -62,7 +75,7 @@ export function buildComputeApi(deps: ComputeApiDeps): FastifyInstance {
     { prefix: '/v2', legacy: true, withProject: false },
   ];
   for (const mount of mounts) {
-    app.register(computeImageRoutes, { ...mount, catalog: deps.catalog, settings: deps.settings });
+    app.register(computeImageRoutes, { ...mount, catalog: deps.catalog, settings: deps.settings, answers });
   }
 
   app.setNotFoundHandler(async (request, reply) => {

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CatalogError } from '../../catalog/errors.js';
 import type { Image } from '../../catalog/image.js';
 import type { CatalogService } from '../../catalog/service.js';
-import { VersionedCache } from '../../common/versioned-cache.js';
+import type { AnswerCache } from '../common/answer-cache.js';
 import { ApiError, htmlEscape } from '../common/errors.js';
 import { queryParams, sendJson } from '../common/http.js';
 import { parseVersion, type Version } from '../common/microversion.js';
@@ -52,10 +52,12 @@ function refuseMoves(current: Record<string, string>, replacement: Record<string
 export interface ComputeRoutesDeps {
   catalog: CatalogService;
   settings: ComputeSettings;
+  /** Kept list answers, shared by every mount of the routes. */
+  answers: AnswerCache;
 }
 
 export function computeImageRoutes(app: FastifyInstance, opts: ComputeRouteOptions & ComputeRoutesDeps, done: () => void) {
-  const { catalog, settings } = opts;
+  const { catalog, settings, answers } = opts;
   const route: ComputeRouteOptions = { legacy: opts.legacy, withProject: opts.withProject };
   const begin = (request: FastifyRequest, reply: FastifyReply, max: Version) =>
     beginComputeCall(request, reply, settings, route, max);
@@ -66,16 +68,11 @@ export function computeImageRoutes(app: FastifyInstance, opts: ComputeRouteOptio
     return image;
   }
 
-  // A list answer depends on the request (path and query), who asks, how they reached the API
-  // (links) and the catalog; the cache key holds the first three, the version the last.
-  const answers = new VersionedCache<Buffer>({ maxEntries: 10_000, maxWeight: 16 * 1024 * 1024, maxItemWeight: 1024 * 1024 }, (b) => b.length);
-
   async function list(request: FastifyRequest, reply: FastifyReply, view: ListView) {
     const call = begin(request, reply, IMAGE_PROXY_MAX);
-    const version = await catalog.store.version();
-    const key = `${call.ctx.projectId} ${call.ctx.isAdmin} ${call.links.origin} ${call.links.imageEndpoint} ${request.url}`;
-    const cached = answers.get(key, version);
-    if (cached) return sendJson(reply, cached);
+    const version = await answers.versionFor(request);
+    const kept = answers.kept(request, version);
+    if (kept) return sendJson(reply, kept);
     const params = queryParams(request);
     let listing;
     try {
@@ -94,8 +91,7 @@ export function computeImageRoutes(app: FastifyInstance, opts: ComputeRouteOptio
     const rawQuery = request.url.slice(request.url.indexOf('?') + 1 || request.url.length);
     const body = await new ListBody(view, call.links, params, rawQuery, pageFill).assemble(pages, first);
     if (!Buffer.isBuffer(body)) return reply.header('content-type', JSON_TYPE).send(body);
-    answers.put(key, version, body);
-    return sendJson(reply, body);
+    return answers.sendJson(request, reply, version, body);
   }
 
   app.get('/images', (request, reply) => list(request, reply, 'basic'));

@@ -5,6 +5,7 @@ import type { CatalogService, UploadLimits } from '../../catalog/service.js';
 import type { Authenticator } from '../../identity/context.js';
 import { imageApiError, imageRoutes } from './routes.js';
 import { ApiError, errorStatus, webobError, webobPage } from '../common/errors.js';
+import { AnswerCache } from '../common/answer-cache.js';
 import { admitCaller, keystoneChallenge, type Refusal } from '../common/auth.js';
 import type { ServiceUrl } from '../common/endpoints.js';
 import { createListener, logFailure, sendJson } from '../common/http.js';
@@ -33,12 +34,21 @@ const plainUnauthorized: Refusal = (_request, reply) => {
   reply.code(401).header('content-type', contentType).send(Buffer.from(body));
 };
 
+const REQUEST_ID_HEADERS = ['x-openstack-request-id'];
+
 export function buildImageApi(deps: ImageApiDeps): FastifyInstance {
   const refuse = deps.identityEndpoint ? keystoneChallenge(deps.identityEndpoint) : plainUnauthorized;
   const origin = deps.origin;
+  const answers = new AnswerCache({
+    auth: deps.auth,
+    version: () => deps.catalog.store.version(),
+    requestIdHeaders: REQUEST_ID_HEADERS,
+    cacheable: (path) => path === '/v2/images',
+  });
   const app = createListener({
     logger: deps.logger,
-    requestIdHeaders: ['x-openstack-request-id'],
+    requestIdHeaders: REQUEST_ID_HEADERS,
+    shortcut: (request, response) => answers.answer(request, response),
     notFound: () => webobPage(404, 'The resource could not be found.'),
     admit: (request, reply) => !/^\/v2(\/|$)/.test(request.url.split('?', 1)[0]) || admitCaller(deps.auth, request, reply, refuse),
   });
@@ -49,7 +59,7 @@ export function buildImageApi(deps: ImageApiDeps): FastifyInstance {
     reply.code(302).header('Location', `${origin(request)}/v2/`).header('content-type', 'text/plain; charset=utf8').send(''),
   );
 
-  app.register(imageRoutes, { catalog: deps.catalog, upload: deps.upload, origin });
+  app.register(imageRoutes, { catalog: deps.catalog, upload: deps.upload, origin, answers });
 
   app.setNotFoundHandler(async (request, reply) => {
     const path = request.url.split('?', 1)[0];

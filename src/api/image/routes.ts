@@ -8,6 +8,7 @@ import { CatalogError } from '../../catalog/errors.js';
 import { MEMBER_STATUSES, type Image, type MemberStatus } from '../../catalog/image.js';
 import type { CatalogService, UploadLimits } from '../../catalog/service.js';
 import { UploadTooLarge } from '../../catalog/upload.js';
+import type { AnswerCache } from '../common/answer-cache.js';
 import { ApiError, detailed } from '../common/errors.js';
 import type { ServiceUrl } from '../common/endpoints.js';
 import { queryParams, sendJson } from '../common/http.js';
@@ -23,6 +24,8 @@ export interface ImageRoutesOptions {
   upload: UploadLimits;
   /** This API's base URL, for `Location` headers. */
   origin: ServiceUrl;
+  /** Kept list answers. */
+  answers: AnswerCache;
 }
 
 /** Glance answers bodiless successes with webob's default media type. */
@@ -54,7 +57,7 @@ function mediaType(request: FastifyRequest): string {
 const noContent = (reply: FastifyReply) => reply.code(204).header('content-type', NO_CONTENT_TYPE).send();
 
 export function imageRoutes(app: FastifyInstance, opts: ImageRoutesOptions, done: () => void) {
-  const { catalog } = opts;
+  const { catalog, answers } = opts;
   const ctxOf = (request: FastifyRequest) => request.ctx!;
   const idOf = (request: FastifyRequest) => (request.params as { image_id: string }).image_id;
 
@@ -62,6 +65,9 @@ export function imageRoutes(app: FastifyInstance, opts: ImageRoutesOptions, done
   app.addContentTypeParser('application/octet-stream', (_request, payload, parsed) => parsed(null, payload));
 
   app.get('/v2/images', async (request, reply) => {
+    const version = await answers.versionFor(request);
+    const kept = answers.kept(request, version);
+    if (kept) return sendJson(reply, kept);
     const params = queryParams(request);
     const { query, limit } = imageListQuery(params);
     const images: Image[] = [];
@@ -69,7 +75,7 @@ export function imageRoutes(app: FastifyInstance, opts: ImageRoutesOptions, done
     // The same key order as the reference's: images, first, schema, then next.
     const next = limit > 0 && images.length === limit ? `,"next":${JSON.stringify(listLink(params, images[images.length - 1].id))}` : '';
     const head = `{"images":[${images.map(imageJson).join(',')}],"first":${JSON.stringify(listLink(params))},"schema":"/v2/schemas/images"`;
-    return sendJson(reply, `${head}${next}}`);
+    return answers.sendJson(request, reply, version, Buffer.from(`${head}${next}}`));
   });
 
   app.post('/v2/images', async (request, reply) => {

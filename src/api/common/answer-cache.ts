@@ -1,0 +1,101 @@
+/**
+ * Whole answers to repeated list requests, kept for one catalog version and sent from the server's
+ * request event, before the framework sees the request: a client polling a list pays for
+ * authentication, a catalog version check and the write, while routing, hooks and rendering ran once.
+ *
+ * A kept answer is reused only for a request that the route would answer with the same bytes: the same
+ * method and URL, the same caller (project and admin role), the same headers that shape links and
+ * versions, no body, and the catalog at the version the answer was computed for.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { VersionedCache } from '../../common/versioned-cache.js';
+import { firstHeader, type Authenticator, type RequestContext } from '../../identity/context.js';
+import { newRequestId } from './request-id.js';
+
+/** Request headers an answer may depend on besides the caller: links name the host, versions shape the headers. */
+const SHAPING_HEADERS = ['host', 'x-openstack-nova-api-version', 'openstack-api-version'];
+
+interface Answer {
+  /** Response headers as name, value, name, value…, without the request id headers. */
+  headers: string[];
+  body: Buffer;
+}
+
+export interface AnswerCacheOptions {
+  auth: Authenticator;
+  /** The catalog's version (see `Store.version`). */
+  version: () => Promise<string>;
+  /** The headers that carry the request id in this API's responses. */
+  requestIdHeaders: string[];
+  /** Whether a request path can have a kept answer; others are left to the framework at once. */
+  cacheable: (path: string) => boolean;
+}
+
+function keyOf(request: IncomingMessage, ctx: RequestContext): string {
+  let key = `${ctx.projectId} ${ctx.isAdmin} ${request.url}`;
+  for (const name of SHAPING_HEADERS) key += `\n${request.headers[name] ?? ''}`;
+  return key;
+}
+
+function hasBody(request: IncomingMessage): boolean {
+  const length = firstHeader(request.headers, 'content-length');
+  return (length !== undefined && length !== '0') || request.headers['transfer-encoding'] !== undefined;
+}
+
+export class AnswerCache {
+  private readonly answers = new VersionedCache<Answer>(
+    { maxEntries: 10_000, maxWeight: 16 * 1024 * 1024, maxItemWeight: 1024 * 1024 },
+    (answer) => answer.body.length,
+  );
+  /** The catalog version a missed lookup read, so the route that answers instead need not read it again. */
+  private readonly missed = new WeakMap<IncomingMessage, string>();
+
+  constructor(private readonly options: AnswerCacheOptions) {}
+
+  /** Answers the request with a kept answer; false (having written nothing) when the framework must. */
+  answer(request: IncomingMessage, response: ServerResponse): boolean | Promise<boolean> {
+    if (request.method !== 'GET' || !this.options.cacheable(request.url!.split('?', 1)[0]) || hasBody(request)) return false;
+    return this.answerKept(request, response);
+  }
+
+  private async answerKept(request: IncomingMessage, response: ServerResponse): Promise<boolean> {
+    const ctx = await this.options.auth.authenticate(request as IncomingMessage & { url: string; method: string });
+    if (!ctx) return false;
+    const version = await this.options.version();
+    const answer = this.answers.get(keyOf(request, ctx), version);
+    if (!answer) {
+      this.missed.set(request, version);
+      return false;
+    }
+    const id = newRequestId();
+    const headers: string[] = [];
+    for (const name of this.options.requestIdHeaders) headers.push(name, id);
+    response.writeHead(200, headers.concat(answer.headers));
+    response.end(answer.body);
+    return true;
+  }
+
+  /** The catalog version to answer the request for. */
+  versionFor(request: FastifyRequest): Promise<string> | string {
+    return this.missed.get(request.raw) ?? this.options.version();
+  }
+
+  /** The kept body for the request, for a route reached without the shortcut (e.g. while requests are logged). */
+  kept(request: FastifyRequest, version: string): Buffer | undefined {
+    return this.answers.get(keyOf(request.raw, request.ctx!), version)?.body;
+  }
+
+  /** Sends a route's 200 JSON answer, computed at `version`, and keeps it for requests like this one. */
+  sendJson(request: FastifyRequest, reply: FastifyReply, version: string, body: Buffer): FastifyReply {
+    reply.header('content-type', 'application/json');
+    const headers: string[] = [];
+    for (const [name, value] of Object.entries(reply.getHeaders())) {
+      if (value === undefined || this.options.requestIdHeaders.includes(name)) continue;
+      for (const each of Array.isArray(value) ? value : [value]) headers.push(name, String(each));
+    }
+    headers.push('content-length', String(body.length));
+    this.answers.put(keyOf(request.raw, request.ctx!), version, { headers, body });
+    return reply.send(body);
+  }
+}
