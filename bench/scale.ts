@@ -134,6 +134,9 @@ function scenarios(who: string, token: string, project: string, values: Awaited<
   return rows;
 }
 
+const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
+const chosen = (scenario: Scenario) => !only || only.test(scenario.name);
+
 /** Resident memory of a process (Linux): now (VmRSS) or its peak so far (VmHWM). */
 function rssMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -152,11 +155,12 @@ async function maxRssDuring<T>(pid: number, work: () => Promise<T>): Promise<{ r
   }
 }
 
-export async function scaleBench(images: number, backend: Backend): Promise<number> {
+/** `seeded`: a SQLite data directory seeded with N images by an earlier run, used instead of seeding anew. */
+export async function scaleBench(images: number, backend: Backend, seeded?: string): Promise<number> {
   const dir = await benchTempDir();
-  const catalog = await openCatalog(backend, join(dir, 'data'));
-  log(`seeding ${images} images into ${backend}`);
-  const seedSeconds = await seed(catalog, images);
+  const catalog = await openCatalog(backend, seeded ?? join(dir, 'data'));
+  if (!seeded) log(`seeding ${images} images into ${backend}`);
+  const seedSeconds = seeded ? NaN : await seed(catalog, images);
   const [member] = syntheticProjects({ projects: PROJECTS, seed: SEED });
   const values = await pickValues(catalog, member);
   await catalog.close();
@@ -169,7 +173,7 @@ export async function scaleBench(images: number, backend: Backend): Promise<numb
   let peakRss = NaN;
   try {
     for (const [who, token] of [['member', `bench:${member}`], ['admin', `admin:${member}`]]) {
-      for (const scenario of scenarios(who, token, member, values)) {
+      for (const scenario of scenarios(who, token, member, values).filter(chosen)) {
         rows.push(await runScenario(scenario, glint.urls[scenario.api], dir));
       }
     }
@@ -185,15 +189,18 @@ export async function scaleBench(images: number, backend: Backend): Promise<numb
       warmupSeconds: 10,
       seconds: 20,
     };
-    const streamed = await maxRssDuring(pid, () => runScenario(stream, glint.urls.compute, dir));
-    rows.push(streamed.result);
-    streamRss = streamed.maxMb;
+    if (chosen(stream)) {
+      const streamed = await maxRssDuring(pid, () => runScenario(stream, glint.urls.compute, dir));
+      rows.push(streamed.result);
+      streamRss = streamed.maxMb;
+    }
     peakRss = rssMb(pid, 'VmHWM');
   } finally {
     await stopGlint(glint.child, STOP_GRACE_MS);
   }
 
-  console.log(`\n${backend}: ${images} images seeded in ${seedSeconds.toFixed(1)} s (glint seed --synthetic ${images} --projects ${PROJECTS} --seed ${SEED})`);
+  const seeding = seeded ? `the catalog in ${seeded}` : `${images} images seeded in ${seedSeconds.toFixed(1)} s`;
+  console.log(`\n${backend}: ${seeding} (glint seed --synthetic ${images} --projects ${PROJECTS} --seed ${SEED})`);
   console.log(`member project ${member}; Glint's RSS while the no-limit list streamed: at most ${streamRss.toFixed(0)} MB (peak over the whole run: ${peakRss.toFixed(0)} MB)`);
   printResults(rows, 'markdown');
   return reportFailures(rows);
