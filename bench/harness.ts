@@ -80,7 +80,7 @@ export async function benchTempDir(): Promise<string> {
 async function startBare(bodyFile: string): Promise<{ child: ChildProcess; url: string }> {
   const child = killOnExit(fork(join(ROOT, 'bench', 'bare-server.ts'), [bodyFile], {
     cwd: ROOT,
-    execArgv: ['--import', 'tsx'], // same loader as Glint, so both start from the same runtime
+    execArgv: ['--import', 'tsx'], // loads the TypeScript source; no part of answering a request
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   }));
   const [message] = (await Promise.race([

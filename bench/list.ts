@@ -35,7 +35,7 @@ const SCENARIOS: ListScenario[] = [
 function startBenchGlint(catalogFile: string, dataDir: string): Promise<GlintProcess> {
   return startGlint(
     ['--profile', 'openstack', '--auth', 'noauth', '--data-dir', dataDir, '--import', catalogFile],
-    { timeoutMs: STARTUP_TIMEOUT_MS },
+    { timeoutMs: STARTUP_TIMEOUT_MS, compiled: true },
   );
 }
 

@@ -17,7 +17,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { syntheticProjects } from '../src/catalog/synthetic.js';
-import { killOnExit, startGlint, stopGlint } from '../test/support/glint-process.js';
+import { glintCommand, killOnExit, startGlint, stopGlint } from '../test/support/glint-process.js';
 import { freshDatabase } from '../test/support/postgres-server.js';
 import { benchTempDir, log, printResults, reportFailures, runScenario, STOP_GRACE_MS, type Row, type Scenario } from './harness.js';
 
@@ -73,7 +73,7 @@ async function openCatalog(backend: Backend, dataDir: string): Promise<Catalog> 
 
 async function seed(catalog: Catalog, images: number): Promise<number> {
   const started = performance.now();
-  const args = ['--import', 'tsx', 'src/main.ts', 'seed', '--synthetic', String(images), '--projects', String(PROJECTS), '--seed', String(SEED), ...catalog.options];
+  const args = [...glintCommand(true), 'seed', '--synthetic', String(images), '--projects', String(PROJECTS), '--seed', String(SEED), ...catalog.options];
   const child = killOnExit(spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] }));
   const [code] = (await once(child, 'exit')) as [number | null];
   if (code !== 0) throw new Error(`glint seed exited with ${code}`);
@@ -166,7 +166,7 @@ export async function scaleBench(images: number, backend: Backend, seeded?: stri
   await catalog.close();
 
   log('starting Glint');
-  const glint = await startGlint(['--profile', 'openstack', '--auth', 'noauth', ...catalog.options], { timeoutMs: 120_000 });
+  const glint = await startGlint(['--profile', 'openstack', '--auth', 'noauth', ...catalog.options], { timeoutMs: 120_000, compiled: true });
   const pid = glint.child.pid!;
   const rows: Row[] = [];
   let streamRss = NaN;

@@ -8,9 +8,10 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { glintCommand } from './support/glint-process.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const GLINT = [process.execPath, '--import', 'tsx', 'src/main.ts'] as const;
+const GLINT = [process.execPath, ...glintCommand()] as const;
 const work = mkdtempSync(join(tmpdir(), 'glint-cli-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 

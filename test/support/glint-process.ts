@@ -38,6 +38,13 @@ export interface StartOptions {
   timeoutMs?: number;
   /** Added to the environment (after GLINT_* variables are removed from it). */
   env?: NodeJS.ProcessEnv;
+  /** Runs the compiled build (`npm run build`) as `npm start` does, instead of the sources through tsx. */
+  compiled?: boolean;
+}
+
+/** The node arguments that run the glint command line, from the compiled build or from the sources. */
+export function glintCommand(compiled = false): string[] {
+  return compiled ? ['dist/main.js'] : ['--import', 'tsx', 'src/main.ts'];
 }
 
 // Children still running if this process dies early; killed on exit so none is orphaned.
@@ -76,7 +83,7 @@ export async function startGlint(serveArgs: string[], options: StartOptions = {}
   const timeoutMs = options.timeoutMs ?? DEFAULT_STARTUP_MS;
   const defaults: [string, string][] = [['--host', '127.0.0.1'], ['--compute-port', '0'], ['--image-port', '0'], ['--identity-port', '0']];
   const args = [...serveArgs, ...defaults.filter(([flag]) => !serveArgs.includes(flag)).flat()];
-  const child = killOnExit(spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve', ...args], {
+  const child = killOnExit(spawn(process.execPath, [...glintCommand(options.compiled), 'serve', ...args], {
     cwd: ROOT,
     env: { ...withoutGlintEnv(process.env), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,11 +1,7 @@
 /** The image API's JSON schemas, served verbatim as the reference publishes them: clients load them. */
-import { readFileSync } from 'node:fs';
+import image from './schemas/image.json' with { type: 'json' };
+import images from './schemas/images.json' with { type: 'json' };
+import member from './schemas/member.json' with { type: 'json' };
+import members from './schemas/members.json' with { type: 'json' };
 
-const load = (name: string): object => JSON.parse(readFileSync(new URL(`./schemas/${name}.json`, import.meta.url), 'utf8'));
-
-export const SCHEMAS: Record<string, object> = {
-  image: load('image'),
-  images: load('images'),
-  member: load('member'),
-  members: load('members'),
-};
+export const SCHEMAS: Record<string, object> = { image, images, member, members };
