@@ -44,8 +44,9 @@ function hasBody(request: IncomingMessage): boolean {
 }
 
 export class AnswerCache {
+  // 8 MiB for each of the two listeners that keep answers: some hundreds of pages each.
   private readonly answers = new VersionedCache<Answer>(
-    { maxEntries: 10_000, maxWeight: 16 * 1024 * 1024, maxItemWeight: 1024 * 1024 },
+    { maxEntries: 10_000, maxWeight: 8 * 1024 * 1024, maxItemWeight: 1024 * 1024 },
     (answer) => answer.body.length,
   );
   /** The catalog version a missed lookup read, so the route that answers instead need not read it again. */
