@@ -4,7 +4,7 @@
  * authentication, a catalog version check and the write, while routing, hooks and rendering ran once.
  *
  * A kept answer is reused only for a request that the route would answer with the same bytes: the same
- * method and URL, the same caller (project and admin role), the same headers that shape links and
+ * method and URL, the same caller (project and roles), the same headers that shape links and
  * versions, no body, and the catalog at the version the answer was computed for.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -33,7 +33,7 @@ export interface AnswerCacheOptions {
 }
 
 function keyOf(request: IncomingMessage, ctx: RequestContext): string {
-  let key = `${ctx.projectId} ${ctx.isAdmin} ${request.url}`;
+  let key = `${ctx.projectId} ${ctx.roles.join(',')} ${request.url}`;
   for (const name of SHAPING_HEADERS) key += `\n${request.headers[name] ?? ''}`;
   return key;
 }
