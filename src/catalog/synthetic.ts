@@ -27,9 +27,24 @@ function picker<T>(random: () => number, table: Weighted<T>): () => T {
   };
 }
 
+// Number.prototype.toString with a radix is slow enough to be a large part of the generator's time;
+// these spell the same digits from tables.
+const BYTE_HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+const BASE36 = '0123456789abcdefghijklmnopqrstuvwxyz';
+
+/** `n.toString(36)` for a whole number n >= 0. */
+function base36(n: number): string {
+  let text = BASE36[n % 36];
+  for (let rest = Math.floor(n / 36); rest > 0; rest = Math.floor(rest / 36)) text = BASE36[rest % 36] + text;
+  return text;
+}
+
 const hex = (random: () => number, digits: number) => {
   let text = '';
-  while (text.length < digits) text += Math.floor(random() * 0x100000000).toString(16).padStart(8, '0');
+  while (text.length < digits) {
+    const word = Math.floor(random() * 0x100000000);
+    text += BYTE_HEX[word >>> 24] + BYTE_HEX[(word >>> 16) & 0xff] + BYTE_HEX[(word >>> 8) & 0xff] + BYTE_HEX[word & 0xff];
+  }
   return text.slice(0, digits);
 };
 
@@ -64,8 +79,27 @@ const TAGS = ['prod', 'staging', 'dev', 'ci', 'gpu', 'hardened', 'legacy'];
 const END = Date.UTC(2026, 10, 1);
 const SPAN = 5 * 365 * 24 * 3600 * 1000;
 
-function timestamp(ms: number, micros: number): string {
-  return `${new Date(ms).toISOString().slice(0, 19)}.${String(micros).padStart(6, '0')}Z`;
+const DAY_MS = 24 * 3600 * 1000;
+const TWO_DIGITS = Array.from({ length: 60 }, (_, n) => String(n).padStart(2, '0'));
+
+/**
+ * Catalog timestamps (`YYYY-MM-DDTHH:MM:SS.ffffffZ`) of a whole millisecond and its microseconds.
+ * Date formatting is slow, and successive images are mostly created on the same day, so the date is
+ * formatted once per day and the time of day spelled out.
+ */
+function timestamps(): (ms: number, micros: number) => string {
+  let day = NaN;
+  let date = '';
+  return (ms, micros) => {
+    const msDay = Math.floor(ms / DAY_MS);
+    if (msDay !== day) {
+      day = msDay;
+      date = new Date(day * DAY_MS).toISOString().slice(0, 11);
+    }
+    const seconds = Math.floor((ms - day * DAY_MS) / 1000);
+    const clock = `${TWO_DIGITS[Math.floor(seconds / 3600)]}:${TWO_DIGITS[Math.floor(seconds / 60) % 60]}:${TWO_DIGITS[seconds % 60]}`;
+    return `${date}${clock}.${String(micros).padStart(6, '0')}Z`;
+  };
 }
 
 /** The catalog's images (with their members), oldest first. */
@@ -78,6 +112,7 @@ export function* syntheticImages(options: SyntheticOptions): Generator<StoredIma
   const diskFormat = picker(random, [['qcow2', 60], ['raw', 25], ['vmdk', 5], ['vhd', 5], ['iso', 5]]);
   // Owners are skewed, as in real clouds: a few projects own much of the catalog.
   const owner = () => projects[Math.floor(projects.length * random() ** 2)];
+  const timestamp = timestamps();
 
   for (let i = 0; i < options.images; i++) {
     const created = END - SPAN + Math.floor((SPAN * i) / Math.max(options.images, 1));
@@ -94,7 +129,7 @@ export function* syntheticImages(options: SyntheticOptions): Generator<StoredIma
     const checksum = hasData ? hex(random, 32) : null;
     const image: Image = {
       ...newImage(id, owner(), createdAt),
-      name: `${distro}-${version}-${kind}-${i.toString(36)}`,
+      name: `${distro}-${version}-${kind}-${base36(i)}`,
       status: imageStatus,
       visibility: visibility(),
       protected: random() < 0.02,

@@ -137,4 +137,64 @@ export const MIGRATIONS: string[] = [
   DROP INDEX images_updated_at;
   CREATE INDEX images_updated_at ON images (updated_at, deleted, status, os_hidden, visibility, owner, min_ram, min_disk, created_at, id);
   `,
+  // Ids are random UUIDs: as a primary key they are an index no bulk load can drop, which every row
+  // of the load lands in at a random place. A unique index gives lookups and foreign keys what the key
+  // gave, and a load into an empty catalog builds it afterwards (see importImages in sqlite-store.ts).
+  // The same for a member's key. Rebuilt tables lose their indexes, so all are made again as they were.
+  `
+  CREATE TABLE images_new (
+    id TEXT NOT NULL,
+    name TEXT,
+    status TEXT NOT NULL,
+    visibility TEXT NOT NULL,
+    owner TEXT,
+    protected INTEGER NOT NULL DEFAULT 0,
+    os_hidden INTEGER NOT NULL DEFAULT 0,
+    min_ram INTEGER NOT NULL DEFAULT 0,
+    min_disk INTEGER NOT NULL DEFAULT 0,
+    size INTEGER,
+    virtual_size INTEGER,
+    disk_format TEXT,
+    container_format TEXT,
+    checksum TEXT,
+    os_hash_algo TEXT,
+    os_hash_value TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    deleted_at TEXT,
+    tags TEXT NOT NULL DEFAULT '[]',
+    properties TEXT NOT NULL DEFAULT '{}',
+    has_data INTEGER NOT NULL DEFAULT 0
+  );
+  INSERT INTO images_new SELECT
+    id, name, status, visibility, owner, protected, os_hidden, min_ram, min_disk, size, virtual_size, disk_format,
+    container_format, checksum, os_hash_algo, os_hash_value, created_at, updated_at, deleted, deleted_at, tags,
+    properties, has_data
+  FROM images;
+  DROP TABLE images;
+  ALTER TABLE images_new RENAME TO images;
+  CREATE UNIQUE INDEX images_id ON images (id);
+  CREATE INDEX images_order ON images (created_at DESC, id DESC, updated_at, deleted, status, os_hidden, visibility, owner, min_ram, min_disk);
+  CREATE INDEX images_name ON images (name);
+  CREATE INDEX images_status ON images (status);
+  CREATE INDEX images_updated_at ON images (updated_at, deleted, status, os_hidden, visibility, owner, min_ram, min_disk, created_at, id);
+  CREATE INDEX images_owner ON images (owner, visibility);
+  CREATE INDEX images_size ON images (size);
+  CREATE INDEX images_disk_format ON images (disk_format);
+  CREATE INDEX images_container_format ON images (container_format);
+  CREATE TABLE members_new (
+    image_id TEXT NOT NULL REFERENCES images (id),
+    member TEXT NOT NULL,
+    status TEXT NOT NULL,
+    can_share INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  INSERT INTO members_new SELECT image_id, member, status, can_share, created_at, updated_at FROM members;
+  DROP TABLE members;
+  ALTER TABLE members_new RENAME TO members;
+  CREATE UNIQUE INDEX members_image_member ON members (image_id, member);
+  CREATE INDEX members_member ON members (member, status);
+  `,
 ];

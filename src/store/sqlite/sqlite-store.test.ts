@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { storeContract } from '../store.contract.js';
+import { MIGRATIONS } from './migrations.js';
 import { SqliteStore } from './sqlite-store.js';
 
 // A real file rather than ':memory:', so WAL mode and the migrations run as they do in production.
@@ -15,6 +16,11 @@ let files = 0;
 const freshFile = () => join(dir, `catalog-${++files}.sqlite`);
 
 storeContract('sqlite', async () => new SqliteStore(freshFile()));
+
+const member = (name: string) => ({
+  member: name, status: 'accepted' as const, can_share: false,
+  created_at: '2025-01-01T00:00:00.000000Z', updated_at: '2025-01-01T00:00:00.000000Z',
+});
 
 const kept = (id: string) => ({
   image: {
@@ -65,18 +71,77 @@ test('sqlite: a load into an empty catalog builds its indexes afterwards, and th
     }
   };
   const store = new SqliteStore(file);
+  // A load changes the journal and turns foreign keys off while it runs; both come back, whatever happens.
+  const settingsRestored = async () => {
+    const db = new Database(file, { readonly: true });
+    try {
+      assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+    } finally {
+      db.close();
+    }
+    await assert.rejects(store.putMember('7e0e0e0e-0000-4000-8000-0000000000ff', member('q')), /FOREIGN KEY/);
+  };
   try {
     const before = indexes();
     // A failed load into the empty catalog leaves it empty, with its indexes.
     await assert.rejects(store.importImages([kept('7e0e0e0e-0000-4000-8000-000000000013'), kept('not-a-uuid')]));
     assert.equal(await store.countImages(), 0);
     assert.deepEqual(indexes(), before);
+    await settingsRestored();
     const ids = ['7e0e0e0e-0000-4000-8000-000000000011', '7e0e0e0e-0000-4000-8000-000000000012'];
-    // The second copy of an id is skipped, as in any import.
-    assert.equal(await store.importImages([kept(ids[0]), kept(ids[1]), kept(ids[0])]), 2);
+    // The second copy of an id is skipped, as in any import, members and all.
+    const copy = { ...kept(ids[0]), members: [member('r')] };
+    assert.equal(await store.importImages([{ ...kept(ids[0]), members: [member('q')] }, kept(ids[1]), copy]), 2);
     assert.deepEqual(indexes(), before);
+    await settingsRestored();
+    assert.deepEqual((await store.getMembers(ids[0])).map((m) => m.member), ['q']);
     const byProperty = await store.listImages({ projectId: 'p', isAdmin: false }, [{ kind: 'property', key: 'k', value: 'v' }], null, 10);
     assert.deepEqual(byProperty.map((i) => i.id).sort(), ids);
+  } finally {
+    await store.close();
+  }
+});
+
+test('sqlite: a load while another connection has the file open keeps the write-ahead log', async () => {
+  const file = freshFile();
+  const store = new SqliteStore(file);
+  const other = new Database(file, { readonly: true });
+  try {
+    assert.equal(other.prepare('SELECT count(*) FROM images').pluck().get(), 0);
+    assert.equal(await store.importImages([kept('7e0e0e0e-0000-4000-8000-000000000031'), kept('7e0e0e0e-0000-4000-8000-000000000032')]), 2);
+    assert.equal(other.prepare('SELECT count(*) FROM images').pluck().get(), 2);
+    assert.equal(other.pragma('journal_mode', { simple: true }), 'wal');
+  } finally {
+    other.close();
+    await store.close();
+  }
+});
+
+test('sqlite: migrating a catalog whose ids were a primary key keeps its images, shares and properties', async () => {
+  const file = freshFile();
+  const id = '7e0e0e0e-0000-4000-8000-000000000021';
+  const time = '2025-01-01T00:00:00.000000Z';
+  const old = new Database(file);
+  // The schema before ids got a unique index in place of their primary key.
+  const version = MIGRATIONS.findIndex((sql) => sql.includes('CREATE UNIQUE INDEX images_id'));
+  for (const sql of MIGRATIONS.slice(0, version)) old.exec(sql);
+  old.pragma(`user_version = ${version}`);
+  old.prepare("INSERT INTO images (id, name, status, visibility, owner, created_at, updated_at, properties) VALUES (?, 'old', 'active', 'shared', 'p', ?, ?, ?)")
+    .run(id, time, time, '{"k":"v"}');
+  old.prepare("INSERT INTO image_properties (image_id, key, value) VALUES (?, 'k', 'v')").run(id);
+  old.prepare("INSERT INTO members (image_id, member, status, created_at, updated_at) VALUES (?, 'q', 'accepted', ?, ?)").run(id, time, time);
+  old.close();
+
+  const store = new SqliteStore(file);
+  try {
+    assert.equal((await store.getImage(id))?.name, 'old');
+    assert.deepEqual((await store.getMembers(id)).map((m) => m.member), ['q']);
+    const byProperty = await store.listImages({ projectId: 'q', isAdmin: false }, [{ kind: 'property', key: 'k', value: 'v' }], null, 10);
+    assert.deepEqual(byProperty.map((i) => i.id), [id]);
+    // Ids and shares stay unique, and members and properties must still belong to an image.
+    await assert.rejects(store.insertImage(kept(id)), /UNIQUE/);
+    assert.equal(await store.addMember(id, member('q')), false);
+    await assert.rejects(store.putMember('7e0e0e0e-0000-4000-8000-0000000000ff', member('q')), /FOREIGN KEY/);
   } finally {
     await store.close();
   }
