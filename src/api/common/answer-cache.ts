@@ -84,6 +84,8 @@ export class AnswerCache {
 
   /** The kept body for the request, for a route reached without the shortcut (e.g. while requests are logged). */
   kept(request: FastifyRequest, version: string): Buffer | undefined {
+    // A request the shortcut already looked up has no kept answer.
+    if (this.missed.has(request.raw)) return undefined;
     return this.answers.get(keyOf(request.raw, request.ctx!), version)?.body;
   }
 
