@@ -22,6 +22,8 @@ const LIST_SQL = new ListSql({
   fewValues: (column) => column,
   hasTag: 'EXISTS (SELECT 1 FROM jsonb_array_elements_text(images.tags::jsonb) AS tag (value) WHERE tag.value = ?)',
   never: 'false',
+  // An OFFSET keeps the planner from turning EXISTS into an IN over a hashed share list.
+  perImage: ' OFFSET 0',
   same: (column) => `${column} IS NOT DISTINCT FROM ?`,
   nulls: (dir) => (dir === 'asc' ? ' NULLS FIRST' : ' NULLS LAST'),
   // PostgreSQL walks the sort key's index by itself, sorting ties incrementally.

@@ -17,6 +17,12 @@ export interface SqlDialect {
   hasTag: string;
   /** A condition no row meets. */
   never: string;
+  /**
+   * Ends the membership subquery so that it is asked of each shared image a list walks past: a page
+   * walks past a few dozen, where a planner that first gathers all the project's shares (thousands)
+   * spends more on that than on the page.
+   */
+  perImage: string;
   /** Null-safe equality of a column and a bound value. */
   same(column: string): string;
   /** The order of NULLs that makes them sort before every value, as MySQL (the reference's database) does. */
@@ -121,9 +127,9 @@ export class ListSql {
     // index and sort the union, instead of walking the list order to the page's end.
     const memberOf = () => {
       params.push(scope.projectId);
-      if (scope.memberStatus === 'all') return 'EXISTS (SELECT 1 FROM members WHERE image_id = images.id AND member = ?)';
+      if (scope.memberStatus === 'all') return `EXISTS (SELECT 1 FROM members WHERE image_id = images.id AND member = ?${this.dialect.perImage})`;
       params.push(scope.memberStatus ?? 'accepted');
-      return 'EXISTS (SELECT 1 FROM members WHERE image_id = images.id AND member = ? AND status = ?)';
+      return `EXISTS (SELECT 1 FROM members WHERE image_id = images.id AND member = ? AND status = ?${this.dialect.perImage})`;
     };
     const own = () => {
       params.push(scope.projectId);

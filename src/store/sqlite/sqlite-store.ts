@@ -17,6 +17,8 @@ const LIST_SQL = new ListSql({
   fewValues: (column) => `+${column}`,
   hasTag: 'EXISTS (SELECT 1 FROM json_each(images.tags) WHERE value = ?)',
   never: '0',
+  // SQLite asks a correlated EXISTS per row already.
+  perImage: '',
   same: (column) => `${column} IS ?`,
   // SQLite already sorts NULL first ascending and last descending.
   nulls: () => '',
