@@ -116,20 +116,20 @@ function detailedJson(image: Image, links: LinkPieces): string {
 export type ListView = 'basic' | 'detailed';
 
 /**
- * Renderings kept per memoized object, by view and link prefixes (compared by identity: the prefix
- * pieces themselves are made once per base URL). A few link variants are kept per object.
+ * Renderings kept per memoized object: a few, each for a view and link prefixes (compared by identity:
+ * the prefix pieces themselves are made once per base URL). A short list rather than maps, as most
+ * objects only ever have one, and a long list's images pass through here by the hundred thousand.
  */
-type Renderings = Record<ListView, Map<LinkPieces, Buffer>>;
+type Renderings = { view: ListView; links: LinkPieces; bytes: Buffer }[];
 const VARIANTS = 4;
 
 function remember<K extends object>(memo: WeakMap<K, Renderings>, owner: K, view: ListView, links: LinkPieces, render: () => Buffer): Buffer {
   let renderings = memo.get(owner);
-  const cached = renderings?.[view].get(links);
-  if (cached) return cached;
+  if (renderings) for (const kept of renderings) if (kept.links === links && kept.view === view) return kept.bytes;
   const bytes = render();
-  if (!renderings) memo.set(owner, (renderings = { basic: new Map(), detailed: new Map() }));
-  if (renderings[view].size >= VARIANTS) renderings[view].clear();
-  renderings[view].set(links, bytes);
+  if (!renderings) memo.set(owner, (renderings = []));
+  else if (renderings.length >= 2 * VARIANTS) renderings.length = 0;
+  renderings.push({ view, links, bytes });
   return bytes;
 }
 
