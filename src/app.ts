@@ -9,7 +9,6 @@ import { buildImageApi } from './api/image/app.js';
 import { ownUrl, serviceUrl } from './api/common/endpoints.js';
 import type { BlobStore } from './blobs/blob-store.js';
 import { FsBlobStore } from './blobs/fs-blob-store.js';
-import { S3BlobStore } from './blobs/s3-blob-store.js';
 import { CatalogService } from './catalog/service.js';
 import { ConfigError, type Config } from './config.js';
 import type { Authenticator } from './identity/context.js';
@@ -17,7 +16,6 @@ import { KeystoneAuthenticator } from './identity/keystone.js';
 import { NoAuthAuthenticator } from './identity/noauth.js';
 import { SecretBox } from './identity/secret-box.js';
 import { IdentityService } from './identity/service.js';
-import { PgStore } from './store/postgres/pg-store.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
 
@@ -37,15 +35,17 @@ export interface Glint {
 export type StorageConfig = Pick<Config, 'dataDir' | 'database' | 'blobs'>;
 
 /** The catalog store the configuration names: PostgreSQL for a `--database` URL, else the SQLite file. */
+// The PostgreSQL and S3 modules load only when configured: the AWS SDK alone adds some 20 MB to a
+// process that keeps its images on disk.
 export async function openStore(config: StorageConfig): Promise<Store> {
-  if (config.database) return PgStore.open(config.database);
+  if (config.database) return (await import('./store/postgres/pg-store.js')).PgStore.open(config.database);
   mkdirSync(config.dataDir, { recursive: true });
   return new SqliteStore(join(config.dataDir, 'catalog.sqlite'));
 }
 
 /** Where image bytes go: the `--blobs` object store, else the data directory. */
 async function openBlobs(config: StorageConfig): Promise<BlobStore> {
-  if (config.blobs) return S3BlobStore.open(config.blobs);
+  if (config.blobs) return (await import('./blobs/s3-blob-store.js')).S3BlobStore.open(config.blobs);
   return new FsBlobStore(join(config.dataDir, 'images'));
 }
 
