@@ -34,9 +34,10 @@ export interface Glint {
 
 export type StorageConfig = Pick<Config, 'dataDir' | 'database' | 'blobs'>;
 
-/** The catalog store the configuration names: PostgreSQL for a `--database` URL, else the SQLite file. */
 // The PostgreSQL and S3 modules load only when configured: the AWS SDK is large, and a process that keeps
 // its images on disk has no use for it.
+
+/** The catalog store the configuration names: PostgreSQL for a `--database` URL, else the SQLite file. */
 export async function openStore(config: StorageConfig): Promise<Store> {
   if (config.database) return (await import('./store/postgres/pg-store.js')).PgStore.open(config.database);
   mkdirSync(config.dataDir, { recursive: true });

@@ -170,7 +170,8 @@ export class ListSql {
     const params: unknown[] = [];
     // The request's filters first: SQLite tests the terms in the order written, and the scope's terms pass
     // nearly every image (but for the membership test, which costs a lookup), so a filter that fails first
-    // spares them. Reading the ~5,000 images changed since a bound under three filters takes 2.4 times less.
+    // spares them: a page under three filters, read from the ~5,000 images changed since a bound, costs about
+    // a quarter less.
     const where = conditions.map((condition) => this.condition(condition, params));
     where.push(...this.scope(scope, params));
     if (after) where.push(this.after(fullOrder(order), after, params));
