@@ -69,13 +69,15 @@ export function startWorkers(count: number): Promise<Urls> {
   cluster.on('exit', (worker, code, signal) => {
     live.delete(worker);
     const wasListening = listening.delete(worker);
-    if (stopping) {
-      // A worker whose close went wrong exits 1; one a signal ended had nothing left to lose.
-      failed ||= code !== 0 && signal === null;
-      return exitWhenNoneLeft();
-    }
     const pid = worker.process.pid;
     const how = signal ? `signal ${signal}` : `code ${code}`;
+    if (stopping) {
+      // A worker exits 0 once its listeners and store are closed, and 1 when that went wrong; one a signal
+      // ended had nothing left to lose.
+      failed ||= code !== 0 && signal === null;
+      console.log(`Worker ${pid} stopped (${how})`);
+      return exitWhenNoneLeft();
+    }
     if (code === 0 && signal === null) {
       exitWhenNoneLeft();
     } else if (wasListening) {
