@@ -208,9 +208,7 @@ export class CatalogService {
   async recoverInterruptedUploads(): Promise<number> {
     const interrupted = new Set(await this.blobs.interrupted());
     let recovered = 0;
-    for (const id of await this.store.imageIdsInStatus('saving')) {
-      const image = await this.store.getImage(id);
-      if (!image || image.has_data) continue;
+    for (const id of await this.store.unfinishedUploads()) {
       const unrecorded = await this.blobs.open(id, { start: 0, end: 0 });
       unrecorded?.destroy();
       if (!interrupted.has(id) && !unrecorded) continue;

@@ -640,11 +640,17 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       }));
     });
 
-    describe('imageIdsInStatus', () => {
-    test('lists the undeleted images in a status', withStore(async (store) => {
+    describe('unfinishedUploads', () => {
+    test('lists the undeleted images in saving without data', withStore(async (store) => {
       const saving = image({ status: 'saving' });
-      await store.importImages([entry(saving), entry(image({ status: 'active' })), entry(image({ status: 'saving', deleted: true }))]);
-      assert.deepEqual(await store.imageIdsInStatus('saving'), [saving.id]);
+      await store.importImages([
+        entry(saving),
+        entry(image({ status: 'active', has_data: true })),
+        entry(image({ status: 'queued' })),
+        entry(image({ status: 'saving', has_data: true })),
+        entry(image({ status: 'saving', deleted: true })),
+      ]);
+      assert.deepEqual(await store.unfinishedUploads(), [saving.id]);
     }));
   });
 

@@ -2,7 +2,7 @@
  * The one interface every catalog backend implements. It knows SQL, indexes and keyset
  * pagination; it does not know API shapes or permission rules beyond the list scope.
  */
-import type { GlanceStatus, Image, ImageMember, MemberStatus, Visibility } from '../catalog/image.js';
+import type { Image, ImageMember, MemberStatus, Visibility } from '../catalog/image.js';
 import type { Condition, SortKey, SortOrder } from '../catalog/query.js';
 import type { Credential, Project, Role, Token, User } from '../identity/model.js';
 
@@ -100,7 +100,7 @@ export interface Store extends IdentityStore {
    * is never older than the data a read after it sees: caches keyed by it never serve a stale answer.
    */
   version(): Promise<string>;
-  /** Ids of the (undeleted) images in a status. */
-  imageIdsInStatus(status: GlanceStatus): Promise<string[]>;
+  /** Ids of the undeleted images in `saving` with no data recorded: uploads under way, or begun and never finished. */
+  unfinishedUploads(): Promise<string[]>;
   close(): Promise<void>;
 }

@@ -7,12 +7,12 @@
  * token's row costs what asking whether anything changed would.
  */
 import pg from 'pg';
-import type { GlanceStatus, Image, ImageMember } from '../../catalog/image.js';
+import type { Image, ImageMember } from '../../catalog/image.js';
 import type { Condition, SortOrder } from '../../catalog/query.js';
 import { ListSql } from '../sql/list-sql.js';
 import { isScan, ListCache } from '../sql/list-cache.js';
 import { SqlIdentityStore } from '../sql/sql-identity-store.js';
-import { COLUMNS, memberParams, NEW_MEMBER_SQL, toImage, toMember, toRow, updateSql, type ImageRow, type MemberRow } from '../sql/rows.js';
+import { COLUMNS, memberParams, NEW_MEMBER_SQL, toImage, toMember, toRow, UNFINISHED_UPLOADS, updateSql, type ImageRow, type MemberRow } from '../sql/rows.js';
 import type { Cursor, ListScope, Store, StoredImage } from '../store.js';
 import { MIGRATIONS } from './migrations.js';
 
@@ -337,8 +337,8 @@ export class PgStore extends SqlIdentityStore implements Store {
     }
   }
 
-  async imageIdsInStatus(status: GlanceStatus): Promise<string[]> {
-    return (await this.query<{ id: string }>('SELECT id FROM images WHERE status = ? AND deleted = 0', [status])).map((row) => row.id);
+  async unfinishedUploads(): Promise<string[]> {
+    return (await this.query<{ id: string }>(UNFINISHED_UPLOADS)).map((row) => row.id);
   }
 
   async countImages(): Promise<number> {

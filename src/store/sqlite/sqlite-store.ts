@@ -1,12 +1,12 @@
 /** The embedded catalog: one SQLite file in WAL mode, statements prepared once per shape. */
 import Database from 'better-sqlite3';
-import { isImageId, type GlanceStatus, type Image, type ImageMember } from '../../catalog/image.js';
+import { isImageId, type Image, type ImageMember } from '../../catalog/image.js';
 import type { Condition, SortOrder } from '../../catalog/query.js';
 import type { Cursor, ListScope, Store, StoredImage } from '../store.js';
 import type { Token } from '../../identity/model.js';
 import { VersionedCache } from '../../common/versioned-cache.js';
 import { ListSql, unselective } from '../sql/list-sql.js';
-import { COLUMNS, memberParams, NEW_MEMBER_SQL, toImage, toMember, toRow, updateSql, type ImageRow, type MemberRow } from '../sql/rows.js';
+import { COLUMNS, memberParams, NEW_MEMBER_SQL, toImage, toMember, toRow, UNFINISHED_UPLOADS, updateSql, type ImageRow, type MemberRow } from '../sql/rows.js';
 import { isScan, ListCache } from '../sql/list-cache.js';
 import { SqlIdentityStore } from '../sql/sql-identity-store.js';
 import { MIGRATIONS } from './migrations.js';
@@ -359,8 +359,8 @@ export class SqliteStore extends SqlIdentityStore implements Store {
     }
   }
 
-  async imageIdsInStatus(status: GlanceStatus): Promise<string[]> {
-    return this.prepared('SELECT id FROM images WHERE status = ? AND deleted = 0').pluck().all(status) as string[];
+  async unfinishedUploads(): Promise<string[]> {
+    return this.prepared(UNFINISHED_UPLOADS).pluck().all() as string[];
   }
 
   override async getToken(hash: string): Promise<Token | null> {
