@@ -173,7 +173,7 @@ export class ListSql {
     // spares them: a page under three filters, read from the ~5,000 images changed since a bound, costs about
     // a quarter less. Among the filters, those on a status or format come last: they nearly always name the
     // value most images have (status=active), where a minRam or a name names one few have. Under
-    // status+minRam+minDisk, that order costs another quarter less.
+    // status+minRam+minDisk, that order costs a fifth to a quarter less again.
     const where = [...conditions.filter((c) => !usualValue(c)), ...conditions.filter(usualValue)].map((c) => this.condition(c, params));
     where.push(...this.scope(scope, params));
     if (after) where.push(this.after(fullOrder(order), after, params));
