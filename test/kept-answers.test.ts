@@ -166,3 +166,68 @@ describe('kept list answers', () => {
     assert.deepEqual(third.images.map((image) => image.name), ['renamed', 'another']);
   });
 });
+
+describe('kept list answers under noauth and SQLite, sent within the request event', () => {
+  let dir: string;
+  let glint: Glint;
+  let routed = 0;
+  const project = 'b0b0b0b0b0b04b0bb0b0b0b0b0b0b0b0';
+  const headers = { 'x-auth-token': `demo:${project}` };
+  const list = async () => {
+    // A request the server never answers fails here instead of holding up the suite.
+    const response = await fetch(`${glint.urls.compute}/v2.1/${project}/images?limit=5`, { headers, signal: AbortSignal.timeout(5000) });
+    return { status: response.status, text: await response.text() };
+  };
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'glint-kept-noauth-'));
+    glint = await createGlint(loadConfig({ profile: 'openstack', auth: 'noauth', dataDir: dir, computePort: 0, imagePort: 0, identityPort: 0 }, {}));
+    glint.compute.addHook('onRequest', (_request, _reply, done) => {
+      routed++;
+      done();
+    });
+    await glint.listen();
+  });
+
+  after(async () => {
+    await glint?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a repeated list is kept until the catalog changes', async () => {
+    const first = await list();
+    assert.equal(first.status, 200, first.text);
+    const before = routed;
+    assert.deepEqual(await list(), first);
+    assert.equal(routed, before, 'the repeated list reached the framework');
+    const created = await fetch(`${glint.urls.image}/v2/images`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'new' }),
+    });
+    assert.equal(created.status, 201);
+    const after = await list();
+    assert.equal(routed, before + 1);
+    assert.deepEqual((JSON.parse(after.text) as { images: { name: string }[] }).images.map((image) => image.name), ['new']);
+  });
+
+  test('a failure before the kept answer is found leaves the request to the framework', async () => {
+    await list();
+    const store = glint.catalog.store;
+    const version = store.version.bind(store);
+    let failures = 0;
+    store.version = () => {
+      if (failures++ === 0) throw new Error('version check failed');
+      return version();
+    };
+    try {
+      const before = routed;
+      const answer = await list();
+      assert.equal(answer.status, 200, answer.text);
+      assert.equal(routed, before + 1);
+      assert.equal(failures, 2, 'the route did not read the version again');
+    } finally {
+      store.version = version;
+    }
+  });
+});

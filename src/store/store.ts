@@ -98,8 +98,9 @@ export interface Store extends IdentityStore {
   /**
    * A token that changes whenever anything in the catalog changes, by this process or another, and
    * is never older than the data a read after it sees: caches keyed by it never serve a stale answer.
+   * A backend that can tell without waiting (SQLite) answers at once, sparing a cached answer a microtask.
    */
-  version(): Promise<string>;
+  version(): string | Promise<string>;
   /** Ids of the undeleted images in `saving` with no data recorded: uploads under way, or begun and never finished. */
   unfinishedUploads(): Promise<string[]>;
   close(): Promise<void>;

@@ -25,7 +25,7 @@ interface Answer {
 export interface AnswerCacheOptions {
   auth: Authenticator;
   /** The catalog's version (see `Store.version`). */
-  version: () => Promise<string>;
+  version: () => string | Promise<string>;
   /** The headers that carry the request id in this API's responses. */
   requestIdHeaders: string[];
   /** Whether a request path can have a kept answer; others are left to the framework at once. */
@@ -54,16 +54,24 @@ export class AnswerCache {
 
   constructor(private readonly options: AnswerCacheOptions) {}
 
-  /** Answers the request with a kept answer; false (having written nothing) when the framework must. */
+  /**
+   * Answers the request with a kept answer; false (having written nothing) when the framework must.
+   * When the caller and the catalog version are known at once (a token that names its caller, SQLite),
+   * it answers within the request event: waiting a microtask for each costs a tenth of a kept answer.
+   */
   answer(request: IncomingMessage, response: ServerResponse): boolean | Promise<boolean> {
     if (request.method !== 'GET' || !this.options.cacheable(request.url!.split('?', 1)[0]) || hasBody(request)) return false;
-    return this.answerKept(request, response);
+    const ctx = this.options.auth.authenticate(request as IncomingMessage & { url: string; method: string });
+    return ctx instanceof Promise ? ctx.then((known) => this.answerFor(request, response, known)) : this.answerFor(request, response, ctx);
   }
 
-  private async answerKept(request: IncomingMessage, response: ServerResponse): Promise<boolean> {
-    const ctx = await this.options.auth.authenticate(request as IncomingMessage & { url: string; method: string });
+  private answerFor(request: IncomingMessage, response: ServerResponse, ctx: RequestContext | null): boolean | Promise<boolean> {
     if (!ctx) return false;
-    const version = await this.options.version();
+    const version = this.options.version();
+    return typeof version === 'string' ? this.answerAt(request, response, ctx, version) : version.then((known) => this.answerAt(request, response, ctx, known));
+  }
+
+  private answerAt(request: IncomingMessage, response: ServerResponse, ctx: RequestContext, version: string): boolean {
     const answer = this.answers.get(keyOf(request, ctx), version);
     if (!answer) {
       this.missed.set(request, version);

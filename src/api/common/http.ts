@@ -38,7 +38,13 @@ export type Shortcut = (request: IncomingMessage, response: ServerResponse) => b
 function shortcutServer(shortcut: Shortcut): FastifyServerFactory {
   return (handler, options) => {
     const server = createServer((request, response) => {
-      const answered = shortcut(request, response);
+      let answered: boolean | Promise<boolean>;
+      try {
+        answered = shortcut(request, response);
+      } catch {
+        // The framework meets the same failure again and answers it in the API's own format.
+        answered = false;
+      }
       if (answered === false) handler(request, response);
       else if (answered !== true) answered.then((done) => done || handler(request, response), () => handler(request, response));
     });

@@ -113,7 +113,7 @@ export class SqliteStore extends SqlIdentityStore implements Store {
   }
 
   async listImages(scope: ListScope, conditions: Condition[], after: Cursor | null, limit: number, order?: SortOrder[]): Promise<Image[]> {
-    const version = this.currentVersion();
+    const version = this.version();
     return this.lists.page([scope, conditions, after, limit, order], version, isScan(after, limit), async (keep) => {
       const query = LIST_SQL.page(scope, conditions, after, limit, order);
       const { where, order: orderBy, params } = query;
@@ -392,11 +392,7 @@ export class SqliteStore extends SqlIdentityStore implements Store {
     return this.prepared(sql).run(...params).changes;
   }
 
-  async version(): Promise<string> {
-    return this.currentVersion();
-  }
-
-  private currentVersion(): string {
+  version(): string {
     // data_version moves with other connections' commits only; this connection's own writes are counted here.
     return `${this.ownWrites}:${this.dataVersion.get() as number}`;
   }
