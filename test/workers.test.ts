@@ -4,7 +4,7 @@
 import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,25 @@ const WAIT_MS = 15_000;
 
 /** The primary's worker processes: its children running `serve` (tsx may run an esbuild child beside them). */
 const workersOf = (primary: number) => childProcesses(primary).filter(({ argv }) => argv.includes('serve')).map(({ pid }) => pid);
+
+/** Which of `pids` holds the server side of the loopback connection from `clientPort` to `serverPort` (Linux). */
+function connectionOwner(pids: number[], serverPort: number, clientPort: number): number | undefined {
+  const hex = (port: number) => `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const fields = readFileSync('/proc/net/tcp', 'utf8')
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .find(([, local, remote]) => local?.endsWith(hex(serverPort)) && remote?.endsWith(hex(clientPort)));
+  if (!fields) return undefined;
+  const socket = `socket:[${fields[9]}]`;
+  const holds = (pid: number, fd: string) => {
+    try {
+      return readlinkSync(`/proc/${pid}/fd/${fd}`) === socket;
+    } catch {
+      return false;
+    }
+  };
+  return pids.find((pid) => readdirSync(`/proc/${pid}/fd`).some((fd) => holds(pid, fd)));
+}
 
 interface Answer {
   status: number;
@@ -39,10 +58,10 @@ function call(url: string, token: string, method = 'GET', body?: object): Promis
 }
 
 /** Polls `check` until it gives a value; fails after WAIT_MS saying what was awaited. */
-async function until<T>(what: string, check: () => T | undefined): Promise<T> {
+async function until<T>(what: string, check: () => T | undefined | Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + WAIT_MS;
   for (;;) {
-    const value = check();
+    const value = await check();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -138,6 +157,53 @@ describe('serve --workers 2', { skip: process.platform !== 'linux' && 'worker pr
     assert.ok(!processExists(victim), 'the killed worker was reaped');
     const pids = await answeredBy(await computeCalls(10, '/images', 200));
     assert.deepEqual(distinct(pids), workers);
+  });
+
+  it('a worker killed while it receives an upload is replaced, and the image is queued again at once', async () => {
+    const created = await call(`${glint.urls.image}/v2/images`, token, 'POST', { name: 'cut-short', disk_format: 'raw', container_format: 'bare' });
+    assert.equal(created.status, 201, created.body);
+    const { id } = JSON.parse(created.body) as { id: string };
+    const status = async () => (JSON.parse((await call(`${glint.urls.image}/v2/images/${id}`, token)).body) as { status: string }).status;
+
+    // The upload sends 4 MiB and waits, and the worker that holds its connection is killed.
+    const path = `/v2/images/${id}/file`;
+    const upload = request(glint.urls.image + path, {
+      method: 'PUT',
+      agent: false,
+      headers: { 'x-auth-token': token, 'content-type': 'application/octet-stream', 'transfer-encoding': 'chunked' },
+    });
+    const cut = new Promise<string>((resolve) => {
+      upload.once('error', (err) => resolve(err.message));
+      upload.once('response', (res) => resolve(`answered ${res.statusCode}`));
+    });
+    try {
+      upload.write(Buffer.alloc(4 * 1024 * 1024, 7));
+      await until('the image marked saving', async () => ((await status()) === 'saving' ? true : undefined));
+      const receiver = await until('the worker receiving the upload', () =>
+        connectionOwner(workers, Number(new URL(glint.urls.image).port), upload.socket!.localPort!),
+      );
+      const mark = glint.outputLength();
+      process.kill(receiver, 'SIGKILL');
+      assert.doesNotMatch(await cut, /^answered/);
+
+      await until('the image queued again', async () => ((await status()) === 'queued' ? true : undefined));
+      assert.match(glint.outputSince(mark), new RegExp(`^1 image\\(s\\) whose upload worker ${receiver} was receiving are queued again$`, 'm'));
+      assert.deepEqual(readdirSync(join(dataDir, 'images')).filter((name) => name.endsWith('.partial')), []);
+      await until('the replacement worker', () => (/^Worker \d+ is serving$/m.test(glint.outputSince(mark)) ? true : undefined));
+    } finally {
+      upload.destroy();
+    }
+    workers = workersOf(primary);
+    assert.equal(workers.length, 2);
+
+    const data = Buffer.alloc(1024 * 1024, 9);
+    const uploaded = await fetch(glint.urls.image + path, {
+      method: 'PUT',
+      headers: { 'x-auth-token': token, 'content-type': 'application/octet-stream' },
+      body: data,
+    });
+    assert.equal(uploaded.status, 204, await uploaded.text());
+    assert.equal(await status(), 'active');
   });
 
   it('SIGTERM stops every worker, each closing its store, and the primary exits 0', async () => {

@@ -180,6 +180,18 @@ export function blobStoreContract(name: string, open: () => Promise<BlobSite>): 
       assert.deepEqual(await site.stored(), [OTHER_ID]);
     });
 
+    test("the writes named as a dead process's are reported, and those of processes still running are left alone", async () => {
+      const site = await open();
+      const died = await site.open();
+      const running = await site.open();
+      await died.begin(ID);
+      const writer = await running.begin(OTHER_ID);
+      const survivor = await site.open();
+      assert.deepEqual(await survivor.interrupted([ID]), [ID]);
+      assert.equal(await writer.write([bytes(10)]), 10);
+      assert.deepEqual(await site.stored(), [OTHER_ID]);
+    });
+
     test('a store does not report its own writes in progress as interrupted', async () => {
       const site = await open();
       const blobs = await site.open();

@@ -30,6 +30,10 @@ export interface BlobStore {
   open(imageId: string, range?: ByteRange): Promise<Readable | null>;
   get(imageId: string): Promise<Uint8Array | null>;
   delete(imageId: string): Promise<void>;
-  /** Images whose data was still being written when the previous process stopped (their partial data is gone). */
-  interrupted(): Promise<string[]>;
+  /**
+   * Images whose data was still being written when the previous process stopped (their partial data is gone).
+   * With `among`, only writes of those images are looked for, and taken as interrupted even when this
+   * store's process began them: another process, which died while others kept writing, named them.
+   */
+  interrupted(among?: string[]): Promise<string[]>;
 }

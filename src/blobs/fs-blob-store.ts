@@ -22,15 +22,18 @@ export class FsBlobStore implements BlobStore {
     mkdirSync(dir, { recursive: true });
   }
 
-  async interrupted(): Promise<string[]> {
+  async interrupted(among?: string[]): Promise<string[]> {
     // Partial files are named `.<image id>.<random>.partial`, so a crash leaves a record of whose upload it was.
-    const leftovers: string[] = [];
+    const wanted = among && new Set(among);
+    const leftovers = new Set<string>();
     for (const name of readdirSync(this.dir)) {
-      if (!name.endsWith(PARTIAL) || this.writing.has(name)) continue;
-      leftovers.push(decodeURIComponent(name.slice(1, name.indexOf('.', 1))));
+      if (!name.endsWith(PARTIAL) || (!wanted && this.writing.has(name))) continue;
+      const imageId = decodeURIComponent(name.slice(1, name.indexOf('.', 1)));
+      if (wanted && !wanted.has(imageId)) continue;
+      leftovers.add(imageId);
       rmSync(join(this.dir, name), { force: true });
     }
-    return leftovers;
+    return [...leftovers];
   }
 
   private path(imageId: string): string {

@@ -143,11 +143,12 @@ export class S3BlobStore implements BlobStore {
   }
 
   /** Aborts the uploads an earlier process left in progress, and names their images. */
-  async interrupted(): Promise<string[]> {
+  async interrupted(among?: string[]): Promise<string[]> {
+    const wanted = among && new Set(among);
     const images = new Set<string>();
     for (const upload of await this.uploadsInProgress()) {
       const imageId = this.imageIdOf(upload.Key ?? '');
-      if (imageId === null || this.writing.has(imageId)) continue;
+      if (imageId === null || (wanted ? !wanted.has(imageId) : this.writing.has(imageId))) continue;
       images.add(imageId);
       await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: upload.Key, UploadId: upload.UploadId }));
     }

@@ -4,7 +4,7 @@
  * No HTTP in here; failures are CatalogErrors in the image service's words.
  */
 import { randomUUID } from 'node:crypto';
-import type { BlobStore } from '../blobs/blob-store.js';
+import type { BlobStore, BlobWriter } from '../blobs/blob-store.js';
 import type { RequestContext } from '../identity/context.js';
 import type { Cursor, Store } from '../store/store.js';
 import { BASE_ATTRIBUTES, newImage, type Image, type ImageMember, type MemberStatus } from './image.js';
@@ -19,11 +19,27 @@ import { canModify, canSee } from './visibility.js';
 /** Rows fetched per store round trip while a list streams; bounds memory whatever the list's size. */
 export const LIST_BATCH = 1000;
 
+/** Told when this process starts and stops receiving an image's data. */
+export interface UploadWatcher {
+  begun(imageId: string): void;
+  ended(imageId: string): void;
+}
+
 export class CatalogService {
+  private uploads: UploadWatcher | null = null;
+
   constructor(
     readonly store: Store,
     readonly blobs: BlobStore,
   ) {}
+
+  /**
+   * Reports every upload this process receives: one that dies in the middle leaves its images saving,
+   * and whoever watched can give them back (`recoverInterruptedUploads`) while other processes go on serving.
+   */
+  watchUploads(watcher: UploadWatcher): void {
+    this.uploads = watcher;
+  }
 
   /** An image the caller may see, or null (unknown, deleted or invisible ids are alike). */
   async findVisible(ctx: RequestContext, id: string): Promise<Image | null> {
@@ -176,6 +192,17 @@ export class CatalogService {
     // The write begins before the image is marked saving, so a crash at any point after the mark
     // leaves the trace that recovery looks for. Of two uploads racing, one marks it; the other is refused.
     const writer = await this.blobs.begin(id);
+    this.uploads?.begun(id);
+    try {
+      return await this.receive(image, writer, source, limits);
+    } finally {
+      this.uploads?.ended(id);
+    }
+  }
+
+  /** Marks the image saving and streams its data in: active once the bytes are durable, queued again if they fail. */
+  private async receive(image: Image, writer: BlobWriter, source: AsyncIterable<Uint8Array>, limits: UploadLimits): Promise<Image> {
+    const id = image.id;
     let marked: Image;
     try {
       marked = await this.change(image, (current) => ({ status: transition(current.status, 'saving'), updated_at: now() }));
@@ -204,17 +231,24 @@ export class CatalogService {
    * partial file, and those whose data was renamed into place but never recorded (the crash came
    * between the two). Either way the bytes were never checked into the catalog, so they are dropped.
    * Images in `saving` without any data of theirs (e.g. imported in that state) are left alone.
+   * With `among`, only those images are looked at: the uploads a process was receiving when it died,
+   * while the other processes on the catalog go on receiving theirs.
    */
-  async recoverInterruptedUploads(): Promise<number> {
-    const interrupted = new Set(await this.blobs.interrupted());
+  async recoverInterruptedUploads(among?: string[]): Promise<number> {
+    const interrupted = new Set(await this.blobs.interrupted(among));
+    // Named images are changed only as they were read: the other processes go on serving them meanwhile.
+    const unfinished: Array<{ id: string; updated_at?: string }> = among
+      ? (await Promise.all(among.map((id) => this.store.getImage(id)))).filter(
+          (image): image is Image => image !== null && !image.deleted && image.status === 'saving' && !image.has_data,
+        )
+      : (await this.store.unfinishedUploads()).map((id) => ({ id }));
     let recovered = 0;
-    for (const id of await this.store.unfinishedUploads()) {
+    for (const { id, updated_at } of unfinished) {
       const unrecorded = await this.blobs.open(id, { start: 0, end: 0 });
       unrecorded?.destroy();
       if (!interrupted.has(id) && !unrecorded) continue;
       await this.blobs.delete(id);
-      await this.store.updateImage(id, { status: transition('saving', 'queued'), updated_at: now() });
-      recovered++;
+      if (await this.store.updateImage(id, { status: transition('saving', 'queued'), updated_at: now() }, updated_at)) recovered++;
     }
     return recovered;
   }

@@ -6,7 +6,7 @@ import type { IdentityService } from '../identity/service.js';
 import { importCatalog } from '../catalog/transfer.js';
 import type { Config } from '../config.js';
 import { demoCatalog, DEMO_PROJECTS } from './demo-catalog.js';
-import { isWorker, reportListening, startWorkers, type Urls } from './cluster.js';
+import { isWorker, reportListening, reportUploads, startWorkers, type Urls } from './cluster.js';
 import { describeImport, importFile } from './transfer.js';
 import type { ImageSelection } from '../catalog/transfer.js';
 
@@ -126,17 +126,26 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
     // The primary did the one-time work and announces readiness; a worker only serves, and stops when it
     // is told to (the primary's SIGTERM, or the terminal's Ctrl-C reaching the whole process group).
     const glint = await createGlint(config);
+    glint.catalog.watchUploads(reportUploads);
     closeOnSignals(glint, false);
     await glint.listen();
     reportListening(glint.urls);
     return;
   }
   if (config.workers > 1) {
-    // Everything that writes happens here, before any worker starts, so workers never race on it.
+    // The one-time work that writes happens here, before any worker starts, so workers never race on it.
+    // Later the primary writes only to give back the uploads of a worker that died.
     const catalog = await openCatalog(config);
     const sample = await prepare(config, options, catalog, openIdentity(config, catalog));
     await catalog.store.close();
-    const urls = await startWorkers(config.workers);
+    const urls = await startWorkers(config.workers, async (imageIds) => {
+      const catalog = await openCatalog(config);
+      try {
+        return await catalog.recoverInterruptedUploads(imageIds);
+      } finally {
+        await catalog.store.close();
+      }
+    });
     console.log(readyMessage(config, urls, sample, options));
     return;
   }
