@@ -236,18 +236,14 @@ export class CatalogService {
    */
   async recoverInterruptedUploads(among?: string[]): Promise<number> {
     const interrupted = new Set(await this.blobs.interrupted(among));
-    // Named images are changed only as they were read: the other processes go on serving them meanwhile.
-    const unfinished: Array<{ id: string; updated_at?: string }> = among
-      ? (await Promise.all(among.map((id) => this.store.getImage(id)))).filter(
-          (image): image is Image => image !== null && !image.deleted && image.status === 'saving' && !image.has_data,
-        )
-      : (await this.store.unfinishedUploads()).map((id) => ({ id }));
+    const unfinished = (await this.store.unfinishedUploads()).filter(({ id }) => !among || among.includes(id));
     let recovered = 0;
     for (const { id, updated_at } of unfinished) {
       const unrecorded = await this.blobs.open(id, { start: 0, end: 0 });
       unrecorded?.destroy();
       if (!interrupted.has(id) && !unrecorded) continue;
       await this.blobs.delete(id);
+      // Only as it was read: other processes may be serving the image meanwhile.
       if (await this.store.updateImage(id, { status: transition('saving', 'queued'), updated_at: now() }, updated_at)) recovered++;
     }
     return recovered;

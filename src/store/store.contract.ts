@@ -650,7 +650,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         entry(image({ status: 'saving', has_data: true })),
         entry(image({ status: 'saving', deleted: true })),
       ]);
-      assert.deepEqual(await store.unfinishedUploads(), [saving.id]);
+      assert.deepEqual(await store.unfinishedUploads(), [{ id: saving.id, updated_at: saving.updated_at }]);
     }));
   });
 

@@ -64,6 +64,9 @@ export interface IdentityStore {
   getCredential(access: string): Promise<Credential | null>;
 }
 
+/** An image's id and when it last changed: enough to change it only as it was read. */
+export type ImageStamp = Pick<Image, 'id' | 'updated_at'>;
+
 export interface Store extends IdentityStore {
   /**
    * One page of the images the scope may list, matching every condition, in `order` (then newest
@@ -101,7 +104,10 @@ export interface Store extends IdentityStore {
    * A backend that can tell without waiting (SQLite) answers at once, sparing a cached answer a microtask.
    */
   version(): string | Promise<string>;
-  /** Ids of the undeleted images in `saving` with no data recorded: uploads under way, or begun and never finished. */
-  unfinishedUploads(): Promise<string[]>;
+  /**
+   * The undeleted images in `saving` with no data recorded (uploads under way, or begun and never finished),
+   * with when each last changed, so that whoever gives one back changes it only as it was read.
+   */
+  unfinishedUploads(): Promise<ImageStamp[]>;
   close(): Promise<void>;
 }

@@ -13,7 +13,7 @@ import { ListSql } from '../sql/list-sql.js';
 import { isScan, ListCache } from '../sql/list-cache.js';
 import { SqlIdentityStore } from '../sql/sql-identity-store.js';
 import { COLUMNS, memberParams, NEW_MEMBER_SQL, toImage, toMember, toRow, UNFINISHED_UPLOADS, updateSql, type ImageRow, type MemberRow } from '../sql/rows.js';
-import type { Cursor, ListScope, Store, StoredImage } from '../store.js';
+import type { Cursor, ImageStamp, ListScope, Store, StoredImage } from '../store.js';
 import { MIGRATIONS } from './migrations.js';
 
 /** PostgreSQL's words where the list SQL needs them. */
@@ -337,8 +337,8 @@ export class PgStore extends SqlIdentityStore implements Store {
     }
   }
 
-  async unfinishedUploads(): Promise<string[]> {
-    return (await this.query<{ id: string }>(UNFINISHED_UPLOADS)).map((row) => row.id);
+  async unfinishedUploads(): Promise<ImageStamp[]> {
+    return this.query<ImageStamp>(UNFINISHED_UPLOADS);
   }
 
   async countImages(): Promise<number> {

@@ -31,7 +31,7 @@ export const NEW_MEMBER_SQL =
   'INSERT INTO members (image_id, member, status, can_share, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (image_id, member) DO NOTHING';
 
 /** `Store.unfinishedUploads`: images in saving with no data recorded. */
-export const UNFINISHED_UPLOADS = "SELECT id FROM images WHERE status = 'saving' AND deleted = 0 AND has_data = 0";
+export const UNFINISHED_UPLOADS = "SELECT id, updated_at FROM images WHERE status = 'saving' AND deleted = 0 AND has_data = 0";
 
 export const memberParams = (imageId: string, m: ImageMember) => [imageId, m.member, m.status, m.can_share ? 1 : 0, m.created_at, m.updated_at];
 

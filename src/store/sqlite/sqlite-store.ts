@@ -2,7 +2,7 @@
 import Database from 'better-sqlite3';
 import { isImageId, type Image, type ImageMember } from '../../catalog/image.js';
 import type { Condition, SortOrder } from '../../catalog/query.js';
-import type { Cursor, ListScope, Store, StoredImage } from '../store.js';
+import type { Cursor, ImageStamp, ListScope, Store, StoredImage } from '../store.js';
 import type { Token } from '../../identity/model.js';
 import { VersionedCache } from '../../common/versioned-cache.js';
 import { ListSql, unselective } from '../sql/list-sql.js';
@@ -359,8 +359,8 @@ export class SqliteStore extends SqlIdentityStore implements Store {
     }
   }
 
-  async unfinishedUploads(): Promise<string[]> {
-    return this.prepared(UNFINISHED_UPLOADS).pluck().all() as string[];
+  async unfinishedUploads(): Promise<ImageStamp[]> {
+    return this.prepared(UNFINISHED_UPLOADS).all() as ImageStamp[];
   }
 
   override async getToken(hash: string): Promise<Token | null> {
