@@ -654,6 +654,34 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
     }));
   });
 
+    describe('upload leases', () => {
+      const lease = (imageId: string, holder: string, expires_at = '2030-01-01T00:00:00.000Z') => ({ image_id: imageId, holder, expires_at });
+
+      test('an image has one holder: a second claim fails until the first is released', withStore(async (store) => {
+        const saving = image({ status: 'saving' });
+        await store.insertImage(entry(saving));
+        assert.equal(await store.claimUpload(lease(saving.id, 'first')), true);
+        assert.equal(await store.claimUpload(lease(saving.id, 'second')), false);
+        assert.deepEqual(await store.uploadLease(saving.id), lease(saving.id, 'first'));
+        await store.releaseUpload(saving.id, 'second');
+        assert.deepEqual(await store.uploadLease(saving.id), lease(saving.id, 'first'), 'only the holder releases');
+        await store.releaseUpload(saving.id, 'first');
+        assert.equal(await store.uploadLease(saving.id), null);
+        assert.equal(await store.claimUpload(lease(saving.id, 'second')), true);
+      }));
+
+      test('a lease is taken over only from the holder named, and renewed only by its holder', withStore(async (store) => {
+        const saving = image({ status: 'saving' });
+        await store.insertImage(entry(saving));
+        await store.claimUpload(lease(saving.id, 'gone'));
+        assert.equal(await store.claimUpload(lease(saving.id, 'late', '2030-01-03T00:00:00.000Z'), 'someone else'), false);
+        assert.equal(await store.claimUpload(lease(saving.id, 'next', '2030-01-02T00:00:00.000Z'), 'gone'), true);
+        assert.equal(await store.renewUpload(lease(saving.id, 'gone', '2031-01-01T00:00:00.000Z')), false);
+        assert.equal(await store.renewUpload(lease(saving.id, 'next', '2031-01-01T00:00:00.000Z')), true);
+        assert.deepEqual(await store.uploadLease(saving.id), lease(saving.id, 'next', '2031-01-01T00:00:00.000Z'));
+      }));
+    });
+
   describe('exportImages / countImages', () => {
       test('exports every image with its members, oldest first, deleted ones included', withStore(async (store) => {
         const images = [

@@ -67,6 +67,15 @@ export interface IdentityStore {
 /** An image's id and when it last changed: enough to change it only as it was read. */
 export type ImageStamp = Pick<Image, 'id' | 'updated_at'>;
 
+/** That a process receives an image's data, until when unless renewed (see `catalog/upload-lease.ts`). */
+export interface UploadLease {
+  image_id: string;
+  /** Names the receiving process. */
+  holder: string;
+  /** ISO 8601 UTC, compared as text. */
+  expires_at: string;
+}
+
 export interface Store extends IdentityStore {
   /**
    * One page of the images the scope may list, matching every condition, in `order` (then newest
@@ -109,5 +118,16 @@ export interface Store extends IdentityStore {
    * with when each last changed, so that whoever gives one back changes it only as it was read.
    */
   unfinishedUploads(): Promise<ImageStamp[]>;
+  /**
+   * Records that `lease.holder` receives the image's data. True when the image had no lease, or, with
+   * `replacing`, when its lease was still that holder's (one found gone); false otherwise.
+   */
+  claimUpload(lease: UploadLease, replacing?: string): Promise<boolean>;
+  /** Moves the lease's end, if its holder still holds it; false when it does not. */
+  renewUpload(lease: UploadLease): Promise<boolean>;
+  /** Ends the holder's lease of the image, if it still holds it. */
+  releaseUpload(imageId: string, holder: string): Promise<void>;
+  /** The image's upload lease, lapsed or not; null when it has none. */
+  uploadLease(imageId: string): Promise<UploadLease | null>;
   close(): Promise<void>;
 }

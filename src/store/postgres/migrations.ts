@@ -128,4 +128,13 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX images_updated_at ON images (updated_at)
     INCLUDE (deleted, status, os_hidden, visibility, owner, min_ram, min_disk, created_at, id);
   `,
+  // Which process receives each upload under way, so an instance starting on a shared catalog gives back only
+  // the uploads nobody receives any more.
+  `
+  CREATE TABLE upload_leases (
+    image_id text COLLATE "C" PRIMARY KEY REFERENCES images (id),
+    holder text NOT NULL,
+    expires_at text COLLATE "C" NOT NULL
+  );
+  `,
 ];

@@ -11,7 +11,7 @@ import type { Image, ImageMember } from '../../catalog/image.js';
 import type { Condition, SortOrder } from '../../catalog/query.js';
 import { ListSql } from '../sql/list-sql.js';
 import { isScan, ListCache } from '../sql/list-cache.js';
-import { SqlIdentityStore } from '../sql/sql-identity-store.js';
+import { SqlUploadLeases } from '../sql/sql-upload-leases.js';
 import { COLUMNS, memberParams, NEW_MEMBER_SQL, toImage, toMember, toRow, UNFINISHED_UPLOADS, updateSql, type ImageRow, type MemberRow } from '../sql/rows.js';
 import type { Cursor, ImageStamp, ListScope, Store, StoredImage } from '../store.js';
 import { MIGRATIONS } from './migrations.js';
@@ -71,7 +71,7 @@ async function dropImageIndexes(client: pg.PoolClient): Promise<string[]> {
   return [...indexes.map((index) => index.def), ...keys.map((key) => `ALTER TABLE ${key.tbl} ADD CONSTRAINT ${key.name} ${key.def}`)];
 }
 
-export class PgStore extends SqlIdentityStore implements Store {
+export class PgStore extends SqlUploadLeases implements Store {
   private readonly lists = new ListCache();
   /** The catalog revision read under way, and the one queued to start after it (see `version`). */
   private revisionRead: Promise<string> | null = null;

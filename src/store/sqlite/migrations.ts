@@ -197,4 +197,13 @@ export const MIGRATIONS: string[] = [
   CREATE UNIQUE INDEX members_image_member ON members (image_id, member);
   CREATE INDEX members_member ON members (member, status);
   `,
+  // Which process receives each upload under way, so an instance starting on a shared catalog gives back only
+  // the uploads nobody receives any more.
+  `
+  CREATE TABLE upload_leases (
+    image_id TEXT PRIMARY KEY REFERENCES images (id),
+    holder TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+  );
+  `,
 ];

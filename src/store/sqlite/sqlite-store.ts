@@ -8,7 +8,7 @@ import { VersionedCache } from '../../common/versioned-cache.js';
 import { ListSql, unselective } from '../sql/list-sql.js';
 import { COLUMNS, memberParams, NEW_MEMBER_SQL, toImage, toMember, toRow, UNFINISHED_UPLOADS, updateSql, type ImageRow, type MemberRow } from '../sql/rows.js';
 import { isScan, ListCache } from '../sql/list-cache.js';
-import { SqlIdentityStore } from '../sql/sql-identity-store.js';
+import { SqlUploadLeases } from '../sql/sql-upload-leases.js';
 import { MIGRATIONS } from './migrations.js';
 
 /** SQLite's words where the list SQL needs them. */
@@ -44,7 +44,7 @@ const SORT_THREADS = 4;
 const FEW_CHANGES = 3_000;
 const SOME_CHANGES = 20_000;
 
-export class SqliteStore extends SqlIdentityStore implements Store {
+export class SqliteStore extends SqlUploadLeases implements Store {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
   private readonly lists = new ListCache();
