@@ -187,7 +187,8 @@ describe('serve --workers 2', { skip: process.platform !== 'linux' && 'worker pr
       assert.doesNotMatch(await cut, /^answered/);
 
       await until('the image queued again', async () => ((await status()) === 'queued' ? true : undefined));
-      assert.match(glint.outputSince(mark), new RegExp(`^1 image\\(s\\) whose upload worker ${receiver} was receiving are queued again$`, 'm'));
+      const reported = new RegExp(`^1 image\\(s\\) whose upload worker ${receiver} was receiving are queued again$`, 'm');
+      await until('the primary to report it', () => (reported.test(glint.outputSince(mark)) ? true : undefined));
       assert.deepEqual(readdirSync(join(dataDir, 'images')).filter((name) => name.endsWith('.partial')), []);
       await until('the replacement worker', () => (/^Worker \d+ is serving$/m.test(glint.outputSince(mark)) ? true : undefined));
     } finally {

@@ -31,9 +31,9 @@ export interface BlobStore {
   get(imageId: string): Promise<Uint8Array | null>;
   delete(imageId: string): Promise<void>;
   /**
-   * Images whose data was still being written when the previous process stopped (their partial data is gone).
-   * With `among`, only writes of those images are looked for, and taken as interrupted even when this
-   * store's process began them: another process, which died while others kept writing, named them.
+   * The images whose data a write left partial and that `abandoned` picks, once it has seen that write's
+   * trace; their partial data is removed. Which writes nobody performs any more is the caller's to say
+   * (see `catalog/upload-lease.ts`): other processes, on this machine or others, may write into the same place.
    */
-  interrupted(among?: string[]): Promise<string[]>;
+  interrupted(abandoned: (imageId: string) => Promise<boolean>): Promise<string[]>;
 }

@@ -15,21 +15,17 @@ const PARTIAL = '.partial';
 const WRITE_BATCH = 1024 * 1024;
 
 export class FsBlobStore implements BlobStore {
-  /** Partial files of this store's own writes in progress: not a crash's leftovers. */
-  private readonly writing = new Set<string>();
-
   constructor(private readonly dir: string) {
     mkdirSync(dir, { recursive: true });
   }
 
-  async interrupted(among?: string[]): Promise<string[]> {
+  async interrupted(abandoned: (imageId: string) => Promise<boolean>): Promise<string[]> {
     // Partial files are named `.<image id>.<random>.partial`, so a crash leaves a record of whose upload it was.
-    const wanted = among && new Set(among);
     const leftovers = new Set<string>();
     for (const name of readdirSync(this.dir)) {
-      if (!name.endsWith(PARTIAL) || (!wanted && this.writing.has(name))) continue;
+      if (!name.endsWith(PARTIAL)) continue;
       const imageId = decodeURIComponent(name.slice(1, name.indexOf('.', 1)));
-      if (wanted && !wanted.has(imageId)) continue;
+      if (!(await abandoned(imageId))) continue;
       leftovers.add(imageId);
       rmSync(join(this.dir, name), { force: true });
     }
@@ -48,12 +44,10 @@ export class FsBlobStore implements BlobStore {
   async begin(imageId: string): Promise<BlobWriter> {
     const name = `.${encodeURIComponent(imageId)}.${randomUUID()}${PARTIAL}`;
     const temp = join(this.dir, name);
-    this.writing.add(name);
     const file = await open(temp, 'w');
     const abort = async () => {
       await file.close().catch(() => undefined);
       await rm(temp, { force: true });
-      this.writing.delete(name);
     };
     const write = async (source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<number> => {
       let size = 0;
@@ -85,7 +79,6 @@ export class FsBlobStore implements BlobStore {
       }
       await file.close();
       await rename(temp, this.path(imageId));
-      this.writing.delete(name);
       // The rename itself must be durable before the catalog records the data as there.
       const dir = await open(this.dir, 'r');
       await dir.sync();

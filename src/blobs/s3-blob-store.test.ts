@@ -39,7 +39,7 @@ describe('S3BlobStore', () => {
     assert.deepEqual(await s3.stored(prefix), [inProgress, inProgress]);
 
     const restarted = await S3BlobStore.open(s3.url(prefix));
-    assert.deepEqual(await restarted.interrupted(), [ID]);
+    assert.deepEqual(await restarted.interrupted(async () => true), [ID]);
     assert.deepEqual(await s3.stored(prefix), []);
     // Were the old process's writer still running, its data could no longer appear.
     resume();
@@ -52,7 +52,7 @@ describe('S3BlobStore', () => {
     const nested = await S3BlobStore.open(s3.url(`${prefix}nested/`));
     const writer = await nested.begin(ID);
     const outer = await S3BlobStore.open(s3.url(prefix));
-    assert.deepEqual(await outer.interrupted(), []);
+    assert.deepEqual(await outer.interrupted(async () => true), []);
     assert.deepEqual(await s3.stored(prefix), [`nested/${ID} (upload in progress)`]);
     await writer.abort();
   });

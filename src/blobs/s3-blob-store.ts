@@ -28,9 +28,6 @@ const PART_SIZE = 8 * 1024 * 1024;
 const PARTS_IN_FLIGHT = 4;
 
 export class S3BlobStore implements BlobStore {
-  /** Images this process is writing: their uploads in progress are not traces of an earlier process. */
-  private readonly writing = new Set<string>();
-
   private constructor(
     private readonly client: S3Client,
     private readonly bucket: string,
@@ -80,12 +77,10 @@ export class S3BlobStore implements BlobStore {
     // PUT, so until then nothing would show that a write is under way. An upload of our own, never
     // completed and aborted when the write ends, is that trace from this moment on.
     const { UploadId } = await this.client.send(new CreateMultipartUploadCommand(target));
-    this.writing.add(imageId);
     let tracing = true;
     const endTrace = async () => {
       if (!tracing) return;
       tracing = false;
-      this.writing.delete(imageId);
       await this.client.send(new AbortMultipartUploadCommand({ ...target, UploadId }));
     };
     const write = async (source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<number> => {
@@ -143,12 +138,11 @@ export class S3BlobStore implements BlobStore {
   }
 
   /** Aborts the uploads an earlier process left in progress, and names their images. */
-  async interrupted(among?: string[]): Promise<string[]> {
-    const wanted = among && new Set(among);
+  async interrupted(abandoned: (imageId: string) => Promise<boolean>): Promise<string[]> {
     const images = new Set<string>();
     for (const upload of await this.uploadsInProgress()) {
       const imageId = this.imageIdOf(upload.Key ?? '');
-      if (imageId === null || (wanted ? !wanted.has(imageId) : this.writing.has(imageId))) continue;
+      if (imageId === null || !(await abandoned(imageId))) continue;
       images.add(imageId);
       await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: upload.Key, UploadId: upload.UploadId }));
     }

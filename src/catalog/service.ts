@@ -6,12 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import type { BlobStore, BlobWriter } from '../blobs/blob-store.js';
 import type { RequestContext } from '../identity/context.js';
-import type { Cursor, Store } from '../store/store.js';
+import type { Cursor, Store, UploadLease } from '../store/store.js';
 import { BASE_ATTRIBUTES, newImage, type Image, type ImageMember, type MemberStatus } from './image.js';
 import { badRequest, conflict, forbidden, notFound, policyForbids } from './errors.js';
-import { transition } from './status.js';
+import { transition, transitionRefused } from './status.js';
 import { DiskInspector, formatMatches, type Inspection } from './inspect/inspector.js';
 import { digesting } from './upload.js';
+import { isHeld, leaseEnd, newLease, RENEW_MS } from './upload-lease.js';
 import { now } from './iso8601.js';
 import type { CatalogQuery } from './query.js';
 import { canModify, canSee } from './visibility.js';
@@ -189,15 +190,36 @@ export class CatalogService {
   async upload(ctx: RequestContext, id: string, source: AsyncIterable<Uint8Array>, limits: UploadLimits): Promise<Image> {
     const image = await this.modifiable(ctx, id);
     transition(image.status, 'saving');
-    // The write begins before the image is marked saving, so a crash at any point after the mark
-    // leaves the trace that recovery looks for. Of two uploads racing, one marks it; the other is refused.
-    const writer = await this.blobs.begin(id);
-    this.uploads?.begun(id);
+    // The lease comes first, so that a process starting meanwhile on a shared catalog leaves this upload
+    // alone; the write begins before the image is marked saving, so a crash at any point after the mark
+    // leaves the trace that recovery looks for.
+    const lease = await this.claimUpload(id);
+    // A renewal that fails is tried again at the next; the lease lasts several renewals.
+    const renewal = setInterval(() => void this.store.renewUpload({ ...lease, expires_at: leaseEnd() }).catch(() => undefined), RENEW_MS).unref();
     try {
-      return await this.receive(image, writer, source, limits);
+      const writer = await this.blobs.begin(id);
+      this.uploads?.begun(id);
+      try {
+        return await this.receive(image, writer, source, limits);
+      } finally {
+        this.uploads?.ended(id);
+      }
     } finally {
-      this.uploads?.ended(id);
+      clearInterval(renewal);
+      await this.store.releaseUpload(id, lease.holder);
     }
+  }
+
+  /**
+   * This process's lease of the image's upload. Of two uploads racing, one takes it; the other is refused
+   * as though the image were saving already. A lease whose holder is gone is taken over.
+   */
+  private async claimUpload(id: string): Promise<UploadLease> {
+    const lease = newLease(id);
+    if (await this.store.claimUpload(lease)) return lease;
+    const current = await this.store.uploadLease(id);
+    if (current && !isHeld(current) && (await this.store.claimUpload(lease, current.holder))) return lease;
+    throw transitionRefused('saving', 'saving');
   }
 
   /** Marks the image saving and streams its data in: active once the bytes are durable, queued again if they fail. */
@@ -227,25 +249,37 @@ export class CatalogService {
   }
 
   /**
-   * Images whose upload the previous process did not finish go back to queued: those that left a
-   * partial file, and those whose data was renamed into place but never recorded (the crash came
-   * between the two). Either way the bytes were never checked into the catalog, so they are dropped.
-   * Images in `saving` without any data of theirs (e.g. imported in that state) are left alone.
-   * With `among`, only those images are looked at: the uploads a process was receiving when it died,
-   * while the other processes on the catalog go on receiving theirs.
+   * Images whose upload nobody receives any more go back to queued: those that left partial data, and
+   * those whose data was put in place but never recorded (the receiver stopped between the two). Either
+   * way the bytes were never checked into the catalog, so they are dropped. An upload whose lease names
+   * a receiver that may still be alive (see `upload-lease.ts`) is left alone, as are images in `saving`
+   * without any data of theirs (e.g. imported in that state). With `among`, only those images are looked
+   * at: the uploads a process was receiving when it died, while the other processes go on receiving theirs.
    */
   async recoverInterruptedUploads(among?: string[]): Promise<number> {
-    const interrupted = new Set(await this.blobs.interrupted(among));
-    const unfinished = (await this.store.unfinishedUploads()).filter(({ id }) => !among || among.includes(id));
+    // Images whose receiver is gone, with the lease it left (if any). Each is asked after its trace was
+    // found, never from an earlier reading: an upload takes its lease before it leaves any trace.
+    const gone = new Map<string, UploadLease | null>();
+    const abandoned = async (id: string) => {
+      if (among && !among.includes(id)) return false;
+      const lease = await this.store.uploadLease(id);
+      if (lease && isHeld(lease)) return false;
+      gone.set(id, lease);
+      return true;
+    };
+    const interrupted = new Set(await this.blobs.interrupted(abandoned));
     let recovered = 0;
-    for (const { id, updated_at } of unfinished) {
-      const unrecorded = await this.blobs.open(id, { start: 0, end: 0 });
-      unrecorded?.destroy();
-      if (!interrupted.has(id) && !unrecorded) continue;
+    for (const { id, updated_at } of await this.store.unfinishedUploads()) {
+      if (!interrupted.has(id)) {
+        const unrecorded = await this.blobs.open(id, { start: 0, end: 0 });
+        unrecorded?.destroy();
+        if (!unrecorded || !(await abandoned(id))) continue;
+      }
       await this.blobs.delete(id);
       // Only as it was read: other processes may be serving the image meanwhile.
       if (await this.store.updateImage(id, { status: transition('saving', 'queued'), updated_at: now() }, updated_at)) recovered++;
     }
+    for (const [id, lease] of gone) if (lease) await this.store.releaseUpload(id, lease.holder);
     return recovered;
   }
 

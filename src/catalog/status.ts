@@ -23,6 +23,11 @@ export function canTransition(from: GlanceStatus, to: GlanceStatus): boolean {
 
 /** Returns the new status, or fails as the reference does for a transition its table lacks. */
 export function transition(from: GlanceStatus, to: GlanceStatus): GlanceStatus {
-  if (!canTransition(from, to)) throw conflict(`Image status transition from ${from} to ${to} is not allowed`);
+  if (!canTransition(from, to)) throw transitionRefused(from, to);
   return to;
+}
+
+/** The reference's failure for a transition its table lacks. */
+export function transitionRefused(from: GlanceStatus, to: GlanceStatus): Error {
+  return conflict(`Image status transition from ${from} to ${to} is not allowed`);
 }
