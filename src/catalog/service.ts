@@ -254,7 +254,7 @@ export class CatalogService {
    * way the bytes were never checked into the catalog, so they are dropped. An upload whose lease names
    * a receiver that may still be alive (see `upload-lease.ts`) is left alone, as are images in `saving`
    * without any data of theirs (e.g. imported in that state). With `among`, only those images are looked
-   * at: the uploads a process was receiving when it died, while the other processes go on receiving theirs.
+   * at (such as the uploads a process was receiving when it died), while other processes go on receiving theirs.
    */
   async recoverInterruptedUploads(among?: string[]): Promise<number> {
     // Images whose receiver is gone, with the lease it left (if any). Each is asked after its trace was
@@ -281,6 +281,15 @@ export class CatalogService {
     }
     for (const [id, lease] of gone) if (lease) await this.store.releaseUpload(id, lease.holder);
     return recovered;
+  }
+
+  /**
+   * Gives back the uploads whose lease lapsed (a receiver on another machine stopped renewing it) without
+   * waiting for a start to do it.
+   */
+  async recoverLapsedUploads(): Promise<number> {
+    const lapsed = await this.store.lapsedUploadLeases(new Date().toISOString());
+    return lapsed.length === 0 ? 0 : this.recoverInterruptedUploads(lapsed.map((lease) => lease.image_id));
   }
 
   /** Deactivates or reactivates an active (or deactivated) image. */

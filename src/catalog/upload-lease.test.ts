@@ -70,6 +70,36 @@ describe('recoverInterruptedUploads', () => {
   });
 });
 
+describe('recoverLapsedUploads', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'glint-upload-lapsed-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('gives back the uploads whose lease lapsed, and only those', async () => {
+    const store = new SqliteStore(join(dir, 'catalog.sqlite'));
+    const blobs = new FsBlobStore(join(dir, 'images'));
+    const catalog = new CatalogService(store, blobs);
+    const writers: BlobWriter[] = [];
+    try {
+      const ids: string[] = [];
+      for (const expires of [PAST, FUTURE, null]) {
+        const image = { ...newImage(randomUUID(), 'p', new Date().toISOString()), status: 'saving' as const };
+        ids.push(image.id);
+        await store.insertImage({ image, members: [] });
+        writers.push(await blobs.begin(image.id));
+        if (expires) await store.claimUpload(lease('another-machine|12|34', expires, image.id));
+      }
+      assert.equal(await catalog.recoverLapsedUploads(), 1);
+      const statuses = await Promise.all(ids.map(async (id) => (await store.getImage(id))!.status));
+      assert.deepEqual(statuses, ['queued', 'saving', 'saving'], 'an image without a lease is for a start to give back');
+      assert.equal(await store.uploadLease(ids[0]), null);
+      assert.equal(await catalog.recoverLapsedUploads(), 0);
+    } finally {
+      for (const writer of writers) await writer.abort();
+      await store.close();
+    }
+  });
+});
+
 describe('an upload under way', () => {
   const dir = mkdtempSync(join(tmpdir(), 'glint-upload-renewal-'));
   after(() => rmSync(dir, { recursive: true, force: true }));

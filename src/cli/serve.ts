@@ -4,6 +4,7 @@ import type { CatalogService } from '../catalog/service.js';
 import { randomText } from '../identity/random-text.js';
 import type { IdentityService } from '../identity/service.js';
 import { importCatalog } from '../catalog/transfer.js';
+import { LEASE_MS } from '../catalog/upload-lease.js';
 import type { Config } from '../config.js';
 import { demoCatalog, DEMO_PROJECTS } from './demo-catalog.js';
 import { isWorker, reportListening, reportUploads, startWorkers, type Urls } from './cluster.js';
@@ -138,15 +139,9 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
     const catalog = await openCatalog(config);
     const sample = await prepare(config, options, catalog, openIdentity(config, catalog));
     await catalog.store.close();
-    const urls = await startWorkers(config.workers, async (imageIds) => {
-      const catalog = await openCatalog(config);
-      try {
-        return await catalog.recoverInterruptedUploads(imageIds);
-      } finally {
-        await catalog.store.close();
-      }
-    });
+    const urls = await startWorkers(config.workers, (imageIds) => withCatalog(config, (catalog) => catalog.recoverInterruptedUploads(imageIds)));
     console.log(readyMessage(config, urls, sample, options));
+    sweepLapsedUploads(() => withCatalog(config, (catalog) => catalog.recoverLapsedUploads()));
     return;
   }
   const glint = await createGlint(config);
@@ -154,4 +149,28 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
   await glint.listen();
   console.log(readyMessage(config, glint.urls, sample, options));
   closeOnSignals(glint, true);
+  sweepLapsedUploads(() => glint.catalog.recoverLapsedUploads());
+}
+
+/** Opens the catalog for one piece of work, and closes it after. */
+async function withCatalog<T>(config: Config, work: (catalog: CatalogService) => Promise<T>): Promise<T> {
+  const catalog = await openCatalog(config);
+  try {
+    return await work(catalog);
+  } finally {
+    await catalog.store.close();
+  }
+}
+
+/**
+ * Uploads whose receiver on another machine stopped renewing its lease are given back while this process
+ * runs, not only at the next start: one machine's crash leaves no image saving for longer than a few leases.
+ */
+function sweepLapsedUploads(recover: () => Promise<number>): void {
+  const sweep = () =>
+    recover().then(
+      (recovered) => recovered > 0 && console.log(`${recovered} image(s) whose upload lease lapsed are queued again`),
+      (err: unknown) => console.error(`Uploads whose lease lapsed stay saving until the next sweep: ${(err as Error).message}`),
+    );
+  setInterval(sweep, LEASE_MS).unref();
 }

@@ -680,6 +680,15 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         assert.equal(await store.renewUpload(lease(saving.id, 'next', '2031-01-01T00:00:00.000Z')), true);
         assert.deepEqual(await store.uploadLease(saving.id), lease(saving.id, 'next', '2031-01-01T00:00:00.000Z'));
       }));
+
+      test('the lapsed leases are those that ended before a time', withStore(async (store) => {
+        const [early, late] = [image({ status: 'saving' }), image({ status: 'saving' })];
+        for (const img of [early, late]) await store.insertImage(entry(img));
+        await store.claimUpload(lease(early.id, 'a', '2030-01-01T00:00:00.000Z'));
+        await store.claimUpload(lease(late.id, 'b', '2030-01-02T00:00:00.000Z'));
+        assert.deepEqual(await store.lapsedUploadLeases('2030-01-01T00:00:00.000Z'), []);
+        assert.deepEqual(await store.lapsedUploadLeases('2030-01-01T12:00:00.000Z'), [lease(early.id, 'a', '2030-01-01T00:00:00.000Z')]);
+      }));
     });
 
   describe('exportImages / countImages', () => {

@@ -129,5 +129,7 @@ export interface Store extends IdentityStore {
   releaseUpload(imageId: string, holder: string): Promise<void>;
   /** The image's upload lease, lapsed or not; null when it has none. */
   uploadLease(imageId: string): Promise<UploadLease | null>;
+  /** The leases that ended before `at` (ISO 8601 UTC): their holders stopped renewing them. */
+  lapsedUploadLeases(at: string): Promise<UploadLease[]>;
   close(): Promise<void>;
 }

@@ -19,6 +19,10 @@ export abstract class SqlUploadLeases extends SqlIdentityStore {
     await this.run('DELETE FROM upload_leases WHERE image_id = ? AND holder = ?', [imageId, holder]);
   }
 
+  async lapsedUploadLeases(at: string): Promise<UploadLease[]> {
+    return this.all<UploadLease>('SELECT image_id, holder, expires_at FROM upload_leases WHERE expires_at < ?', [at]);
+  }
+
   async uploadLease(imageId: string): Promise<UploadLease | null> {
     return this.one('SELECT image_id, holder, expires_at FROM upload_leases WHERE image_id = ?', (row: UploadLease) => row, imageId);
   }
