@@ -191,5 +191,18 @@ export function blobStoreContract(name: string, open: () => Promise<BlobSite>): 
       assert.equal(await writer.write([bytes(10)]), 10);
       assert.deepEqual(await site.stored(), [OTHER_ID]);
     });
+
+    test('a partial write that another process clears at the same moment is reported by both, and neither fails', async () => {
+      const site = await open();
+      await (await site.open()).begin(ID);
+      const [one, other] = [await site.open(), await site.open()];
+      let cleared: string[] = [];
+      const reported = await one.interrupted(async () => {
+        cleared = await other.interrupted(async () => true);
+        return true;
+      });
+      assert.deepEqual([reported, cleared], [[ID], [ID]]);
+      assert.deepEqual(await site.stored(), []);
+    });
   });
 }

@@ -144,7 +144,12 @@ export class S3BlobStore implements BlobStore {
       const imageId = this.imageIdOf(upload.Key ?? '');
       if (imageId === null || !(await abandoned(imageId))) continue;
       images.add(imageId);
-      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: upload.Key, UploadId: upload.UploadId }));
+      try {
+        await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: upload.Key, UploadId: upload.UploadId }));
+      } catch (err) {
+        // Another process giving it back at the same moment came first.
+        if (errorName(err) !== 'NoSuchUpload') throw err;
+      }
     }
     return [...images];
   }
