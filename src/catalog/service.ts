@@ -12,7 +12,7 @@ import { badRequest, conflict, forbidden, notFound, policyForbids } from './erro
 import { transition, transitionRefused } from './status.js';
 import { DiskInspector, formatMatches, type Inspection } from './inspect/inspector.js';
 import { digesting } from './upload.js';
-import { isHeld, leaseEnd, newLease, RENEW_MS } from './upload-lease.js';
+import { holding, isHeld, leaseEnd, newLease, RENEW_MS } from './upload-lease.js';
 import { now } from './iso8601.js';
 import type { CatalogQuery } from './query.js';
 import { canModify, canSee } from './visibility.js';
@@ -194,6 +194,7 @@ export class CatalogService {
     // alone; the write begins before the image is marked saving, so a crash at any point after the mark
     // leaves the trace that recovery looks for.
     const lease = await this.claimUpload(id);
+    holding(id, true);
     // A renewal that fails is tried again at the next; the lease lasts several renewals.
     const renewal = setInterval(() => void this.store.renewUpload({ ...lease, expires_at: leaseEnd() }).catch(() => undefined), RENEW_MS).unref();
     try {
@@ -206,7 +207,10 @@ export class CatalogService {
       }
     } finally {
       clearInterval(renewal);
-      await this.store.releaseUpload(id, lease.holder);
+      holding(id, false);
+      // The upload's outcome stands whatever happens here: a lease left behind names a holder that is not
+      // receiving, and the next upload of the image takes it over.
+      await this.store.releaseUpload(id, lease.holder).catch(() => undefined);
     }
   }
 

@@ -10,7 +10,7 @@ import { FsBlobStore } from '../blobs/fs-blob-store.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { newImage } from './image.js';
 import { CatalogService } from './service.js';
-import { holderOf, isHeld, newLease, RENEW_MS } from './upload-lease.js';
+import { holderOf, holding, isHeld, newLease, RENEW_MS } from './upload-lease.js';
 
 const linux = process.platform === 'linux';
 const PAST = '2000-01-01T00:00:00.000Z';
@@ -20,8 +20,12 @@ const ended = () => holderOf(spawnSync(process.execPath, ['-e', '']).pid!);
 const lease = (holder: string, expires_at: string, image_id = 'x') => ({ image_id, holder, expires_at });
 
 describe('isHeld', () => {
-  test("this process's lease is held, even past its end", () => {
-    assert.equal(isHeld({ ...newLease('x'), expires_at: PAST }), true);
+  test("this process's lease is held while it receives, even past its end", () => {
+    const lease = { ...newLease('x'), expires_at: PAST };
+    holding('x', true);
+    assert.equal(isHeld(lease), true);
+    holding('x', false);
+    assert.equal(isHeld({ ...lease, expires_at: FUTURE }), false);
   });
 
   test('a lease of another process on this machine is held while that very process runs, whatever its end', { skip: !linux && 'needs /proc' }, () => {
@@ -103,6 +107,29 @@ describe('recoverLapsedUploads', () => {
 describe('an upload under way', () => {
   const dir = mkdtempSync(join(tmpdir(), 'glint-upload-renewal-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
+  const ctx = { userId: 'u', projectId: 'p', roles: ['member'], isAdmin: false };
+  const limits = { maxBytes: 100, inspect: false };
+  const data = async function* () {
+    yield new Uint8Array(10);
+  };
+
+  test('is refused while another receiver holds the lease, and takes over one whose receiver is gone', async () => {
+    const store = new SqliteStore(join(dir, 'takeover.sqlite'));
+    const catalog = new CatalogService(store, new FsBlobStore(join(dir, 'takeover')));
+    try {
+      const image = newImage(randomUUID(), 'p', new Date().toISOString());
+      await store.insertImage({ image, members: [] });
+      await store.claimUpload(lease('another-machine|12|34', FUTURE, image.id));
+      await assert.rejects(catalog.upload(ctx, image.id, data(), limits), /Image status transition from saving to saving is not allowed/);
+      await store.releaseUpload(image.id, 'another-machine|12|34');
+      // One this very process left behind, its release having failed.
+      await store.claimUpload(newLease(image.id));
+      assert.equal((await catalog.upload(ctx, image.id, data(), limits)).status, 'active');
+      assert.equal(await store.uploadLease(image.id), null);
+    } finally {
+      await store.close();
+    }
+  });
 
   test('renews its lease while it receives, and ends it when done', async () => {
     const store = new SqliteStore(join(dir, 'catalog.sqlite'));
@@ -120,8 +147,7 @@ describe('an upload under way', () => {
         started();
         await held;
       })();
-      const ctx = { userId: 'u', projectId: 'p', roles: ['member'], isAdmin: false };
-      const upload = catalog.upload(ctx, image.id, source, { maxBytes: 100, inspect: false });
+      const upload = catalog.upload(ctx, image.id, source, limits);
       await receiving;
 
       const lease = (await store.uploadLease(image.id))!;

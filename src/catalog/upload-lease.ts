@@ -2,9 +2,9 @@
  * Who receives an image's data. Processes and machines that share one catalog and one place for image
  * data must tell an upload that another of them is receiving from one whose receiver is gone: only the
  * latter may be given back. Each upload holds a lease naming its receiving process, renewed while it
- * receives. A lease's holder is alive if it is a process this one can see (same machine and process
- * namespace) that is still running, the very process that began (its pid and start time match);
- * otherwise, elsewhere, while the lease has not lapsed.
+ * receives. A lease's holder is alive if it is this process and still receiving; if it is a process
+ * this one can see (same machine and process namespace) that is still running, the very process that
+ * began (its pid and start time match); otherwise, elsewhere, while the lease has not lapsed.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync, readlinkSync } from 'node:fs';
@@ -42,6 +42,15 @@ export function holderOf(pid: number): string {
 /** This process as its leases name it; where there is no /proc, a random name that only a lease's end retires. */
 const THIS_PROCESS = PLACE ? holderOf(process.pid) : `elsewhere|${randomUUID()}`;
 
+/** The images whose data this process receives under a lease of its own. */
+const receiving = new Set<string>();
+
+/** This process took the lease of `imageId` (true) or let go of it (false). */
+export function holding(imageId: string, held: boolean): void {
+  if (held) receiving.add(imageId);
+  else receiving.delete(imageId);
+}
+
 /** A lease for this process receiving `imageId`, lasting LEASE_MS from now. */
 export function newLease(imageId: string): UploadLease {
   return { image_id: imageId, holder: THIS_PROCESS, expires_at: leaseEnd() };
@@ -53,7 +62,7 @@ export function leaseEnd(): string {
 
 /** Whether the lease's holder may still be receiving: see the module comment. */
 export function isHeld(lease: UploadLease, at = new Date().toISOString()): boolean {
-  if (lease.holder === THIS_PROCESS) return true;
+  if (lease.holder === THIS_PROCESS) return receiving.has(lease.image_id);
   const [place, pid, start] = lease.holder.split('|');
   if (PLACE && place === PLACE) return startTick(Number(pid)) === start;
   return lease.expires_at > at;
