@@ -8,24 +8,67 @@ import { after, describe, mock, test } from 'node:test';
 import type { BlobWriter } from '../blobs/blob-store.js';
 import { FsBlobStore } from '../blobs/fs-blob-store.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
-import { newImage } from './image.js';
+import { newImage, type Image } from './image.js';
 import { CatalogService } from './service.js';
 import { holderOf, holding, isHeld, newLease, RENEW_MS } from './upload-lease.js';
 
 const linux = process.platform === 'linux';
 const PAST = '2000-01-01T00:00:00.000Z';
 const FUTURE = '2100-01-01T00:00:00.000Z';
+const ELSEWHERE = 'another-machine|12|34';
 /** A process of this machine that has ended: its pid names no process, or another one. */
 const ended = () => holderOf(spawnSync(process.execPath, ['-e', '']).pid!);
 const lease = (holder: string, expires_at: string, image_id = 'x') => ({ image_id, holder, expires_at });
 
+const work = mkdtempSync(join(tmpdir(), 'glint-upload-lease-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+interface Fixture {
+  store: SqliteStore;
+  catalog: CatalogService;
+  /** The directory of the image data. */
+  images: string;
+  /** A new image of project `p` in `status`. */
+  image(status: Image['status']): Promise<Image>;
+  /** A new image in saving with a partial write, leased as `holder` says (none when null) until `end`. */
+  receiving(holder: string | null, end?: string): Promise<string>;
+}
+
+/** A catalog of its own for the test body, closed afterwards with the writes it left open. */
+function withCatalog(body: (fixture: Fixture) => Promise<void>): () => Promise<void> {
+  return async () => {
+    const dir = mkdtempSync(join(work, 'catalog-'));
+    const store = new SqliteStore(join(dir, 'catalog.sqlite'));
+    const images = join(dir, 'images');
+    const blobs = new FsBlobStore(images);
+    const writers: BlobWriter[] = [];
+    const image = async (status: Image['status']) => {
+      const created = { ...newImage(randomUUID(), 'p', new Date().toISOString()), status };
+      await store.insertImage({ image: created, members: [] });
+      return created;
+    };
+    const receiving = async (holder: string | null, end = FUTURE) => {
+      const { id } = await image('saving');
+      writers.push(await blobs.begin(id));
+      if (holder) await store.claimUpload(lease(holder, end, id));
+      return id;
+    };
+    try {
+      await body({ store, catalog: new CatalogService(store, blobs), images, image, receiving });
+    } finally {
+      for (const writer of writers) await writer.abort();
+      await store.close();
+    }
+  };
+}
+
 describe('isHeld', () => {
   test("this process's lease is held while it receives, even past its end", () => {
-    const lease = { ...newLease('x'), expires_at: PAST };
+    const own = { ...newLease('x'), expires_at: PAST };
     holding('x', true);
-    assert.equal(isHeld(lease), true);
+    assert.equal(isHeld(own), true);
     holding('x', false);
-    assert.equal(isHeld({ ...lease, expires_at: FUTURE }), false);
+    assert.equal(isHeld({ ...own, expires_at: FUTURE }), false);
   });
 
   test('a lease of another process on this machine is held while that very process runs, whatever its end', { skip: !linux && 'needs /proc' }, () => {
@@ -36,108 +79,58 @@ describe('isHeld', () => {
   });
 
   test('a lease of a process elsewhere is held until its end', () => {
-    assert.equal(isHeld(lease('another-machine|12|34', FUTURE)), true);
-    assert.equal(isHeld(lease('another-machine|12|34', PAST)), false);
+    assert.equal(isHeld(lease(ELSEWHERE, FUTURE)), true);
+    assert.equal(isHeld(lease(ELSEWHERE, PAST)), false);
   });
 });
 
-describe('recoverInterruptedUploads', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'glint-upload-lease-'));
-  after(() => rmSync(dir, { recursive: true, force: true }));
+describe('giving back uploads', () => {
+  test('on start: those whose receiver is gone, and not those still received', { skip: !linux && 'needs /proc' }, withCatalog(async ({ store, catalog, images, receiving }) => {
+    const elsewhere = await receiving(ELSEWHERE);
+    const gone = [await receiving(ELSEWHERE, PAST), await receiving(ended()), await receiving(null)];
 
-  test('gives back the uploads whose receiver is gone and leaves the others receiving', { skip: !linux && 'needs /proc' }, async () => {
-    const store = new SqliteStore(join(dir, 'catalog.sqlite'));
-    const blobs = new FsBlobStore(join(dir, 'images'));
-    const catalog = new CatalogService(store, blobs);
-    const writers: BlobWriter[] = [];
-    try {
-      const holders = { elsewhere: 'another-machine|12|34', lapsed: 'another-machine|56|78', ended: ended(), none: null };
-      const ids: Record<string, string> = {};
-      for (const [name, holder] of Object.entries(holders)) {
-        const image = { ...newImage(randomUUID(), 'p', new Date().toISOString()), name, status: 'saving' as const };
-        ids[name] = image.id;
-        await store.insertImage({ image, members: [] });
-        writers.push(await blobs.begin(image.id));
-        if (holder) await store.claimUpload(lease(holder, name === 'lapsed' ? PAST : FUTURE, image.id));
-      }
-
-      assert.equal(await catalog.recoverInterruptedUploads(), 3);
-      const status = async (name: string) => (await store.getImage(ids[name]))!.status;
-      assert.deepEqual([await status('elsewhere'), await status('lapsed'), await status('ended'), await status('none')], ['saving', 'queued', 'queued', 'queued']);
-      for (const name of ['lapsed', 'ended']) assert.equal(await store.uploadLease(ids[name]), null, `the lease left by the ${name} receiver`);
-      assert.deepEqual(await store.uploadLease(ids.elsewhere), lease(holders.elsewhere, FUTURE, ids.elsewhere));
-      assert.deepEqual(readdirSync(join(dir, 'images')).map((name) => name.split('.')[1]), [ids.elsewhere], 'only the partial data still being written');
-    } finally {
-      for (const writer of writers) await writer.abort();
-      await store.close();
+    assert.equal(await catalog.recoverInterruptedUploads(), 3);
+    for (const id of gone) {
+      assert.equal((await store.getImage(id))!.status, 'queued');
+      assert.equal(await store.uploadLease(id), null, 'the lease its receiver left is gone too');
     }
-  });
+    assert.equal((await store.getImage(elsewhere))!.status, 'saving');
+    assert.deepEqual(await store.uploadLease(elsewhere), lease(ELSEWHERE, FUTURE, elsewhere));
+    assert.deepEqual(readdirSync(images).map((name) => name.split('.')[1]), [elsewhere], 'only the partial data still being written');
+  }));
+
+  test('while running: those whose lease lapsed, and only those', withCatalog(async ({ store, catalog, receiving }) => {
+    const ids = [await receiving(ELSEWHERE, PAST), await receiving(ELSEWHERE), await receiving(null)];
+    assert.equal(await catalog.recoverLapsedUploads(), 1);
+    const statuses = await Promise.all(ids.map(async (id) => (await store.getImage(id))!.status));
+    assert.deepEqual(statuses, ['queued', 'saving', 'saving'], 'an image without a lease is for a start to give back');
+    assert.equal(await store.uploadLease(ids[0]), null);
+    assert.equal(await catalog.recoverLapsedUploads(), 0);
+  }));
 });
 
-describe('recoverLapsedUploads', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'glint-upload-lapsed-'));
-  after(() => rmSync(dir, { recursive: true, force: true }));
-
-  test('gives back the uploads whose lease lapsed, and only those', async () => {
-    const store = new SqliteStore(join(dir, 'catalog.sqlite'));
-    const blobs = new FsBlobStore(join(dir, 'images'));
-    const catalog = new CatalogService(store, blobs);
-    const writers: BlobWriter[] = [];
-    try {
-      const ids: string[] = [];
-      for (const expires of [PAST, FUTURE, null]) {
-        const image = { ...newImage(randomUUID(), 'p', new Date().toISOString()), status: 'saving' as const };
-        ids.push(image.id);
-        await store.insertImage({ image, members: [] });
-        writers.push(await blobs.begin(image.id));
-        if (expires) await store.claimUpload(lease('another-machine|12|34', expires, image.id));
-      }
-      assert.equal(await catalog.recoverLapsedUploads(), 1);
-      const statuses = await Promise.all(ids.map(async (id) => (await store.getImage(id))!.status));
-      assert.deepEqual(statuses, ['queued', 'saving', 'saving'], 'an image without a lease is for a start to give back');
-      assert.equal(await store.uploadLease(ids[0]), null);
-      assert.equal(await catalog.recoverLapsedUploads(), 0);
-    } finally {
-      for (const writer of writers) await writer.abort();
-      await store.close();
-    }
-  });
-});
-
-describe('an upload under way', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'glint-upload-renewal-'));
-  after(() => rmSync(dir, { recursive: true, force: true }));
+describe('an upload', () => {
   const ctx = { userId: 'u', projectId: 'p', roles: ['member'], isAdmin: false };
   const limits = { maxBytes: 100, inspect: false };
   const data = async function* () {
     yield new Uint8Array(10);
   };
 
-  test('is refused while another receiver holds the lease, and takes over one whose receiver is gone', async () => {
-    const store = new SqliteStore(join(dir, 'takeover.sqlite'));
-    const catalog = new CatalogService(store, new FsBlobStore(join(dir, 'takeover')));
-    try {
-      const image = newImage(randomUUID(), 'p', new Date().toISOString());
-      await store.insertImage({ image, members: [] });
-      await store.claimUpload(lease('another-machine|12|34', FUTURE, image.id));
-      await assert.rejects(catalog.upload(ctx, image.id, data(), limits), /Image status transition from saving to saving is not allowed/);
-      await store.releaseUpload(image.id, 'another-machine|12|34');
-      // One this very process left behind, its release having failed.
-      await store.claimUpload(newLease(image.id));
-      assert.equal((await catalog.upload(ctx, image.id, data(), limits)).status, 'active');
-      assert.equal(await store.uploadLease(image.id), null);
-    } finally {
-      await store.close();
-    }
-  });
+  test('is refused while another receiver holds the lease, and takes over one whose receiver is gone', withCatalog(async ({ store, catalog, image }) => {
+    const { id } = await image('queued');
+    await store.claimUpload(lease(ELSEWHERE, FUTURE, id));
+    await assert.rejects(catalog.upload(ctx, id, data(), limits), /Image status transition from saving to saving is not allowed/);
+    await store.releaseUpload(id, ELSEWHERE);
+    // One this very process left behind, its release having failed.
+    await store.claimUpload(newLease(id));
+    assert.equal((await catalog.upload(ctx, id, data(), limits)).status, 'active');
+    assert.equal(await store.uploadLease(id), null);
+  }));
 
-  test('renews its lease while it receives, and ends it when done', async () => {
-    const store = new SqliteStore(join(dir, 'catalog.sqlite'));
-    const catalog = new CatalogService(store, new FsBlobStore(join(dir, 'images')));
+  test('renews its lease while it receives, and ends it when done', withCatalog(async ({ store, catalog, image }) => {
     mock.timers.enable({ apis: ['setInterval'] });
     try {
-      const image = newImage(randomUUID(), 'p', new Date().toISOString());
-      await store.insertImage({ image, members: [] });
+      const { id } = await image('queued');
       let finish!: () => void;
       const held = new Promise<void>((resolve) => (finish = resolve));
       let started!: () => void;
@@ -147,25 +140,24 @@ describe('an upload under way', () => {
         started();
         await held;
       })();
-      const upload = catalog.upload(ctx, image.id, source, limits);
+      const upload = catalog.upload(ctx, id, source, limits);
       await receiving;
 
-      const lease = (await store.uploadLease(image.id))!;
-      assert.ok(isHeld(lease), 'held by this process');
-      await store.renewUpload({ ...lease, expires_at: PAST });
+      const own = (await store.uploadLease(id))!;
+      assert.ok(isHeld(own), 'held by this process');
+      await store.renewUpload({ ...own, expires_at: PAST });
       mock.timers.tick(RENEW_MS);
-      for (let tries = 0; (await store.uploadLease(image.id))!.expires_at === PAST; tries++) {
+      for (let tries = 0; (await store.uploadLease(id))!.expires_at === PAST; tries++) {
         assert.ok(tries < 100, 'renewed');
         await new Promise((resolve) => setImmediate(resolve));
       }
-      assert.ok((await store.uploadLease(image.id))!.expires_at > new Date().toISOString());
+      assert.ok((await store.uploadLease(id))!.expires_at > new Date().toISOString());
 
       finish();
       assert.equal((await upload).status, 'active');
-      assert.equal(await store.uploadLease(image.id), null);
+      assert.equal(await store.uploadLease(id), null);
     } finally {
       mock.timers.reset();
-      await store.close();
     }
-  });
+  }));
 });
