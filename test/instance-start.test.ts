@@ -1,14 +1,20 @@
 // A Glint instance that starts while another instance on the same catalog and image data receives an
 // upload (a second machine coming up, or one restarting): its start-up gives back only uploads nobody is
-// receiving, so the other's upload goes on to the end. Real processes, on one SQLite file and on PostgreSQL.
+// receiving, so the other's upload goes on to the end. Real processes, on one SQLite file and data directory,
+// on PostgreSQL and a data directory, and on PostgreSQL and an S3 bucket.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { startTestS3 } from '../src/blobs/s3-test-server.js';
 import { startGlint, stopGlint, type GlintProcess } from './support/glint-process.js';
 import { freshDatabase } from './support/postgres-server.js';
+
+// Top-level, so that a server that cannot start fails this file rather than skipping its tests.
+const s3 = await startTestS3();
+after(() => s3.close());
 
 const TOKEN = 'uploader:0123456789abcdef0123456789abcdef';
 const CHUNK = Buffer.alloc(1024 * 1024, 5);
@@ -29,9 +35,16 @@ async function createImage(glint: GlintProcess): Promise<string> {
   return ((await created.json()) as { id: string }).id;
 }
 
-for (const backend of ['sqlite', 'postgres'] as const) {
-  describe(`an instance starting beside another on one ${backend} catalog`, () => {
-    const dir = mkdtempSync(join(tmpdir(), `glint-instance-start-${backend}-`));
+/** Where the instances keep the catalog and the image data, besides their shared data directory. */
+const setups: [string, () => Promise<string[]>][] = [
+  ['one SQLite file and data directory', async () => []],
+  ['PostgreSQL and one data directory', async () => ['--database', await freshDatabase()]],
+  ['PostgreSQL and one S3 bucket', async () => ['--database', await freshDatabase(), '--blobs', s3.url('instance-start/')]],
+];
+
+for (const [shared, storage] of setups) {
+  describe(`an instance starting beside another on ${shared}`, () => {
+    const dir = mkdtempSync(join(tmpdir(), 'glint-instance-start-'));
     const running: GlintProcess[] = [];
     after(async () => {
       for (const glint of running) await stopGlint(glint.child);
@@ -39,9 +52,9 @@ for (const backend of ['sqlite', 'postgres'] as const) {
     });
 
     test('leaves alone the upload the other is receiving', async () => {
-      const database = backend === 'postgres' ? ['--database', await freshDatabase()] : [];
+      const where = await storage();
       const serve = async () => {
-        const glint = await startGlint(['--profile', 'openstack', '--auth', 'noauth', '--data-dir', dir, ...database]);
+        const glint = await startGlint(['--profile', 'openstack', '--auth', 'noauth', '--data-dir', dir, ...where]);
         running.push(glint);
         return glint;
       };
