@@ -137,7 +137,7 @@ export class S3BlobStore implements BlobStore {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(imageId) }));
   }
 
-  /** Aborts the uploads an earlier process left in progress, and names their images. */
+  /** Aborts the uploads in progress that `abandoned` picks, and names their images. */
   async interrupted(abandoned: (imageId: string) => Promise<boolean>): Promise<string[]> {
     const images = new Set<string>();
     for (const upload of await this.uploadsInProgress()) {

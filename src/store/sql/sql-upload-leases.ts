@@ -1,4 +1,4 @@
-/** Upload leases (`Store.claimUpload` and the rest) in SQL both backends read alike, over identity's. */
+/** Upload leases (`Store.claimUpload` and the rest) in SQL both backends read alike, beside the identity tables' statements it extends. */
 import type { UploadLease } from '../store.js';
 import { SqlIdentityStore } from './sql-identity-store.js';
 
