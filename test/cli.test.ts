@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { glintCommand } from './support/glint-process.js';
+import { glintCommand, startGlint, stopGlint } from './support/glint-process.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const GLINT = [process.execPath, ...glintCommand()] as const;
@@ -45,6 +45,22 @@ test('serve --demo prints its URLs and a curl that lists the demo images, and st
     child.kill('SIGTERM');
     assert.equal(await exit, 0);
   }
+});
+
+test('serve warns when its identity.key does not open the access key secrets in the catalog', async () => {
+  const dataDir = join(work, 'other-key');
+  const ready = async () => {
+    const glint = await startGlint(['--profile', 'openstack', '--auth', 'keystone', '--data-dir', dataDir]);
+    await stopGlint(glint.child);
+    return glint.output();
+  };
+  const at = ['--data-dir', dataDir];
+  await run(['projects', 'create', 'p', ...at]);
+  await run(['users', 'create', 'signer', '--project', 'p', '--password', 'signer-secret-pw', ...at]);
+  await run(['credentials', 'create', '--user', 'signer', ...at]);
+  assert.doesNotMatch(await ready(), /Warning/);
+  rmSync(join(dataDir, 'identity.key'));
+  assert.match(await ready(), /^Warning: .*identity\.key is not the key the catalog's access key secrets were sealed with/m);
 });
 
 test('import then export writes the imported images back', async () => {

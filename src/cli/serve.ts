@@ -1,4 +1,5 @@
 /** `glint serve`: start the three listeners, optionally after loading a catalog or the demo set, in one process or several. */
+import { join } from 'node:path';
 import { createGlint, openCatalog, openIdentity, type Glint } from '../app.js';
 import type { CatalogService } from '../catalog/service.js';
 import { randomText } from '../identity/random-text.js';
@@ -49,6 +50,12 @@ async function prepare(config: Config, options: ServeOptions, catalog: CatalogSe
     const admin = await identityService.bootstrap(process.env.GLINT_ADMIN_PASSWORD, options.demo ? DEMO_PROJECTS.admin : undefined);
     if (admin.password) console.log(`Created user admin on project admin; its password (printed only this once): ${admin.password}`);
     await identityService.purgeExpiredTokens();
+    if (!(await identityService.opensCatalogSecrets())) {
+      console.error(
+        `Warning: ${join(config.dataDir, 'identity.key')} is not the key the catalog's access key secrets were sealed with, ` +
+          'so requests signed with those access keys are refused here. Every process and machine serving one catalog needs the same identity.key.',
+      );
+    }
   }
   if (options.importFile) {
     const report = await importFile(catalog, options.importFile, options.selection);

@@ -159,6 +159,15 @@ export class IdentityService {
     return { access, secret };
   }
 
+  /**
+   * Whether this process's key opens the secrets in the catalog (true while it holds none): processes that
+   * serve one catalog with different keys each refuse the access keys the others made.
+   */
+  async opensCatalogSecrets(): Promise<boolean> {
+    const newest = await this.store.newestCredential();
+    return !newest || this.options.secrets.open(newest.sealed_secret) !== null;
+  }
+
   /** The secret key of an access key, and whose it is; null for an unknown key or a disabled user. */
   async credential(access: string): Promise<{ secret: string; user: User } | null> {
     const credential = await this.store.getCredential(access);

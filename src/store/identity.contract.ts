@@ -130,5 +130,13 @@ export function identityContract(withStore: (body: (store: Store) => Promise<voi
       assert.equal(await store.getCredential('AK2'), null);
       await assert.rejects(store.insertCredential(credential));
     }));
+
+    test('the newest credential is the one made last', withStore(async (store) => {
+      assert.equal(await store.newestCredential(), null);
+      await store.insertUser(user(1));
+      const made = (access: string, created_at: string): Credential => ({ access, user_id: user(1).id, sealed_secret: `sealed ${access}`, created_at });
+      for (const credential of [made('AK2', T0), made('AK3', '2025-01-02T10:00:00.000000Z'), made('AK1', T0)]) await store.insertCredential(credential);
+      assert.deepEqual(await store.newestCredential(), made('AK3', '2025-01-02T10:00:00.000000Z'));
+    }));
   });
 }

@@ -62,6 +62,8 @@ export interface IdentityStore {
   purgeTokens(before: string): Promise<number>;
   insertCredential(credential: Credential): Promise<void>;
   getCredential(access: string): Promise<Credential | null>;
+  /** The credential made last; null when there is none. */
+  newestCredential(): Promise<Credential | null>;
 }
 
 /** An image's id and when it last changed: enough to change it only as it was read. */

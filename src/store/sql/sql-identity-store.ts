@@ -127,4 +127,8 @@ export abstract class SqlIdentityStore implements IdentityStore {
   async getCredential(access: string): Promise<Credential | null> {
     return this.one<Credential, Credential>('SELECT * FROM credentials WHERE access = ?', (row) => row, access);
   }
+
+  async newestCredential(): Promise<Credential | null> {
+    return this.one<Credential, Credential>('SELECT * FROM credentials ORDER BY created_at DESC, access DESC LIMIT 1', (row) => row);
+  }
 }
