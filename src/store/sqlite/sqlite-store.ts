@@ -10,6 +10,7 @@ import { COLUMNS, memberParams, NEW_MEMBER_SQL, toImage, toMember, toRow, UNFINI
 import { isScan, ListCache } from '../sql/list-cache.js';
 import { SqlUploadLeases } from '../sql/sql-upload-leases.js';
 import { MIGRATIONS } from './migrations.js';
+import { danglingReferences, tablesToCheck, tableShapes } from './reference-check.js';
 
 /** SQLite's words where the list SQL needs them. */
 const LIST_SQL = new ListSql({
@@ -83,8 +84,9 @@ export class SqliteStore extends SqlUploadLeases implements Store {
     const version = this.db.pragma('user_version', { simple: true }) as number;
     for (let v = version; v < MIGRATIONS.length; v++) {
       this.db.transaction(() => {
+        const before = tableShapes(this.db);
         this.db.exec(MIGRATIONS[v]);
-        if ((this.db.pragma('foreign_key_check') as unknown[]).length > 0) throw new Error(`migration ${v + 1} leaves references to nothing`);
+        if (danglingReferences(this.db, tablesToCheck(this.db, before))) throw new Error(`migration ${v + 1} leaves references to nothing`);
         this.db.pragma(`user_version = ${v + 1}`);
       })();
     }
