@@ -16,31 +16,29 @@ function catalog(): Database.Database {
   return db;
 }
 
-test('a new table is checked alone', () => {
+/** Runs `migration` over a fresh catalog: the tables then checked, and whether they refer to rows that are gone. */
+function afterMigration(migration: string): { checked: string[]; dangling: boolean } {
   const db = catalog();
   const before = tableShapes(db);
-  db.exec('CREATE TABLE leases (parent TEXT PRIMARY KEY REFERENCES parents (id))');
-  assert.deepEqual(tablesToCheck(db, before), ['leases']);
-  assert.equal(danglingReferences(db, tablesToCheck(db, before)), false);
+  db.exec(migration);
+  const checked = tablesToCheck(db, before);
+  return { checked: checked.sort(), dangling: danglingReferences(db, checked) };
+}
+
+test('a new table is checked alone', () => {
+  assert.deepEqual(afterMigration('CREATE TABLE leases (parent TEXT PRIMARY KEY REFERENCES parents (id))'), { checked: ['leases'], dangling: false });
 });
 
 test('a rebuilt table is checked with the tables that refer to it, and a row it lost is found', () => {
-  const db = catalog();
-  const before = tableShapes(db);
-  db.exec(`
+  const rebuilt = afterMigration(`
     CREATE TABLE parents_new (id TEXT PRIMARY KEY);
     INSERT INTO parents_new SELECT id FROM parents WHERE id = 'a';
     DROP TABLE parents;
     ALTER TABLE parents_new RENAME TO parents;
   `);
-  assert.deepEqual(tablesToCheck(db, before).sort(), ['children', 'parents']);
-  assert.equal(danglingReferences(db, tablesToCheck(db, before)), true);
+  assert.deepEqual(rebuilt, { checked: ['children', 'parents'], dangling: true });
 });
 
 test('a table dropped from under the tables that refer to it is found', () => {
-  const db = catalog();
-  const before = tableShapes(db);
-  db.exec('DROP TABLE parents');
-  assert.deepEqual(tablesToCheck(db, before), ['children']);
-  assert.equal(danglingReferences(db, tablesToCheck(db, before)), true);
+  assert.deepEqual(afterMigration('DROP TABLE parents'), { checked: ['children'], dangling: true });
 });
