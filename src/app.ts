@@ -60,11 +60,16 @@ export async function openCatalog(config: StorageConfig): Promise<CatalogService
   }
 }
 
+/** The key that seals access key secrets; every process serving one catalog needs the same. */
+export function identityKeyFile(config: Pick<Config, 'dataDir'>): string {
+  return join(config.dataDir, 'identity.key');
+}
+
 export function openIdentity(config: Pick<Config, 'dataDir' | 'tokenTtlSeconds' | 'lockout'>, catalog: CatalogService): IdentityService {
   return new IdentityService(catalog.store, {
     tokenTtlSeconds: config.tokenTtlSeconds,
     lockout: config.lockout,
-    secrets: SecretBox.open(join(config.dataDir, 'identity.key')),
+    secrets: SecretBox.open(identityKeyFile(config)),
   });
 }
 

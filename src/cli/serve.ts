@@ -1,6 +1,5 @@
 /** `glint serve`: start the three listeners, optionally after loading a catalog or the demo set, in one process or several. */
-import { join } from 'node:path';
-import { createGlint, openCatalog, openIdentity, type Glint } from '../app.js';
+import { createGlint, identityKeyFile, openCatalog, openIdentity, type Glint } from '../app.js';
 import type { CatalogService } from '../catalog/service.js';
 import { randomText } from '../identity/random-text.js';
 import type { IdentityService } from '../identity/service.js';
@@ -52,7 +51,7 @@ async function prepare(config: Config, options: ServeOptions, catalog: CatalogSe
     await identityService.purgeExpiredTokens();
     if (!(await identityService.opensCatalogSecrets())) {
       console.error(
-        `Warning: ${join(config.dataDir, 'identity.key')} is not the key the catalog's access key secrets were sealed with, ` +
+        `Warning: ${identityKeyFile(config)} is not the key the catalog's access key secrets were sealed with, ` +
           'so requests signed with those access keys are refused here. Every process and machine serving one catalog needs the same identity.key.',
       );
     }
