@@ -20,27 +20,11 @@ import { canModify, canSee } from './visibility.js';
 /** Rows fetched per store round trip while a list streams; bounds memory whatever the list's size. */
 export const LIST_BATCH = 1000;
 
-/** Told when this process starts and stops receiving an image's data. */
-export interface UploadWatcher {
-  begun(imageId: string): void;
-  ended(imageId: string): void;
-}
-
 export class CatalogService {
-  private uploads: UploadWatcher | null = null;
-
   constructor(
     readonly store: Store,
     readonly blobs: BlobStore,
   ) {}
-
-  /**
-   * Reports every upload this process receives: one that dies in the middle leaves its images saving,
-   * and whoever watched can give them back (`recoverInterruptedUploads`) while other processes go on serving.
-   */
-  watchUploads(watcher: UploadWatcher): void {
-    this.uploads = watcher;
-  }
 
   /** An image the caller may see, or null (unknown, deleted or invisible ids are alike). */
   async findVisible(ctx: RequestContext, id: string): Promise<Image | null> {
@@ -198,13 +182,7 @@ export class CatalogService {
     // A renewal that fails is tried again at the next; the lease lasts several renewals.
     const renewal = setInterval(() => void this.store.renewUpload({ ...lease, expires_at: leaseEnd() }).catch(() => undefined), RENEW_MS).unref();
     try {
-      const writer = await this.blobs.begin(id);
-      this.uploads?.begun(id);
-      try {
-        return await this.receive(image, writer, source, limits);
-      } finally {
-        this.uploads?.ended(id);
-      }
+      return await this.receive(image, await this.blobs.begin(id), source, limits);
     } finally {
       clearInterval(renewal);
       holding(id, false);
@@ -257,8 +235,7 @@ export class CatalogService {
    * those whose data was put in place but never recorded (the receiver stopped between the two). Either
    * way the bytes were never checked into the catalog, so they are dropped. An upload whose lease names
    * a receiver that may still be alive (see `upload-lease.ts`) is left alone, as are images in `saving`
-   * without any data of theirs (e.g. imported in that state). With `among`, only those images are looked
-   * at (such as the uploads a process was receiving when it died), while other processes go on receiving theirs.
+   * without any data of theirs (e.g. imported in that state). With `among`, only those images are looked at.
    */
   async recoverInterruptedUploads(among?: string[]): Promise<number> {
     // Images whose receiver is gone, with the lease it left (if any). Each is asked after its trace was

@@ -8,7 +8,6 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import type { Glint } from '../app.js';
-import type { UploadWatcher } from '../catalog/service.js';
 
 export type Urls = Glint['urls'];
 
@@ -22,40 +21,22 @@ function isListening(message: unknown): message is Listening {
   return (message as Listening | null)?.glint === 'listening';
 }
 
-/** What a worker sends as it starts and stops receiving an image's data. */
-interface Receiving {
-  glint: 'receiving';
-  imageId: string;
-  receiving: boolean;
-}
-
-function isReceiving(message: unknown): message is Receiving {
-  return (message as Receiving | null)?.glint === 'receiving';
-}
-
 const sameUrls = (a: Urls, b: Urls) => a.compute === b.compute && a.image === b.image && a.identity === b.identity;
 
 /** True in a process forked by `startWorkers`. */
 export const isWorker = cluster.isWorker;
 
-/** A message to the primary; one it can no longer receive (it is gone, and this worker with it) is dropped. */
-function tellPrimary(message: Listening | Receiving): void {
-  process.send!(message, undefined, undefined, () => undefined);
-}
-
 /** In a worker: tells the primary that this worker serves, and where. */
 export function reportListening(urls: Urls): void {
-  tellPrimary({ glint: 'listening', urls });
+  // A message the primary can no longer receive (it is gone, and this worker with it) is dropped.
+  process.send!({ glint: 'listening', urls } satisfies Listening, undefined, undefined, () => undefined);
 }
 
-/** In a worker: tells the primary which uploads it is receiving, for the primary to give back should it die. */
-export const reportUploads: UploadWatcher = {
-  begun: (imageId) => tellPrimary({ glint: 'receiving', imageId, receiving: true }),
-  ended: (imageId) => tellPrimary({ glint: 'receiving', imageId, receiving: false }),
-};
-
-/** In the primary: queues again the images whose uploads a dead worker was receiving; resolves with how many. */
-export type RecoverUploads = (imageIds: string[]) => Promise<number>;
+/**
+ * In the primary: queues again the images whose uploads nobody receives any more (the leases of a dead
+ * worker name a process that is gone); resolves with how many.
+ */
+export type RecoverUploads = () => Promise<number>;
 
 /**
  * In the primary: forks `count` workers (the same entry, loader flags and arguments, as cluster does by
@@ -71,8 +52,6 @@ export type RecoverUploads = (imageIds: string[]) => Promise<number>;
 export function startWorkers(count: number, recoverUploads: RecoverUploads): Promise<Urls> {
   const live = new Set<Worker>();
   const listening = new Set<Worker>();
-  /** The images whose data each worker is receiving. */
-  const receiving = new Map<Worker, Set<string>>();
   let urls: Urls | undefined;
   let ready = false;
   let stopping = false;
@@ -97,11 +76,9 @@ export function startWorkers(count: number, recoverUploads: RecoverUploads): Pro
 
   /** A worker that died mid-upload left those images saving; the other workers could not take them up again. */
   const recoverFrom = (worker: Worker) => {
-    const imageIds = [...(receiving.get(worker) ?? [])];
-    if (imageIds.length === 0) return;
     const pid = worker.process.pid;
-    recoverUploads(imageIds).then(
-      (recovered) => console.error(`${recovered} image(s) whose upload worker ${pid} was receiving are queued again`),
+    recoverUploads().then(
+      (recovered) => recovered > 0 && console.error(`${recovered} image(s) whose upload worker ${pid} was receiving are queued again`),
       (err: unknown) => console.error(`The uploads worker ${pid} was receiving stay saving until the next start: ${(err as Error).message}`),
     );
   };
@@ -110,7 +87,6 @@ export function startWorkers(count: number, recoverUploads: RecoverUploads): Pro
     live.delete(worker);
     // A worker stopped on purpose finished its uploads first; at shutdown the next start recovers the rest.
     if (!stopping && (code !== 0 || signal !== null)) recoverFrom(worker);
-    receiving.delete(worker);
     const wasListening = listening.delete(worker);
     const pid = worker.process.pid;
     const how = signal ? `signal ${signal}` : `code ${code}`;
@@ -135,15 +111,6 @@ export function startWorkers(count: number, recoverUploads: RecoverUploads): Pro
 
   return new Promise((resolve) => {
     cluster.on('message', (worker, message: unknown) => {
-      if (isReceiving(message)) {
-        // A message that arrives after its worker's exit has nothing left to tell.
-        if (!live.has(worker)) return;
-        const images = receiving.get(worker) ?? new Set<string>();
-        receiving.set(worker, images);
-        if (message.receiving) images.add(message.imageId);
-        else images.delete(message.imageId);
-        return;
-      }
       if (!isListening(message)) return;
       listening.add(worker);
       if (!urls) {

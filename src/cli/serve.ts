@@ -7,7 +7,7 @@ import { importCatalog } from '../catalog/transfer.js';
 import { LEASE_MS } from '../catalog/upload-lease.js';
 import type { Config } from '../config.js';
 import { demoCatalog, DEMO_PROJECTS } from './demo-catalog.js';
-import { isWorker, reportListening, reportUploads, startWorkers, type Urls } from './cluster.js';
+import { isWorker, reportListening, startWorkers, type Urls } from './cluster.js';
 import { describeImport, importFile } from './transfer.js';
 import type { ImageSelection } from '../catalog/transfer.js';
 
@@ -133,7 +133,6 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
     // The primary did the one-time work and announces readiness; a worker only serves, and stops when it
     // is told to (the primary's SIGTERM, or the terminal's Ctrl-C reaching the whole process group).
     const glint = await createGlint(config);
-    glint.catalog.watchUploads(reportUploads);
     closeOnSignals(glint, false);
     await glint.listen();
     reportListening(glint.urls);
@@ -145,7 +144,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
     const catalog = await openCatalog(config);
     const sample = await prepare(config, options, catalog, openIdentity(config, catalog));
     await catalog.store.close();
-    const urls = await startWorkers(config.workers, (imageIds) => withCatalog(config, (catalog) => catalog.recoverInterruptedUploads(imageIds)));
+    const urls = await startWorkers(config.workers, () => withCatalog(config, (catalog) => catalog.recoverInterruptedUploads()));
     console.log(readyMessage(config, urls, sample, options));
     sweepLapsedUploads(() => withCatalog(config, (catalog) => catalog.recoverLapsedUploads()));
     return;
