@@ -450,6 +450,44 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         }
       });
 
+      test('a changes-since list pages alike whether few or many images changed since its bound', withStore(async (store) => {
+        // More images than a store reads through the images changed since a bound (3,000 changes): a recent bound
+        // reads the changed images and sorts them, an older one walks the list order past them. Updates run in an
+        // order unrelated to creation, so a page taken in the wrong order shows.
+        const count = 3_200;
+        const images = Array.from({ length: count }, (_, i) =>
+          image({
+            created_at: ts(10, i),
+            updated_at: ts(20, (i * 7919) % count),
+            visibility: i % 4 === 0 ? 'private' : 'public',
+            owner: i % 8 === 0 ? ME : OTHER,
+            status: i % 3 === 0 ? 'queued' : 'active',
+          }),
+        );
+        await store.importImages(images.map((img) => entry(img)));
+        const visible = images.filter((img) => img.visibility === 'public' || img.owner === ME).sort(newestFirst);
+        for (const recent of [100, 2_900, 3_100]) {
+          const since = ts(20, count - 1 - recent);
+          const alone: Condition[] = [{ kind: 'time', field: 'updated_at', op: 'gte', value: since }];
+          const active: Condition[] = [...alone, { kind: 'in', field: 'status', values: ['active'] }];
+          for (const conditions of [alone, active]) {
+            const expected = visible.filter((img) => img.updated_at >= since && (conditions === alone || img.status === 'active')).map((img) => img.id);
+            const label = `${recent + 1} changed, ${conditions.length} condition(s)`;
+            assert.deepEqual((await store.listImages(MY_SCOPE, conditions, null, ALL)).map((img) => img.id), expected, label);
+            const walked: string[] = [];
+            let after: Cursor | null = null;
+            while (walked.length < 100) {
+              const page = await store.listImages(MY_SCOPE, conditions, after, 25);
+              walked.push(...page.map((img) => img.id));
+              if (page.length < 25) break;
+              after = { created_at: page[24].created_at, id: page[24].id };
+            }
+            assert.deepEqual(walked, expected.slice(0, walked.length), label);
+            assert.equal(walked.length, Math.min(expected.length, 100), label);
+          }
+        }
+      }));
+
       test('`property` matches one key with one exact value', withStore(async (store) => {
         await insertAll(store, [
           image({ name: 'ubuntu', properties: { os_distro: 'ubuntu', os_version: '24.04' } }),

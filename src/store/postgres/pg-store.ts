@@ -9,7 +9,8 @@
 import pg from 'pg';
 import type { Image, ImageMember } from '../../catalog/image.js';
 import type { Condition, SortOrder } from '../../catalog/query.js';
-import { ListSql } from '../sql/list-sql.js';
+import { changesSince, ListSql } from '../sql/list-sql.js';
+import { ChangeBoundsCache, NTH_CHANGE_SQL } from '../sql/change-bounds.js';
 import { isScan, ListCache } from '../sql/list-cache.js';
 import { SqlUploadLeases } from '../sql/sql-upload-leases.js';
 import { COLUMNS, memberParams, NEW_MEMBER_SQL, toImage, toMember, toRow, UNFINISHED_UPLOADS, updateSql, type ImageRow, type MemberRow } from '../sql/rows.js';
@@ -17,7 +18,7 @@ import type { Cursor, ImageStamp, ListScope, Store, StoredImage } from '../store
 import { MIGRATIONS } from './migrations.js';
 
 /** PostgreSQL's words where the list SQL needs them. */
-const LIST_SQL = new ListSql({
+export const LIST_SQL = new ListSql({
   // PostgreSQL's planner weighs these by their statistics already.
   fewValues: (column) => column,
   hasTag: 'EXISTS (SELECT 1 FROM jsonb_array_elements_text(images.tags::jsonb) AS tag (value) WHERE tag.value = ?)',
@@ -28,6 +29,10 @@ const LIST_SQL = new ListSql({
   nulls: (dir) => (dir === 'asc' ? ' NULLS FIRST' : ' NULLS LAST'),
   // PostgreSQL walks the sort key's index by itself, sorting ties incrementally.
   sortedBy: () => '',
+  // Written as expressions, so that no index can serve the order or the bound: PostgreSQL has no index hints.
+  changedFirst: '',
+  sortedLater: (column) => `(${column} || '')`,
+  walkedPast: (column) => `(${column} || '')`,
 });
 
 /** Column types for `unnest`, which loads many rows with one statement. */
@@ -73,6 +78,9 @@ async function dropImageIndexes(client: pg.PoolClient): Promise<string[]> {
 
 export class PgStore extends SqlUploadLeases implements Store {
   private readonly lists = new ListCache();
+  private readonly changeBounds = new ChangeBoundsCache(
+    async (n) => (await this.query<{ updated_at: string }>(NTH_CHANGE_SQL, [n]))[0]?.updated_at,
+  );
   /** The catalog revision read under way, and the one queued to start after it (see `version`). */
   private revisionRead: Promise<string> | null = null;
   private nextRevisionRead: Promise<string> | null = null;
@@ -183,8 +191,10 @@ export class PgStore extends SqlUploadLeases implements Store {
   }
 
   async listImages(scope: ListScope, conditions: Condition[], after: Cursor | null, limit: number, order?: SortOrder[]): Promise<Image[]> {
-    return this.lists.page([scope, conditions, after, limit, order], await this.version(), isScan(after, limit), async (keep) => {
-      const { from, where, order: orderBy, params } = LIST_SQL.page(scope, conditions, after, limit, order);
+    const version = await this.version();
+    return this.lists.page([scope, conditions, after, limit, order], version, isScan(after, limit), async (keep) => {
+      const bounds = changesSince(conditions, order) ? await this.changeBounds.get(version) : undefined;
+      const { from, where, order: orderBy, params } = LIST_SQL.page(scope, conditions, after, limit, order, bounds);
       const page = await this.query<{ id: string; updated_at: string }>(
         `SELECT id, updated_at FROM ${from} WHERE ${where} ORDER BY ${orderBy} LIMIT ?`,
         params,

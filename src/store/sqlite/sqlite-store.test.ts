@@ -6,7 +6,8 @@ import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { storeContract } from '../store.contract.js';
 import { MIGRATIONS } from './migrations.js';
-import { SqliteStore } from './sqlite-store.js';
+import type { ChangeBounds } from '../sql/change-bounds.js';
+import { LIST_SQL, SqliteStore } from './sqlite-store.js';
 
 // A real file rather than ':memory:', so WAL mode and the migrations run as they do in production.
 const dir = mkdtempSync(join(tmpdir(), 'glint-sqlite-store-'));
@@ -143,6 +144,38 @@ test('sqlite: migrating a catalog whose ids were a primary key keeps its images,
     assert.equal(await store.addMember(id, member('q')), false);
     await assert.rejects(store.putMember('7e0e0e0e-0000-4000-8000-0000000000ff', member('q')), /FOREIGN KEY/);
   } finally {
+    await store.close();
+  }
+});
+
+test('sqlite: a changes-since list reads the images changed since its bound, or walks the list order, as the store chose', async () => {
+  const file = freshFile();
+  const store = new SqliteStore(file);
+  const stamp = (n: number) => `2025-01-01T00:00:00.${String(n).padStart(6, '0')}Z`;
+  const db = new Database(file, { readonly: true });
+  try {
+    await store.importImages(
+      Array.from({ length: 500 }, (_, i) => {
+        const { image } = kept(`7e0e0e0e-0000-4000-8000-${String(i).padStart(12, '0')}`);
+        return { image: { ...image, created_at: stamp(i), updated_at: stamp(i) }, members: [] };
+      }),
+    );
+    const plan = (bounds: ChangeBounds) => {
+      const since = [{ kind: 'time' as const, field: 'updated_at' as const, op: 'gte' as const, value: stamp(400) }];
+      const { from, where, order, params } = LIST_SQL.page({ projectId: 'p', isAdmin: false }, since, null, 25, [], bounds);
+      const rows = db.prepare(`EXPLAIN QUERY PLAN SELECT id FROM ${from} WHERE ${where} ORDER BY ${order} LIMIT ?`).all(...params);
+      return (rows as { detail: string }[]).map((row) => row.detail).join('\n');
+    };
+    // Fewer changed since the bound than the store reads through the changed images (the few-th change is older).
+    const read = plan({ few: stamp(300), some: '' });
+    assert.match(read, /images_updated_at/);
+    assert.match(read, /TEMP B-TREE FOR ORDER BY/);
+    // More changed since the bound than that.
+    const walked = plan({ few: stamp(450), some: '' });
+    assert.match(walked, /images_order/);
+    assert.doesNotMatch(walked, /images_updated_at|TEMP B-TREE/);
+  } finally {
+    db.close();
     await store.close();
   }
 });

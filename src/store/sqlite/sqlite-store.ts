@@ -5,7 +5,8 @@ import type { Condition, SortOrder } from '../../catalog/query.js';
 import type { Cursor, ImageStamp, ListScope, Store, StoredImage } from '../store.js';
 import type { Token } from '../../identity/model.js';
 import { VersionedCache } from '../../common/versioned-cache.js';
-import { ListSql, unselective } from '../sql/list-sql.js';
+import { changesSince, ListSql } from '../sql/list-sql.js';
+import { ChangeBoundsCache, NTH_CHANGE_SQL } from '../sql/change-bounds.js';
 import { COLUMNS, memberParams, NEW_MEMBER_SQL, toImage, toMember, toRow, UNFINISHED_UPLOADS, updateSql, type ImageRow, type MemberRow } from '../sql/rows.js';
 import { isScan, ListCache } from '../sql/list-cache.js';
 import { SqlUploadLeases } from '../sql/sql-upload-leases.js';
@@ -13,7 +14,7 @@ import { MIGRATIONS } from './migrations.js';
 import { danglingReferences, tablesToCheck, tableShapes } from './reference-check.js';
 
 /** SQLite's words where the list SQL needs them. */
-const LIST_SQL = new ListSql({
+export const LIST_SQL = new ListSql({
   // `+column` keeps SQLite from choosing an index on the column.
   fewValues: (column) => `+${column}`,
   hasTag: 'EXISTS (SELECT 1 FROM json_each(images.tags) WHERE value = ?)',
@@ -25,6 +26,10 @@ const LIST_SQL = new ListSql({
   nulls: () => '',
   // SQLite prefers scanning the covering list order index and sorting all it finds.
   sortedBy: (key) => `INDEXED BY images_${key}`,
+  changedFirst: 'INDEXED BY images_updated_at',
+  sortedLater: (column) => column,
+  // SQLite's planner walks the list order past a changes-since bound by itself, whatever the bound.
+  walkedPast: (column) => column,
 });
 
 const INSERT_IMAGE = `INSERT INTO images (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`;
@@ -41,15 +46,11 @@ const CACHE_KIB = 32_768;
 const SORT_CACHE_KIB = 2_048;
 const SORT_THREADS = 4;
 
-/** See `fewChangedSince`: where reading the changed images costs about what walking the list order does. */
-const FEW_CHANGES = 3_000;
-const SOME_CHANGES = 20_000;
-
 export class SqliteStore extends SqlUploadLeases implements Store {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
   private readonly lists = new ListCache();
-  private recent = { version: '', few: '', some: '' };
+  private readonly changeBounds = new ChangeBoundsCache(async (n) => this.prepared(NTH_CHANGE_SQL).pluck().get(n) as string | undefined);
   private ownWrites = 0;
   /**
    * Tokens by hash, as every authenticated request asks for its own: valid while no process has
@@ -117,9 +118,8 @@ export class SqliteStore extends SqlUploadLeases implements Store {
   async listImages(scope: ListScope, conditions: Condition[], after: Cursor | null, limit: number, order?: SortOrder[]): Promise<Image[]> {
     const version = this.version();
     return this.lists.page([scope, conditions, after, limit, order], version, isScan(after, limit), async (keep) => {
-      const query = LIST_SQL.page(scope, conditions, after, limit, order);
-      const { where, order: orderBy, params } = query;
-      const from = this.fewChangedSince(conditions, order, version) ? 'images INDEXED BY images_updated_at' : query.from;
+      const bounds = changesSince(conditions, order) ? await this.changeBounds.get(version) : undefined;
+      const { from, where, order: orderBy, params } = LIST_SQL.page(scope, conditions, after, limit, order, bounds);
       // One row holding the page's ids and versions as a flat JSON array ([id, updated_at, id, …]): the
       // driver's per-row overhead dwarfs SQLite's own work, and JSON.parse is the fastest way back out.
       // Ids (UUIDs, checked on insert) and timestamps need no escaping, so no json_quote is spent on them.
@@ -135,32 +135,6 @@ export class SqliteStore extends SqlUploadLeases implements Store {
       const rows = this.prepared('SELECT * FROM images WHERE id IN (SELECT value FROM json_each(?))');
       return this.lists.images(JSON.parse(page) as string[], keep, (ids) => rows.all(JSON.stringify(ids)) as ImageRow[]);
     });
-  }
-
-  /**
-   * Whether a list in the default order should find its images through the images changed since its
-   * `changes-since` (updated_at) bound rather than walk the list order, which SQLite's planner prefers
-   * whatever the bound. The walk stops after a page of matches, so it wins while they are common; the
-   * changed images are few enough to read and sort when fewer than FEW_CHANGES changed (or
-   * SOME_CHANGES, when other filters make matches rare, so the walk could cover most of the catalog).
-   */
-  private fewChangedSince(conditions: Condition[], order: SortOrder[] | undefined, version: string): boolean {
-    if (order?.length && order[0].key !== 'created_at') return false;
-    const since = conditions.find((c) => c.kind === 'time' && c.field === 'updated_at' && (c.op === 'gt' || c.op === 'gte'));
-    if (!since || since.kind !== 'time' || !conditions.every(unselective)) return false;
-    const bounds = this.recentChanges(version);
-    return since.value >= (conditions.length > 1 ? bounds.some : bounds.few);
-  }
-
-  /** The updated_at of the FEW_CHANGES-th and SOME_CHANGES-th most recent change, for one catalog version. */
-  private recentChanges(version: string): { few: string; some: string } {
-    if (this.recent.version !== version) {
-      const nth = this.prepared('SELECT updated_at FROM images ORDER BY updated_at DESC LIMIT 1 OFFSET ?').pluck();
-      // A catalog with fewer changes than that has no bound: every list may take the changed images.
-      const bound = (n: number) => (nth.get(n) as string | undefined) ?? '';
-      this.recent = { version, few: bound(FEW_CHANGES), some: bound(SOME_CHANGES) };
-    }
-    return this.recent;
   }
 
   async getImage(id: string): Promise<Image | null> {
