@@ -87,11 +87,11 @@ test('postgres: a changes-since list reads the images changed since its bound, o
       const sql = `EXPLAIN SELECT id, updated_at FROM ${from} WHERE ${where} ORDER BY ${order} LIMIT ?`.replace(/\?/g, () => `$${++n}`);
       return (await client.query<{ 'QUERY PLAN': string }>(sql, params)).rows.map((row) => row['QUERY PLAN']).join('\n');
     };
-    // Fewer changed since the bound than the store reads through the changed images (the few-th change is older).
+    // Fewer images changed since the bound than the few the store reads and sorts: the few-th change is older.
     const read = await plan({ few: stamp(300), some: '' });
     assert.match(read, /images_updated_at/);
     assert.doesNotMatch(read, /images_order/);
-    // More changed since the bound than that.
+    // More images changed since the bound than those few: the few-th change is newer.
     const walked = await plan({ few: stamp(450), some: '' });
     assert.match(walked, /images_order/);
     assert.doesNotMatch(walked, /images_updated_at/);

@@ -166,11 +166,11 @@ test('sqlite: a changes-since list reads the images changed since its bound, or 
       const rows = db.prepare(`EXPLAIN QUERY PLAN SELECT id FROM ${from} WHERE ${where} ORDER BY ${order} LIMIT ?`).all(...params);
       return (rows as { detail: string }[]).map((row) => row.detail).join('\n');
     };
-    // Fewer changed since the bound than the store reads through the changed images (the few-th change is older).
+    // Fewer images changed since the bound than the few the store reads and sorts: the few-th change is older.
     const read = plan({ few: stamp(300), some: '' });
     assert.match(read, /images_updated_at/);
     assert.match(read, /TEMP B-TREE FOR ORDER BY/);
-    // More changed since the bound than that.
+    // More images changed since the bound than those few: the few-th change is newer.
     const walked = plan({ few: stamp(450), some: '' });
     assert.match(walked, /images_order/);
     assert.doesNotMatch(walked, /images_updated_at|TEMP B-TREE/);
