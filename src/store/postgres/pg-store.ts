@@ -10,7 +10,7 @@ import pg from 'pg';
 import type { Image, ImageMember } from '../../catalog/image.js';
 import type { Condition, SortOrder } from '../../catalog/query.js';
 import { changesSince, ListSql } from '../sql/list-sql.js';
-import { ChangeBoundsCache, NTH_CHANGE_SQL } from '../sql/change-bounds.js';
+import { NTH_CHANGE_SQL, RecentChanges } from '../sql/recent-changes.js';
 import { isScan, ListCache } from '../sql/list-cache.js';
 import { SqlUploadLeases } from '../sql/sql-upload-leases.js';
 import { COLUMNS, memberParams, NEW_MEMBER_SQL, toImage, toMember, toRow, UNFINISHED_UPLOADS, updateSql, type ImageRow, type MemberRow } from '../sql/rows.js';
@@ -78,7 +78,7 @@ async function dropImageIndexes(client: pg.PoolClient): Promise<string[]> {
 
 export class PgStore extends SqlUploadLeases implements Store {
   private readonly lists = new ListCache();
-  private readonly changeBounds = new ChangeBoundsCache(
+  private readonly recentChanges = new RecentChanges(
     async (n) => (await this.query<{ updated_at: string }>(NTH_CHANGE_SQL, [n]))[0]?.updated_at,
   );
   /** The catalog revision read under way, and the one queued to start after it (see `version`). */
@@ -193,8 +193,9 @@ export class PgStore extends SqlUploadLeases implements Store {
   async listImages(scope: ListScope, conditions: Condition[], after: Cursor | null, limit: number, order?: SortOrder[]): Promise<Image[]> {
     const version = await this.version();
     return this.lists.page([scope, conditions, after, limit, order], version, isScan(after, limit), async (keep) => {
-      const bounds = changesSince(conditions, order) ? await this.changeBounds.get(version) : undefined;
-      const { from, where, order: orderBy, params } = LIST_SQL.page(scope, conditions, after, limit, order, bounds);
+      const since = changesSince(conditions, order);
+      const changed = since && (await this.recentChanges.nth(version, since.changes));
+      const { from, where, order: orderBy, params } = LIST_SQL.page(scope, conditions, after, limit, order, changed);
       const page = await this.query<{ id: string; updated_at: string }>(
         `SELECT id, updated_at FROM ${from} WHERE ${where} ORDER BY ${orderBy} LIMIT ?`,
         params,

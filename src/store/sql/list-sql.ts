@@ -5,7 +5,6 @@
  */
 import type { Condition, SortKey, SortOrder } from '../../catalog/query.js';
 import type { Cursor, ListScope } from '../store.js';
-import type { ChangeBounds } from './change-bounds.js';
 
 export interface SqlDialect {
   /**
@@ -36,7 +35,7 @@ export interface SqlDialect {
   sortedBy(key: SortKey): string;
   /**
    * A changes-since list in the default order finds its page one of two ways, which `page` chooses from how
-   * many images changed since the bound (see `ChangeBounds`): it reads the images changed since the bound and
+   * many images changed since the bound (see `changesSince`): it reads the images changed since the bound and
    * sorts them, or it walks the list order past them. A planner's estimates cannot choose well: they take the
    * changed images to be spread evenly over the list, where the recently changed are mostly the recently
    * created. These hold the planner to the way chosen: `changedFirst` follows `FROM images` and `sortedLater`
@@ -180,7 +179,8 @@ export class ListSql {
 
   /**
    * The parts of the query for one page: the table (with any index hint), the conditions, the order, and their
-   * parameters. `bounds` are the catalog's, when `changesSince` finds a bound in the conditions.
+   * parameters. `changed` is the updated_at of the catalog's most recent change that `changesSince` counts to,
+   * when it finds a bound in the conditions.
    */
   page(
     scope: ListScope,
@@ -188,11 +188,11 @@ export class ListSql {
     after: Cursor | null,
     limit: number,
     order: SortOrder[] = [],
-    bounds?: ChangeBounds,
+    changed?: string,
   ): { from: string; where: string; order: string; params: unknown[] } {
     const params: unknown[] = [];
-    const since = bounds && changesSince(conditions, order);
-    const readChanged = bounds !== undefined && since !== undefined && since.value >= (conditions.length > 1 ? bounds.some : bounds.few);
+    const since = changed === undefined ? undefined : changesSince(conditions, order)?.condition;
+    const readChanged = changed !== undefined && since !== undefined && since.value >= changed;
     const written = (c: Condition) => this.condition(c, params, c === since && !readChanged ? this.dialect.walkedPast : undefined);
     // The request's filters first: SQLite tests the terms in the order written, and the scope's terms pass
     // nearly every image (but for the membership test, which costs a lookup), so a filter that fails first
@@ -204,22 +204,33 @@ export class ListSql {
     where.push(...this.scope(scope, params));
     if (after) where.push(this.after(fullOrder(order), after, params));
     params.push(limit);
-    if (readChanged) return { from: `images ${this.dialect.changedFirst}`, where: where.join(' AND '), order: this.order(order, this.dialect.sortedLater), params };
     const sorted = order.length > 0 && SORT_INDEXED.has(order[0].key) && conditions.every(unselective);
-    return { from: sorted ? `images ${this.dialect.sortedBy(order[0].key)}` : 'images', where: where.join(' AND '), order: this.order(order), params };
+    const from = readChanged ? `images ${this.dialect.changedFirst}` : sorted ? `images ${this.dialect.sortedBy(order[0].key)}` : 'images';
+    return { from, where: where.join(' AND '), order: readChanged ? this.order(order, this.dialect.sortedLater) : this.order(order), params };
   }
 }
 
 /**
- * The changes-since condition (updated_at after a bound) of a list in the default order whose other
- * conditions most images meet: such a list may read the changed images rather than walk the list order.
+ * Reading the images changed since a bound costs about what walking the list order past them costs when
+ * FEW_CHANGES images changed since it, or SOME_CHANGES when other filters make matches rare, so that the walk
+ * could cover most of the catalog.
  */
-export function changesSince(conditions: Condition[], order: SortOrder[] | undefined): Extract<Condition, { kind: 'time' }> | undefined {
+const FEW_CHANGES = 3_000;
+const SOME_CHANGES = 20_000;
+
+type TimeCondition = Extract<Condition, { kind: 'time' }>;
+
+/**
+ * For a list in the default order whose conditions most images meet, with a changes-since bound (updated_at
+ * after a time): that condition, and the count of recent changes up to which the list reads the images changed
+ * since the bound rather than walk the list order. `page` wants the updated_at of that most recent change.
+ */
+export function changesSince(conditions: Condition[], order: SortOrder[] | undefined): { condition: TimeCondition; changes: number } | undefined {
   if (order?.length && order[0].key !== 'created_at') return undefined;
   if (!conditions.every(unselective)) return undefined;
-  return conditions.find((c) => c.kind === 'time' && c.field === 'updated_at' && (c.op === 'gt' || c.op === 'gte')) as
-    | Extract<Condition, { kind: 'time' }>
-    | undefined;
+  const condition = conditions.find((c) => c.kind === 'time' && c.field === 'updated_at' && (c.op === 'gt' || c.op === 'gte'));
+  if (condition?.kind !== 'time') return undefined;
+  return { condition, changes: conditions.length > 1 ? SOME_CHANGES : FEW_CHANGES };
 }
 
 /** A sort order, then the default one (created_at, id, newest first) to break ties. */

@@ -6,7 +6,7 @@ import type { Cursor, ImageStamp, ListScope, Store, StoredImage } from '../store
 import type { Token } from '../../identity/model.js';
 import { VersionedCache } from '../../common/versioned-cache.js';
 import { changesSince, ListSql } from '../sql/list-sql.js';
-import { ChangeBoundsCache, NTH_CHANGE_SQL } from '../sql/change-bounds.js';
+import { NTH_CHANGE_SQL, RecentChanges } from '../sql/recent-changes.js';
 import { COLUMNS, memberParams, NEW_MEMBER_SQL, toImage, toMember, toRow, UNFINISHED_UPLOADS, updateSql, type ImageRow, type MemberRow } from '../sql/rows.js';
 import { isScan, ListCache } from '../sql/list-cache.js';
 import { SqlUploadLeases } from '../sql/sql-upload-leases.js';
@@ -50,7 +50,7 @@ export class SqliteStore extends SqlUploadLeases implements Store {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
   private readonly lists = new ListCache();
-  private readonly changeBounds = new ChangeBoundsCache(async (n) => this.prepared(NTH_CHANGE_SQL).pluck().get(n) as string | undefined);
+  private readonly recentChanges = new RecentChanges(async (n) => this.prepared(NTH_CHANGE_SQL).pluck().get(n) as string | undefined);
   private ownWrites = 0;
   /**
    * Tokens by hash, as every authenticated request asks for its own: valid while no process has
@@ -118,8 +118,9 @@ export class SqliteStore extends SqlUploadLeases implements Store {
   async listImages(scope: ListScope, conditions: Condition[], after: Cursor | null, limit: number, order?: SortOrder[]): Promise<Image[]> {
     const version = this.version();
     return this.lists.page([scope, conditions, after, limit, order], version, isScan(after, limit), async (keep) => {
-      const bounds = changesSince(conditions, order) ? await this.changeBounds.get(version) : undefined;
-      const { from, where, order: orderBy, params } = LIST_SQL.page(scope, conditions, after, limit, order, bounds);
+      const since = changesSince(conditions, order);
+      const changed = since && (await this.recentChanges.nth(version, since.changes));
+      const { from, where, order: orderBy, params } = LIST_SQL.page(scope, conditions, after, limit, order, changed);
       // One row holding the page's ids and versions as a flat JSON array ([id, updated_at, id, …]): the
       // driver's per-row overhead dwarfs SQLite's own work, and JSON.parse is the fastest way back out.
       // Ids (UUIDs, checked on insert) and timestamps need no escaping, so no json_quote is spent on them.
