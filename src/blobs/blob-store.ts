@@ -32,8 +32,9 @@ export interface BlobStore {
   delete(imageId: string): Promise<void>;
   /**
    * The images whose data a write left partial and that `abandoned` picks, once it has seen that write's
-   * trace; their partial data is removed. Which writes nobody performs any more is the caller's to say
-   * (see `catalog/upload-lease.ts`): other processes, on this machine or others, may write into the same place.
+   * trace and when the write last showed life (its last write where the store can tell, else its start);
+   * their partial data is removed. Which writes nobody performs any more is the caller's to say (see
+   * `catalog/upload-lease.ts`): other processes, on this machine or others, may write into the same place.
    */
-  interrupted(abandoned: (imageId: string) => Promise<boolean>): Promise<string[]>;
+  interrupted(abandoned: (imageId: string, lastActive: Date) => Promise<boolean>): Promise<string[]>;
 }

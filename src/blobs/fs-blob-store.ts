@@ -3,7 +3,7 @@
  * then renamed into place, so a crash at any moment leaves either the old state or the new one;
  * temporary files a crash left behind are removed when `interrupted()` reports them.
  */
-import { createReadStream, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { createReadStream, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -19,13 +19,15 @@ export class FsBlobStore implements BlobStore {
     mkdirSync(dir, { recursive: true });
   }
 
-  async interrupted(abandoned: (imageId: string) => Promise<boolean>): Promise<string[]> {
+  async interrupted(abandoned: (imageId: string, lastActive: Date) => Promise<boolean>): Promise<string[]> {
     // Partial files are named `.<image id>.<random>.partial`, so a crash leaves a record of whose upload it was.
     const leftovers = new Set<string>();
     for (const name of readdirSync(this.dir)) {
       if (!name.endsWith(PARTIAL)) continue;
       const imageId = decodeURIComponent(name.slice(1, name.indexOf('.', 1)));
-      if (!(await abandoned(imageId))) continue;
+      // Gone since the listing: its writer finished or gave up.
+      const written = statSync(join(this.dir, name), { throwIfNoEntry: false })?.mtime;
+      if (!written || !(await abandoned(imageId, written))) continue;
       leftovers.add(imageId);
       rmSync(join(this.dir, name), { force: true });
     }

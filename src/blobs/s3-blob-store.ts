@@ -138,11 +138,11 @@ export class S3BlobStore implements BlobStore {
   }
 
   /** Aborts the uploads in progress that `abandoned` picks, and names their images. */
-  async interrupted(abandoned: (imageId: string) => Promise<boolean>): Promise<string[]> {
+  async interrupted(abandoned: (imageId: string, lastActive: Date) => Promise<boolean>): Promise<string[]> {
     const images = new Set<string>();
     for (const upload of await this.uploadsInProgress()) {
       const imageId = this.imageIdOf(upload.Key ?? '');
-      if (imageId === null || !(await abandoned(imageId))) continue;
+      if (imageId === null || !(await abandoned(imageId, upload.Initiated ?? new Date(0)))) continue;
       images.add(imageId);
       try {
         await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: upload.Key, UploadId: upload.UploadId }));

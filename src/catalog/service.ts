@@ -12,7 +12,7 @@ import { badRequest, conflict, forbidden, notFound, policyForbids } from './erro
 import { transition, transitionRefused } from './status.js';
 import { DiskInspector, formatMatches, type Inspection } from './inspect/inspector.js';
 import { digesting } from './upload.js';
-import { holding, isHeld, leaseEnd, newLease, RENEW_MS } from './upload-lease.js';
+import { holding, IMPORT_WRITE_MS, isHeld, leaseEnd, newLease, RENEW_MS } from './upload-lease.js';
 import { now } from './iso8601.js';
 import type { CatalogQuery } from './query.js';
 import { canModify, canSee } from './visibility.js';
@@ -235,22 +235,29 @@ export class CatalogService {
    * those whose data was put in place but never recorded (the receiver stopped between the two). Either
    * way the bytes were never checked into the catalog, so they are dropped. An upload whose lease names
    * a receiver that may still be alive (see `upload-lease.ts`) is left alone, as are images in `saving`
-   * without any data of theirs (e.g. imported in that state). With `among`, only those images are looked at.
+   * without any data of theirs (e.g. imported in that state). Partial data of an image the catalog does not
+   * hold is dropped once IMPORT_WRITE_MS old. With `among`, only those images are looked at.
    */
   async recoverInterruptedUploads(among?: string[]): Promise<number> {
     // Images whose receiver is gone, with the lease it left (if any). Each is asked after its trace was
     // found, never from an earlier reading: an upload takes its lease before it leaves any trace.
     const gone = new Map<string, UploadLease | null>();
     const abandoned = async (id: string) => {
-      if (among && !among.includes(id)) return false;
       const lease = await this.store.uploadLease(id);
       if (lease && isHeld(lease)) return false;
       gone.set(id, lease);
       return true;
     };
-    const interrupted = new Set(await this.blobs.interrupted(abandoned));
+    const interrupted = new Set(
+      await this.blobs.interrupted(async (id, lastActive) => {
+        if (among && !among.includes(id)) return false;
+        if (await this.store.getImage(id)) return abandoned(id);
+        return Date.now() - lastActive.getTime() > IMPORT_WRITE_MS;
+      }),
+    );
     let recovered = 0;
     for (const { id, updated_at } of await this.store.unfinishedUploads()) {
+      if (among && !among.includes(id)) continue;
       if (!interrupted.has(id)) {
         const unrecorded = await this.blobs.open(id, { start: 0, end: 0 });
         unrecorded?.destroy();

@@ -10,7 +10,7 @@ import { FsBlobStore } from '../blobs/fs-blob-store.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { newImage, type Image } from './image.js';
 import { CatalogService } from './service.js';
-import { holderOf, holding, isHeld, newLease, RENEW_MS } from './upload-lease.js';
+import { holderOf, holding, IMPORT_WRITE_MS, isHeld, newLease, RENEW_MS } from './upload-lease.js';
 
 const linux = process.platform === 'linux';
 const PAST = '2000-01-01T00:00:00.000Z';
@@ -26,6 +26,7 @@ after(() => rmSync(work, { recursive: true, force: true }));
 interface Fixture {
   store: SqliteStore;
   catalog: CatalogService;
+  blobs: FsBlobStore;
   /** The directory of the image data. */
   images: string;
   /** A new image of project `p` in `status`. */
@@ -54,7 +55,7 @@ function withCatalog(body: (fixture: Fixture) => Promise<void>): () => Promise<v
       return id;
     };
     try {
-      await body({ store, catalog: new CatalogService(store, blobs), images, image, receiving });
+      await body({ store, catalog: new CatalogService(store, blobs), blobs, images, image, receiving });
     } finally {
       for (const writer of writers) await writer.abort();
       await store.close();
@@ -97,6 +98,21 @@ describe('giving back uploads', () => {
     assert.equal((await store.getImage(elsewhere))!.status, 'saving');
     assert.deepEqual(await store.uploadLease(elsewhere), lease(ELSEWHERE, FUTURE, elsewhere));
     assert.deepEqual(readdirSync(images).map((name) => name.split('.')[1]), [elsewhere], 'only the partial data still being written');
+  }));
+
+  test('on start: data written for an image the catalog does not hold yet, as an import writes it, is left to its writer for a day', withCatalog(async ({ catalog, blobs, images }) => {
+    const importing = await blobs.begin(randomUUID());
+    assert.equal(await catalog.recoverInterruptedUploads(), 0);
+    assert.equal(await importing.write([new Uint8Array(10)]), 10);
+    const crashed = await blobs.begin(randomUUID());
+    mock.timers.enable({ apis: ['Date'], now: Date.now() + IMPORT_WRITE_MS + 60_000 });
+    try {
+      assert.equal(await catalog.recoverInterruptedUploads(), 0);
+    } finally {
+      mock.timers.reset();
+    }
+    assert.deepEqual(readdirSync(images).filter((name) => name.endsWith('.partial')), [], 'a day later, it is cleared');
+    await crashed.abort();
   }));
 
   test('while running: those whose lease lapsed, and only those', withCatalog(async ({ store, catalog, receiving }) => {

@@ -14,6 +14,12 @@ import type { UploadLease } from '../store/store.js';
 export const LEASE_MS = 120_000;
 export const RENEW_MS = 30_000;
 
+/**
+ * How long partial data of an image the catalog does not hold is left to its writer: `glint import` writes
+ * an image's data before it records the image, so it has no image to lease.
+ */
+export const IMPORT_WRITE_MS = 24 * 3600 * 1000;
+
 /** The machine's boot and this process's pid namespace, which make a pid mean one process; null off Linux. */
 const PLACE = (() => {
   try {
