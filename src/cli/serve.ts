@@ -171,7 +171,7 @@ async function withCatalog<T>(config: Config, work: (catalog: CatalogService) =>
  * Uploads whose receiver on another machine stopped renewing its lease are given back while this process
  * runs, not only at the next start: one machine's crash leaves no image saving for longer than a few leases.
  */
-function sweepLapsedUploads(recover: () => Promise<number>): void {
+export function sweepLapsedUploads(recover: () => Promise<number>): void {
   const sweep = () =>
     recover().then(
       (recovered) => recovered > 0 && console.log(`${recovered} image(s) whose upload lease lapsed are queued again`),
