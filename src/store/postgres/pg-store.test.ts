@@ -99,3 +99,19 @@ test('postgres: a changes-since list reads the images changed since its bound, o
     await client.end();
   }
 });
+
+test('postgres: list SQL of many shapes prepares a bounded number of statements, and every shape still runs', async () => {
+  const store = await PgStore.open(await freshDatabase());
+  try {
+    const id = '7e0e0e0e-0000-4000-8000-000000000001';
+    await store.insertImage({ image: { ...newImage(id, 'p', '2025-01-01T00:00:00.000000Z'), name: 'kept', status: 'active' as const }, members: [] });
+    for (let values = 1; values <= 600; values++) {
+      const names = Array.from({ length: values }, (_, i) => (i === 0 ? 'kept' : `other-${i}`));
+      const page = await store.listImages({ projectId: 'p', isAdmin: false }, [{ kind: 'in', field: 'name', values: names }], null, 10);
+      assert.deepEqual(page.map((image) => image.id), [id], `${values} values`);
+    }
+    assert.equal(store['names'].size, 500);
+  } finally {
+    await store.close();
+  }
+});

@@ -43,6 +43,13 @@ const COLUMN_TYPES: Record<(typeof COLUMNS)[number], string> = {
   updated_at: 'text', deleted: 'int', deleted_at: 'text', tags: 'text', properties: 'text', has_data: 'int',
 };
 
+/**
+ * Distinct statements prepared under a name: past that, new ones run unprepared. Clients shape the list SQL
+ * (an `in:` filter has a placeholder per value), so without a bound they could make every connection keep
+ * any number of statements.
+ */
+const MAX_PREPARED = 500;
+
 /** Rows per statement when loading many images. */
 const LOAD_BATCH = 2000;
 
@@ -127,10 +134,10 @@ export class PgStore extends SqlUploadLeases implements Store {
     });
   }
 
-  /** Runs a statement, prepared once per connection under a name of its own. */
+  /** Runs a statement, prepared once per connection under a name of its own (up to MAX_PREPARED of them). */
   private async execute<R extends pg.QueryResultRow>(sql: string, params: unknown[] = [], on: Queryable = this.pool): Promise<pg.QueryResult<R>> {
     let name = this.names.get(sql);
-    if (!name) {
+    if (!name && this.names.size < MAX_PREPARED) {
       name = `glint_${this.names.size + 1}`;
       this.names.set(sql, name);
     }
