@@ -86,6 +86,20 @@ async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   return items;
 }
 
+/**
+ * Lists with `in` filters of 1 to `shapes` names, each its own SQL shape, and checks each answer: for the
+ * backends' tests of how many statements they keep prepared.
+ */
+export async function listManyShapes(store: Store, shapes: number): Promise<void> {
+  const kept = image({ name: 'kept' });
+  await store.insertImage(entry(kept));
+  for (let values = 1; values <= shapes; values++) {
+    const names = Array.from({ length: values }, (_, i) => (i === 0 ? 'kept' : `other-${i}`));
+    const page = await store.listImages(MY_SCOPE, [{ kind: 'in', field: 'name', values: names }], null, 10);
+    assert.deepEqual(page.map((img) => img.id), [kept.id], `${values} values`);
+  }
+}
+
 export function storeContract(name: string, open: () => Promise<Store>): void {
   /** Runs one test body against a store of its own, closed afterwards whatever happens. */
   const withStore = (body: (store: Store) => Promise<void>) => async () => {

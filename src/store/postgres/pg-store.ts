@@ -9,7 +9,7 @@
 import pg from 'pg';
 import type { Image, ImageMember } from '../../catalog/image.js';
 import type { Condition, SortOrder } from '../../catalog/query.js';
-import { changesSince, ListSql } from '../sql/list-sql.js';
+import { changesSince, ListSql, MAX_PREPARED } from '../sql/list-sql.js';
 import { NTH_CHANGE_SQL, RecentChanges } from '../sql/recent-changes.js';
 import { isScan, ListCache } from '../sql/list-cache.js';
 import { SqlUploadLeases } from '../sql/sql-upload-leases.js';
@@ -42,13 +42,6 @@ const COLUMN_TYPES: Record<(typeof COLUMNS)[number], string> = {
   container_format: 'text', checksum: 'text', os_hash_algo: 'text', os_hash_value: 'text', created_at: 'text',
   updated_at: 'text', deleted: 'int', deleted_at: 'text', tags: 'text', properties: 'text', has_data: 'int',
 };
-
-/**
- * Distinct statements prepared under a name: past that, new ones run unprepared. Clients shape the list SQL
- * (an `in:` filter has a placeholder per value), so without a bound they could make every connection keep
- * any number of statements.
- */
-const MAX_PREPARED = 500;
 
 /** Rows per statement when loading many images. */
 const LOAD_BATCH = 2000;

@@ -47,6 +47,13 @@ export interface SqlDialect {
   walkedPast(column: string): string;
 }
 
+/**
+ * How many distinct statements a store keeps prepared; past that, new ones are prepared for one use. Clients
+ * shape the list SQL (an `in:` filter has a placeholder per value), so without a bound they could make a store
+ * keep any number of statements.
+ */
+export const MAX_PREPARED = 500;
+
 const FEW_VALUES = new Set<string>(['status', 'disk_format', 'container_format', 'min_ram', 'min_disk']);
 const TIME_OPERATORS = { gt: '>', gte: '>=', lt: '<', lte: '<=', eq: '=', neq: '!=' } as const;
 

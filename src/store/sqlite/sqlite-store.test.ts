@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { storeContract } from '../store.contract.js';
+import { listManyShapes, storeContract } from '../store.contract.js';
+import { MAX_PREPARED } from '../sql/list-sql.js';
 import { MIGRATIONS } from './migrations.js';
 import { LIST_SQL, SqliteStore } from './sqlite-store.js';
 
@@ -175,6 +176,16 @@ test('sqlite: a changes-since list reads the images changed since its bound, or 
     assert.doesNotMatch(walked, /images_updated_at|TEMP B-TREE/);
   } finally {
     db.close();
+    await store.close();
+  }
+});
+
+test('sqlite: list SQL of many shapes keeps a bounded number of statements prepared, and every shape still runs', async () => {
+  const store = new SqliteStore(freshFile());
+  try {
+    await listManyShapes(store, MAX_PREPARED + 100);
+    assert.equal(store['statements'].size, MAX_PREPARED);
+  } finally {
     await store.close();
   }
 });

@@ -5,7 +5,7 @@ import type { Condition, SortOrder } from '../../catalog/query.js';
 import type { Cursor, ImageStamp, ListScope, Store, StoredImage } from '../store.js';
 import type { Token } from '../../identity/model.js';
 import { VersionedCache } from '../../common/versioned-cache.js';
-import { changesSince, ListSql } from '../sql/list-sql.js';
+import { changesSince, ListSql, MAX_PREPARED } from '../sql/list-sql.js';
 import { NTH_CHANGE_SQL, RecentChanges } from '../sql/recent-changes.js';
 import { COLUMNS, memberParams, NEW_MEMBER_SQL, toImage, toMember, toRow, UNFINISHED_UPLOADS, updateSql, type ImageRow, type MemberRow } from '../sql/rows.js';
 import { isScan, ListCache } from '../sql/list-cache.js';
@@ -105,12 +105,12 @@ export class SqliteStore extends SqlUploadLeases implements Store {
     }
   }
 
-  /** Lists build their SQL from the conditions present; each distinct shape is prepared once. */
+  /** Lists build their SQL from the conditions present; each distinct shape is prepared once (up to MAX_PREPARED). */
   private prepared(sql: string): Database.Statement {
     let statement = this.statements.get(sql);
     if (!statement) {
       statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
+      if (this.statements.size < MAX_PREPARED) this.statements.set(sql, statement);
     }
     return statement;
   }
