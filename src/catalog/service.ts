@@ -242,6 +242,7 @@ export class CatalogService {
     // Images whose receiver is gone, with the lease it left (if any). Each is asked after its trace was
     // found, never from an earlier reading: an upload takes its lease before it leaves any trace.
     const gone = new Map<string, UploadLease | null>();
+    const looked = (id: string) => !among || among.includes(id);
     const abandoned = async (id: string) => {
       const lease = await this.store.uploadLease(id);
       if (lease && isHeld(lease)) return false;
@@ -250,14 +251,14 @@ export class CatalogService {
     };
     const interrupted = new Set(
       await this.blobs.interrupted(async (id, lastActive) => {
-        if (among && !among.includes(id)) return false;
+        if (!looked(id)) return false;
         if (await this.store.getImage(id)) return abandoned(id);
         return Date.now() - lastActive.getTime() > IMPORT_WRITE_MS;
       }),
     );
     let recovered = 0;
     for (const { id, updated_at } of await this.store.unfinishedUploads()) {
-      if (among && !among.includes(id)) continue;
+      if (!looked(id)) continue;
       if (!interrupted.has(id)) {
         const unrecorded = await this.blobs.open(id, { start: 0, end: 0 });
         unrecorded?.destroy();

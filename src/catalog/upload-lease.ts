@@ -67,9 +67,9 @@ export function leaseEnd(): string {
 }
 
 /** Whether the lease's holder may still be receiving: see the module comment. */
-export function isHeld(lease: UploadLease, at = new Date().toISOString()): boolean {
+export function isHeld(lease: UploadLease): boolean {
   if (lease.holder === THIS_PROCESS) return receiving.has(lease.image_id);
   const [place, pid, start] = lease.holder.split('|');
   if (PLACE && place === PLACE) return startTick(Number(pid)) === start;
-  return lease.expires_at > at;
+  return lease.expires_at > new Date().toISOString();
 }
