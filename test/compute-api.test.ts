@@ -875,6 +875,20 @@ describe('malformed requests', () => {
     ]));
     assertApiError(answer);
   });
+  it('reads a request target in absolute form as its path, token check included', async () => {
+    const absolute = async (api: 'compute' | 'image', path: string, token?: string) => {
+      const port = new URL(server.glint.urls[api]).port;
+      const auth = token ? `X-Auth-Token: ${token}\r\n` : '';
+      return rawRequest(port, Buffer.from(`GET http://${HOST}${path} HTTP/1.1\r\nHost: ${HOST}\r\n${auth}Connection: close\r\n\r\n`));
+    };
+    const list = await absolute('compute', project('/images'), TOKENS.demo);
+    assert.equal(list.statusCode, 200, describeAnswer(list));
+    assert.deepEqual(ids((parseJson(list) as ImageList).images), ids(listed));
+    assertUnauthorized(await absolute('compute', project('/images')));
+    const images = await absolute('image', '/v2/images', TOKENS.demo);
+    assert.equal(images.statusCode, 200, describeAnswer(images));
+    assert.equal((await absolute('image', '/v2/schemas/image')).statusCode, 401);
+  });
 });
 
 /** Sends bytes as they are (no client validation) and reads the whole answer. */

@@ -78,6 +78,7 @@ export function createListener(options: ListenerOptions): FastifyInstance {
     ...(logRequests ? { loggerInstance: options.logger as FastifyBaseLogger } : {}),
     ...(options.shortcut && !logRequests ? { serverFactory: shortcutServer(options.shortcut) } : {}),
     genReqId: newRequestId,
+    rewriteUrl: (request) => originForm(request.url ?? '/'),
     logController: new LogController({ requestIdLogLabel: 'request_id' }),
     // OpenStack APIs never answer HEAD for GET routes by themselves.
     exposeHeadRoutes: false,
@@ -107,6 +108,18 @@ export function createListener(options: ListenerOptions): FastifyInstance {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   return app;
+}
+
+/**
+ * The request target in origin form (`/path?query`). HTTP/1.1 servers must accept the absolute form
+ * (`http://host/path`) too; every route, token check and kept answer reads the origin form.
+ */
+export function originForm(target: string): string {
+  if (target.charCodeAt(0) === 47 /* '/' */) return target;
+  const authority = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(target);
+  if (!authority) return target;
+  const rest = target.slice(authority[0].length);
+  return rest.charCodeAt(0) === 47 ? rest : `/${rest}`;
 }
 
 function setRequestIdHeaders(reply: FastifyReply, id: string, headers: string[]): void {
