@@ -7,7 +7,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { LightMyRequestResponse } from 'fastify';
 import { createGlint, type Glint } from '../src/app.js';
 import { loadConfig, type ConfigInput } from '../src/config.js';
@@ -213,6 +214,29 @@ describe('image data through the image API', () => {
     assert.equal(existsSync(join(s.dir, 'images', id)), false);
     assert.deepEqual(dataFiles(s), []);
     assertWebobText(await imageApi(s, owner, { url: `/v2/images/${id}` }), 404, 'Not Found');
+  });
+
+  it('answers an upload that ends after its image was deleted with 410, and keeps neither the image nor the data', async () => {
+    const s = await server();
+    const id = await createImage(s, owner);
+    const body = new PassThrough();
+    const uploading = s.glint.image.inject({
+      method: 'PUT',
+      url: `/v2/images/${id}/file`,
+      headers: { 'x-auth-token': owner.token, 'content-type': 'application/octet-stream' },
+      payload: body,
+    });
+    body.write(data);
+    while ((await show(s, owner, id)).status !== 'saving') await sleep(5);
+    expectStatus(await imageApi(s, owner, { method: 'DELETE', url: `/v2/images/${id}` }), 204, 'delete');
+    body.end(data);
+    const res = await uploading;
+    assertWebobText(res, 410, 'Gone');
+    assert.match(res.body, new RegExp(`Image ${id} could not be found after upload`));
+    assertWebobText(await imageApi(s, owner, { url: `/v2/images/${id}` }), 404, 'Not Found');
+    assert.deepEqual(dataFiles(s), []);
+    const stored = await s.glint.catalog.store.getImage(id);
+    assert.equal(stored?.status, 'deleted');
   });
 });
 

@@ -2,7 +2,7 @@
  * Failures of catalog operations, in the words the reference image service uses.
  * The API layer decides how each API renders them (see api/common/errors.ts).
  */
-export type CatalogErrorKind = 'bad_request' | 'forbidden' | 'not_found' | 'conflict';
+export type CatalogErrorKind = 'bad_request' | 'forbidden' | 'not_found' | 'conflict' | 'gone';
 
 export class CatalogError extends Error {
   constructor(
@@ -21,3 +21,4 @@ export const forbidden = (message: string) => new CatalogError('forbidden', mess
 export const policyForbids = (message: string) => new CatalogError('forbidden', message, true);
 export const notFound = (message: string) => new CatalogError('not_found', message);
 export const conflict = (message: string) => new CatalogError('conflict', message);
+export const gone = (message: string) => new CatalogError('gone', message);

@@ -8,7 +8,7 @@ import type { BlobStore, BlobWriter } from '../blobs/blob-store.js';
 import type { RequestContext } from '../identity/context.js';
 import type { Cursor, Store, UploadLease } from '../store/store.js';
 import { BASE_ATTRIBUTES, newImage, type Image, type ImageMember, type MemberStatus } from './image.js';
-import { badRequest, conflict, forbidden, notFound, policyForbids } from './errors.js';
+import { badRequest, CatalogError, conflict, forbidden, gone, notFound, policyForbids } from './errors.js';
 import { transition, transitionRefused } from './status.js';
 import { DiskInspector, formatMatches, type Inspection } from './inspect/inspector.js';
 import { digesting } from './upload.js';
@@ -221,12 +221,28 @@ export class CatalogService {
       await writer.write(stream);
       const changes: Partial<Image> = { ...digest(), status: transition(saving, 'active'), has_data: true, updated_at: now() };
       if (inspector) changes.virtual_size = checkedVirtualSize(inspector.finish(), image.disk_format);
-      await this.store.updateImage(id, changes);
-      return { ...marked, ...changes };
+      return await this.endUpload(marked, changes);
     } catch (err) {
       await this.blobs.delete(id);
-      await this.store.updateImage(id, { status: transition(saving, 'queued'), updated_at: now() });
+      if (!isGone(err)) await this.endUpload(marked, { status: transition(saving, 'queued'), updated_at: now() }).catch(throwUnlessGone);
       throw err;
+    }
+  }
+
+  /**
+   * Records an upload's outcome, only while the image is still saving: one deleted meanwhile (or given back by
+   * recovery) must stay as it is, and its data goes, as the reference does (Glance's `image_data.upload`).
+   */
+  private async endUpload(marked: Image, changes: Partial<Image>): Promise<Image> {
+    const goneAway = () =>
+      gone(`Image ${marked.id} could not be found after upload. The image may have been deleted during the upload, cleaning up the chunks uploaded.`);
+    try {
+      return await this.change(marked, (current) => {
+        if (current.status !== marked.status) throw goneAway();
+        return changes;
+      });
+    } catch (err) {
+      throw err instanceof CatalogError && err.kind === 'not_found' ? goneAway() : err;
     }
   }
 
@@ -382,4 +398,12 @@ function checkedVirtualSize(inspection: Inspection, declared: string | null): nu
     throw badRequest(`Image disk_format is ${declared} but the uploaded data is ${inspection.format}.`);
   }
   return inspection.virtualSize;
+}
+
+function isGone(err: unknown): boolean {
+  return err instanceof CatalogError && err.kind === 'gone';
+}
+
+function throwUnlessGone(err: unknown): void {
+  if (!isGone(err)) throw err;
 }

@@ -47,6 +47,7 @@ const STATUSES: Record<number, StatusEntry> = {
   405: { fault: 'badMethod', title: 'Method Not Allowed' },
   406: { title: 'Not Acceptable' },
   409: { fault: 'conflictingRequest', title: 'Conflict', explanation: 'There was a conflict when trying to complete your request.' },
+  410: { title: 'Gone' },
   413: { fault: 'overLimit', title: 'Request Entity Too Large' },
   415: { fault: 'badMediaType', title: 'Unsupported Media Type' },
   416: { title: 'Request Range Not Satisfiable', explanation: 'The Range requested is not available.' },
