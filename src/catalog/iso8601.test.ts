@@ -17,6 +17,8 @@ test('accepts what the reference accepts, normalized to UTC microseconds', () =>
     ['2013-06-09T06:42:18.123456789Z', '2013-06-09T06:42:18.123456Z'],
     ['2013-6-9T06:42:18Z', '2013-06-09T06:42:18.000000Z'],
     ['2013-06-09T06:42:18', '2013-06-09T06:42:18.000000Z'],
+    ['9999-12-31T23:59:59Z', '9999-12-31T23:59:59.000000Z'],
+    ['9999-12-31T23:59:59+01:00', '9999-12-31T22:59:59.000000Z'],
   ];
   for (const [input, expected] of cases) assert.equal(parseIsoTime(input), expected, input);
 });
@@ -26,6 +28,8 @@ test('rejects what the reference rejects', () => {
     '', 'yesterday', '1370760138', '2013-13-45T00:00:00Z', '2013-W23-1', '2013-160', '2013-06-09T24:00:00',
     '2013-06-09t06:42:18Z', '2013-06-09T06:42:18z', '2013-06-09T6:42:18Z', '2013-06-09T06:42:18 08:00',
     '2013-02-30', '201306',
+    // In range as written, out of a datetime's range in UTC.
+    '9999-12-31T23:59:59-01:00', '0001-01-01T00:00:00+0100',
   ]) {
     assert.equal(parseIsoTime(input), null, input);
   }

@@ -50,6 +50,10 @@ export function parseIsoTime(text: string): string | null {
   const date = new Date(0);
   date.setUTCFullYear(year, month - 1, day);
   date.setUTCHours(hour, minute - offsetMinutes, second, 0);
+  // The reference turns the time into a naive UTC datetime, which ends at year 9999 (and starts at 1): an
+  // offset that carries past either end fails there. Past the end, the text would also sort before every time.
+  const utcYear = date.getUTCFullYear();
+  if (utcYear < 1 || utcYear > 9999) return null;
   return formatTimestamp(date, micros);
 }
 
