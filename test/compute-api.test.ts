@@ -662,6 +662,30 @@ describe('writes', () => {
     assertFault(await request({ method: 'DELETE', url: item('os_version') }), 404, 'Invalid metadata key');
   });
 
+  it('keeps a metadata key named `__proto__` like any other key', async () => {
+    // Bodies as text and answers compared with parsed JSON: an object literal would take `__proto__` as its prototype.
+    const item = imagePath(golden.id, '/metadata/__proto__');
+    const metadata = imagePath(golden.id, '/metadata');
+    const json = (text: string) => JSON.parse(text) as unknown;
+    const put = await request({ method: 'PUT', url: item, body: '{"meta":{"__proto__":"v1"}}' });
+    assert.deepEqual(parseJson(put), json('{"meta":{"__proto__":"v1"}}'));
+    assert.deepEqual(await getJson(server.glint, item), json('{"meta":{"__proto__":"v1"}}'));
+
+    const post = await request({ method: 'POST', url: metadata, body: '{"metadata":{"__proto__":"v2","other":"o"}}' });
+    assert.equal(Object.hasOwn((parseJson(post) as { metadata: object }).metadata, '__proto__'), true, post.body);
+    assert.deepEqual(await getJson(server.glint, item), json('{"meta":{"__proto__":"v2"}}'));
+
+    const replaced = await request({ method: 'PUT', url: metadata, body: '{"metadata":{"__proto__":"v3"}}' });
+    assert.deepEqual(parseJson(replaced), json('{"metadata":{"__proto__":"v3"}}'));
+    assert.deepEqual(await metadataOf(golden.id), json('{"__proto__":"v3"}'));
+    const shown = (await getJson<{ image: DetailedImage }>(server.glint, imagePath(golden.id))).image;
+    assert.deepEqual(shown.metadata, json('{"__proto__":"v3"}'));
+
+    assert.equal((await request({ method: 'DELETE', url: item })).statusCode, 204);
+    assert.deepEqual(await metadataOf(golden.id), {});
+    assertFault(await request({ url: item }), 404, 'The resource could not be found.');
+  });
+
   it('holds at most 128 metadata items', async () => {
     const full = manyItems(128);
     const metadata = imagePath(golden.id, '/metadata');
@@ -750,6 +774,12 @@ describe('malformed requests', () => {
     assert.deepEqual(await listIds('name=%FF%FE'), []);
     assert.deepEqual(await listIds('%=%&%E0%A4%A=1'), ids(listed), 'unknown parameters are ignored');
     assertFault(await request({ url: project('/images?limit=%E0%A4%A') }), 400, 'Invalid input received: limit must be an integer');
+  });
+
+  it('ignores parameters named like built-in object members, as any unknown parameter', async () => {
+    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
+      assert.deepEqual(await listIds(`${name}=x`), ids(listed), name);
+    }
   });
 
   it('answers a marker of 10,000 characters with 400', async () => {

@@ -515,3 +515,63 @@ describe('the image and compute APIs agree', () => {
     assert.equal(listed.includes(viaCompute) || listed.includes(viaImage), false, 'deleted images are not listed');
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// 5. Odd keys, pointers and bodies
+
+describe('odd property keys, pointers and bodies', () => {
+  const owner = newCaller();
+  const PATCH = 'application/openstack-images-v2.1-json-patch';
+  const patch = (s: Server, id: string, changes: unknown) =>
+    imageApi(s, owner, { method: 'PATCH', url: `/v2/images/${id}`, body: changes as object, contentType: PATCH });
+  /** Keys named like members of every JS object. Bodies are built from JSON text: a literal would take `__proto__` as its prototype. */
+  const MEMBER_NAMES = ['constructor', '__proto__', 'toString', 'valueOf', 'hasOwnProperty'];
+
+  it('takes keys named like built-in object members as ordinary properties, on create and PATCH', async () => {
+    const s = await server();
+    for (const key of MEMBER_NAMES) {
+      const created = await imageApi(s, owner, { method: 'POST', url: '/v2/images', body: JSON.parse(`{"${key}":"c"}`) as object });
+      expectStatus(created, 201, `create with ${key}`);
+      const id = (created.json() as GlanceImage).id;
+      assert.ok(Object.hasOwn(await show(s, owner, id), key), `${key} is not stored`);
+      assert.equal((await show(s, owner, id))[key], 'c');
+
+      expectStatus(await patch(s, id, [{ op: 'replace', path: `/${key}`, value: 'p' }]), 200, `replace ${key}`);
+      assert.equal((await show(s, owner, id))[key], 'p');
+      expectStatus(await patch(s, id, [{ op: 'remove', path: `/${key}` }]), 200, `remove ${key}`);
+      assert.equal(Object.hasOwn(await show(s, owner, id), key), false, `${key} is not removed`);
+
+      const missing = await patch(s, id, [{ op: 'remove', path: `/${key}` }]);
+      assertWebobText(missing, 409, 'Conflict');
+      assert.equal(missing.body, `409 Conflict\n\nThere was a conflict when trying to complete your request.\n\n Property ${key} does not exist.  `);
+      expectStatus(await patch(s, id, [{ op: 'add', path: `/${key}`, value: 'a' }]), 200, `add ${key}`);
+      assert.equal((await show(s, owner, id))[key], 'a');
+    }
+  });
+
+  it('answers a body nested 2,000 deep as one nested 1,000 deep: 400, not 500', async () => {
+    const s = await server();
+    const nested = (depth: number) => Buffer.from(`{"x":${'['.repeat(depth)}${']'.repeat(depth)}}`);
+    const create = (depth: number) => imageApi(s, owner, { method: 'POST', url: '/v2/images', body: nested(depth), contentType: 'application/json' });
+    const shallow = await create(1000);
+    assertWebobText(shallow, 400, 'Bad Request');
+    const deep = await create(2000);
+    assertWebobText(deep, 400, 'Bad Request');
+    assert.equal(deep.body, shallow.body);
+    assert.match(deep.body, /^400 Bad Request\n\nProvided object does not match schema 'image': /);
+  });
+
+  it('refuses a pointer with a "~" that is not ~0 or ~1, in the reference words', async () => {
+    const s = await server();
+    const id = await createImage(s, owner);
+    for (const path of ['/a~2b', '/ab~', '/~', '/a~/b']) {
+      const res = await patch(s, id, [{ op: 'add', path, value: 'v' }]);
+      assertWebobText(res, 400, 'Bad Request');
+      assert.equal(res.body, `400 Bad Request\n\nPointer \`${path}\` contains "~" not part of a recognized escape sequence.\n\n   `);
+    }
+    expectStatus(await patch(s, id, [{ op: 'add', path: '/a~0b~1c', value: 'v' }]), 200, 'escaped pointer');
+    const image = await show(s, owner, id);
+    assert.equal(image['a~b/c'], 'v');
+    assert.deepEqual(Object.keys(image).filter((key) => key.includes('~')), ['a~b/c'], 'a refused pointer stored a property');
+  });
+});

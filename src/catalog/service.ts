@@ -106,8 +106,8 @@ export class CatalogService {
     const saved = await this.change(image, (current) => {
       const properties = edit(current.properties);
       if ('status' in properties) throw forbidden(`Not authorized for image ${image.id}.`);
-      const custom: Record<string, string> = {};
-      for (const [key, value] of Object.entries(properties)) if (!BASE_ATTRIBUTES.has(key)) custom[key] = value;
+      // Built as entries: assigning a key such as `__proto__` to a plain object would not store it.
+      const custom = Object.fromEntries(Object.entries(properties).filter(([key]) => !BASE_ATTRIBUTES.has(key)));
       return { properties: custom, updated_at: now() };
     });
     return saved.properties;

@@ -39,8 +39,10 @@ export function pyStr(value: unknown): string {
 }
 
 /**
- * Python's `pprint.pformat(value, width)` (CPython 3.11, sorted dicts, non-compact): jsonschema quotes
- * the failing schema this way in the validation errors the reference's image service returns.
+ * Python's `pprint.pformat(value, width, depth=MAX_DEPTH)` (CPython 3.11, sorted dicts, non-compact):
+ * jsonschema quotes the failing schema and instance this way in the validation errors the reference's
+ * image service returns. The reference passes no depth and so meets Python's recursion limit on deep
+ * instances, while a body may nest far deeper; the bound gives every depth one answer, as in `pyRepr`.
  */
 export function pyPformat(value: unknown, width = 80): string {
   const out: string[] = [];
@@ -48,8 +50,8 @@ export function pyPformat(value: unknown, width = 80): string {
   return out.join('');
 
   function format(object: unknown, indent: number, allowance: number, level: number): void {
-    const rep = pyReprSorted(object);
-    if (rep.length > width - indent - allowance) {
+    const rep = pyReprSorted(object, level);
+    if (rep.length > width - indent - allowance && level < MAX_DEPTH) {
       if (typeof object === 'string') return formatString(object, indent, allowance, level + 1, rep);
       if (Array.isArray(object)) return formatList(object, indent, allowance, level + 1);
       if (object !== null && typeof object === 'object') return formatDict(object as Record<string, unknown>, indent, allowance, level + 1);
@@ -109,11 +111,12 @@ export function pyPformat(value: unknown, width = 80): string {
 }
 
 /** `repr()` with dict keys sorted, as pprint writes what fits on one line. */
-function pyReprSorted(value: unknown): string {
+function pyReprSorted(value: unknown, depth: number): string {
   if (value === null || typeof value !== 'object') return pyRepr(value);
-  if (Array.isArray(value)) return `[${value.map(pyReprSorted).join(', ')}]`;
+  if (depth >= MAX_DEPTH) return Array.isArray(value) ? '[...]' : '{...}';
+  if (Array.isArray(value)) return `[${value.map((item) => pyReprSorted(item, depth + 1)).join(', ')}]`;
   return `{${Object.entries(value as Record<string, unknown>)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([k, v]) => `${pyRepr(k)}: ${pyReprSorted(v)}`)
+    .map(([k, v]) => `${pyRepr(k)}: ${pyReprSorted(v, depth + 1)}`)
     .join(', ')}}`;
 }

@@ -40,3 +40,9 @@ test('bad paging parameters are refused in the reference words', () => {
     assert.throws(() => query(text), (err: ApiError) => err.status === 400 && err.message === message);
   }
 });
+
+test('parameters named like built-in object members are unknown parameters, ignored', () => {
+  for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
+    assert.deepEqual(query(`${name}=x`).query.conditions, [], name);
+  }
+});

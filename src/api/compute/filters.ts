@@ -7,16 +7,16 @@ import type { CatalogQuery, Condition } from '../../catalog/query.js';
 import { ApiError } from '../common/errors.js';
 import { lastValue } from '../common/http.js';
 
-/** Compute filter names and the image-service filters they become. */
-const COMPUTE_FILTERS: Record<string, string> = {
-  name: 'name',
-  status: 'status',
-  'changes-since': 'changes-since',
-  server: 'property-instance_uuid',
-  type: 'property-image_type',
-  minRam: 'min_ram',
-  minDisk: 'min_disk',
-};
+/** Compute filter names and the image-service filters they become (a Map: parameter names are client input). */
+const COMPUTE_FILTERS = new Map([
+  ['name', 'name'],
+  ['status', 'status'],
+  ['changes-since', 'changes-since'],
+  ['server', 'property-instance_uuid'],
+  ['type', 'property-image_type'],
+  ['minRam', 'min_ram'],
+  ['minDisk', 'min_disk'],
+]);
 
 /** Python's `str.lstrip('property-')`: strips leading characters of that set, not the prefix. */
 export function lstripPropertyPrefix(key: string): string {
@@ -48,7 +48,7 @@ export function computeListQuery(params: URLSearchParams, maxLimit: number): Com
 
   const filters = new Map<string, string>();
   for (const key of new Set(params.keys())) {
-    const mapped = COMPUTE_FILTERS[key] ?? (key.startsWith('property-') ? key : undefined);
+    const mapped = COMPUTE_FILTERS.get(key) ?? (key.startsWith('property-') ? key : undefined);
     if (mapped !== undefined) filters.set(mapped, lastValue(params, key)!);
   }
   const server = filters.get('property-instance_uuid');

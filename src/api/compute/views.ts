@@ -20,11 +20,8 @@ export function isoSeconds(timestamp: string): string {
 }
 
 export function metadataView(properties: Record<string, string>): Record<string, unknown> {
-  const metadata: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(properties)) {
-    metadata[key] = JSON_PROPERTIES.has(key) ? decodeJson(value) : value;
-  }
-  return metadata;
+  // Built as entries: assigning a key such as `__proto__` to a plain object would not store it.
+  return Object.fromEntries(Object.entries(properties).map(([key, value]) => [key, JSON_PROPERTIES.has(key) ? decodeJson(value) : value]));
 }
 
 function decodeJson(value: string): unknown {

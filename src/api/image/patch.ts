@@ -21,11 +21,13 @@ const OPS: readonly string[] = ['add', 'remove', 'replace'];
 /** Base attributes that no patch may remove. */
 const UNREMOVABLE = BASE_ATTRIBUTES;
 
-/** `/name` → `name`; `~1` and `~0` decode to `/` and `~`; deeper pointers are refused. */
+/** `/name` → `name`; `~1` and `~0` decode to `/` and `~`; any other `~` and deeper pointers are refused. */
 function pointerKey(path: unknown): string {
-  if (typeof path !== 'string' || !path.startsWith('/') || path.slice(1).includes('/')) {
-    throw new ApiError(400, `Invalid JSON pointer for this resource: '${String(path)}'`);
-  }
+  const invalid = () => new ApiError(400, `Invalid JSON pointer for this resource: '${String(path)}'`);
+  if (typeof path !== 'string' || !path.startsWith('/')) throw invalid();
+  // The reference checks the escapes before the pointer's depth.
+  if (/~(?:[^01]|$)/.test(path)) throw new ApiError(400, `Pointer \`${path}\` contains "~" not part of a recognized escape sequence.`);
+  if (path.slice(1).includes('/')) throw invalid();
   return path.slice(1).replace(/~1/g, '/').replace(/~0/g, '~');
 }
 
@@ -61,11 +63,11 @@ export function applyPatch(image: Image, changes: Change[]): Image {
     const base = BASE_ATTRIBUTES.has(change.key);
     if (change.op === 'remove') {
       if (UNREMOVABLE.has(change.key)) throw detailed(403, `Property ${change.key} may not be removed.`);
-      if (!(change.key in next.properties)) throw detailed(409, `Property ${change.key} does not exist.`);
+      if (!Object.hasOwn(next.properties, change.key)) throw detailed(409, `Property ${change.key} does not exist.`);
       delete next.properties[change.key];
       continue;
     }
-    if (change.op === 'replace' && !base && !(change.key in next.properties)) {
+    if (change.op === 'replace' && !base && !Object.hasOwn(next.properties, change.key)) {
       throw detailed(409, `Property ${change.key} does not exist.`);
     }
     setAttribute(next, change.key, change.value);

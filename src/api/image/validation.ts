@@ -47,7 +47,8 @@ type Writable = Partial<Image> & { properties: Record<string, string>; tags: str
 
 /** Checks one attribute's value and stores it into `target` (base attribute or custom property). */
 export function setAttribute(target: Writable, key: string, value: unknown): void {
-  const declared = IMAGE_SCHEMA.properties[key];
+  // Only the schema's own entries: `constructor` and the like are extra properties, not Object's members.
+  const declared = Object.hasOwn(IMAGE_SCHEMA.properties, key) ? IMAGE_SCHEMA.properties[key] : undefined;
   const at = declared ? ['properties', key] : ['additionalProperties'];
   const fail = (message: string, keyword: string) => schemaFailure(message, keyword, at, [key], value);
   const types = declared ? ([] as string[]).concat(declared.type as string | string[]) : ['string'];
@@ -104,7 +105,8 @@ export function setAttribute(target: Writable, key: string, value: unknown): voi
   }
   if (BASE_ATTRIBUTES.has(key)) return;
   if ([...key].length > 255) throw new ApiError(400, 'Custom property should not be greater than 255 characters.');
-  if (value !== null) target.properties[key] = value as string;
+  // Defined rather than assigned: assigning `__proto__` would set the object's prototype instead.
+  if (value !== null) Object.defineProperty(target.properties, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /** A create request's body → the fields of the new image. */
