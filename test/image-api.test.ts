@@ -575,3 +575,53 @@ describe('odd property keys, pointers and bodies', () => {
     assert.deepEqual(Object.keys(image).filter((key) => key.includes('~')), ['a~b/c'], 'a refused pointer stored a property');
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// 6. Quotas
+
+describe("the reference's quotas of 128 properties, tags and members", () => {
+  const owner = newCaller();
+  const items = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+  const limit = (what: string, attempted: number) =>
+    `The limit has been exceeded on the number of allowed ${what}. Attempted: ${attempted}, Maximum: 128`;
+  const assertOverLimit = (res: LightMyRequestResponse, message: string) => {
+    assertWebobText(res, 413, 'Request Entity Too Large');
+    assert.equal(res.body, `413 Request Entity Too Large\n\n${message}\n\n   `);
+  };
+
+  it('creates an image with 128 properties and 128 tags, and refuses one more of either with 413', async () => {
+    const s = await server();
+    const properties = Object.fromEntries(items(128, 'p').map((key) => [key, 'v']));
+    await createImage(s, owner, { ...properties, tags: items(128, 't') });
+    const create = (fields: object) => imageApi(s, owner, { method: 'POST', url: '/v2/images', body: { name: 'over', ...fields } });
+    assertOverLimit(await create({ ...properties, p128: 'v' }), limit('image properties', 129));
+    assertOverLimit(await create({ tags: items(129, 't') }), limit('image tags', 129));
+    const mine = await imageApi(s, owner, { url: '/v2/images?name=over' });
+    assert.deepEqual((mine.json() as { images: unknown[] }).images, [], 'a refused create stored an image');
+  });
+
+  it('refuses a patch, a tag or a member past 128 with 413, and keeps the image as it was', async () => {
+    const s = await server();
+    const id = await createImage(s, owner, { ...Object.fromEntries(items(128, 'p').map((key) => [key, 'v'])), tags: items(128, 't') });
+    const before = await show(s, owner, id);
+    const patch = (changes: object[]) =>
+      imageApi(s, owner, { method: 'PATCH', url: `/v2/images/${id}`, body: changes, contentType: 'application/openstack-images-v2.1-json-patch' });
+    assertOverLimit(await patch([{ op: 'add', path: '/p128', value: 'v' }]), limit('image properties', 129));
+    assertOverLimit(await patch([{ op: 'replace', path: '/tags', value: items(129, 't') }]), limit('image tags', 129));
+    expectStatus(await patch([{ op: 'replace', path: '/p0', value: 'w' }]), 200, 'changing a property at the quota');
+    assertOverLimit(
+      await imageApi(s, owner, { method: 'PUT', url: `/v2/images/${id}/tags/t128` }),
+      `Image tag limit exceeded for image ${id}: ${limit('image tags', 129)}:`,
+    );
+    expectStatus(await imageApi(s, owner, { method: 'PUT', url: `/v2/images/${id}/tags/t0` }), 204, 'a tag the image has');
+    const after = await show(s, owner, id);
+    assert.deepEqual({ ...after, p0: 'v', updated_at: before.updated_at }, before);
+
+    const shared = await createImage(s, owner, { visibility: 'shared' });
+    const addMember = (member: string) => imageApi(s, owner, { method: 'POST', url: `/v2/images/${shared}/members`, body: { member } });
+    for (const member of items(128, 'member')) expectStatus(await addMember(member), 200, `member ${member}`);
+    assertOverLimit(await addMember('member128'), `Image member limit exceeded for image ${shared}: ${limit('image members for this image', 129)}:`);
+    const members = await imageApi(s, owner, { url: `/v2/images/${shared}/members` });
+    assert.equal((members.json() as { members: unknown[] }).members.length, 128);
+  });
+});

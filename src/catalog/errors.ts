@@ -2,7 +2,7 @@
  * Failures of catalog operations, in the words the reference image service uses.
  * The API layer decides how each API renders them (see api/common/errors.ts).
  */
-export type CatalogErrorKind = 'bad_request' | 'forbidden' | 'not_found' | 'conflict' | 'gone';
+export type CatalogErrorKind = 'bad_request' | 'forbidden' | 'not_found' | 'conflict' | 'gone' | 'over_limit';
 
 export class CatalogError extends Error {
   constructor(
@@ -22,3 +22,4 @@ export const policyForbids = (message: string) => new CatalogError('forbidden', 
 export const notFound = (message: string) => new CatalogError('not_found', message);
 export const conflict = (message: string) => new CatalogError('conflict', message);
 export const gone = (message: string) => new CatalogError('gone', message);
+export const overLimit = (message: string) => new CatalogError('over_limit', message);

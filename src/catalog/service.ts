@@ -8,7 +8,7 @@ import type { BlobStore, BlobWriter } from '../blobs/blob-store.js';
 import type { RequestContext } from '../identity/context.js';
 import type { Cursor, Store, UploadLease } from '../store/store.js';
 import { BASE_ATTRIBUTES, newImage, type Image, type ImageMember, type MemberStatus } from './image.js';
-import { badRequest, CatalogError, conflict, forbidden, gone, notFound, policyForbids } from './errors.js';
+import { badRequest, CatalogError, conflict, forbidden, gone, notFound, overLimit, policyForbids } from './errors.js';
 import { transition, transitionRefused } from './status.js';
 import { DiskInspector, formatMatches, type Inspection } from './inspect/inspector.js';
 import { digesting } from './upload.js';
@@ -132,6 +132,9 @@ export class CatalogService {
     const owner = fields.owner ?? ctx.projectId;
     if (owner !== ctx.projectId && !ctx.isAdmin) throw forbidden(`You are not permitted to create images owned by '${owner}'.`);
     checkVisibilityChange(ctx, fields.visibility);
+    const tags = [...new Set(fields.tags)];
+    checkQuota('image tags', tags.length);
+    checkQuota('image properties', Object.keys(fields.properties).length);
     const id = fields.id ?? randomUUID();
     if (await this.store.getImage(id)) throw conflict(`Image ID ${id} already exists!`);
     const image: Image = {
@@ -144,7 +147,7 @@ export class CatalogService {
       min_disk: fields.min_disk ?? 0,
       disk_format: fields.disk_format ?? null,
       container_format: fields.container_format ?? null,
-      tags: [...new Set(fields.tags)],
+      tags,
       properties: fields.properties,
     };
     await this.store.insertImage({ image, members: [] });
@@ -163,6 +166,10 @@ export class CatalogService {
         }
       }
       const { id: _id, ...changes } = { ...changed, tags: [...new Set(changed.tags)], updated_at: now() };
+      if (changes.tags.length !== current.tags.length) checkQuota('image tags', changes.tags.length);
+      const keys = Object.keys(changes.properties);
+      // As the reference counts: only a change that adds a property can exceed the quota.
+      if (keys.some((key) => !Object.hasOwn(current.properties, key))) checkQuota('image properties', keys.length);
       return changes;
     });
   }
@@ -310,9 +317,11 @@ export class CatalogService {
   }
 
   async addTag(ctx: RequestContext, id: string, tag: string): Promise<void> {
-    await this.change(await this.modifiableOrHidden(ctx, id), (image) =>
-      image.tags.includes(tag) ? null : { tags: [...image.tags, tag], updated_at: now() },
-    );
+    await this.change(await this.modifiableOrHidden(ctx, id), (image) => {
+      if (image.tags.includes(tag)) return null;
+      checkQuota('image tags', image.tags.length + 1, (message) => `Image tag limit exceeded for image ${id}: ${message}:`);
+      return { tags: [...image.tags, tag], updated_at: now() };
+    });
   }
 
   async removeTag(ctx: RequestContext, id: string, tag: string): Promise<void> {
@@ -346,6 +355,9 @@ export class CatalogService {
   async addMember(ctx: RequestContext, id: string, member: string): Promise<ImageMember> {
     const image = await this.sharedImage(ctx, id);
     if (!canModify(ctx, image)) throw forbidden(`You are not permitted to create image members for the image ${id}.`);
+    // Counted before the member is added, as the reference counts: two adds at once may both pass at 127.
+    const attempted = (await this.store.getMembers(id)).length + 1;
+    checkQuota('image members for this image', attempted, (message) => `Image member limit exceeded for image ${id}: ${message}:`);
     const time = now();
     const record: ImageMember = { member, status: 'pending', can_share: false, created_at: time, updated_at: time };
     // One step, so of two requests adding the same member at once, the second is refused too.
@@ -376,6 +388,16 @@ export class CatalogService {
     const image = await this.visible(ctx, id);
     if (image.visibility !== 'shared') throw forbidden(`Only shared images have members.`);
     return image;
+  }
+}
+
+/** The reference's default `image_property_quota`, `image_tag_quota` and `image_member_quota`. */
+const QUOTA = 128;
+
+/** Refuses `attempted` items past the quota, in the reference's words (which some calls wrap in their own). */
+function checkQuota(what: string, attempted: number, words = (message: string) => message): void {
+  if (attempted > QUOTA) {
+    throw overLimit(words(`The limit has been exceeded on the number of allowed ${what}. Attempted: ${attempted}, Maximum: ${QUOTA}`));
   }
 }
 

@@ -35,7 +35,7 @@ const NO_CONTENT_TYPE = 'text/html; charset=UTF-8';
 export function imageApiError(err: unknown): unknown {
   if (err instanceof UploadTooLarge) return new ApiError(413, err.message);
   if (!(err instanceof CatalogError)) return err;
-  const status = { bad_request: 400, forbidden: 403, not_found: 404, conflict: 409, gone: 410 }[err.kind];
+  const status = { bad_request: 400, forbidden: 403, not_found: 404, conflict: 409, gone: 410, over_limit: 413 }[err.kind];
   if (err.policy) return detailed(status, err.message);
   return new ApiError(status, err.message);
 }
