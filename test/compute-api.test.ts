@@ -919,6 +919,21 @@ describe('malformed requests', () => {
     assert.equal(images.statusCode, 200, describeAnswer(images));
     assert.equal((await absolute('image', '/v2/schemas/image')).statusCode, 401);
   });
+
+  it('reads a repeated version header as one list whose last value wins', async () => {
+    const port = new URL(server.glint.urls.compute).port;
+    const twice = (header: string, first: string, second: string) =>
+      rawRequest(port, Buffer.from(
+        `GET ${project('/images')} HTTP/1.1\r\nHost: ${HOST}\r\nX-Auth-Token: ${TOKENS.demo}\r\n` +
+          `${header}: ${first}\r\n${header}: ${second}\r\nConnection: close\r\n\r\n`,
+      ));
+    const legacy = await twice('X-OpenStack-Nova-API-Version', '2.1', '2.2');
+    assert.equal(legacy.statusCode, 200, describeAnswer(legacy));
+    assert.equal(legacy.headers['x-openstack-nova-api-version'], '2.2');
+    const standard = await twice('OpenStack-API-Version', 'compute 2.36', 'compute 2.1');
+    assert.equal(standard.statusCode, 200, describeAnswer(standard));
+    assert.equal(standard.headers['openstack-api-version'], 'compute 2.1');
+  });
 });
 
 /** Sends bytes as they are (no client validation) and reads the whole answer. */

@@ -190,6 +190,57 @@ describe('identity API: the recorded Keystone exchanges', () => {
     assert.equal(wrongMethod.statusCode, 401);
   });
 
+  test('a scope names exactly one thing, "unscoped" included, and every user, project and domain an id or a name', async () => {
+    const { identity } = passwordLogin('alice', PASSWORDS.alice).auth as { identity: { password: { user: object } } };
+    const post = (scope: unknown, user: object = identity.password.user) =>
+      call(glint.identity, 'POST', '/v3/auth/tokens', {}, { auth: { identity: { methods: ['password'], password: { user } }, scope } });
+    const project = { name: 'p-alice', domain: { name: 'Default' } };
+    const notOne =
+      'Expecting to find system, project, domain, OS-TRUST:trust or unscoped in scope. The server could not comply with the ' +
+      'request since it is either malformed or otherwise incorrect. The client is assumed to be in error.';
+    const cases: [unknown, object | undefined, number, string?][] = [
+      [{ project, domain: { id: 'default' } }, undefined, 400, notOne],
+      [{}, undefined, 400, notOne],
+      ['everything', undefined, 400, notOne],
+      // Keystone looks for the names in a string too, then cannot index it.
+      ['project', undefined, 400, "string indices must be integers, not 'str'"],
+      [{ project: {} }, undefined, 400, 'Invalid input for field scope/project: id or name must be present.'],
+      [{ project: { name: 'p-alice', domain: {} } }, undefined, 400, 'Invalid input for field scope/project/domain: id or name must be present.'],
+      [{ domain: {} }, undefined, 400, 'Invalid input for field scope/domain: id or name must be present.'],
+      [{ project }, { name: 'alice', domain: {}, password: PASSWORDS.alice }, 400, 'Invalid input for field identity/password/user/domain: id or name must be present.'],
+      [{ project }, { password: PASSWORDS.alice }, 400, 'Invalid input for field identity/password/user: id or name must be present.'],
+      [{ domain: { id: 'default' } }, undefined, 401],
+    ];
+    for (const [scope, user, status, message] of cases) {
+      const answer = await post(scope, user);
+      assert.equal(answer.statusCode, status, `${JSON.stringify(scope)} ${JSON.stringify(user)}: ${answer.body}`);
+      if (message) assert.equal(answer.json<{ error: { message: string } }>().error.message, message);
+    }
+    for (const scope of ['unscoped', { unscoped: {} }]) {
+      const answer = await post(scope);
+      assert.equal(answer.statusCode, 201, `${JSON.stringify(scope)}: ${answer.body}`);
+      assertSameShape(answer.json(), example('ks_auth_password_unscoped').body);
+    }
+  });
+
+  test('a method a path does not route gets Flask\'s 405 and Allow; an unknown path stays 404', async () => {
+    const methods = (answer: Answer) => String(answer.headers.allow).split(', ').sort();
+    const tokens = await call(glint.identity, 'PUT', '/v3/auth/tokens');
+    assert.equal(tokens.statusCode, 405, tokens.body);
+    assert.deepEqual(methods(tokens), ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST']);
+    assert.equal(tokens.headers['content-type'], 'text/html; charset=utf-8');
+    assert.equal(tokens.body, '{"message": "The method is not allowed for the requested URL."}\n');
+    const catalog = await call(glint.identity, 'DELETE', '/v3/auth/catalog');
+    assert.equal(catalog.statusCode, 405, catalog.body);
+    assert.deepEqual(methods(catalog), ['GET', 'HEAD', 'OPTIONS']);
+    const root = await call(glint.identity, 'POST', '/');
+    assert.equal(root.statusCode, 405, root.body);
+    assert.match(root.body, /^<!doctype html>\n<html lang=en>\n<title>405 Method Not Allowed<\/title>\n/);
+    const unknown = await call(glint.identity, 'PUT', '/v3/auth/nothing');
+    assert.equal(unknown.statusCode, 404, unknown.body);
+    assert.equal(unknown.json<{ error: { code: number } }>().error.code, 404);
+  });
+
   test('validate (GET, HEAD), rescope with the token method, revoke (DELETE)', async () => {
     const admin = await login('admin', 'admin');
     const alice = await login('alice', 'p-alice');

@@ -576,6 +576,46 @@ describe('odd property keys, pointers and bodies', () => {
   });
 });
 
+describe('methods a resource does not route', () => {
+  it('are refused with 405 naming the routed ones in Allow, as Glance\'s router does; unknown paths stay 404', async () => {
+    const s = await server();
+    const owner = newCaller();
+    const id = await createImage(s, owner);
+    const refused: [string, string, string][] = [
+      ['DELETE', '/v2/images', 'GET, POST'],
+      ['DELETE', '/v2/images?limit=1', 'GET, POST'],
+      ['PUT', `/v2/images/${id}`, 'GET, PATCH, DELETE'],
+      ['DELETE', `/v2/images/${id}/file`, 'GET, PUT'],
+      ['GET', `/v2/images/${id}/actions/deactivate`, 'POST'],
+      ['PUT', `/v2/images/${id}/actions/reactivate`, 'POST'],
+      ['GET', `/v2/images/${id}/tags/t`, 'PUT, DELETE'],
+      ['PUT', `/v2/images/${id}/members`, 'GET, POST'],
+      ['POST', `/v2/images/${id}/members/m`, 'GET, PUT, DELETE'],
+      ['PATCH', '/v2/schemas/image', 'GET'],
+      ['HEAD', `/v2/images/${id}/file`, 'GET, PUT'],
+    ];
+    for (const [method, url, allow] of refused) {
+      const res = await s.glint.image.inject({ method: method as 'GET', url, headers: { 'x-auth-token': owner.token } });
+      const what = `${method} ${url}`;
+      expectStatus(res, 405, what);
+      assert.equal(res.headers.allow, allow, what);
+      if (method === 'HEAD') {
+        assert.equal(res.body, '', what);
+        assert.equal(res.headers['content-type'], 'text/html; charset=UTF-8', what);
+      } else {
+        assertWebobText(res, 405, 'Method Not Allowed');
+        assert.match(res.body, new RegExp(`^405 Method Not Allowed\\n\\nThe method ${method} is not allowed for this resource\\.`), what);
+      }
+    }
+    for (const [method, url] of [['POST', `/v2/images/${id}/actions/bogus`], ['GET', '/v2/images/'], ['PUT', '/v2/schemas/bogus']]) {
+      const res = await s.glint.image.inject({ method: method as 'GET', url, headers: { 'x-auth-token': owner.token } });
+      assertWebobText(res, 404, 'Not Found');
+    }
+    const unauthenticated = await s.glint.image.inject({ method: 'DELETE', url: `/v2/images/${id}/file` });
+    expectStatus(unauthenticated, 401, 'a refused method without a token');
+  });
+});
+
 // ---------------------------------------------------------------------------------------------
 // 6. Quotas
 

@@ -7,6 +7,7 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
   type FastifyServerFactory,
+  type HTTPMethods,
 } from 'fastify';
 import type { Logger } from 'pino';
 import { webobPage, type ErrorBody } from './errors.js';
@@ -124,6 +125,15 @@ export function originForm(target: string): string {
 
 function setRequestIdHeaders(reply: FastifyReply, id: string, headers: string[]): void {
   for (const header of headers) reply.header(header, id);
+}
+
+/**
+ * Which of `methods` have a route for the request's path: when its own method has none but others
+ * do, the path names a resource all the same, and the reference APIs answer 405 naming them rather than 404.
+ */
+export function routedMethods(app: FastifyInstance, request: FastifyRequest, methods: readonly HTTPMethods[]): HTTPMethods[] {
+  const path = request.url.split('?', 1)[0];
+  return methods.filter((method) => app.findRoute({ method, url: path }) !== null);
 }
 
 /** A repeated query parameter's last value, as webob's `params.get` returns it (both APIs read parameters so). */

@@ -32,16 +32,29 @@ export function versionHeaders(v: Version): Record<string, string> {
 
 export const VERSION_VARY = ['OpenStack-API-Version', 'X-OpenStack-Nova-API-Version'];
 
+// White space as Python's str.split()/strip() see it in a Latin-1 header value (U+0085 included).
+const PY_SPACE = '[\\s\\x1c-\\x1f\\x85]';
+const PY_STRIP = new RegExp(`^${PY_SPACE}+|${PY_SPACE}+$`, 'g');
+const SERVICE_AND_VERSION = new RegExp(`^(\\S+?)${PY_SPACE}+(.+)$`);
+
+function pyStrip(text: string): string {
+  return text.replace(PY_STRIP, '');
+}
+
+/**
+ * microversion-parse's `get_version`: repeated headers arrive joined by commas; the last compute
+ * entry of the standard header wins, else the last value of the legacy header, which is taken whole.
+ */
 function requestedVersion(headers: Record<string, string | string[] | undefined>): string | undefined {
   const standard = headers['openstack-api-version'];
   if (standard !== undefined) {
-    for (const item of String(standard).split(',')) {
-      const [service, version] = item.trim().split(/\s+/);
-      if (service?.toLowerCase() === 'compute' && version) return version;
+    for (const item of String(standard).split(',').reverse()) {
+      const entry = SERVICE_AND_VERSION.exec(pyStrip(item));
+      if (entry?.[1].toLowerCase() === 'compute') return entry[2];
     }
   }
   const legacy = headers['x-openstack-nova-api-version'];
-  return legacy === undefined ? undefined : String(legacy).trim();
+  return legacy === undefined ? undefined : pyStrip(String(legacy).split(',').pop()!);
 }
 
 /**

@@ -5,7 +5,7 @@ import { IdentityError, type IdentityErrorKind } from '../../identity/errors.js'
 import type { IdentityService } from '../../identity/service.js';
 import type { ServiceUrls } from '../common/endpoints.js';
 import { errorStatus, keystoneError } from '../common/errors.js';
-import { createListener, logFailure, sendJson } from '../common/http.js';
+import { createListener, logFailure, routedMethods, sendJson } from '../common/http.js';
 import { identityRoutes } from './routes.js';
 
 export interface IdentityApiDeps {
@@ -13,6 +13,19 @@ export interface IdentityApiDeps {
   /** Null under `--auth noauth`: only version discovery is served. */
   identity: IdentityService | null;
   urls: ServiceUrls;
+}
+
+/** The methods the identity routes use; Flask's `Allow` adds HEAD wherever GET is routed, and OPTIONS everywhere. */
+const ROUTED_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+/**
+ * A 405 as Keystone's resources answer it: flask-restful renders werkzeug's MethodNotAllowed as JSON text,
+ * in the media type Flask gives any text. Version discovery is plain Flask, which sends werkzeug's own page.
+ */
+function methodNotAllowed(path: string): string {
+  const message = 'The method is not allowed for the requested URL.';
+  if (path.startsWith('/v3/')) return `{"message": "${message}"}\n`;
+  return `<!doctype html>\n<html lang=en>\n<title>405 Method Not Allowed</title>\n<h1>Method Not Allowed</h1>\n<p>${message}</p>\n`;
 }
 
 const STATUS: Record<IdentityErrorKind, number> = { bad_request: 400, unauthorized: 401, forbidden: 403, not_found: 404, conflict: 409 };
@@ -46,7 +59,14 @@ export function buildIdentityApi(deps: IdentityApiDeps): FastifyInstance {
   }
   if (deps.identity) app.register(identityRoutes, { identity: deps.identity, urls: deps.urls });
 
-  app.setNotFoundHandler(async (_request, reply) => {
+  app.setNotFoundHandler(async (request, reply) => {
+    const routed = routedMethods(app, request, ROUTED_METHODS);
+    // Flask answers HEAD and OPTIONS on every route itself, so only other methods can be refused.
+    if (routed.length > 0 && request.method !== 'HEAD' && request.method !== 'OPTIONS') {
+      const allow = [...routed, ...(routed.includes('GET') ? ['HEAD'] : []), 'OPTIONS'].join(', ');
+      reply.code(405).header('Allow', allow).header('content-type', 'text/html; charset=utf-8');
+      return reply.send(methodNotAllowed(request.url));
+    }
     const { contentType, body } = keystoneError(404, 'The resource could not be found.');
     return reply.code(404).header('content-type', contentType).send(Buffer.from(body));
   });

@@ -8,7 +8,7 @@ import { ApiError, errorStatus, webobError, webobPage } from '../common/errors.j
 import { AnswerCache } from '../common/answer-cache.js';
 import { admitCaller, keystoneChallenge, type Refusal } from '../common/auth.js';
 import type { ServiceUrl } from '../common/endpoints.js';
-import { createListener, logFailure, sendJson } from '../common/http.js';
+import { createListener, logFailure, routedMethods, sendJson } from '../common/http.js';
 import { imageVersions } from './versions.js';
 
 export interface ImageApiDeps {
@@ -35,6 +35,9 @@ const plainUnauthorized: Refusal = (_request, reply) => {
 };
 
 const REQUEST_ID_HEADERS = ['x-openstack-request-id'];
+
+/** The methods Glance's router connects, in the order its `allowed_methods` name them. */
+const ROUTED_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
 export function buildImageApi(deps: ImageApiDeps): FastifyInstance {
   const refuse = deps.identityEndpoint ? keystoneChallenge(deps.identityEndpoint) : plainUnauthorized;
@@ -64,6 +67,13 @@ export function buildImageApi(deps: ImageApiDeps): FastifyInstance {
   app.setNotFoundHandler(async (request, reply) => {
     const path = request.url.split('?', 1)[0];
     if (path.startsWith('/v2/')) {
+      // Glance connects every resource's other methods to `RejectMethodController` (router.py).
+      const allowed = routedMethods(app, request, ROUTED_METHODS);
+      if (allowed.length > 0) {
+        const allow = { Allow: allowed.join(', ') };
+        if (request.method === 'HEAD') return reply.code(405).headers(allow).header('content-type', 'text/html; charset=UTF-8').send();
+        throw new ApiError(405, `The method ${request.method} is not allowed for this resource.`, allow);
+      }
       const { contentType, body } = webobPage(404, 'The resource could not be found.');
       return reply.code(404).header('content-type', contentType).send(Buffer.from(body));
     }

@@ -1,0 +1,38 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ApiError } from './errors.js';
+import { negotiateVersion, type Version } from './microversion.js';
+
+const MAX: Version = { major: 2, minor: 60 };
+
+function negotiated(headers: Record<string, string>): string {
+  try {
+    const { major, minor } = negotiateVersion(headers, MAX);
+    return `${major}.${minor}`;
+  } catch (err) {
+    assert.ok(err instanceof ApiError);
+    return `${err.status} ${err.message}`;
+  }
+}
+
+test('the version headers are read as microversion-parse reads them', () => {
+  const cases: [Record<string, string>, string][] = [
+    [{}, '2.1'],
+    // The last compute entry of the standard header wins; entries without a version are skipped.
+    [{ 'openstack-api-version': 'compute 2.36, compute 2.1' }, '2.1'],
+    [{ 'openstack-api-version': 'compute 2.2, compute, , image 2.5' }, '2.2'],
+    [{ 'openstack-api-version': 'COMPUTE 2.3' }, '2.3'],
+    // Everything after the service name is the version.
+    [{ 'openstack-api-version': 'compute 2.36 extra' }, '400 API Version String 2.36 extra is of invalid format. Must be of format MajorNum.MinorNum.'],
+    [{ 'openstack-api-version': 'compute \t2.4 ' }, '2.4'],
+    // The legacy header is read only when the standard one names no compute version; its last value wins.
+    [{ 'x-openstack-nova-api-version': '2.1, 2.2' }, '2.2'],
+    [{ 'x-openstack-nova-api-version': '2.2,' }, '400 API Version String  is of invalid format. Must be of format MajorNum.MinorNum.'],
+    [{ 'openstack-api-version': 'image 2.5', 'x-openstack-nova-api-version': '2.5' }, '2.5'],
+    [{ 'openstack-api-version': 'compute 2.6', 'x-openstack-nova-api-version': 'junk' }, '2.6'],
+    // Python's str.strip and str.split also treat U+0085 (a Latin-1 header byte) as white space.
+    [{ 'openstack-api-version': 'compute\u00852.7\u0085' }, '2.7'],
+    [{ 'x-openstack-nova-api-version': ' 2.8\u0085' }, '2.8'],
+  ];
+  for (const [headers, expected] of cases) assert.equal(negotiated(headers), expected, JSON.stringify(headers));
+});
