@@ -241,6 +241,90 @@ describe('image data through the image API', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
+// 1b. Requests the reference refuses, in its words
+
+describe('requests the image API refuses as the reference does', () => {
+  const owner = newCaller();
+  const member = newCaller();
+
+  it('refuses an empty member, a member status not given, and member bodies that are no object', async () => {
+    const s = await server();
+    const id = await createImage(s, owner, { visibility: 'shared' });
+    const addMember = (body: unknown) => imageApi(s, owner, { method: 'POST', url: `/v2/images/${id}/members`, body: body as object });
+    for (const body of [{ member: '' }, { member: null }, { member: [] }]) {
+      const res = await addMember(body);
+      assertWebobText(res, 400, 'Bad Request');
+      assert.equal(res.body, "400 Bad Request\n\nMember can't be empty\n\n   ");
+    }
+    assert.equal((await addMember({})).body, '400 Bad Request\n\nMember to be added not specified\n\n   ');
+    assert.equal((await addMember([member.project])).body, '400 Bad Request\n\nExpected a member in the form: {"member": "image_id"}\n\n   ');
+    const listed = await imageApi(s, owner, { url: `/v2/images/${id}/members` });
+    assert.deepEqual((listed.json() as { members: unknown[] }).members, [], 'a refused member was added');
+
+    expectStatus(await addMember({ member: member.project }), 200, 'add member');
+    const setStatus = (body: unknown) => imageApi(s, member, { method: 'PUT', url: `/v2/images/${id}/members/${member.project}`, body: body as object });
+    assert.equal((await setStatus({})).body, '400 Bad Request\n\nStatus not specified\n\n   ');
+    assert.equal((await setStatus(['accepted'])).body, '400 Bad Request\n\nExpected a status in the form: {"status": "status"}\n\n   ');
+    assert.equal((await setStatus({ status: 'bogus' })).body, '400 Bad Request\n\nIncorrect request: Status must be "pending", "accepted" or "rejected".\n\n   ');
+    expectStatus(await setStatus({ status: 'accepted' }), 200, 'accept');
+  });
+
+  it('answers an empty tag or member id with the router\'s 404 and stores no empty tag', async () => {
+    const s = await server();
+    const id = await createImage(s, owner, { visibility: 'shared' });
+    for (const [method, url] of [['PUT', `/v2/images/${id}/tags/`], ['DELETE', `/v2/images/${id}/tags/`], ['GET', `/v2/images/${id}/members/`]] as const) {
+      const res = await imageApi(s, owner, { method, url });
+      assertWebobText(res, 404, 'Not Found');
+      assert.equal(res.body, '404 Not Found\n\nThe resource could not be found.\n\n   ', `${method} ${url}`);
+    }
+    assert.deepEqual((await show(s, owner, id)).tags, []);
+  });
+
+  it('names the JSON-patch media types in Accept-Patch when a PATCH has another', async () => {
+    const s = await server();
+    const id = await createImage(s, owner);
+    const res = await imageApi(s, owner, { method: 'PATCH', url: `/v2/images/${id}`, body: [{ op: 'replace', path: '/name', value: 'j' }] });
+    assertWebobText(res, 415, 'Unsupported Media Type');
+    assert.equal(res.headers['accept-patch'], 'application/openstack-images-v2.0-json-patch, application/openstack-images-v2.1-json-patch');
+  });
+
+  it('refuses several byte ranges with 400 and a Range header it cannot read with 416', async () => {
+    const s = await server();
+    const id = await createImage(s, owner);
+    expectStatus(await upload(s, owner, id, rawBytes(10)), 204, 'upload');
+    const download = (range: string) => imageApi(s, owner, { url: `/v2/images/${id}/file`, headers: { range } });
+    const multiple = await download('bytes=0-1,5-6');
+    assertWebobText(multiple, 400, 'Bad Request');
+    assert.equal(multiple.body, '400 Bad Request\n\nRequests with multiple ranges are not supported in Glance. You may make multiple single-range requests instead.\n\n   ');
+    for (const range of ['bytes=', 'bytes=a-b', 'items=0-1']) {
+      const res = await download(range);
+      assertWebobText(res, 416, 'Request Range Not Satisfiable');
+      assert.equal(res.body, '416 Request Range Not Satisfiable\n\nThe Range requested is not available.\n\n Invalid Range header.  ', range);
+    }
+  });
+
+  it('reads list parameters as the reference does: first limit (the others filter), exact protected, closed quotes, lenient sort', async () => {
+    const s = await server();
+    for (const name of ['a', 'b', 'c']) await createImage(s, owner, { name, limit: name === 'c' ? '1' : '2' });
+    const list = (query: string) => imageApi(s, owner, { url: `/v2/images?${query}` });
+    const page = (await list('limit=1&limit=2')).json() as { images: GlanceImage[]; next?: string };
+    assert.deepEqual(page.images.map((image) => [image.name, image.limit]), [['b', '2']]);
+    assert.ok(page.next, 'a full page of one has a next link');
+
+    const refusals: Array<[string, string]> = [
+      ['protected=TRUE', "Invalid value 'TRUE' for 'protected' filter. Valid values are 'true' or 'false'."],
+      ['name=in:"c-a', 'Invalid filter value "c-a. The quote is not closed.'],
+      ['sort=name:asc:x', 'Invalid sort direction: asc:x'],
+    ];
+    for (const [query, message] of refusals) assert.equal((await list(query)).body, `400 Bad Request\n\n${message}\n\n   `, query);
+    for (const query of ['sort=name:', 'sort_key=%20name%20']) {
+      const names = ((await list(query)).json() as { images: GlanceImage[] }).images.map((image) => image.name);
+      assert.deepEqual(names, ['c', 'b', 'a'], query);
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
 // 2. Upload size cap
 
 describe('upload size cap', () => {
@@ -607,7 +691,7 @@ describe('methods a resource does not route', () => {
         assert.match(res.body, new RegExp(`^405 Method Not Allowed\\n\\nThe method ${method} is not allowed for this resource\\.`), what);
       }
     }
-    for (const [method, url] of [['POST', `/v2/images/${id}/actions/bogus`], ['GET', '/v2/images/'], ['PUT', '/v2/schemas/bogus']]) {
+    for (const [method, url] of [['POST', `/v2/images/${id}/actions/bogus`], ['GET', '/v2/images/'], ['PUT', '/v2/schemas/bogus'], ['POST', `/v2/images/${id}/tags/`]]) {
       const res = await s.glint.image.inject({ method: method as 'GET', url, headers: { 'x-auth-token': owner.token } });
       assertWebobText(res, 404, 'Not Found');
     }

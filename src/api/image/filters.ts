@@ -15,14 +15,22 @@ export const MAX_LIMIT = 1000;
 /** Parameters that shape the list rather than filter on an attribute. */
 const CONTROL = new Set(['limit', 'marker', 'sort_key', 'sort_dir', 'sort', 'member_status', 'visibility', 'os_hidden', 'protected', 'tag', 'size_min', 'size_max']);
 
+/**
+ * The reference pops these from webob's MultiDict, which takes the first value and leaves the others
+ * among the filters; every other parameter it reads with `get`, which returns the last value.
+ */
+const POPPED = new Set(['limit', 'marker', 'member_status', 'sort']);
+
+const firstValue = (params: URLSearchParams, key: string) => params.get(key) ?? undefined;
+
 const bad = (message: string) => new ApiError(400, message);
 
-
-function bool(params: URLSearchParams, key: string): boolean | undefined {
+/** Only `os_hidden` is lower-cased before the check (and quoted so in the message); `protected` is taken as given. */
+function bool(params: URLSearchParams, key: 'os_hidden' | 'protected'): boolean | undefined {
   const text = lastValue(params, key);
   if (text === undefined) return undefined;
-  const value = text.toLowerCase();
-  if (value !== 'true' && value !== 'false') throw bad(`Invalid value '${text}' for '${key}' filter. Valid values are 'true' or 'false'.`);
+  const value = key === 'os_hidden' ? text.toLowerCase() : text;
+  if (value !== 'true' && value !== 'false') throw bad(`Invalid value '${value}' for '${key}' filter. Valid values are 'true' or 'false'.`);
   return value === 'true';
 }
 
@@ -38,27 +46,32 @@ function sortDir(dir: string): 'asc' | 'desc' {
   return dir;
 }
 
-/** `sort=k:dir,k2` or `sort_key=k&sort_dir=d` (one direction for all keys, or one per key); never both. */
+/**
+ * `sort=k:dir,k2` or `sort_key=k&sort_dir=d` (one direction for all keys, or one per key); never both.
+ * As `_get_sorting_params` reads them: the direction is all after a key's first colon (none, or an empty
+ * one, is the default), and keys and directions are stripped of spaces.
+ */
 function sortOrder(params: URLSearchParams): SortOrder[] | undefined {
-  const keys = params.getAll('sort_key');
-  const dirs = params.getAll('sort_dir');
-  const sort = lastValue(params, 'sort');
+  const sort = firstValue(params, 'sort');
   if (sort !== undefined) {
-    if (keys.length || dirs.length) throw bad('Old and new sorting syntax cannot be combined');
+    if (params.has('sort_key') || params.has('sort_dir')) throw bad('Old and new sorting syntax cannot be combined');
     return sort.split(',').map((item) => {
-      const [key, dir = 'desc'] = item.trim().split(':');
-      return { key: sortKey(key), dir: sortDir(dir) };
+      const [key, ...dir] = item.split(':');
+      return { key: sortKey(key.trim()), dir: sortDir((dir.join(':') || 'desc').trim()) };
     });
   }
+  // Every key is checked before any direction, and both before their numbers are compared.
+  const keys = params.getAll('sort_key').map((key) => sortKey(key.trim()));
+  const dirs = params.getAll('sort_dir').map((dir) => sortDir(dir.trim()));
   if (!keys.length && !dirs.length) return undefined;
   if (dirs.length > 1 && dirs.length !== keys.length) throw bad('Number of sort dirs does not match the number of sort keys');
-  const order = (keys.length ? keys : ['created_at']).map((key, i) => ({ key: sortKey(key), dir: sortDir(dirs[dirs.length > 1 ? i : 0] ?? 'desc') }));
+  const order = (keys.length ? keys : (['created_at'] as const)).map((key, i) => ({ key, dir: dirs[dirs.length > 1 ? i : 0] ?? 'desc' }));
   const isDefault = order.length === 1 && order[0].key === 'created_at' && order[0].dir === 'desc';
   return isDefault ? undefined : order;
 }
 
 function limitParam(params: URLSearchParams): number {
-  const text = lastValue(params, 'limit');
+  const text = firstValue(params, 'limit');
   if (text === undefined) return DEFAULT_LIMIT;
   if (!/^\s*[+-]?\d+\s*$/.test(text)) throw bad('limit param must be an integer');
   const limit = Number.parseInt(text, 10);
@@ -78,29 +91,34 @@ export interface ImageListRequest {
   limit: number;
 }
 
+/** Checks in the reference's order: the deserializer's, then the controller's, then the filters'. */
 export function imageListQuery(params: URLSearchParams): ImageListRequest {
-  if (params.has('changes-since')) throw bad('The "changes-since" filter is no longer available on v2.');
-  const limit = limitParam(params);
   const visibility = lastValue(params, 'visibility');
   if (visibility !== undefined && visibility !== 'all' && !(VISIBILITIES as readonly string[]).includes(visibility)) {
     throw bad(`Invalid visibility value: ${visibility}`);
   }
-  const memberStatus = lastValue(params, 'member_status');
+  if (params.has('changes-since')) throw bad('The "changes-since" filter is no longer available on v2.');
+  const memberStatus = firstValue(params, 'member_status');
   if (memberStatus !== undefined && memberStatus !== 'all' && !(MEMBER_STATUSES as readonly string[]).includes(memberStatus)) {
     throw bad(`Invalid status: ${memberStatus}`);
   }
+  const limit = limitParam(params);
+  const order = sortOrder(params);
+  const hidden = bool(params, 'os_hidden') ?? false;
+  const isProtected = bool(params, 'protected');
   const conditions: Condition[] = [];
   for (const key of new Set(params.keys())) {
-    if (!CONTROL.has(key)) conditions.push(filterCondition(key, lastValue(params, key)!));
+    // A popped parameter's other values are filters like any other: on a custom property of that name.
+    const leftOver = POPPED.has(key) && params.getAll(key).length > 1;
+    if (!CONTROL.has(key) || leftOver) conditions.push(filterCondition(key, lastValue(params, key)!));
   }
   for (const tag of params.getAll('tag')) conditions.push({ kind: 'tag', value: tag });
-  const isProtected = bool(params, 'protected');
   if (isProtected !== undefined) conditions.push({ kind: 'bool', field: 'protected', value: isProtected });
   for (const key of ['size_min', 'size_max'] as const) {
     const condition = sizeCondition(params, key);
     if (condition) conditions.push(condition);
   }
-  const marker = lastValue(params, 'marker');
+  const marker = firstValue(params, 'marker');
   return {
     limit,
     query: {
@@ -108,9 +126,9 @@ export function imageListQuery(params: URLSearchParams): ImageListRequest {
       scope: {
         visibility: visibility as Visibility | 'all' | undefined,
         memberStatus: memberStatus as MemberStatus | 'all' | undefined,
-        hidden: bool(params, 'os_hidden') ?? false,
+        hidden,
       },
-      order: sortOrder(params),
+      order,
       marker: marker || undefined,
       limit,
     },

@@ -56,6 +56,23 @@ function mediaType(request: FastifyRequest): string {
 
 const noContent = (reply: FastifyReply) => reply.code(204).header('content-type', NO_CONTENT_TYPE).send();
 
+/** The PATCH media types, named in a refusal's `Accept-Patch` as the reference lists them. */
+const ACCEPT_PATCH = [PATCH_V20, PATCH_V21].sort().join(', ');
+
+/**
+ * The one field of a member request's body (`image_members.py` RequestDeserializer), with the
+ * reference's words for a body that is no JSON object and for one without the field.
+ */
+function memberBodyField(request: FastifyRequest, key: string, notObject: string, missing: string): unknown {
+  const body = jsonBody(request);
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ApiError(400, notObject);
+  if (!Object.hasOwn(body, key)) throw new ApiError(400, missing);
+  return (body as Record<string, unknown>)[key];
+}
+
+/** Python's falsiness, which the reference tests a member id for: empty strings and containers, null, false and 0. */
+const pyFalsy = (value: unknown) => !value || (typeof value === 'object' && Object.keys(value).length === 0);
+
 export function imageRoutes(app: FastifyInstance, opts: ImageRoutesOptions, done: () => void) {
   const { catalog, answers } = opts;
   const ctxOf = (request: FastifyRequest) => request.ctx!;
@@ -91,7 +108,7 @@ export function imageRoutes(app: FastifyInstance, opts: ImageRoutesOptions, done
   app.patch('/v2/images/:image_id(^.+$)', async (request, reply) => {
     const type = mediaType(request);
     if (type !== PATCH_V21 && type !== PATCH_V20) {
-      throw new ApiError(415, `The request media type ${type} is not supported by this server.`);
+      throw new ApiError(415, `The request media type ${type} is not supported by this server.`, { 'Accept-Patch': ACCEPT_PATCH });
     }
     const changes = parsePatch(jsonBody(request), type);
     const ctx = ctxOf(request);
@@ -103,17 +120,6 @@ export function imageRoutes(app: FastifyInstance, opts: ImageRoutesOptions, done
   app.delete('/v2/images/:image_id(^.+$)', async (request, reply) => {
     await catalog.deleteImage(ctxOf(request), idOf(request));
     return noContent(reply);
-  });
-
-  // The other methods on an image are refused, naming the allowed ones (HEAD with an empty body).
-  app.route({
-    method: ['PUT', 'POST', 'HEAD'],
-    url: '/v2/images/:image_id(^.+$)',
-    handler: async (request, reply) => {
-      const allow = { Allow: 'GET, PATCH, DELETE' };
-      if (request.method === 'HEAD') return reply.code(405).headers(allow).header('content-type', NO_CONTENT_TYPE).send();
-      throw new ApiError(405, `The method ${request.method} is not allowed for this resource.`, allow);
-    },
   });
 
   app.put('/v2/images/:image_id(^.+$)/file', async (request, reply) => {
@@ -152,12 +158,12 @@ export function imageRoutes(app: FastifyInstance, opts: ImageRoutesOptions, done
   }
 
   const tagOf = (request: FastifyRequest) => (request.params as { tag: string }).tag;
-  app.put('/v2/images/:image_id(^.+$)/tags/:tag', async (request, reply) => {
+  app.put('/v2/images/:image_id(^.+$)/tags/:tag(^.+$)', async (request, reply) => {
     setAttribute({ properties: {}, tags: [] }, 'tags', [tagOf(request)]);
     await catalog.addTag(ctxOf(request), idOf(request), tagOf(request));
     return noContent(reply);
   });
-  app.delete('/v2/images/:image_id(^.+$)/tags/:tag', async (request, reply) => {
+  app.delete('/v2/images/:image_id(^.+$)/tags/:tag(^.+$)', async (request, reply) => {
     await catalog.removeTag(ctxOf(request), idOf(request), tagOf(request));
     return noContent(reply);
   });
@@ -168,25 +174,26 @@ export function imageRoutes(app: FastifyInstance, opts: ImageRoutesOptions, done
     return sendJson(reply, { members: members.map((m) => memberView(image.id, m)), schema: '/v2/schemas/members' });
   });
   app.post('/v2/images/:image_id(^.+$)/members', async (request, reply) => {
-    const body = jsonBody(request) as { member?: unknown } | null;
-    if (typeof body?.member !== 'string') throw new ApiError(400, 'Member to be added not specified');
-    const member = await catalog.addMember(ctxOf(request), idOf(request), body.member as string);
-    return sendJson(reply, memberView(idOf(request), member));
+    const member = memberBodyField(request, 'member', 'Expected a member in the form: {"member": "image_id"}', 'Member to be added not specified');
+    if (pyFalsy(member)) throw new ApiError(400, "Member can't be empty");
+    if (typeof member !== 'string') throw new ApiError(400, 'Member to be added not specified');
+    const added = await catalog.addMember(ctxOf(request), idOf(request), member);
+    return sendJson(reply, memberView(idOf(request), added));
   });
-  app.get('/v2/images/:image_id(^.+$)/members/:member_id', async (request, reply) => {
+  app.get('/v2/images/:image_id(^.+$)/members/:member_id(^.+$)', async (request, reply) => {
     const member = await catalog.member(ctxOf(request), idOf(request), memberOf(request));
     return sendJson(reply, memberView(idOf(request), member));
   });
-  app.put('/v2/images/:image_id(^.+$)/members/:member_id', async (request, reply) => {
-    const body = jsonBody(request) as { status?: unknown } | null;
-    const status = body?.status;
-    if (typeof status !== 'string' || !(MEMBER_STATUSES as readonly string[]).includes(status)) {
-      throw new ApiError(400, `Invalid status: ${String(status)}`);
+  app.put('/v2/images/:image_id(^.+$)/members/:member_id(^.+$)', async (request, reply) => {
+    const status = memberBodyField(request, 'status', 'Expected a status in the form: {"status": "status"}', 'Status not specified');
+    // The reference's member model refuses any other value (`glance/domain` ImageMembership.status).
+    if (!(MEMBER_STATUSES as readonly unknown[]).includes(status)) {
+      throw new ApiError(400, 'Incorrect request: Status must be "pending", "accepted" or "rejected".');
     }
     const member = await catalog.setMemberStatus(ctxOf(request), idOf(request), memberOf(request), status as MemberStatus);
     return sendJson(reply, memberView(idOf(request), member));
   });
-  app.delete('/v2/images/:image_id(^.+$)/members/:member_id', async (request, reply) => {
+  app.delete('/v2/images/:image_id(^.+$)/members/:member_id(^.+$)', async (request, reply) => {
     await catalog.removeMember(ctxOf(request), idOf(request), memberOf(request));
     return noContent(reply);
   });
