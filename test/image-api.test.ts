@@ -645,6 +645,25 @@ describe('odd property keys, pointers and bodies', () => {
     assert.match(deep.body, /^400 Bad Request\n\nProvided object does not match schema 'image': /);
   });
 
+  it('refuses the names the reference reserves: on create once the body passed the schema, on PATCH at once', async () => {
+    const s = await server();
+    const create = (body: object) => imageApi(s, owner, { method: 'POST', url: '/v2/images', body });
+    for (const key of ['deleted', 'deleted_at', 'location', 'os_glance_x']) {
+      const res = await create({ name: 'reserved', [key]: 'x' });
+      assertWebobText(res, 403, 'Forbidden');
+      assert.equal(res.body, `403 Forbidden\n\nAccess was denied to this resource.\n\n Attribute '${key}' is reserved.  `);
+      assertWebobText(await create({ name: 'reserved', [key]: false }), 400, 'Bad Request');
+    }
+    const id = await createImage(s, owner);
+    for (const key of ['deleted', 'deleted_at', 'location', 'os_glance_x']) {
+      const res = await patch(s, id, [{ op: 'add', path: `/${key}`, value: 'x' }]);
+      assert.equal(res.body, `403 Forbidden\n\nAttribute '${key}' is reserved.\n\n   `);
+    }
+    const mine = await imageApi(s, owner, { url: '/v2/images?name=reserved' });
+    assert.deepEqual((mine.json() as { images: unknown[] }).images, [], 'a refused create stored an image');
+    assert.equal(Object.keys(await show(s, owner, id)).some((key) => key.startsWith('deleted') || key.startsWith('os_glance')), false);
+  });
+
   it('refuses a pointer with a "~" that is not ~0 or ~1, in the reference words', async () => {
     const s = await server();
     const id = await createImage(s, owner);

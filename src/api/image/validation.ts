@@ -36,11 +36,19 @@ function schemaFailure(message: string, keyword: string, schemaPath: Array<strin
   return new ApiError(400, `Provided object does not match schema 'image': ${text.replace(/\n/g, ' ')}`);
 }
 
+/** Custom property names the reference keeps for itself (`images.py` RequestDeserializer). */
+const isReserved = (key: string) => key === 'location' || key === 'deleted' || key === 'deleted_at' || key.startsWith('os_glance');
+
+const reserved = (key: string) => `Attribute '${key}' is reserved.`;
+
+/**
+ * Refuses an attribute no client may write. A create's reserved names are refused later, by `creationFields`:
+ * the reference checks them only once the whole body has passed the schema.
+ */
 export function checkWritable(key: string, creating: boolean): void {
-  // The reference words these two ways: under webob's explanation for some, on their own for `locations`.
-  if (key === 'location' || key.startsWith('os_glance')) throw detailed(403, `Attribute '${key}' is reserved.`);
-  if (key === 'locations') throw new ApiError(403, `Attribute '${key}' is reserved.`);
+  if (key === 'locations') throw new ApiError(403, reserved(key));
   if ((creating ? CREATE_READ_ONLY : READ_ONLY).has(key)) throw new ApiError(403, `Attribute '${key}' is read-only.`);
+  if (!creating && isReserved(key)) throw new ApiError(403, reserved(key));
 }
 
 type Writable = Partial<Image> & { properties: Record<string, string>; tags: string[] };
@@ -119,5 +127,8 @@ export function creationFields(body: unknown): Writable {
     checkWritable(key, true);
     if (!CREATE_IGNORED.has(key)) setAttribute(fields, key, value);
   }
+  // Worded under webob's explanation here, where the reference passes its message as the detail.
+  const taken = Object.keys(fields.properties).find(isReserved);
+  if (taken !== undefined) throw detailed(403, reserved(taken));
   return fields;
 }
