@@ -645,6 +645,13 @@ describe('odd property keys, pointers and bodies', () => {
     assert.match(deep.body, /^400 Bad Request\n\nProvided object does not match schema 'image': /);
   });
 
+  it('refuses a body with bytes that are not UTF-8 as malformed JSON, as it does not store them repaired', async () => {
+    const s = await server();
+    const body = Buffer.concat([Buffer.from('{"name": "'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
+    const res = await imageApi(s, owner, { method: 'POST', url: '/v2/images', body, contentType: 'application/json' });
+    assert.equal(res.body, '400 Bad Request\n\nMalformed JSON in request body.\n\n   ');
+  });
+
   it('refuses the names the reference reserves: on create once the body passed the schema, on PATCH at once', async () => {
     const s = await server();
     const create = (body: object) => imageApi(s, owner, { method: 'POST', url: '/v2/images', body });

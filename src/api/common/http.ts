@@ -136,6 +136,14 @@ export function routedMethods(app: FastifyInstance, request: FastifyRequest, met
   return methods.filter((method) => app.findRoute({ method, url: path }) !== null);
 }
 
+/** Bodies that are not valid UTF-8 are malformed, not silently repaired. */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A JSON request body; throws on bytes that are not UTF-8 as on text that is not JSON. */
+export function parseJsonBytes(bytes: Uint8Array): unknown {
+  return JSON.parse(STRICT_UTF8.decode(bytes));
+}
+
 /** A repeated query parameter's last value, as webob's `params.get` returns it (both APIs read parameters so). */
 export function lastValue(params: URLSearchParams, key: string): string | undefined {
   const all = params.getAll(key);

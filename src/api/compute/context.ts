@@ -6,6 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestContext } from '../../identity/context.js';
 import type { Profile } from '../../profile.js';
 import { ApiError } from '../common/errors.js';
+import { parseJsonBytes } from '../common/http.js';
 import type { LinkBase } from '../common/links.js';
 import { compareVersions, negotiateVersion, VERSION_VARY, versionHeaders, type Version } from '../common/microversion.js';
 import type { ServiceUrl } from '../common/endpoints.js';
@@ -34,9 +35,6 @@ export interface ComputeCall {
 
 export const RESOURCE_NOT_FOUND = 'The resource could not be found.';
 
-/** Bodies that are not valid UTF-8 are malformed, not silently repaired. */
-const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
-
 const JSON_TYPES = new Set(['application/json', 'application/vnd.openstack.compute+json']);
 
 function parseJsonBody(request: FastifyRequest): unknown {
@@ -45,7 +43,7 @@ function parseJsonBody(request: FastifyRequest): unknown {
   const bytes = request.body instanceof Buffer ? request.body : null;
   if (!bytes || bytes.length === 0) return null;
   try {
-    return JSON.parse(STRICT_UTF8.decode(bytes));
+    return parseJsonBytes(bytes);
   } catch {
     throw new ApiError(400, 'Malformed request body');
   }

@@ -5,8 +5,7 @@
  */
 import { IdentityError, missingAttribute, unauthorized } from '../../identity/errors.js';
 import type { EntityRef, LoginRequest } from '../../identity/service.js';
-
-const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+import { parseJsonBytes } from '../common/http.js';
 
 type Json = Record<string, unknown>;
 
@@ -56,7 +55,7 @@ function parseJson(body: Buffer | undefined): Json {
   if (!body?.length) return {};
   let parsed: unknown;
   try {
-    parsed = JSON.parse(STRICT_UTF8.decode(body));
+    parsed = parseJsonBytes(body);
   } catch {
     parsed = undefined;
   }

@@ -11,7 +11,7 @@ import { UploadTooLarge } from '../../catalog/upload.js';
 import type { AnswerCache } from '../common/answer-cache.js';
 import { ApiError, detailed } from '../common/errors.js';
 import type { ServiceUrl } from '../common/endpoints.js';
-import { queryParams, sendJson } from '../common/http.js';
+import { parseJsonBytes, queryParams, sendJson } from '../common/http.js';
 import { imageListQuery, listLink } from './filters.js';
 import { applyPatch, parsePatch, PATCH_V20, PATCH_V21 } from './patch.js';
 import { parseRange } from './range.js';
@@ -44,7 +44,7 @@ export function imageApiError(err: unknown): unknown {
 function jsonBody(request: FastifyRequest): unknown {
   const bytes = request.body instanceof Buffer ? request.body : Buffer.alloc(0);
   try {
-    return JSON.parse(bytes.toString('utf8'));
+    return parseJsonBytes(bytes);
   } catch {
     throw new ApiError(400, 'Malformed JSON in request body.');
   }
