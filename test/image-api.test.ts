@@ -645,6 +645,15 @@ describe('odd property keys, pointers and bodies', () => {
     assert.match(deep.body, /^400 Bad Request\n\nProvided object does not match schema 'image': /);
   });
 
+  it('reads a create body as JSON whatever its media type, octet-stream included', async () => {
+    const s = await server();
+    for (const contentType of ['application/octet-stream', 'text/plain']) {
+      const res = await imageApi(s, owner, { method: 'POST', url: '/v2/images', body: Buffer.from('{"name": "typed"}'), contentType });
+      expectStatus(res, 201, contentType);
+      assert.equal((res.json() as GlanceImage).name, 'typed');
+    }
+  });
+
   it('refuses a body with bytes that are not UTF-8 as malformed JSON, as it does not store them repaired', async () => {
     const s = await server();
     const body = Buffer.concat([Buffer.from('{"name": "'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);

@@ -78,8 +78,6 @@ export function imageRoutes(app: FastifyInstance, opts: ImageRoutesOptions, done
   const ctxOf = (request: FastifyRequest) => request.ctx!;
   const idOf = (request: FastifyRequest) => (request.params as { image_id: string }).image_id;
 
-  // Upload bodies are streamed, never buffered.
-  app.addContentTypeParser('application/octet-stream', (_request, payload, parsed) => parsed(null, payload));
 
   app.get('/v2/images', async (request, reply) => {
     const version = await answers.versionFor(request);
@@ -122,12 +120,17 @@ export function imageRoutes(app: FastifyInstance, opts: ImageRoutesOptions, done
     return noContent(reply);
   });
 
-  app.put('/v2/images/:image_id(^.+$)/file', async (request, reply) => {
-    const type = mediaType(request);
-    if (type !== 'application/octet-stream') throw new ApiError(415, `The request media type ${type} is not supported by this server.`);
-    const source = (request.body as Readable | undefined) ?? Readable.from([]);
-    await catalog.upload(ctxOf(request), idOf(request), source, opts.upload);
-    return noContent(reply);
+  // Upload bodies are streamed, never buffered. Only here: any other request's body is JSON to the
+  // reference whatever its media type, octet-stream included.
+  app.register(async (uploads) => {
+    uploads.addContentTypeParser('application/octet-stream', (_request, payload, parsed) => parsed(null, payload));
+    uploads.put('/v2/images/:image_id(^.+$)/file', async (request, reply) => {
+      const type = mediaType(request);
+      if (type !== 'application/octet-stream') throw new ApiError(415, `The request media type ${type} is not supported by this server.`);
+      const source = (request.body as Readable | undefined) ?? Readable.from([]);
+      await catalog.upload(ctxOf(request), idOf(request), source, opts.upload);
+      return noContent(reply);
+    });
   });
 
   app.get('/v2/images/:image_id(^.+$)/file', async (request, reply) => {
