@@ -645,6 +645,17 @@ describe('odd property keys, pointers and bodies', () => {
     assert.match(deep.body, /^400 Bad Request\n\nProvided object does not match schema 'image': /);
   });
 
+  it('keeps min_ram and min_disk within 4 bytes, as the columns of the reference do', async () => {
+    const s = await server();
+    const id = await createImage(s, owner, { min_ram: 2 ** 31 - 1 });
+    for (const key of ['min_ram', 'min_disk']) {
+      const created = await imageApi(s, owner, { method: 'POST', url: '/v2/images', body: { name: 'too-big', [key]: 2 ** 31 } });
+      assert.equal(created.body, `400 Bad Request\n\n'${key}' value out of range, must not exceed 2147483647.\n\n   `);
+      assertWebobText(await patch(s, id, [{ op: 'replace', path: `/${key}`, value: 1e23 }]), 400, 'Bad Request');
+    }
+    assert.equal((await show(s, owner, id)).min_ram, 2 ** 31 - 1);
+  });
+
   it('reads a create body as JSON whatever its media type, octet-stream included', async () => {
     const s = await server();
     for (const contentType of ['application/octet-stream', 'text/plain']) {

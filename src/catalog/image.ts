@@ -30,6 +30,9 @@ export interface ImageMember {
   updated_at: Timestamp;
 }
 
+/** The largest min_ram or min_disk: the reference keeps them in 4-byte integer columns, as both stores do. */
+export const MAX_INT = 2 ** 31 - 1;
+
 export interface Image {
   id: string;
   name: string | null;
@@ -38,7 +41,9 @@ export interface Image {
   owner: string | null;
   protected: boolean;
   os_hidden: boolean;
+  /** At most MAX_INT. */
   min_ram: number;
+  /** At most MAX_INT. */
   min_disk: number;
   size: number | null;
   virtual_size: number | null;

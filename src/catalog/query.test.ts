@@ -31,4 +31,7 @@ test('time filters parse ISO 8601 and name the field when they cannot', () => {
 test('integer filters compare by equality; anything else matches nothing', () => {
   assert.deepEqual(intCondition('min_ram', '00512'), { kind: 'int', field: 'min_ram', value: 512 });
   for (const text of ['1.5', 'abc', '', 'gte:100']) assert.deepEqual(intCondition('min_ram', text), { kind: 'none' });
+  // No column holds a value past 4 bytes, and a database would refuse to compare one with them.
+  assert.deepEqual(intCondition('min_ram', '2147483647'), { kind: 'int', field: 'min_ram', value: 2147483647 });
+  for (const text of ['2147483648', '-2147483649', '99999999999999999999999']) assert.deepEqual(intCondition('min_disk', text), { kind: 'none' });
 });

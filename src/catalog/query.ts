@@ -4,6 +4,7 @@
  * reference image service (`in:`, `eq:`, time comparisons) are parsed here, once.
  */
 import { badRequest } from './errors.js';
+import { MAX_INT } from './image.js';
 import { parseIsoTime } from './iso8601.js';
 import type { ListScope } from '../store/store.js';
 
@@ -85,7 +86,9 @@ export function timeCondition(field: TimeField, expression: string): Condition {
   return { kind: 'time', field, op: op as TimeOp, value: time };
 }
 
-/** Integer columns compare by equality; a value that is not an integer matches nothing. */
+/** Integer columns compare by equality; a value that is not an integer, or that no such column holds, matches nothing. */
 export function intCondition(field: IntField, text: string): Condition {
-  return /^\s*[+-]?\d+\s*$/.test(text) ? { kind: 'int', field, value: Number.parseInt(text, 10) } : { kind: 'none' };
+  if (!/^\s*[+-]?\d+\s*$/.test(text)) return { kind: 'none' };
+  const value = Number.parseInt(text, 10);
+  return Math.abs(value) <= MAX_INT ? { kind: 'int', field, value } : { kind: 'none' };
 }

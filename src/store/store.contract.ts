@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { newImage, type Image, type ImageMember } from '../catalog/image.js';
+import { MAX_INT, newImage, type Image, type ImageMember } from '../catalog/image.js';
 import type { Condition, SortOrder, TimeField, TimeOp } from '../catalog/query.js';
 import { identityContract } from './identity.contract.js';
 import type { Cursor, ListScope, Store, StoredImage } from './store.js';
@@ -513,6 +513,15 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         assert.deepEqual(await listedSet(store, MY_SCOPE, [{ kind: 'property', key: 'os_distro', value: 'ubuntu' }]), ['ubuntu']);
         assert.deepEqual(await listedSet(store, MY_SCOPE, [{ kind: 'property', key: 'os_version', value: '24.04' }]), ['ubuntu']);
         assert.deepEqual(await listedSet(store, MY_SCOPE, [{ kind: 'property', key: 'os_distro', value: 'debian' }]), []);
+      }));
+
+      test('the widest integer and size bounds the API layer passes are compared, not refused', withStore(async (store) => {
+        await insertAll(store, [image({ name: 'largest', min_ram: MAX_INT, min_disk: MAX_INT, size: Number.MAX_SAFE_INTEGER }), image({ name: 'empty', size: 0 })]);
+
+        assert.deepEqual(await listedSet(store, MY_SCOPE, [{ kind: 'int', field: 'min_ram', value: MAX_INT }]), ['largest']);
+        assert.deepEqual(await listedSet(store, MY_SCOPE, [{ kind: 'int', field: 'min_disk', value: -MAX_INT - 1 }]), []);
+        assert.deepEqual(await listedSet(store, MY_SCOPE, [{ kind: 'size', op: 'gte', value: Number.MAX_SAFE_INTEGER }]), ['largest']);
+        assert.deepEqual(await listedSet(store, MY_SCOPE, [{ kind: 'size', op: 'lte', value: -Number.MAX_SAFE_INTEGER }]), []);
       }));
 
       test('`none` matches nothing', withStore(async (store) => {

@@ -83,7 +83,10 @@ function sizeCondition(params: URLSearchParams, key: 'size_min' | 'size_max'): C
   const text = lastValue(params, key);
   if (text === undefined) return undefined;
   if (!/^\s*[+-]?\d+\s*$/.test(text)) throw bad('Unable to filter on a range with a non-numeric value.');
-  return { kind: 'size', op: key === 'size_min' ? 'gte' : 'lte', value: Number.parseInt(text, 10) };
+  // Held to sizes a number can name exactly (8 PiB): past them the bound means the same, and a database
+  // column of 8-byte integers refuses it.
+  const value = Math.max(-Number.MAX_SAFE_INTEGER, Math.min(Number.parseInt(text, 10), Number.MAX_SAFE_INTEGER));
+  return { kind: 'size', op: key === 'size_min' ? 'gte' : 'lte', value };
 }
 
 export interface ImageListRequest {

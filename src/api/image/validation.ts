@@ -2,7 +2,7 @@
  * What a client may write on an image (`glance/api/v2/images.py` and the image schema): read-only and
  * reserved attributes, the schema's types and enums, and custom properties (strings, keys ≤ 255).
  */
-import { BASE_ATTRIBUTES, VISIBILITIES, type Image } from '../../catalog/image.js';
+import { BASE_ATTRIBUTES, MAX_INT, VISIBILITIES, type Image } from '../../catalog/image.js';
 import { ApiError, detailed } from '../common/errors.js';
 import { pyPformat, pyRepr } from '../common/python-repr.js';
 import { SCHEMAS } from './schemas.js';
@@ -96,6 +96,7 @@ export function setAttribute(target: Writable, key: string, value: unknown): voi
     case 'min_ram':
     case 'min_disk':
       if ((value as number) < 0) throw new ApiError(400, `Invalid value '${value}' for parameter '${key}': Cannot be a negative value`);
+      if ((value as number) > MAX_INT) throw new ApiError(400, `'${key}' value out of range, must not exceed ${MAX_INT}.`);
       target[key] = value as number;
       return;
     case 'disk_format':
