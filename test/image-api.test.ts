@@ -656,6 +656,25 @@ describe('odd property keys, pointers and bodies', () => {
     assert.equal((await show(s, owner, id)).min_ram, 2 ** 31 - 1);
   });
 
+  it('stores no NUL character, which PostgreSQL text cannot hold, and finds none', async () => {
+    const s = await server();
+    const id = await createImage(s, owner);
+    const json = (text: string) => Buffer.from(text);
+    for (const body of ['{"name": "a\\u0000"}', '{"name": "n", "k\\u0000": "v"}', '{"name": "n", "tags": ["\\u0000"]}']) {
+      assertWebobText(await imageApi(s, owner, { method: 'POST', url: '/v2/images', body: json(body), contentType: 'application/json' }), 400, 'Bad Request');
+    }
+    assertWebobText(await imageApi(s, owner, { method: 'PUT', url: `/v2/images/${id}/tags/a%00b` }), 400, 'Bad Request');
+    const metadata = await computeApi(s, owner, { method: 'POST', url: `/images/${id}/metadata`, body: json('{"metadata": {"k": "v\\u0000"}}'), contentType: 'application/json' });
+    expectStatus(metadata, 400, 'metadata with a NUL');
+    const image = await show(s, owner, id);
+    assert.deepEqual(image.tags, []);
+    assert.equal(Object.values(image).some((value) => typeof value === 'string' && value.includes('\0')), false);
+    expectStatus(await imageApi(s, owner, { url: `/v2/images/${id}%00` }), 404, 'an id with a NUL');
+    const listed = await imageApi(s, owner, { url: '/v2/images?name=image-api-test%00' });
+    assert.deepEqual((listed.json() as { images: unknown[] }).images, []);
+    expectStatus(await imageApi(s, { ...owner, token: `${owner.token}%00` }, { url: '/v2/images' }), 401, 'a token naming a project with a NUL');
+  });
+
   it('reads a create body as JSON whatever its media type, octet-stream included', async () => {
     const s = await server();
     for (const contentType of ['application/octet-stream', 'text/plain']) {

@@ -28,7 +28,8 @@ function fromToken(token: string): RequestContext | null {
     return null;
   }
   const [userId, projectId, roleList] = decoded.split(':');
-  if (!userId || !projectId) return null;
+  // Names a NUL can be in are no one's: the catalog stores no such text.
+  if (!userId || !projectId || decoded.includes('\0')) return null;
   const roles = roleList ? roleList.split(',').filter(Boolean) : userId === 'admin' ? ['admin', ...MEMBER_ROLES] : MEMBER_ROLES;
   return { userId, projectId, roles, isAdmin: roles.includes('admin') };
 }

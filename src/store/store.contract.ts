@@ -524,6 +524,16 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         assert.deepEqual(await listedSet(store, MY_SCOPE, [{ kind: 'size', op: 'lte', value: -Number.MAX_SAFE_INTEGER }]), []);
       }));
 
+      test('a NUL character in the text a read asks about matches nothing', withStore(async (store) => {
+        const stored = image({ name: 'a', properties: { k: 'v' }, owner: ME, visibility: 'private' });
+        await insertAll(store, [stored]);
+
+        assert.deepEqual(await listedSet(store, MY_SCOPE, [{ kind: 'in', field: 'name', values: ['a\0', 'a'] }]), ['a']);
+        assert.deepEqual(await listedSet(store, MY_SCOPE, [{ kind: 'property', key: 'k', value: 'v\0' }]), []);
+        assert.deepEqual(await listedSet(store, { ...MY_SCOPE, projectId: `${ME}\0` }), []);
+        assert.equal(await store.getImage(`${stored.id}\0`), null);
+      }));
+
       test('`none` matches nothing', withStore(async (store) => {
         await insertAll(store, [image({ name: 'a' }), image({ name: 'b' })]);
 

@@ -139,9 +139,27 @@ export function routedMethods(app: FastifyInstance, request: FastifyRequest, met
 /** Bodies that are not valid UTF-8 are malformed, not silently repaired. */
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 
-/** A JSON request body; throws on bytes that are not UTF-8 as on text that is not JSON. */
+/**
+ * A JSON request body; throws on bytes that are not UTF-8 as on text that is not JSON, and on a NUL
+ * character in any string (only the `\u0000` escape writes one), which PostgreSQL text cannot hold: a
+ * catalog takes the same text on either backend.
+ */
 export function parseJsonBytes(bytes: Uint8Array): unknown {
-  return JSON.parse(STRICT_UTF8.decode(bytes));
+  const text = STRICT_UTF8.decode(bytes);
+  const parsed: unknown = JSON.parse(text);
+  if (text.includes('\\u0000') && holdsNul(parsed)) throw new SyntaxError('a string holds a NUL character');
+  return parsed;
+}
+
+/** True when text holds the NUL character, which no stored text may. */
+export function hasNul(text: string): boolean {
+  return text.includes('\0');
+}
+
+function holdsNul(value: unknown): boolean {
+  if (typeof value === 'string') return hasNul(value);
+  if (typeof value !== 'object' || value === null) return false;
+  return Object.entries(value).some(([key, item]) => hasNul(key) || holdsNul(item));
 }
 
 /** A repeated query parameter's last value, as webob's `params.get` returns it (both APIs read parameters so). */

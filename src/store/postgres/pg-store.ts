@@ -76,6 +76,18 @@ async function dropImageIndexes(client: pg.PoolClient): Promise<string[]> {
   return [...indexes.map((index) => index.def), ...keys.map((key) => `ALTER TABLE ${key.tbl} ADD CONSTRAINT ${key.name} ${key.def}`)];
 }
 
+/**
+ * PostgreSQL text cannot hold the NUL character, which the APIs therefore refuse in what they store; a
+ * read may still be asked about such text (a name filter, an id in a URL). No row holds it, so it is
+ * sent as NULL, which equals nothing, just as the text would. A write with one is a bug above the store.
+ */
+function withoutNul(sql: string, params: unknown[]): unknown[] {
+  const hasNul = (param: unknown) => typeof param === 'string' && param.includes('\0');
+  if (!params.some(hasNul)) return params;
+  if (!/^\s*SELECT\b/i.test(sql)) throw new Error('PostgreSQL text cannot hold a NUL character');
+  return params.map((param) => (hasNul(param) ? null : param));
+}
+
 export class PgStore extends SqlUploadLeases implements Store {
   private readonly lists = new ListCache();
   private readonly recentChanges = new RecentChanges(
@@ -134,7 +146,7 @@ export class PgStore extends SqlUploadLeases implements Store {
       name = `glint_${this.names.size + 1}`;
       this.names.set(sql, name);
     }
-    return on.query<R>({ name, text: numbered(sql), values: params });
+    return on.query<R>({ name, text: numbered(sql), values: withoutNul(sql, params) });
   }
 
   private async query<R extends pg.QueryResultRow>(sql: string, params: unknown[] = [], on: Queryable = this.pool): Promise<R[]> {

@@ -1,0 +1,21 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { originForm, parseJsonBytes } from './http.js';
+
+test('a JSON body is strict UTF-8 and holds no NUL character in any string or key', () => {
+  assert.deepEqual(parseJsonBytes(Buffer.from('{"a": ["b", {"c": "d"}]}')), { a: ['b', { c: 'd' }] });
+  // An escaped backslash before `u0000` writes no NUL.
+  assert.deepEqual(parseJsonBytes(Buffer.from('{"a": "\\\\u0000"}')), { a: '\\u0000' });
+  for (const text of ['{"a": "b\\u0000"}', '{"a\\u0000": 1}', '["x", ["\\u0000"]]', '"\\u0000"']) {
+    assert.throws(() => parseJsonBytes(Buffer.from(text)), SyntaxError, text);
+  }
+  assert.throws(() => parseJsonBytes(Buffer.from([0x22, 0xff, 0x22])), TypeError);
+});
+
+test('a request target in absolute form is read as its path and query', () => {
+  assert.equal(originForm('/v2/images?limit=1'), '/v2/images?limit=1');
+  assert.equal(originForm('http://host:9292/v2/images?limit=1'), '/v2/images?limit=1');
+  assert.equal(originForm('HTTPS://host'), '/');
+  assert.equal(originForm('http://host?x=1'), '/?x=1');
+  assert.equal(originForm('*'), '*');
+});
