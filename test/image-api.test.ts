@@ -753,7 +753,7 @@ describe('methods a resource does not route', () => {
         assert.equal(res.headers['content-type'], 'text/html; charset=UTF-8', what);
       } else {
         assertWebobText(res, 405, 'Method Not Allowed');
-        assert.match(res.body, new RegExp(`^405 Method Not Allowed\\n\\nThe method ${method} is not allowed for this resource\\.`), what);
+        assert.equal(res.body, `405 Method Not Allowed\n\nThe method ${method} is not allowed for this resource. \n\n `, what);
       }
     }
     for (const [method, url] of [['POST', `/v2/images/${id}/actions/bogus`], ['GET', '/v2/images/'], ['PUT', '/v2/schemas/bogus'], ['POST', `/v2/images/${id}/tags/`]]) {

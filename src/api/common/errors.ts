@@ -86,6 +86,11 @@ export function webobPage(status: number, message: string, detail = ''): ErrorBo
   };
 }
 
+/** webob's 405 page, whose template (unlike the others') ends its sentence with a space and has no detail line. */
+export function webobMethodNotAllowed(method: string): ErrorBody {
+  return { contentType: 'text/plain; charset=UTF-8', body: `405 Method Not Allowed\n\nThe method ${method} is not allowed for this resource. \n\n ` };
+}
+
 /** An ApiError as a webob page. */
 export function webobError(error: ApiError): ErrorBody {
   const explanation = entry(error.status).explanation;

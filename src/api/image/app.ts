@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { CatalogService, UploadLimits } from '../../catalog/service.js';
 import type { Authenticator } from '../../identity/context.js';
 import { imageApiError, imageRoutes } from './routes.js';
-import { ApiError, errorStatus, webobError, webobPage } from '../common/errors.js';
+import { ApiError, errorStatus, webobError, webobMethodNotAllowed, webobPage } from '../common/errors.js';
 import { AnswerCache } from '../common/answer-cache.js';
 import { admitCaller, keystoneChallenge, type Refusal } from '../common/auth.js';
 import type { ServiceUrl } from '../common/endpoints.js';
@@ -72,7 +72,8 @@ export function buildImageApi(deps: ImageApiDeps): FastifyInstance {
       if (allowed.length > 0) {
         const allow = { Allow: allowed.join(', ') };
         if (request.method === 'HEAD') return reply.code(405).headers(allow).header('content-type', 'text/html; charset=UTF-8').send();
-        throw new ApiError(405, `The method ${request.method} is not allowed for this resource.`, allow);
+        const { contentType, body } = webobMethodNotAllowed(request.method);
+        return reply.code(405).headers(allow).header('content-type', contentType).send(Buffer.from(body));
       }
       const { contentType, body } = webobPage(404, 'The resource could not be found.');
       return reply.code(404).header('content-type', contentType).send(Buffer.from(body));
