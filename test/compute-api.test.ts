@@ -662,6 +662,19 @@ describe('writes', () => {
     assertFault(await request({ method: 'DELETE', url: item('os_version') }), 404, 'Invalid metadata key');
   });
 
+  it('answers a metadata write whose image is deleted meanwhile with 404', async () => {
+    const store = server.glint.catalog.store;
+    const update = store.updateImage.bind(store);
+    // The image goes just before the write lands, as when a delete wins the race.
+    store.updateImage = async (id, changes, ifUpdatedAt) => {
+      store.updateImage = update;
+      await update(id, { status: 'deleted', deleted: true, updated_at: new Date().toISOString() });
+      return update(id, changes, ifUpdatedAt);
+    };
+    const res = await request({ method: 'POST', url: imagePath(golden.id, '/metadata'), body: { metadata: { k: 'v' } } });
+    assertFault(res, 404, 'Image not found.');
+  });
+
   it('keeps a metadata key named `__proto__` like any other key', async () => {
     // Bodies as text and answers compared with parsed JSON: an object literal would take `__proto__` as its prototype.
     const item = imagePath(golden.id, '/metadata/__proto__');
