@@ -656,16 +656,18 @@ describe('odd property keys, pointers and bodies', () => {
     assert.equal((await show(s, owner, id)).min_ram, 2 ** 31 - 1);
   });
 
-  it('stores no NUL character, which PostgreSQL text cannot hold, and finds none', async () => {
+  it('stores no NUL character or lone surrogate, which PostgreSQL cannot hold, and finds no NUL', async () => {
     const s = await server();
     const id = await createImage(s, owner);
     const json = (text: string) => Buffer.from(text);
-    for (const body of ['{"name": "a\\u0000"}', '{"name": "n", "k\\u0000": "v"}', '{"name": "n", "tags": ["\\u0000"]}']) {
+    for (const body of ['{"name": "a\\u0000"}', '{"name": "n", "k\\u0000": "v"}', '{"name": "n", "tags": ["\\u0000"]}', '{"name": "n", "tags": ["\\ud800"]}', '{"name": "n", "k": "\\udc00"}']) {
       assertWebobText(await imageApi(s, owner, { method: 'POST', url: '/v2/images', body: json(body), contentType: 'application/json' }), 400, 'Bad Request');
     }
     assertWebobText(await imageApi(s, owner, { method: 'PUT', url: `/v2/images/${id}/tags/a%00b` }), 400, 'Bad Request');
-    const metadata = await computeApi(s, owner, { method: 'POST', url: `/images/${id}/metadata`, body: json('{"metadata": {"k": "v\\u0000"}}'), contentType: 'application/json' });
-    expectStatus(metadata, 400, 'metadata with a NUL');
+    for (const value of ['v\\u0000', '\\ud800']) {
+      const metadata = await computeApi(s, owner, { method: 'POST', url: `/images/${id}/metadata`, body: json(`{"metadata": {"k": "${value}"}}`), contentType: 'application/json' });
+      expectStatus(metadata, 400, `metadata ${value}`);
+    }
     const image = await show(s, owner, id);
     assert.deepEqual(image.tags, []);
     assert.equal(Object.values(image).some((value) => typeof value === 'string' && value.includes('\0')), false);

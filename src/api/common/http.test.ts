@@ -2,11 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { originForm, parseJsonBytes } from './http.js';
 
-test('a JSON body is strict UTF-8 and holds no NUL character in any string or key', () => {
+test('a JSON body is strict UTF-8 and holds no NUL character or lone surrogate in any string or key', () => {
   assert.deepEqual(parseJsonBytes(Buffer.from('{"a": ["b", {"c": "d"}]}')), { a: ['b', { c: 'd' }] });
   // An escaped backslash before `u0000` writes no NUL.
   assert.deepEqual(parseJsonBytes(Buffer.from('{"a": "\\\\u0000"}')), { a: '\\u0000' });
-  for (const text of ['{"a": "b\\u0000"}', '{"a\\u0000": 1}', '["x", ["\\u0000"]]', '"\\u0000"']) {
+  // A pair of surrogates is one character; either half alone is none.
+  assert.deepEqual(parseJsonBytes(Buffer.from('"\\ud83d\\ude00"')), '\u{1f600}');
+  for (const text of ['{"a": "b\\u0000"}', '{"a\\u0000": 1}', '["x", ["\\u0000"]]', '"\\u0000"', '{"a": "\\ud800"}', '{"\\uDC00": 1}', '"\\ude00\\ud83d"']) {
     assert.throws(() => parseJsonBytes(Buffer.from(text)), SyntaxError, text);
   }
   assert.throws(() => parseJsonBytes(Buffer.from([0x22, 0xff, 0x22])), TypeError);

@@ -140,26 +140,30 @@ export function routedMethods(app: FastifyInstance, request: FastifyRequest, met
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * A JSON request body; throws on bytes that are not UTF-8 as on text that is not JSON, and on a NUL
- * character in any string (only the `\u0000` escape writes one), which PostgreSQL text cannot hold: a
- * catalog takes the same text on either backend.
+ * A JSON request body; throws on bytes that are not UTF-8 as on text that is not JSON, and on a string
+ * that `unstorable` finds (only `\u` escapes write one). A catalog takes the same text on either backend.
  */
 export function parseJsonBytes(bytes: Uint8Array): unknown {
   const text = STRICT_UTF8.decode(bytes);
   const parsed: unknown = JSON.parse(text);
-  if (text.includes('\\u0000') && holdsNul(parsed)) throw new SyntaxError('a string holds a NUL character');
+  if (ESCAPED_UNSTORABLE.test(text) && holdsUnstorable(parsed)) throw new SyntaxError('a string holds a character no catalog stores');
   return parsed;
 }
 
-/** True when text holds the NUL character, which no stored text may. */
-export function hasNul(text: string): boolean {
-  return text.includes('\0');
+const ESCAPED_UNSTORABLE = /\\u(0000|d[89a-f])/i;
+
+/**
+ * True when text holds the NUL character, which PostgreSQL text cannot hold, or half of a surrogate pair,
+ * which no UTF-8 text can (PostgreSQL's JSON refuses it, and a driver would store a replacement instead).
+ */
+export function unstorable(text: string): boolean {
+  return /[\0\p{Cs}]/u.test(text);
 }
 
-function holdsNul(value: unknown): boolean {
-  if (typeof value === 'string') return hasNul(value);
+function holdsUnstorable(value: unknown): boolean {
+  if (typeof value === 'string') return unstorable(value);
   if (typeof value !== 'object' || value === null) return false;
-  return Object.entries(value).some(([key, item]) => hasNul(key) || holdsNul(item));
+  return Object.entries(value).some(([key, item]) => unstorable(key) || holdsUnstorable(item));
 }
 
 /** A repeated query parameter's last value, as webob's `params.get` returns it (both APIs read parameters so). */

@@ -11,7 +11,7 @@ import { UploadTooLarge } from '../../catalog/upload.js';
 import type { AnswerCache } from '../common/answer-cache.js';
 import { ApiError, detailed } from '../common/errors.js';
 import type { ServiceUrl } from '../common/endpoints.js';
-import { hasNul, parseJsonBytes, queryParams, sendJson } from '../common/http.js';
+import { parseJsonBytes, queryParams, sendJson, unstorable } from '../common/http.js';
 import { imageListQuery, listLink } from './filters.js';
 import { applyPatch, parsePatch, PATCH_V20, PATCH_V21 } from './patch.js';
 import { parseRange } from './range.js';
@@ -163,7 +163,7 @@ export function imageRoutes(app: FastifyInstance, opts: ImageRoutesOptions, done
   const tagOf = (request: FastifyRequest) => (request.params as { tag: string }).tag;
   app.put('/v2/images/:image_id(^.+$)/tags/:tag(^.+$)', async (request, reply) => {
     setAttribute({ properties: {}, tags: [] }, 'tags', [tagOf(request)]);
-    if (hasNul(tagOf(request))) throw new ApiError(400, 'A tag cannot contain the NUL character.');
+    if (unstorable(tagOf(request))) throw new ApiError(400, 'A tag cannot contain the NUL character.');
     await catalog.addTag(ctxOf(request), idOf(request), tagOf(request));
     return noContent(reply);
   });
