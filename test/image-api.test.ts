@@ -656,7 +656,7 @@ describe('odd property keys, pointers and bodies', () => {
     assert.equal((await show(s, owner, id)).min_ram, 2 ** 31 - 1);
   });
 
-  it('stores no NUL character or lone surrogate, which PostgreSQL cannot hold, and finds no NUL', async () => {
+  it('stores no NUL character, lone surrogate or over-long id, which PostgreSQL cannot hold, and finds no NUL', async () => {
     const s = await server();
     const id = await createImage(s, owner);
     const json = (text: string) => Buffer.from(text);
@@ -675,6 +675,10 @@ describe('odd property keys, pointers and bodies', () => {
     const listed = await imageApi(s, owner, { url: '/v2/images?name=image-api-test%00' });
     assert.deepEqual((listed.json() as { images: unknown[] }).images, []);
     expectStatus(await imageApi(s, { ...owner, token: `${owner.token}%00` }, { url: '/v2/images' }), 401, 'a token naming a project with a NUL');
+    expectStatus(await imageApi(s, { ...owner, token: `u:${'p'.repeat(256)}` }, { url: '/v2/images' }), 401, 'a project id past 255 characters');
+    const shared = await createImage(s, owner, { visibility: 'shared' });
+    const member = await imageApi(s, owner, { method: 'POST', url: `/v2/images/${shared}/members`, body: { member: 'm'.repeat(256) } });
+    assert.equal(member.body, '400 Bad Request\n\nMember can not be longer than 255 characters.\n\n   ');
   });
 
   it('reads a create body as JSON whatever its media type, octet-stream included', async () => {

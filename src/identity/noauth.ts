@@ -15,7 +15,7 @@ export class NoAuthAuthenticator implements Authenticator {
     if (token) return fromToken(token);
     const signed = parseSdkAuthorization(firstHeader(request.headers, 'authorization'));
     const projectId = firstHeader(request.headers, 'x-project-id');
-    if (!signed || !projectId) return null;
+    if (!signed || !projectId || !storable(projectId)) return null;
     return { userId: signed.access, projectId, roles: MEMBER_ROLES, isAdmin: false };
   }
 }
@@ -28,8 +28,15 @@ function fromToken(token: string): RequestContext | null {
     return null;
   }
   const [userId, projectId, roleList] = decoded.split(':');
-  // Names a NUL can be in are no one's: the catalog stores no such text.
-  if (!userId || !projectId || decoded.includes('\0')) return null;
+  if (!userId || !projectId || !storable(projectId)) return null;
   const roles = roleList ? roleList.split(',').filter(Boolean) : userId === 'admin' ? ['admin', ...MEMBER_ROLES] : MEMBER_ROLES;
   return { userId, projectId, roles, isAdmin: roles.includes('admin') };
+}
+
+/**
+ * Names that the catalog could not store as an owner or member are no one's: text holding a NUL, or a project
+ * id longer than the reference's columns (Keystone's own ids have 64 characters at most).
+ */
+function storable(text: string): boolean {
+  return !text.includes('\0') && text.length <= 255;
 }

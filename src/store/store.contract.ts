@@ -534,6 +534,15 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         assert.equal(await store.getImage(`${stored.id}\0`), null);
       }));
 
+      test('a property value longer than an index entry can be is stored and found', withStore(async (store) => {
+        // Random hex, which no compression shortens: 16 KiB of it.
+        const long = Array.from({ length: 2048 }, () => Math.floor(Math.random() * 2 ** 32).toString(16).padStart(8, '0')).join('');
+        await insertAll(store, [image({ name: 'long', properties: { cert: long } }), image({ name: 'short', properties: { cert: 'x' } })]);
+
+        assert.deepEqual(await listedSet(store, MY_SCOPE, [{ kind: 'property', key: 'cert', value: long }]), ['long']);
+        assert.deepEqual(await listedSet(store, MY_SCOPE, [{ kind: 'property', key: 'cert', value: long.slice(1) }]), []);
+      }));
+
       test('`none` matches nothing', withStore(async (store) => {
         await insertAll(store, [image({ name: 'a' }), image({ name: 'b' })]);
 

@@ -181,6 +181,8 @@ export function imageRoutes(app: FastifyInstance, opts: ImageRoutesOptions, done
     const member = memberBodyField(request, 'member', 'Expected a member in the form: {"member": "image_id"}', 'Member to be added not specified');
     if (pyFalsy(member)) throw new ApiError(400, "Member can't be empty");
     if (typeof member !== 'string') throw new ApiError(400, 'Member to be added not specified');
+    // The width of the reference's member column.
+    if ([...member].length > 255) throw new ApiError(400, 'Member can not be longer than 255 characters.');
     const added = await catalog.addMember(ctxOf(request), idOf(request), member);
     return sendJson(reply, memberView(idOf(request), added));
   });

@@ -137,4 +137,10 @@ export const MIGRATIONS: string[] = [
     expires_at text COLLATE "C" NOT NULL
   );
   `,
+  // A property's value may be longer than a B-tree entry can be (about 2.7 KB; the reference keeps up to
+  // 64 KiB): a hash index keeps only its hash, and the property filters ask for equality alone.
+  `
+  DROP INDEX image_properties_key_value;
+  CREATE INDEX image_properties_value ON image_properties USING hash (value);
+  `,
 ];
