@@ -543,6 +543,27 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         assert.deepEqual(await listedSet(store, MY_SCOPE, [{ kind: 'property', key: 'cert', value: long.slice(1) }]), []);
       }));
 
+      test('several property and tag filters must all match, however many a request names', withStore(async (store) => {
+        await insertAll(store, [
+          image({ name: 'both', properties: { a: '1', b: '2' }, tags: ['x', 'y'] }),
+          image({ name: 'only-a', properties: { a: '1', b: '3' }, tags: ['x'] }),
+          image({ name: 'only-b', properties: { b: '2' }, tags: ['y', 'z'] }),
+        ]);
+        const property = (key: string, value: string): Condition => ({ kind: 'property', key, value });
+        const tag = (value: string): Condition => ({ kind: 'tag', value });
+
+        assert.deepEqual(await listedSet(store, MY_SCOPE, [property('a', '1'), property('b', '2')]), ['both']);
+        assert.deepEqual(await listedSet(store, MY_SCOPE, [property('a', '1'), property('a', '1')]), ['both', 'only-a']);
+        assert.deepEqual(await listedSet(store, MY_SCOPE, [property('b', '2'), property('b', '3')]), []);
+        assert.deepEqual(await listedSet(store, MY_SCOPE, [tag('x'), tag('y')]), ['both']);
+        assert.deepEqual(await listedSet(store, MY_SCOPE, [tag('y'), tag('y')]), ['both', 'only-b']);
+        assert.deepEqual(await listedSet(store, MY_SCOPE, [tag('y'), property('b', '2'), tag('z')]), ['only-b']);
+        // Hundreds of filters are one subquery each kind, not hundreds.
+        const many = Array.from({ length: 1500 }, (_, i) => [property(`k${i}`, 'v'), tag(`t${i}`)]).flat();
+        assert.deepEqual(await listedSet(store, MY_SCOPE, many), []);
+        assert.deepEqual(await listedSet(store, MY_SCOPE, [...many.filter((c) => c.kind === 'tag'), ...many.filter((c) => c.kind === 'tag')]), []);
+      }));
+
       test('`none` matches nothing', withStore(async (store) => {
         await insertAll(store, [image({ name: 'a' }), image({ name: 'b' })]);
 

@@ -21,7 +21,7 @@ import { MIGRATIONS } from './migrations.js';
 export const LIST_SQL = new ListSql({
   // PostgreSQL's planner weighs these by their statistics already.
   fewValues: (column) => column,
-  hasTag: 'EXISTS (SELECT 1 FROM jsonb_array_elements_text(images.tags::jsonb) AS tag (value) WHERE tag.value = ?)',
+  tagsOf: 'jsonb_array_elements_text(images.tags::jsonb) AS tag (value)',
   never: 'false',
   // An OFFSET keeps the planner from turning EXISTS into an IN over a hashed share list.
   perImage: ' OFFSET 0',

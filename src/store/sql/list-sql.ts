@@ -13,8 +13,8 @@ export interface SqlDialect {
    * dialect may write the column so its planner walks the list order instead, stopping at the page.
    */
   fewValues(column: string): string;
-  /** True when the JSON array of text in `images.tags` holds the bound value. */
-  hasTag: string;
+  /** The rows of the JSON array of text in `images.tags`, as a table whose column `value` holds each. */
+  tagsOf: string;
   /** A condition no row meets. */
   never: string;
   /**
@@ -65,7 +65,7 @@ export class ListSql {
   }
 
   /** The WHERE clause of one condition, with its parameters appended to `params`; `column` writes the column tested. */
-  condition(condition: Condition, params: unknown[], column = (field: string) => this.column(field)): string {
+  condition(condition: SingleCondition, params: unknown[], column = (field: string) => this.column(field)): string {
     switch (condition.kind) {
       case 'in':
         params.push(...condition.values);
@@ -76,15 +76,9 @@ export class ListSql {
       case 'time':
         params.push(condition.value);
         return `${column(condition.field)} ${TIME_OPERATORS[condition.op]} ?`;
-      case 'property':
-        params.push(condition.key, condition.value);
-        return 'id IN (SELECT image_id FROM image_properties WHERE key = ? AND value = ?)';
       case 'eq':
         params.push(condition.value);
         return `${condition.field} = ?`;
-      case 'tag':
-        params.push(condition.value);
-        return this.dialect.hasTag;
       case 'bool':
         params.push(condition.value ? 1 : 0);
         return `${condition.field} = ?`;
@@ -94,6 +88,29 @@ export class ListSql {
       case 'none':
         return this.dialect.never;
     }
+  }
+
+  /**
+   * Property filters: each its own subquery, which a planner can weigh against the others (the most selective
+   * first), up to SEPARATE_FILTERS of them. Past that, one subquery for all: an image has each key once, so it
+   * meets them all when as many of its rows match as the filters name. That costs a pass over every row that
+   * matches any filter, but a subquery per filter made planning and running grow far faster than their number
+   * (a few hundred took PostgreSQL minutes), and SQLite refuses an expression nested a thousand deep.
+   */
+  private properties(conditions: PropertyCondition[], params: unknown[]): string {
+    const pairs = [...new Map(conditions.map((c) => [JSON.stringify([c.key, c.value]), [c.key, c.value]])).values()];
+    for (const pair of pairs) params.push(...pair);
+    if (pairs.length <= SEPARATE_FILTERS) return pairs.map(() => 'id IN (SELECT image_id FROM image_properties WHERE key = ? AND value = ?)').join(' AND ');
+    const rows = pairs.map(() => '(?, ?)').join(', ');
+    return `id IN (SELECT image_id FROM image_properties WHERE (key, value) IN (VALUES ${rows}) GROUP BY image_id HAVING count(*) = ${pairs.length})`;
+  }
+
+  /** Tag filters: each its own test up to SEPARATE_FILTERS of them, past that one count, as `properties` does. */
+  private tags(conditions: TagCondition[], params: unknown[]): string {
+    const tags = [...new Set(conditions.map((c) => c.value))];
+    params.push(...tags);
+    if (tags.length <= SEPARATE_FILTERS) return tags.map(() => `EXISTS (SELECT 1 FROM ${this.dialect.tagsOf} WHERE value = ?)`).join(' AND ');
+    return `(SELECT count(DISTINCT value) FROM ${this.dialect.tagsOf} WHERE value IN (${tags.map(() => '?').join(', ')})) = ${tags.length}`;
   }
 
   order(order: SortOrder[], key: (column: string) => string = (column) => column): string {
@@ -200,14 +217,21 @@ export class ListSql {
     const params: unknown[] = [];
     const since = changed === undefined ? undefined : changesSince(conditions, order)?.condition;
     const readChanged = changed !== undefined && since !== undefined && since.value >= changed;
-    const written = (c: Condition) => this.condition(c, params, c === since && !readChanged ? this.dialect.walkedPast : undefined);
+    const written = (c: SingleCondition) => this.condition(c, params, c === since && !readChanged ? this.dialect.walkedPast : undefined);
     // The request's filters first: SQLite tests the terms in the order written, and the scope's terms pass
     // nearly every image (but for the membership test, which costs a lookup), so a filter that fails first
     // spares them: a page under three filters, read from the ~5,000 images changed since a bound, costs about
     // a quarter less. Among the filters, those on a status or format come last: they nearly always name the
     // value most images have (status=active), where a minRam or a name names one few have. Under
     // status+minRam+minDisk, that order costs a fifth to a quarter less again.
-    const where = [...conditions.filter((c) => !usualValue(c)), ...conditions.filter(usualValue)].map(written);
+    const properties = conditions.filter((c): c is PropertyCondition => c.kind === 'property');
+    const tags = conditions.filter((c): c is TagCondition => c.kind === 'tag');
+    const single = conditions.filter((c): c is SingleCondition => c.kind !== 'property' && c.kind !== 'tag');
+    const where = [
+      ...(properties.length ? [this.properties(properties, params)] : []),
+      ...(tags.length ? [this.tags(tags, params)] : []),
+      ...[...single.filter((c) => !usualValue(c)), ...single.filter(usualValue)].map(written),
+    ];
     where.push(...this.scope(scope, params));
     if (after) where.push(this.after(fullOrder(order), after, params));
     params.push(limit);
@@ -225,7 +249,14 @@ export class ListSql {
 const FEW_CHANGES = 3_000;
 const SOME_CHANGES = 20_000;
 
+/** How many property (or tag) filters are each written on their own; past it, they are written as one. */
+const SEPARATE_FILTERS = 8;
+
 type TimeCondition = Extract<Condition, { kind: 'time' }>;
+type PropertyCondition = Extract<Condition, { kind: 'property' }>;
+type TagCondition = Extract<Condition, { kind: 'tag' }>;
+/** A condition written on its own; property and tag filters are written together (see `properties`). */
+type SingleCondition = Exclude<Condition, PropertyCondition | TagCondition>;
 
 /**
  * For a list in the default order whose conditions most images meet, with a changes-since bound (updated_at

@@ -17,7 +17,7 @@ import { danglingReferences, tablesToCheck, tableShapes } from './reference-chec
 export const LIST_SQL = new ListSql({
   // `+column` keeps SQLite from choosing an index on the column.
   fewValues: (column) => `+${column}`,
-  hasTag: 'EXISTS (SELECT 1 FROM json_each(images.tags) WHERE value = ?)',
+  tagsOf: 'json_each(images.tags)',
   never: '0',
   // SQLite asks a correlated EXISTS per row already.
   perImage: '',
