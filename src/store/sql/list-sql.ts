@@ -271,12 +271,18 @@ export function changesSince(conditions: Condition[], order: SortOrder[] | undef
   return { condition, changes: conditions.length > 1 ? SOME_CHANGES : FEW_CHANGES };
 }
 
-/** A sort order, then the default one (created_at, id, newest first) to break ties. */
+/**
+ * A sort order, then the default one (created_at, id, newest first) to break ties. A key already sorted by
+ * orders nothing again, so only its first mention is kept: the keyset condition grows with the square of the
+ * keys, and a client may repeat one thousands of times.
+ */
 export function fullOrder(order: SortOrder[]): SortOrder[] {
-  const keys = [...order];
-  for (const key of ['created_at', 'id'] as const) if (!order.some((o) => o.key === key)) keys.push({ key, dir: 'desc' });
+  const keys: SortOrder[] = [];
+  for (const o of [...order, ...DEFAULT_ORDER]) if (!keys.some((k) => k.key === o.key)) keys.push(o);
   return keys;
 }
+
+const DEFAULT_ORDER: SortOrder[] = [{ key: 'created_at', dir: 'desc' }, { key: 'id', dir: 'desc' }];
 
 /** Sort keys with an index of their own (besides the default order's). */
 const SORT_INDEXED = new Set<string>(['name', 'size', 'disk_format', 'container_format', 'updated_at']);
