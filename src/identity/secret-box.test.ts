@@ -23,3 +23,9 @@ test('sealed secrets open with the same key file only, and not once altered', ()
   assert.equal(box.open('garbage'), null);
   assert.ok(readFileSync(file, 'utf8').trim().length > 40);
 });
+
+test('the key file is made in a directory nothing else has made yet', () => {
+  const file = join(dir, 'data', 'nested', 'identity.key');
+  const sealed = SecretBox.open(file).seal('secret');
+  assert.equal(SecretBox.open(file).open(sealed), 'secret');
+});

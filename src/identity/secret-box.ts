@@ -4,7 +4,8 @@
  * so a copy of the catalog alone does not give them away.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 export class SecretBox {
   private constructor(private readonly key: Buffer) {}
@@ -17,6 +18,8 @@ export class SecretBox {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
     const key = randomBytes(32);
+    // With the catalog in PostgreSQL and the data in S3, nothing else may have made the directory yet.
+    mkdirSync(dirname(file), { recursive: true });
     // 'wx': should another process create the key first, use that one rather than overwrite it.
     try {
       writeFileSync(file, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
