@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { originForm, parseJsonBytes } from './http.js';
+import { Writable } from 'node:stream';
+import type { FastifyRequest } from 'fastify';
+import { pino } from 'pino';
+import { logFailure, originForm, parseJsonBytes } from './http.js';
 
 test('a JSON body is strict UTF-8 and holds no NUL character or lone surrogate in any string or key', () => {
   assert.deepEqual(parseJsonBytes(Buffer.from('{"a": ["b", {"c": "d"}]}')), { a: ['b', { c: 'd' }] });
@@ -20,4 +23,16 @@ test('a request target in absolute form is read as its path and query', () => {
   assert.equal(originForm('HTTPS://host'), '/');
   assert.equal(originForm('http://host?x=1'), '/?x=1');
   assert.equal(originForm('*'), '*');
+});
+
+test('a failure is logged as an error unless the client left before its body was all sent', () => {
+  const lines: Array<{ level: number; msg: string }> = [];
+  const sink = new Writable({ write: (chunk: Buffer, _encoding, done) => done(void lines.push(JSON.parse(chunk.toString()))) });
+  const logger = pino({ level: 'info' }, sink);
+  const request = (destroyed: boolean, complete: boolean) =>
+    ({ id: 'req-1', method: 'PUT', url: '/v2/images/x/file', raw: { destroyed, complete } }) as unknown as FastifyRequest;
+  logFailure(logger, request(true, false), new Error('aborted'));
+  logFailure(logger, request(true, true), new Error('after the body'));
+  logFailure(logger, request(false, false), new Error('while reading'));
+  assert.deepEqual(lines.map(({ level, msg }) => [level, msg]), [[30, 'client went away'], [50, 'unexpected error'], [50, 'unexpected error']]);
 });

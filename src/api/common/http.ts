@@ -210,7 +210,12 @@ export function sendJson(reply: FastifyReply, body: Buffer | string | object, co
   return reply.header('content-type', contentType).send(bytes);
 }
 
-/** Logs an unexpected failure with the request it broke; such errors are logged at any level. */
+/**
+ * Logs an unexpected failure with the request it broke; such errors are logged at any level. A request whose
+ * client left before sending all of its body (an upload cut short) failed for that reason, not the server's.
+ */
 export function logFailure(logger: Logger, request: FastifyRequest, err: unknown): void {
-  logger.error({ request_id: request.id, method: request.method, url: request.url, err }, 'unexpected error');
+  const entry = { request_id: request.id, method: request.method, url: request.url, err };
+  if (request.raw.destroyed && !request.raw.complete) logger.info(entry, 'client went away');
+  else logger.error(entry, 'unexpected error');
 }
