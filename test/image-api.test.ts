@@ -216,6 +216,19 @@ describe('image data through the image API', () => {
     assertWebobText(await imageApi(s, owner, { url: `/v2/images/${id}` }), 404, 'Not Found');
   });
 
+  it('deletes an image whose data cannot be removed just now, and says the data was left', async (t) => {
+    const s = await server();
+    const id = await createImage(s, owner);
+    expectStatus(await upload(s, owner, id, data), 204, 'upload');
+    t.mock.method(s.glint.catalog.blobs, 'delete', async () => {
+      throw new Error('connect ECONNREFUSED');
+    });
+    const said = t.mock.method(console, 'error', () => undefined);
+    expectStatus(await imageApi(s, owner, { method: 'DELETE', url: `/v2/images/${id}` }), 204, 'delete');
+    assertWebobText(await imageApi(s, owner, { url: `/v2/images/${id}` }), 404, 'Not Found');
+    assert.deepEqual(said.mock.calls.map((call) => call.arguments[0]), [`The data of deleted image ${id} could not be removed: connect ECONNREFUSED`]);
+  });
+
   it('answers an upload that ends after its image was deleted with 410, and keeps neither the image nor the data', async () => {
     const s = await server();
     const id = await createImage(s, owner);

@@ -76,7 +76,11 @@ export class CatalogService {
       const time = now();
       return { status: 'deleted', deleted: true, deleted_at: time, updated_at: time, has_data: false };
     });
-    await this.blobs.delete(id);
+    // The image is gone whatever becomes of its data: a store that cannot be reached now (S3 down) leaves the
+    // bytes behind, which is said, rather than failing a delete that has happened.
+    await this.blobs.delete(id).catch((err: unknown) => {
+      console.error(`The data of deleted image ${id} could not be removed: ${err instanceof Error ? err.message : String(err)}`);
+    });
   }
 
   /**
