@@ -138,6 +138,7 @@ export async function createGlint(config: Config, given?: CatalogService): Promi
     },
     async close() {
       await Promise.all([compute.close(), image.close(), identity.close()]);
+      await catalog.idle();
       await catalog.store.close();
     },
   };

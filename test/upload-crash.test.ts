@@ -92,6 +92,8 @@ interface Upload {
   response: Promise<{ status: number; body: string }>;
   /** md5 and sha512 of everything sent; complete once the whole size was sent. */
   digests: () => { md5: string; sha512: string; complete: boolean };
+  /** Drops the connection, as a client that goes away does. */
+  abort: () => void;
 }
 
 /**
@@ -176,6 +178,7 @@ function startUpload(glint: GlintProcess, id: string, seed: number, size: number
       }),
     response,
     digests: () => digests ?? { md5: '', sha512: '', complete: false },
+    abort: () => req.destroy(),
   };
 }
 
@@ -274,6 +277,32 @@ test('a SIGKILL during a 200 MB upload leaves the image queued with no data; oth
 
     const stopped = await stopGlint(glint.child);
     assert.equal(stopped.code, 0, `Glint stops cleanly on SIGTERM (signal ${stopped.signal})\n${glint.output()}`);
+  } finally {
+    if (isRunning(glint.child)) glint.child.kill('SIGKILL');
+  }
+});
+
+test('a SIGTERM during an upload waits for it; when its client goes away, the image is queued before the process exits', { timeout: 60_000 }, async () => {
+  const dataDir = join(work, 'sigterm');
+  let glint = await serve(dataDir);
+  try {
+    const image = await createImage(glint, 'uploading at SIGTERM');
+    const uploading = startUpload(glint, image.id, 3, 20 * MiB, 4 * MiB);
+    uploading.response.catch(() => undefined);
+    await uploading.reached(4 * MiB);
+    while ((await showImage(glint, image.id)).status !== 'saving') await new Promise((resolve) => setTimeout(resolve, 20));
+
+    glint.child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.ok(isRunning(glint.child), 'the process waits for the upload under way');
+    uploading.abort();
+    assert.deepEqual(await waitForExit(glint.child), { code: 0, signal: null });
+    assert.deepEqual(partials(dataDir), [], 'no partial file is left');
+
+    glint = await serve(dataDir);
+    assert.doesNotMatch(glint.output(), /queued again/, 'nothing was left for the next start to give back');
+    assert.equal((await showImage(glint, image.id)).status, 'queued');
+    await stopGlint(glint.child);
   } finally {
     if (isRunning(glint.child)) glint.child.kill('SIGKILL');
   }

@@ -21,10 +21,22 @@ import { canModify, canSee } from './visibility.js';
 export const LIST_BATCH = 1000;
 
 export class CatalogService {
+  /** The uploads under way, each settling once its outcome is recorded (see `idle`). */
+  private readonly receiving = new Set<Promise<unknown>>();
+
   constructor(
     readonly store: Store,
     readonly blobs: BlobStore,
   ) {}
+
+  /**
+   * Resolves once no upload is under way. An upload whose client went away records its outcome (the image
+   * queued again, its partial data removed) after the request ended, so a process shutting down waits for
+   * this before it closes the store.
+   */
+  async idle(): Promise<void> {
+    await Promise.allSettled([...this.receiving]);
+  }
 
   /** An image the caller may see, or null (unknown, deleted or invisible ids are alike). */
   async findVisible(ctx: RequestContext, id: string): Promise<Image | null> {
@@ -183,6 +195,16 @@ export class CatalogService {
    * the image turns active; if anything fails on the way, the image goes back to queued.
    */
   async upload(ctx: RequestContext, id: string, source: AsyncIterable<Uint8Array>, limits: UploadLimits): Promise<Image> {
+    const receiving = this.uploadUnderLease(ctx, id, source, limits);
+    this.receiving.add(receiving);
+    try {
+      return await receiving;
+    } finally {
+      this.receiving.delete(receiving);
+    }
+  }
+
+  private async uploadUnderLease(ctx: RequestContext, id: string, source: AsyncIterable<Uint8Array>, limits: UploadLimits): Promise<Image> {
     const image = await this.modifiable(ctx, id);
     transition(image.status, 'saving');
     // The lease comes first, so that a process starting meanwhile on a shared catalog leaves this upload
