@@ -127,13 +127,16 @@ function setRequestIdHeaders(reply: FastifyReply, id: string, headers: string[])
   for (const header of headers) reply.header(header, id);
 }
 
+/** The methods the APIs route, in the order the reference's `Allow` headers name them. */
+const ROUTED_METHODS: readonly HTTPMethods[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
 /**
- * Which of `methods` have a route for the request's path: when its own method has none but others
- * do, the path names a resource all the same, and the reference APIs answer 405 naming them rather than 404.
+ * Which methods have a route for the request's path: when its own method has none but others do, the
+ * path names a resource all the same, and the reference APIs answer 405 naming them rather than 404.
  */
-export function routedMethods(app: FastifyInstance, request: FastifyRequest, methods: readonly HTTPMethods[]): HTTPMethods[] {
+export function routedMethods(app: FastifyInstance, request: FastifyRequest): HTTPMethods[] {
   const path = request.url.split('?', 1)[0];
-  return methods.filter((method) => app.findRoute({ method, url: path }) !== null);
+  return ROUTED_METHODS.filter((method) => app.findRoute({ method, url: path }) !== null);
 }
 
 /** Bodies that are not valid UTF-8 are malformed, not silently repaired. */

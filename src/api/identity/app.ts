@@ -15,9 +15,6 @@ export interface IdentityApiDeps {
   urls: ServiceUrls;
 }
 
-/** The methods the identity routes use; Flask's `Allow` adds HEAD wherever GET is routed, and OPTIONS everywhere. */
-const ROUTED_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
-
 /**
  * A 405 as Keystone's resources answer it: flask-restful renders werkzeug's MethodNotAllowed as JSON text,
  * in the media type Flask gives any text. Version discovery is plain Flask, which sends werkzeug's own page.
@@ -60,8 +57,9 @@ export function buildIdentityApi(deps: IdentityApiDeps): FastifyInstance {
   if (deps.identity) app.register(identityRoutes, { identity: deps.identity, urls: deps.urls });
 
   app.setNotFoundHandler(async (request, reply) => {
-    const routed = routedMethods(app, request, ROUTED_METHODS);
-    // Flask answers HEAD and OPTIONS on every route itself, so only other methods can be refused.
+    const routed = routedMethods(app, request);
+    // Flask answers HEAD and OPTIONS on every route itself, so only other methods can be refused; its `Allow`
+    // adds HEAD wherever GET is routed, and OPTIONS everywhere.
     if (routed.length > 0 && request.method !== 'HEAD' && request.method !== 'OPTIONS') {
       const allow = [...routed, ...(routed.includes('GET') ? ['HEAD'] : []), 'OPTIONS'].join(', ');
       reply.code(405).header('Allow', allow).header('content-type', 'text/html; charset=utf-8');

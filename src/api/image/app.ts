@@ -36,9 +36,6 @@ const plainUnauthorized: Refusal = (_request, reply) => {
 
 const REQUEST_ID_HEADERS = ['x-openstack-request-id'];
 
-/** The methods Glance's router connects, in the order its `allowed_methods` name them. */
-const ROUTED_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
-
 export function buildImageApi(deps: ImageApiDeps): FastifyInstance {
   const refuse = deps.identityEndpoint ? keystoneChallenge(deps.identityEndpoint) : plainUnauthorized;
   const origin = deps.origin;
@@ -68,7 +65,7 @@ export function buildImageApi(deps: ImageApiDeps): FastifyInstance {
     const path = request.url.split('?', 1)[0];
     if (path.startsWith('/v2/')) {
       // Glance connects every resource's other methods to `RejectMethodController` (router.py).
-      const allowed = routedMethods(app, request, ROUTED_METHODS);
+      const allowed = routedMethods(app, request);
       if (allowed.length > 0) {
         const allow = { Allow: allowed.join(', ') };
         if (request.method === 'HEAD') return reply.code(405).headers(allow).header('content-type', 'text/html; charset=UTF-8').send();

@@ -78,7 +78,6 @@ export function imageRoutes(app: FastifyInstance, opts: ImageRoutesOptions, done
   const ctxOf = (request: FastifyRequest) => request.ctx!;
   const idOf = (request: FastifyRequest) => (request.params as { image_id: string }).image_id;
 
-
   app.get('/v2/images', async (request, reply) => {
     const version = await answers.versionFor(request);
     const kept = answers.kept(request, version);
