@@ -8,7 +8,7 @@ import type { BlobStore, BlobWriter } from '../blobs/blob-store.js';
 import type { RequestContext } from '../identity/context.js';
 import type { Cursor, Store, UploadLease } from '../store/store.js';
 import { BASE_ATTRIBUTES, newImage, type Image, type ImageMember, type MemberStatus } from './image.js';
-import { badRequest, CatalogError, conflict, forbidden, gone, notFound, overLimit, policyForbids } from './errors.js';
+import { badRequest, CatalogError, conflict, forbidden, gone, notFound, overLimit, policyForbids, type CatalogErrorKind } from './errors.js';
 import { transition, transitionRefused } from './status.js';
 import { DiskInspector, formatMatches, type Inspection } from './inspect/inspector.js';
 import { digesting } from './upload.js';
@@ -257,7 +257,7 @@ export class CatalogService {
       return await this.endUpload(marked, changes);
     } catch (err) {
       await this.blobs.delete(id);
-      if (!isGone(err)) await this.endUpload(marked, { status: transition(saving, 'queued'), updated_at: now() }).catch(throwUnlessGone);
+      if (!isKind(err, 'gone')) await this.endUpload(marked, { status: transition(saving, 'queued'), updated_at: now() }).catch(throwUnlessGone);
       throw err;
     }
   }
@@ -275,7 +275,7 @@ export class CatalogService {
         return changes;
       });
     } catch (err) {
-      throw err instanceof CatalogError && err.kind === 'not_found' ? goneAway() : err;
+      throw isKind(err, 'not_found') ? goneAway() : err;
     }
   }
 
@@ -448,10 +448,10 @@ function checkedVirtualSize(inspection: Inspection, declared: string | null): nu
   return inspection.virtualSize;
 }
 
-function isGone(err: unknown): boolean {
-  return err instanceof CatalogError && err.kind === 'gone';
+function isKind(err: unknown, kind: CatalogErrorKind): boolean {
+  return err instanceof CatalogError && err.kind === kind;
 }
 
 function throwUnlessGone(err: unknown): void {
-  if (!isGone(err)) throw err;
+  if (!isKind(err, 'gone')) throw err;
 }

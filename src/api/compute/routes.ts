@@ -129,9 +129,10 @@ export function computeImageRoutes(app: FastifyInstance, opts: ComputeRouteOptio
     try {
       return await catalog.editProperties(call.ctx, image, limited);
     } catch (err) {
-      if (err instanceof CatalogError && err.kind === 'forbidden') throw new ApiError(403, err.message);
+      if (!(err instanceof CatalogError)) throw err;
+      if (err.kind === 'forbidden') throw new ApiError(403, err.message);
       // Deleted while the change was being written.
-      if (err instanceof CatalogError && err.kind === 'not_found') throw new ApiError(404, IMAGE_NOT_FOUND);
+      if (err.kind === 'not_found') throw new ApiError(404, IMAGE_NOT_FOUND);
       throw err;
     }
   }
