@@ -1,6 +1,7 @@
 /**
  * What the list benchmarks share: autocannon runs with their own latency percentiles, the bare
- * node:http baseline serving the same bytes, answer checks, and the result table.
+ * node:http baseline serving the same bytes (and, for new questions, the query floor), answer checks,
+ * and the result table.
  *
  * Env: BENCH_SECONDS (measured seconds per run, default 5), BENCH_WARMUP_SECONDS (default 1),
  * BENCH_CONNECTIONS (default 10).
@@ -53,6 +54,8 @@ export interface Row {
   bodyBytes: number;
   glint: Measurement;
   bare: Measurement;
+  /** query-floor-server.ts over the same catalog, for a scenario that varies its question. */
+  floor?: Measurement;
 }
 
 export function envNumber(name: string, fallback: number): number {
@@ -76,16 +79,16 @@ export async function benchTempDir(): Promise<string> {
   return dir;
 }
 
-/** Starts the bare baseline server (bench/bare-server.ts) serving `bodyFile`; resolves with its URL. */
-async function startBare(bodyFile: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = killOnExit(fork(join(ROOT, 'bench', 'bare-server.ts'), [bodyFile], {
+/** Starts a baseline server (a script in bench/ that reports its port); resolves with its URL. */
+async function startBaseline(script: string, args: string[]): Promise<{ child: ChildProcess; url: string }> {
+  const child = killOnExit(fork(join(ROOT, 'bench', script), args, {
     cwd: ROOT,
     execArgv: ['--import', 'tsx'], // loads the TypeScript source; no part of answering a request
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   }));
   const [message] = (await Promise.race([
     once(child, 'message'),
-    once(child, 'exit').then(() => { throw new Error('bare server exited during startup'); }),
+    once(child, 'exit').then(() => { throw new Error(`${script} exited during startup`); }),
   ])) as [{ port: number }];
   return { child, url: `http://127.0.0.1:${message.port}` };
 }
@@ -153,36 +156,50 @@ async function measure(label: string, url: string, scenario: Scenario): Promise<
 
 let bodies = 0;
 
-/** Glint's answer to the scenario, then the bare server with the same bytes, then Glint: one server at a time. */
-export async function runScenario(scenario: Scenario, glintUrl: string, dir: string): Promise<Row> {
+/** A run of a baseline server started for it and stopped after it. */
+async function measureBaseline(label: string, script: string, args: string[], scenario: Scenario): Promise<Measurement> {
+  const server = await startBaseline(script, args);
+  try {
+    return await measure(`${scenario.name} / ${label}`, server.url + scenario.path, scenario);
+  } finally {
+    await stopGlint(server.child, STOP_GRACE_MS);
+  }
+}
+
+/**
+ * Glint's answer to the scenario, then the bare server with the same bytes, then (for a scenario that varies
+ * its question, given the catalog's `[data dir, database URL]`) the query floor, then Glint. One server at a
+ * time: with 2 cores, an idle second server would still compete with the measured one.
+ */
+export async function runScenario(scenario: Scenario, glintUrl: string, dir: string, catalog?: string[]): Promise<Row> {
   const url = glintUrl + scenario.path;
   const body = await fetchBody(url + (scenario.vary?.(0) ?? ''), scenario);
   const bodyFile = join(dir, `body-${++bodies}.json`);
   await writeFile(bodyFile, body);
 
-  // One server at a time: with 2 cores, an idle second server would still compete with the measured one.
-  const bare = await startBare(bodyFile);
-  let bareResult: Measurement;
-  try {
-    bareResult = await measure(`${scenario.name} / bare`, bare.url + scenario.path, scenario);
-  } finally {
-    await stopGlint(bare.child, STOP_GRACE_MS);
-  }
-  const glintResult = await measure(`${scenario.name} / glint`, url, scenario);
-  return { scenario, bodyBytes: body.length, glint: glintResult, bare: bareResult };
+  const bare = await measureBaseline('bare', 'bare-server.ts', [bodyFile], scenario);
+  const floor = scenario.vary && catalog ? await measureBaseline('query floor', 'query-floor-server.ts', [bodyFile, ...catalog], scenario) : undefined;
+  const glint = await measure(`${scenario.name} / glint`, url, scenario);
+  return { scenario, bodyBytes: body.length, glint, bare, floor };
 }
 
 const size = (bytes: number) =>
   bytes < 1024 ? `${bytes} B` : bytes < 1024 ** 2 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
 
-/** The result table (aligned text, or Markdown), then one key=value line per scenario for grep and scripts. */
+/**
+ * The result table (aligned text, or Markdown; floor columns when a row has a floor), then one key=value line
+ * per scenario for grep and scripts.
+ */
 export function printResults(rows: Row[], format: 'text' | 'markdown' = 'text'): void {
+  const floors = rows.some((row) => row.floor);
   const header = ['scenario', 'body', 'glint req/s', 'p50 ms', 'p99 ms', 'bare req/s', 'p50 ms', 'p99 ms', 'glint/bare'];
-  const table = rows.map(({ scenario, bodyBytes, glint, bare }) => [
+  if (floors) header.push('floor req/s', 'floor/bare');
+  const table = rows.map(({ scenario, bodyBytes, glint, bare, floor }) => [
     scenario.name, size(bodyBytes),
     glint.rps.toFixed(0), glint.p50.toFixed(2), glint.p99.toFixed(2),
     bare.rps.toFixed(0), bare.p50.toFixed(2), bare.p99.toFixed(2),
     (glint.rps / bare.rps).toFixed(3),
+    ...(!floors ? [] : floor ? [floor.rps.toFixed(0), (floor.rps / bare.rps).toFixed(3)] : ['–', '–']),
   ]);
   console.log(`\n${SECONDS} s per run after ${WARMUP_SECONDS} s warm-up, ${CONNECTIONS} connections, pipelining 1\n`);
   if (format === 'markdown') {
@@ -197,13 +214,15 @@ export function printResults(rows: Row[], format: 'text' | 'markdown' = 'text'):
     table.forEach((r) => console.log(line(r)));
   }
   console.log('');
-  for (const { scenario, bodyBytes, glint, bare } of rows) {
-    const ok = glint.problems.length === 0 && bare.problems.length === 0;
+  for (const { scenario, bodyBytes, glint, bare, floor } of rows) {
+    const ok = [glint, bare, floor].every((run) => !run || run.problems.length === 0);
     console.log(
       `BENCH scenario="${scenario.name}" body_bytes=${bodyBytes} ` +
         `glint_rps=${glint.rps.toFixed(1)} glint_p50_ms=${glint.p50.toFixed(3)} glint_p99_ms=${glint.p99.toFixed(3)} ` +
         `bare_rps=${bare.rps.toFixed(1)} bare_p50_ms=${bare.p50.toFixed(3)} bare_p99_ms=${bare.p99.toFixed(3)} ` +
-        `ratio=${(glint.rps / bare.rps).toFixed(3)} status=${ok ? 'ok' : 'FAILED'}`,
+        `ratio=${(glint.rps / bare.rps).toFixed(3)} ` +
+        (floor ? `floor_rps=${floor.rps.toFixed(1)} floor_ratio=${(floor.rps / bare.rps).toFixed(3)} ` : '') +
+        `status=${ok ? 'ok' : 'FAILED'}`,
     );
   }
 }
@@ -213,6 +232,7 @@ export function reportFailures(rows: Row[]): number {
   const failures = rows.flatMap((r) => [
     ...r.glint.problems.map((p) => `${r.scenario.name} / glint: ${p}`),
     ...r.bare.problems.map((p) => `${r.scenario.name} / bare: ${p}`),
+    ...(r.floor?.problems ?? []).map((p) => `${r.scenario.name} / query floor: ${p}`),
   ]);
   failures.forEach((f) => console.error(`FAILED ${f}`));
   return failures.length === 0 ? 0 : 1;

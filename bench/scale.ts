@@ -3,7 +3,8 @@
  * (`glint seed --synthetic N --projects 100 --seed 1`), as a member of the largest project and as an
  * admin, each row against the bare server answering the same bytes in the same run. Every limit=25
  * row runs twice: the same question repeated (as a polling dashboard asks), and a new question each
- * request (a different `changes-since` / `created_at` bound), which no cache can answer.
+ * request (a different `changes-since` / `created_at` bound), which no cache can answer; those rows also
+ * run against the query floor (bench/query-floor-server.ts), the bare server asking the catalog first.
  * Prints Markdown for docs/benchmarks.md, the seed time and the Glint process's peak RSS.
  *
  * `--backend postgres` runs it all on PostgreSQL: a throwaway server started for the run (from
@@ -35,6 +36,8 @@ export type Backend = 'sqlite' | 'postgres';
 interface Catalog {
   backend: Backend;
   options: string[];
+  /** The same as arguments of bench/query-floor-server.ts. */
+  location: string[];
   /** The first column of the first row of a query (`?` placeholders), straight from the database. */
   first(sql: string, ...params: unknown[]): Promise<unknown>;
   close(): Promise<void>;
@@ -46,6 +49,7 @@ async function openCatalog(backend: Backend, dataDir: string): Promise<Catalog> 
     return {
       backend,
       options: ['--data-dir', dataDir],
+      location: [dataDir],
       async first(sql, ...params) {
         db ??= new Database(join(dataDir, 'catalog.sqlite'), { readonly: true });
         return db.prepare(sql).pluck().get(...params);
@@ -62,6 +66,7 @@ async function openCatalog(backend: Backend, dataDir: string): Promise<Catalog> 
   return {
     backend,
     options: ['--data-dir', dataDir, '--database', database],
+    location: [dataDir, database],
     async first(sql, ...params) {
       const { rows } = await client.query({ text: sql.replace(/\?/g, () => `$${++n}`), values: params, rowMode: 'array' });
       n = 0;
@@ -174,7 +179,7 @@ export async function scaleBench(images: number, backend: Backend, seeded?: stri
   try {
     for (const [who, token] of [['member', `bench:${member}`], ['admin', `admin:${member}`]]) {
       for (const scenario of scenarios(who, token, member, values).filter(chosen)) {
-        rows.push(await runScenario(scenario, glint.urls[scenario.api], dir));
+        rows.push(await runScenario(scenario, glint.urls[scenario.api], dir, catalog.location));
       }
     }
     // A no-limit list of over 100,000 images (an eighth of the admin's view), one at a time: it streams, so
