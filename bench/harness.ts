@@ -3,7 +3,7 @@
  * node:http baseline serving the same bytes (and, for new questions, the query floor), answer checks,
  * and the result table.
  *
- * Env: BENCH_SECONDS (measured seconds per run, default 5), BENCH_WARMUP_SECONDS (default 1),
+ * Env: BENCH_SECONDS (measured seconds per server, taken in ROUNDS turns; default 5), BENCH_WARMUP_SECONDS (default 1),
  * BENCH_CONNECTIONS (default 10).
  */
 import autocannon from 'autocannon';
@@ -20,6 +20,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const SECONDS = envNumber('BENCH_SECONDS', 5);
 export const WARMUP_SECONDS = envNumber('BENCH_WARMUP_SECONDS', 1);
 export const CONNECTIONS = envNumber('BENCH_CONNECTIONS', 10);
+export const ROUNDS = 5;
 export const STOP_GRACE_MS = 5_000;
 
 export interface Scenario {
@@ -39,6 +40,8 @@ export interface Scenario {
   /** Warm-up and measured seconds, when not the defaults: an answer that takes seconds needs longer runs. */
   warmupSeconds?: number;
   seconds?: number;
+  /** Turns the measured seconds are cut into (ROUNDS unless given): one for answers that take seconds. */
+  rounds?: number;
 }
 
 export interface Measurement {
@@ -119,14 +122,24 @@ function percentile(sorted: number[], q: number): number {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
 }
 
-/** One autocannon run. Latencies are collected here because autocannon's histogram rounds to whole ms. */
-async function cannon(url: string, scenario: Scenario, seconds: number): Promise<Measurement> {
+/** What runs of one server add up to. */
+interface Tally {
+  requests: number;
+  seconds: number;
+  latencies: number[];
+  problems: string[];
+}
+
+/**
+ * One autocannon run, its questions numbered on from `asked` (so a scenario that varies its question never asks
+ * one again). Latencies are collected here because autocannon's histogram rounds to whole ms.
+ */
+async function cannon(url: string, scenario: Scenario, seconds: number, asked: { count: number }): Promise<Tally> {
   const { headers, vary } = scenario;
   const latencies: number[] = [];
   const { origin, pathname, search } = new URL(url);
-  let n = 0;
   const requests = vary
-    ? [{ method: 'GET' as const, setupRequest: (request: autocannon.Request) => ({ ...request, path: pathname + search + vary(n++) }) }]
+    ? [{ method: 'GET' as const, setupRequest: (request: autocannon.Request) => ({ ...request, path: pathname + search + vary(asked.count++) }) }]
     : undefined;
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
@@ -141,35 +154,47 @@ async function cannon(url: string, scenario: Scenario, seconds: number): Promise
   if (result.non2xx > 0) problems.push(`${result.non2xx} non-2xx answers: ${JSON.stringify(result.statusCodeStats)}`);
   if (result.mismatches > 0) problems.push(`${result.mismatches} body mismatches`);
   if (result.requests.total === 0) problems.push('no request completed');
-  latencies.sort((a, b) => a - b);
-  return { rps: result.requests.total / result.duration, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), problems };
+  return { requests: result.requests.total, seconds: result.duration, latencies, problems };
 }
 
-/** Warm-up (JIT, caches, connection setup), then the measured run; warm-up failures count too. */
-async function measure(label: string, url: string, scenario: Scenario): Promise<Measurement> {
-  const { warmupSeconds = WARMUP_SECONDS, seconds = SECONDS } = scenario;
-  log(`${label}: ${warmupSeconds} s warm-up + ${seconds} s, ${scenario.connections ?? CONNECTIONS} connections`);
-  const warmup = await cannon(url, scenario, warmupSeconds);
-  const run = await cannon(url, scenario, seconds);
-  return { ...run, problems: [...warmup.problems.map((p) => `warm-up: ${p}`), ...run.problems] };
+/**
+ * Warm-up (JIT, caches, connection setup) of each server, then the measured seconds, cut into rounds in which
+ * the servers take turns: this machine's speed drifts by half or more within a minute, and a ratio must
+ * compare servers measured in the same seconds. Warm-up failures count too.
+ */
+async function measureInTurns(scenario: Scenario, servers: { label: string; url: string }[]): Promise<Measurement[]> {
+  const { warmupSeconds = WARMUP_SECONDS, seconds = SECONDS, rounds = ROUNDS } = scenario;
+  const connections = scenario.connections ?? CONNECTIONS;
+  log(`${scenario.name}: ${servers.map((s) => s.label).join(', ')}: ${warmupSeconds} s warm-up, then ${rounds} × ${seconds / rounds} s each, ${connections} connections`);
+  // Question 0 was asked when the answer was fetched.
+  const asked = servers.map(() => ({ count: 1 }));
+  const tallies: Tally[] = [];
+  for (const [i, server] of servers.entries()) {
+    const warmup = await cannon(server.url, scenario, warmupSeconds, asked[i]);
+    tallies.push({ requests: 0, seconds: 0, latencies: [], problems: warmup.problems.map((p) => `warm-up: ${p}`) });
+  }
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, server] of servers.entries()) {
+      const run = await cannon(server.url, scenario, seconds / rounds, asked[i]);
+      const tally = tallies[i];
+      tally.requests += run.requests;
+      tally.seconds += run.seconds;
+      tally.latencies.push(...run.latencies);
+      tally.problems.push(...run.problems);
+    }
+  }
+  return tallies.map(({ requests, seconds, latencies, problems }) => {
+    latencies.sort((a, b) => a - b);
+    return { rps: requests / seconds, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), problems };
+  });
 }
 
 let bodies = 0;
 
-/** A run of a baseline server started for it and stopped after it. */
-async function measureBaseline(label: string, script: string, args: string[], scenario: Scenario): Promise<Measurement> {
-  const server = await startBaseline(script, args);
-  try {
-    return await measure(`${scenario.name} / ${label}`, server.url + scenario.path, scenario);
-  } finally {
-    await stopGlint(server.child, STOP_GRACE_MS);
-  }
-}
-
 /**
- * Glint's answer to the scenario, then the bare server with the same bytes, then (for a scenario that varies
- * its question, given the catalog's `[data dir, database URL]`) the query floor, then Glint. One server at a
- * time: with 2 cores, an idle second server would still compete with the measured one.
+ * Glint's answer to the scenario, then Glint, the bare server with the same bytes and (for a scenario that
+ * varies its question, given the catalog's `[data dir, database URL]`) the query floor, in turns. The
+ * baselines run only for their row; between turns a server is idle and costs nothing.
  */
 export async function runScenario(scenario: Scenario, glintUrl: string, dir: string, catalog?: string[]): Promise<Row> {
   const url = glintUrl + scenario.path;
@@ -177,10 +202,15 @@ export async function runScenario(scenario: Scenario, glintUrl: string, dir: str
   const bodyFile = join(dir, `body-${++bodies}.json`);
   await writeFile(bodyFile, body);
 
-  const bare = await measureBaseline('bare', 'bare-server.ts', [bodyFile], scenario);
-  const floor = scenario.vary && catalog ? await measureBaseline('query floor', 'query-floor-server.ts', [bodyFile, ...catalog], scenario) : undefined;
-  const glint = await measure(`${scenario.name} / glint`, url, scenario);
-  return { scenario, bodyBytes: body.length, glint, bare, floor };
+  const baselines = [await startBaseline('bare-server.ts', [bodyFile])];
+  try {
+    if (scenario.vary && catalog) baselines.push(await startBaseline('query-floor-server.ts', [bodyFile, ...catalog]));
+    const servers = [{ label: 'glint', url }, ...baselines.map((b, i) => ({ label: i === 0 ? 'bare' : 'query floor', url: b.url + scenario.path }))];
+    const [glint, bare, floor] = await measureInTurns(scenario, servers);
+    return { scenario, bodyBytes: body.length, glint, bare, floor };
+  } finally {
+    await Promise.all(baselines.map((b) => stopGlint(b.child, STOP_GRACE_MS)));
+  }
 }
 
 const size = (bytes: number) =>
@@ -201,7 +231,7 @@ export function printResults(rows: Row[], format: 'text' | 'markdown' = 'text'):
     (glint.rps / bare.rps).toFixed(3),
     ...(!floors ? [] : floor ? [floor.rps.toFixed(0), (floor.rps / bare.rps).toFixed(3)] : ['–', '–']),
   ]);
-  console.log(`\n${SECONDS} s per run after ${WARMUP_SECONDS} s warm-up, ${CONNECTIONS} connections, pipelining 1\n`);
+  console.log(`\n${SECONDS} s per server in ${ROUNDS} turns, after ${WARMUP_SECONDS} s warm-up, ${CONNECTIONS} connections, pipelining 1\n`);
   if (format === 'markdown') {
     console.log(`| ${header.join(' | ')} |`);
     console.log(`|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`);

@@ -193,6 +193,7 @@ export async function scaleBench(images: number, backend: Backend, seeded?: stri
       // Each answer takes seconds: long enough runs that several complete.
       warmupSeconds: 10,
       seconds: 20,
+      rounds: 1,
     };
     if (chosen(stream)) {
       const streamed = await maxRssDuring(pid, () => runScenario(stream, glint.urls.compute, dir));
