@@ -143,4 +143,14 @@ export const MIGRATIONS: string[] = [
   DROP INDEX image_properties_key_value;
   CREATE INDEX image_properties_value ON image_properties USING hash (value);
   `,
+  // A hash index keeps all entries of one value in one bucket, and an insert walks that bucket's pages: with
+  // a value that a million images share (architecture x86_64), each insert read thousands of pages and a load
+  // took minutes to build the index. A B-tree over the key and a digest of the value is as short, and
+  // holds many equal entries well; the property filters test the digest, then the value. Without the
+  // statistics, the planner would take the two tests as independent and expect almost no image to match.
+  `
+  DROP INDEX image_properties_value;
+  CREATE INDEX image_properties_key_value ON image_properties (key, md5(value));
+  CREATE STATISTICS image_properties_digest (dependencies) ON value, (md5(value)) FROM image_properties;
+  `,
 ];

@@ -101,6 +101,41 @@ test('postgres: a changes-since list reads the images changed since its bound, o
   }
 });
 
+test('postgres: property filters, one or many, find their rows through a B-tree over the key and a digest of the value', async () => {
+  const url = await freshDatabase();
+  const store = await PgStore.open(url);
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    // Every image shares one value, as a million images share architecture x86_64: a hash index kept them all
+    // in one bucket that each insert walked.
+    await store.importImages(
+      Array.from({ length: 300 }, (_, i) => ({
+        image: { ...newImage(`7e0e0e0e-0000-4000-8000-${String(i).padStart(12, '0')}`, 'p', '2025-01-01T00:00:00.000000Z'), properties: { arch: 'x86_64', n: String(i) } },
+        members: [],
+      })),
+    );
+    const { rows } = await client.query<{ def: string }>("SELECT indexdef AS def FROM pg_indexes WHERE tablename = 'image_properties' AND indexdef LIKE '%(key%'");
+    assert.deepEqual(rows.map((row) => row.def.replace(/^.* USING /, '')), ['btree (key, md5(value))']);
+    // The tables are small enough to read whole or join by hashing; kept from that, the planner shows which
+    // index the SQL leaves it.
+    await client.query('SET enable_seqscan = off; SET enable_hashjoin = off; SET enable_mergejoin = off');
+    for (const count of [1, 9]) {
+      const filters = Array.from({ length: count }, (_, i) => ({ kind: 'property' as const, key: i === 0 ? 'n' : `k${i}`, value: '7' }));
+      const { from, where, order, params } = LIST_SQL.page({ projectId: 'p', isAdmin: true }, filters, null, 25, []);
+      let n = 0;
+      const sql = `EXPLAIN SELECT id FROM ${from} WHERE ${where} ORDER BY ${order} LIMIT ?`.replace(/\?/g, () => `$${++n}`);
+      const plan = (await client.query<{ 'QUERY PLAN': string }>(sql, params)).rows.map((row) => row['QUERY PLAN']).join('\n');
+      assert.match(plan, /image_properties_key_value/, `${count} filter(s):\n${plan}`);
+    }
+    const found = await store.listImages({ projectId: 'p', isAdmin: true }, [{ kind: 'property', key: 'n', value: '7' }, { kind: 'property', key: 'arch', value: 'x86_64' }], null, 25);
+    assert.deepEqual(found.map((image) => image.properties.n), ['7']);
+  } finally {
+    await store.close();
+    await client.end();
+  }
+});
+
 test('postgres: list SQL of many shapes keeps a bounded number of statements prepared, and every shape still runs', async () => {
   const store = await PgStore.open(await freshDatabase());
   try {

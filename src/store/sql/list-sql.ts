@@ -13,6 +13,11 @@ export interface SqlDialect {
    * dialect may write the column so its planner walks the list order instead, stopping at the page.
    */
   fewValues(column: string): string;
+  /**
+   * Property filters as conditions on `images`: `one` holds for an image with one (key, value) pair, `all(n)`
+   * for one with each of n pairs (see `properties`); `pair` gives the parameters of a pair, for its placeholders.
+   */
+  properties: { one: string; all(count: number): string; pair(key: string, value: string): string[] };
   /** The rows of the JSON array of text in `images.tags`, as a table whose column `value` holds each. */
   tagsOf: string;
   /** A condition no row meets. */
@@ -98,11 +103,10 @@ export class ListSql {
    * (a few hundred took PostgreSQL minutes), and SQLite refuses an expression nested a thousand deep.
    */
   private properties(conditions: PropertyCondition[], params: unknown[]): string {
-    const pairs = [...new Map(conditions.map((c) => [JSON.stringify([c.key, c.value]), [c.key, c.value]])).values()];
-    for (const pair of pairs) params.push(...pair);
-    if (pairs.length <= SEPARATE_FILTERS) return pairs.map(() => 'id IN (SELECT image_id FROM image_properties WHERE key = ? AND value = ?)').join(' AND ');
-    const rows = pairs.map(() => '(?, ?)').join(', ');
-    return `id IN (SELECT image_id FROM image_properties WHERE (key, value) IN (VALUES ${rows}) GROUP BY image_id HAVING count(*) = ${pairs.length})`;
+    const { one, all, pair } = this.dialect.properties;
+    const pairs = [...new Map(conditions.map((c) => [JSON.stringify([c.key, c.value]), pair(c.key, c.value)])).values()];
+    for (const values of pairs) params.push(...values);
+    return pairs.length <= SEPARATE_FILTERS ? pairs.map(() => one).join(' AND ') : all(pairs.length);
   }
 
   /** Tag filters: each its own test up to SEPARATE_FILTERS of them, past that one count, as `properties` does. */

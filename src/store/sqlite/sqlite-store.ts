@@ -17,6 +17,13 @@ import { danglingReferences, tablesToCheck, tableShapes } from './reference-chec
 export const LIST_SQL = new ListSql({
   // `+column` keeps SQLite from choosing an index on the column.
   fewValues: (column) => `+${column}`,
+  properties: {
+    one: 'id IN (SELECT image_id FROM image_properties WHERE key = ? AND value = ?)',
+    all: (count) =>
+      `id IN (SELECT image_id FROM image_properties WHERE (key, value) IN (VALUES ${Array(count).fill('(?, ?)').join(', ')}) ` +
+      `GROUP BY image_id HAVING count(*) = ${count})`,
+    pair: (key, value) => [key, value],
+  },
   tagsOf: 'json_each(images.tags)',
   never: '0',
   // SQLite asks a correlated EXISTS per row already.
