@@ -223,13 +223,13 @@ const size = (bytes: number) =>
 export function printResults(rows: Row[], format: 'text' | 'markdown' = 'text'): void {
   const floors = rows.some((row) => row.floor);
   const header = ['scenario', 'body', 'glint req/s', 'p50 ms', 'p99 ms', 'bare req/s', 'p50 ms', 'p99 ms', 'glint/bare'];
-  if (floors) header.push('floor req/s', 'floor/bare');
+  if (floors) header.push('floor req/s', 'floor/bare', 'glint/floor');
   const table = rows.map(({ scenario, bodyBytes, glint, bare, floor }) => [
     scenario.name, size(bodyBytes),
     glint.rps.toFixed(0), glint.p50.toFixed(2), glint.p99.toFixed(2),
     bare.rps.toFixed(0), bare.p50.toFixed(2), bare.p99.toFixed(2),
     (glint.rps / bare.rps).toFixed(3),
-    ...(!floors ? [] : floor ? [floor.rps.toFixed(0), (floor.rps / bare.rps).toFixed(3)] : ['–', '–']),
+    ...(!floors ? [] : floor ? [floor.rps.toFixed(0), (floor.rps / bare.rps).toFixed(3), (glint.rps / floor.rps).toFixed(3)] : ['–', '–', '–']),
   ]);
   console.log(`\n${SECONDS} s per server in ${ROUNDS} turns, after ${WARMUP_SECONDS} s warm-up, ${CONNECTIONS} connections, pipelining 1\n`);
   if (format === 'markdown') {

@@ -51,7 +51,7 @@ async function main(): Promise<number> {
     const glint = await startBenchGlint(catalogFile, dataDir);
     try {
       for (const scenario of SCENARIOS.filter((s) => s.catalog === catalogSize)) {
-        rows.push(await runScenario(scenario, glint.urls.compute, dir));
+        rows.push(await runScenario(scenario, glint.urls.compute, dir, [dataDir]));
       }
     } finally {
       await stopGlint(glint.child, STOP_GRACE_MS);
