@@ -41,6 +41,12 @@ interface Answer {
   body: string;
 }
 
+/**
+ * How long a request may go unanswered. A connection that the primary hands to a worker in the instant it dies
+ * is never answered: Node's cluster keeps no way to take a handoff back. Polls ask again.
+ */
+const CALL_MS = 3_000;
+
 /** One request on a connection of its own, closed after the answer, so the cluster deals each one out afresh. */
 function call(url: string, token: string, method = 'GET', body?: object): Promise<Answer> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
@@ -53,17 +59,23 @@ function call(url: string, token: string, method = 'GET', body?: object): Promis
       res.on('end', () => resolve({ status: res.statusCode!, requestId: String(res.headers['x-openstack-request-id']), body: text }));
     });
     req.once('error', reject);
+    req.setTimeout(CALL_MS, () => req.destroy(new Error(`${method} ${url}: no answer within ${CALL_MS} ms`)));
     req.end(payload);
   });
 }
 
-/** Polls `check` until it gives a value; fails after WAIT_MS saying what was awaited. */
+/** Polls `check` until it gives a value; fails after WAIT_MS saying what was awaited (and the last error, if any). */
 async function until<T>(what: string, check: () => T | undefined | Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + WAIT_MS;
+  let failure = '';
   for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (err) {
+      failure = `: ${(err as Error).message}`;
+    }
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}${failure}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
