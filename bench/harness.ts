@@ -192,9 +192,9 @@ async function measureInTurns(scenario: Scenario, servers: { label: string; url:
 let bodies = 0;
 
 /**
- * Glint's answer to the scenario, then Glint, the bare server with the same bytes and (for a scenario that
- * varies its question, given the catalog's `[data dir, database URL]`) the query floor, in turns. The
- * baselines run only for their row; between turns a server is idle and costs nothing.
+ * Fetches Glint's answer to the scenario, then measures Glint, the bare server sending the same bytes and (for
+ * a scenario that varies its question, given the catalog's `[data dir, database URL]`) the query floor, in
+ * turns. The baselines run only for their row; between turns a server is idle and costs nothing.
  */
 export async function runScenario(scenario: Scenario, glintUrl: string, dir: string, catalog?: string[]): Promise<Row> {
   const url = glintUrl + scenario.path;
@@ -202,10 +202,10 @@ export async function runScenario(scenario: Scenario, glintUrl: string, dir: str
   const bodyFile = join(dir, `body-${++bodies}.json`);
   await writeFile(bodyFile, body);
 
-  const baselines = [await startBaseline('bare-server.ts', [bodyFile])];
+  const baselines = [{ label: 'bare', ...(await startBaseline('bare-server.ts', [bodyFile])) }];
   try {
-    if (scenario.vary && catalog) baselines.push(await startBaseline('query-floor-server.ts', [bodyFile, ...catalog]));
-    const servers = [{ label: 'glint', url }, ...baselines.map((b, i) => ({ label: i === 0 ? 'bare' : 'query floor', url: b.url + scenario.path }))];
+    if (scenario.vary && catalog) baselines.push({ label: 'query floor', ...(await startBaseline('query-floor-server.ts', [bodyFile, ...catalog])) });
+    const servers = [{ label: 'glint', url }, ...baselines.map((b) => ({ label: b.label, url: b.url + scenario.path }))];
     const [glint, bare, floor] = await measureInTurns(scenario, servers);
     return { scenario, bodyBytes: body.length, glint, bare, floor };
   } finally {

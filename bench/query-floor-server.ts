@@ -27,7 +27,10 @@ const body = readFileSync(bodyFile);
 const catalog = await openCatalog({ dataDir, database });
 const auth = new NoAuthAuthenticator();
 
-/** The catalog query a list URL asks, read by the API's own parsers (`/v2/images` native, else compute). */
+/**
+ * The catalog query a list URL asks, read by the API's own parsers (`/v2/images` native, else compute; the
+ * compute API's page maximum only decides its links).
+ */
 function listQuery(url: URL): CatalogQuery {
   return url.pathname.startsWith('/v2/') ? imageListQuery(url.searchParams).query : computeListQuery(url.searchParams, 1000).query;
 }
