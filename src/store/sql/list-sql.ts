@@ -208,7 +208,7 @@ export class ListSql {
   /**
    * The parts of the query for one page: the table (with any index hint), the conditions, the order, and their
    * parameters. `changed` is the updated_at of the catalog's most recent change that `changesSince` counts to,
-   * when it finds a bound in the conditions.
+   * when it finds a bound in the conditions ('' when the catalog has fewer changes than that).
    */
   page(
     scope: ListScope,
@@ -220,7 +220,9 @@ export class ListSql {
   ): { from: string; where: string; order: string; params: unknown[] } {
     const params: unknown[] = [];
     const since = changed === undefined ? undefined : changesSince(conditions, order)?.condition;
-    const readChanged = changed !== undefined && since !== undefined && since.value >= changed;
+    // With fewer images in the catalog than the count, a walk reads no more rows than reading the changed ones
+    // would, and needs no sort; with an early bound it stops after the page.
+    const readChanged = !!changed && since !== undefined && since.value >= changed;
     const written = (c: SingleCondition) => this.condition(c, params, c === since && !readChanged ? this.dialect.walkedPast : undefined);
     // The request's filters first: SQLite tests the terms in the order written, and the scope's terms pass
     // nearly every image (but for the membership test, which costs a lookup), so a filter that fails first
