@@ -1,6 +1,6 @@
 /** Composition root: storage, then services, then the three API listeners, in that order. */
 import { join } from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statfsSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildComputeApi } from './api/compute/app.js';
@@ -40,8 +40,30 @@ export type StorageConfig = Pick<Config, 'dataDir' | 'database' | 'blobs'>;
 /** The catalog store the configuration names: PostgreSQL for a `--database` URL, else the SQLite file. */
 export async function openStore(config: StorageConfig): Promise<Store> {
   if (config.database) return (await import('./store/postgres/pg-store.js')).PgStore.open(config.database);
-  mkdirSync(config.dataDir, { recursive: true });
-  return new SqliteStore(join(config.dataDir, 'catalog.sqlite'));
+  // The data directory is no other local user's to look into, whatever the umask.
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  try {
+    return new SqliteStore(join(config.dataDir, 'catalog.sqlite'));
+  } catch (err) {
+    throw whyNotOpened(config.dataDir, err);
+  }
+}
+
+/** Room SQLite needs to open a catalog at all: its shared-memory index takes 32 KiB. */
+const ROOM_TO_OPEN = 64 * 1024;
+
+/**
+ * What to say when the catalog file cannot be opened. On a full disk even reads fail (SQLite cannot make
+ * the index it reads through), so the start says that plainly, and what may be taking the room.
+ */
+function whyNotOpened(dataDir: string, err: unknown): unknown {
+  const { bavail, bsize } = statfsSync(dataDir);
+  if (bavail * bsize >= ROOM_TO_OPEN) return err;
+  return new ConfigError(
+    `cannot open the catalog in ${dataDir}: the disk holding it is full (${bavail * bsize} bytes free; SQLite says: ${(err as Error).message}). ` +
+      `Free some space and start again. An upload cut short by a crash leaves a partial file (${join(dataDir, 'images')}/.*.partial); ` +
+      'while no Glint runs on this data directory, such files can be removed, and the start queues their images again.',
+  );
 }
 
 /** Where image bytes go: the `--blobs` object store, else the data directory. */

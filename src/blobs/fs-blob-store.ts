@@ -3,20 +3,27 @@
  * then renamed into place, so a crash at any moment leaves either the old state or the new one;
  * temporary files a crash left behind are removed when `interrupted()` reports them.
  */
-import { createReadStream, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, createReadStream, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
+import { throwAsFull } from '../common/storage-full.js';
 import type { BlobStore, BlobWriter, ByteRange } from './blob-store.js';
 
 const PARTIAL = '.partial';
 /** Bytes gathered into one write, and read at once. */
 const WRITE_BATCH = 1024 * 1024;
+/** Image data is no other local user's to read, whatever the umask. */
+const DIR_MODE = 0o700;
+const FILE_MODE = 0o600;
+
+const dataFull = (err: unknown) => throwAsFull('data', err);
 
 export class FsBlobStore implements BlobStore {
   constructor(private readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: DIR_MODE });
+    chmodSync(dir, DIR_MODE);
   }
 
   async interrupted(abandoned: (imageId: string, lastActive: Date) => Promise<boolean>): Promise<string[]> {
@@ -46,7 +53,7 @@ export class FsBlobStore implements BlobStore {
   async begin(imageId: string): Promise<BlobWriter> {
     const name = `.${encodeURIComponent(imageId)}.${randomUUID()}${PARTIAL}`;
     const temp = join(this.dir, name);
-    const file = await open(temp, 'w');
+    const file = await open(temp, 'w', FILE_MODE).catch(dataFull);
     const abort = async () => {
       await file.close().catch(() => undefined);
       await rm(temp, { force: true });
@@ -57,34 +64,46 @@ export class FsBlobStore implements BlobStore {
       // a write per network chunk would leave the disk idle while the stream waits on each one.
       let batch: Uint8Array[] = [];
       let batched = 0;
-      let inFlight: Promise<unknown> = Promise.resolve();
+      let writing: Promise<unknown> = Promise.resolve();
       const flush = async () => {
-        await inFlight;
-        inFlight = file.writev(batch);
+        await writing;
+        writing = file.writev(batch);
+        // Settled by the next flush, or by the race below while the source is read: never left unhandled.
+        writing.catch(() => undefined);
         batch = [];
         batched = 0;
       };
+      const chunks = (async function* () {
+        yield* source;
+      })();
       try {
-        for await (const chunk of source) {
-          batch.push(chunk);
-          batched += chunk.length;
-          size += chunk.length;
+        for (;;) {
+          // A write that fails (the disk is full) ends the upload at once, not when the client sends more.
+          const next = chunks.next();
+          next.catch(() => undefined);
+          const step = await Promise.race([next, writing.then(() => next)]);
+          if (step.done) break;
+          batch.push(step.value);
+          batched += step.value.length;
+          size += step.value.length;
           if (batched >= WRITE_BATCH) await flush();
         }
         await flush();
-        await inFlight;
+        await writing;
         await file.sync();
+        await file.close();
+        await rename(temp, this.path(imageId));
+        // The rename itself must be durable before the catalog records the data as there.
+        const dir = await open(this.dir, 'r');
+        await dir.sync();
+        await dir.close();
       } catch (err) {
-        await inFlight.catch(() => undefined);
+        // The source is left where it stopped; whatever it still does settles unobserved.
+        chunks.return?.().catch(() => undefined);
+        await writing.catch(() => undefined);
         await abort();
-        throw err;
+        return dataFull(err);
       }
-      await file.close();
-      await rename(temp, this.path(imageId));
-      // The rename itself must be durable before the catalog records the data as there.
-      const dir = await open(this.dir, 'r');
-      await dir.sync();
-      await dir.close();
       return size;
     };
     return { write, abort };

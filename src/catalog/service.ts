@@ -281,10 +281,10 @@ export class CatalogService {
 
   /**
    * Images whose upload nobody receives any more go back to queued: those that left partial data, and
-   * those whose data was put in place but never recorded (the receiver stopped between the two). Either
-   * way the bytes were never checked into the catalog, so they are dropped. An upload whose lease names
-   * a receiver that may still be alive (see `upload-lease.ts`) is left alone, as are images in `saving`
-   * without any data of theirs (e.g. imported in that state). Partial data of an image the catalog does not
+   * those whose data was put in place but never recorded (the receiver stopped between the two), and those
+   * whose receiver left its lease behind. Either way the bytes were never checked into the catalog, so they
+   * are dropped. An upload whose lease names a receiver that may still be alive (see `upload-lease.ts`) is
+   * left alone, as are images in `saving` without any data or lease (e.g. imported in that state). Partial data of an image the catalog does not
    * hold is dropped once IMPORT_WRITE_MS old. With `among`, only those images are looked at.
    */
   async recoverInterruptedUploads(among?: string[]): Promise<number> {
@@ -309,9 +309,12 @@ export class CatalogService {
     for (const { id, updated_at } of await this.store.unfinishedUploads()) {
       if (!looked(id)) continue;
       if (!interrupted.has(id)) {
+        // Without partial data, an upload left a trace if its data was put in place but never recorded, or if
+        // its lease outlived it (its receiver could not record the outcome: the catalog's disk was full).
         const unrecorded = await this.blobs.open(id, { start: 0, end: 0 });
         unrecorded?.destroy();
-        if (!unrecorded || !(await abandoned(id))) continue;
+        if (!unrecorded && !(await this.store.uploadLease(id))) continue;
+        if (!(await abandoned(id))) continue;
       }
       await this.blobs.delete(id);
       // Only as it was read: other processes may be serving the image meanwhile.

@@ -40,6 +40,8 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv;
   /** Runs the compiled build (`npm run build`) as `npm start` does, instead of the sources through tsx. */
   compiled?: boolean;
+  /** A command Glint runs under (e.g. `nsenter …` to run it in another mount namespace); it must exec Glint in its place. */
+  prefix?: string[];
 }
 
 /** The node arguments that run the glint command line, from the compiled build or from the sources. */
@@ -83,7 +85,8 @@ export async function startGlint(serveArgs: string[], options: StartOptions = {}
   const timeoutMs = options.timeoutMs ?? DEFAULT_STARTUP_MS;
   const defaults: [string, string][] = [['--host', '127.0.0.1'], ['--compute-port', '0'], ['--image-port', '0'], ['--identity-port', '0']];
   const args = [...serveArgs, ...defaults.filter(([flag]) => !serveArgs.includes(flag)).flat()];
-  const child = killOnExit(spawn(process.execPath, [...glintCommand(options.compiled), 'serve', ...args], {
+  const [command, ...commandArgs] = [...(options.prefix ?? []), process.execPath, ...glintCommand(options.compiled), 'serve', ...args];
+  const child = killOnExit(spawn(command, commandArgs, {
     cwd: ROOT,
     env: { ...withoutGlintEnv(process.env), ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

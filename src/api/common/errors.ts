@@ -1,3 +1,5 @@
+import { StorageFull } from '../../common/storage-full.js';
+
 /**
  * The error catalogue: every failure any API answers is an ApiError, and each API renders it
  * in its own format from the one status table below (Nova faults, Keystone errors, webob pages).
@@ -23,6 +25,15 @@ export class ApiError extends Error {
 
 /** An error whose message comes under the status's standard explanation, as webob renders `detail`. */
 export const detailed = (status: number, detail: string) => new ApiError(status, detail, {}, true);
+
+/**
+ * Failures every API answers alike, whoever raised them, as ApiErrors; others as they are. A store with no
+ * room left is the service's condition, not the request's fault, and passes once room is made.
+ */
+export function commonFailure(error: Error): Error {
+  if (error instanceof StorageFull) return new ApiError(503, `The service cannot store this now: ${error.message} Nothing was changed; try again later.`);
+  return error;
+}
 
 /** The status to answer for any error: an ApiError's own, a framework error's (e.g. 413, 415), else 500. */
 export function errorStatus(error: Error): number {

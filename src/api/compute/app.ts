@@ -6,7 +6,7 @@ import type { Authenticator } from '../../identity/context.js';
 import { AnswerCache } from '../common/answer-cache.js';
 import { admitCaller, keystoneChallenge } from '../common/auth.js';
 import type { ServiceUrl } from '../common/endpoints.js';
-import { ApiError, errorStatus, novaFault, webobNotFound } from '../common/errors.js';
+import { ApiError, commonFailure, errorStatus, novaFault, webobNotFound } from '../common/errors.js';
 import { createListener, logFailure, sendJson } from '../common/http.js';
 import { negotiateVersion, VERSION_VARY, versionHeaders } from '../common/microversion.js';
 import type { ComputeSettings } from './context.js';
@@ -87,12 +87,13 @@ export function buildComputeApi(deps: ComputeApiDeps): FastifyInstance {
     return sendJson(reply.code(300), multipleChoices(origin(request), max, path));
   });
 
-  app.setErrorHandler(async (error: Error, request, reply) => {
+  app.setErrorHandler(async (raised: Error, request, reply) => {
+    const error = commonFailure(raised);
     const status = errorStatus(error);
     let message = error.message;
+    if (status >= 500 && !(raised instanceof ApiError)) logFailure(deps.logger, request, raised);
     if (!(error instanceof ApiError)) {
       if (status >= 500) {
-        logFailure(deps.logger, request, error);
         message = 'Unexpected API Error. Please report this at http://bugs.launchpad.net/nova/ and attach the Nova API log if possible.';
       } else if (status === 413) message = 'Request is too large.';
     }

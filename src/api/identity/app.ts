@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { IdentityError, type IdentityErrorKind } from '../../identity/errors.js';
 import type { IdentityService } from '../../identity/service.js';
 import type { ServiceUrls } from '../common/endpoints.js';
-import { errorStatus, keystoneError } from '../common/errors.js';
+import { ApiError, commonFailure, errorStatus, keystoneError } from '../common/errors.js';
 import { createListener, logFailure, routedMethods, sendJson } from '../common/http.js';
 import { identityRoutes } from './routes.js';
 
@@ -68,10 +68,11 @@ export function buildIdentityApi(deps: IdentityApiDeps): FastifyInstance {
     const { contentType, body } = keystoneError(404, 'The resource could not be found.');
     return reply.code(404).header('content-type', contentType).send(Buffer.from(body));
   });
-  app.setErrorHandler(async (error: Error, request, reply) => {
+  app.setErrorHandler(async (raised: Error, request, reply) => {
+    const error = commonFailure(raised);
     const status = error instanceof IdentityError ? STATUS[error.kind] : errorStatus(error);
-    if (status >= 500) logFailure(deps.logger, request, error);
-    const message = status >= 500 ? 'An unexpected error prevented the server from fulfilling your request.' : error.message;
+    if (status >= 500 && !(raised instanceof ApiError)) logFailure(deps.logger, request, raised);
+    const message = status >= 500 && !(error instanceof ApiError) ? 'An unexpected error prevented the server from fulfilling your request.' : error.message;
     const { contentType, body } = keystoneError(status, message);
     if (status === 401) reply.header('WWW-Authenticate', `Keystone uri="${own(request)}/v3"`);
     return reply.code(status).header('content-type', contentType).send(Buffer.from(body));

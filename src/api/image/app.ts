@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { CatalogService, UploadLimits } from '../../catalog/service.js';
 import type { Authenticator } from '../../identity/context.js';
 import { imageApiError, imageRoutes } from './routes.js';
-import { ApiError, errorStatus, webobError, webobMethodNotAllowed, webobPage } from '../common/errors.js';
+import { ApiError, commonFailure, errorStatus, webobError, webobMethodNotAllowed, webobPage } from '../common/errors.js';
 import { AnswerCache } from '../common/answer-cache.js';
 import { admitCaller, keystoneChallenge, type Refusal } from '../common/auth.js';
 import type { ServiceUrl } from '../common/endpoints.js';
@@ -79,9 +79,9 @@ export function buildImageApi(deps: ImageApiDeps): FastifyInstance {
   });
 
   app.setErrorHandler(async (error: Error, request, reply) => {
-    const known = imageApiError(error);
-    const status = errorStatus(known as Error);
-    if (status >= 500) logFailure(deps.logger, request, error);
+    const known = commonFailure(imageApiError(error) as Error);
+    const status = errorStatus(known);
+    if (status >= 500 && !(error instanceof ApiError)) logFailure(deps.logger, request, error);
     const failure =
       known instanceof ApiError
         ? known

@@ -5,6 +5,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CatalogError } from '../../catalog/errors.js';
+import { StorageFull } from '../../common/storage-full.js';
 import { MEMBER_STATUSES, type Image, type MemberStatus } from '../../catalog/image.js';
 import type { CatalogService, UploadLimits } from '../../catalog/service.js';
 import { UploadTooLarge } from '../../catalog/upload.js';
@@ -34,6 +35,10 @@ const NO_CONTENT_TYPE = 'text/html; charset=UTF-8';
 /** Catalog failures in the image API's words (the listener's error handler renders them). */
 export function imageApiError(err: unknown): unknown {
   if (err instanceof UploadTooLarge) return new ApiError(413, err.message);
+  // glance_store's StorageFull, as the reference's upload reports it (`image_data.py`).
+  if (err instanceof StorageFull && err.storage === 'data') {
+    return new ApiError(413, 'Image storage media is full: There is not enough disk space on the image storage media.');
+  }
   if (!(err instanceof CatalogError)) return err;
   const status = { bad_request: 400, forbidden: 403, not_found: 404, conflict: 409, gone: 410, over_limit: 413 }[err.kind];
   if (err.policy) return detailed(status, err.message);

@@ -9,6 +9,7 @@
 import pg from 'pg';
 import type { Image, ImageMember } from '../../catalog/image.js';
 import type { Condition, SortOrder } from '../../catalog/query.js';
+import { throwAsFull } from '../../common/storage-full.js';
 import { changesSince, ListSql, MAX_PREPARED } from '../sql/list-sql.js';
 import { NTH_CHANGE_SQL, RecentChanges } from '../sql/recent-changes.js';
 import { isScan, ListCache } from '../sql/list-cache.js';
@@ -57,6 +58,9 @@ const COLUMN_TYPES: Record<(typeof COLUMNS)[number], string> = {
 
 /** Rows per statement when loading many images. */
 const LOAD_BATCH = 2000;
+
+/** PostgreSQL's disk_full (SQLSTATE 53100): the server could not extend a file; the transaction is rolled back. */
+const catalogFull = (err: unknown) => throwAsFull('catalog', err, (e) => (e as { code?: string }).code === '53100');
 
 /** An id for the migrations' advisory lock, so processes starting together migrate one at a time. */
 const MIGRATION_LOCK = 0x676c696e74;
@@ -160,7 +164,7 @@ export class PgStore extends SqlUploadLeases implements Store {
       name = `glint_${this.names.size + 1}`;
       this.names.set(sql, name);
     }
-    return on.query<R>({ name, text: numbered(sql), values: withoutNul(sql, params) });
+    return on.query<R>({ name, text: numbered(sql), values: withoutNul(sql, params) }).catch(catalogFull);
   }
 
   private async query<R extends pg.QueryResultRow>(sql: string, params: unknown[] = [], on: Queryable = this.pool): Promise<R[]> {
@@ -176,7 +180,7 @@ export class PgStore extends SqlUploadLeases implements Store {
       return result;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
+      return catalogFull(err);
     } finally {
       client.release();
     }

@@ -1,9 +1,11 @@
 /** The embedded catalog: one SQLite file in WAL mode, statements prepared once per shape. */
+import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { isImageId, type Image, type ImageMember } from '../../catalog/image.js';
 import type { Condition, SortOrder } from '../../catalog/query.js';
 import type { Cursor, ImageStamp, ListScope, Store, StoredImage } from '../store.js';
 import type { Token } from '../../identity/model.js';
+import { throwAsFull } from '../../common/storage-full.js';
 import { VersionedCache } from '../../common/versioned-cache.js';
 import { changesSince, ListSql, MAX_PREPARED } from '../sql/list-sql.js';
 import { NTH_CHANGE_SQL, RecentChanges } from '../sql/recent-changes.js';
@@ -39,8 +41,13 @@ export const LIST_SQL = new ListSql({
   walkedPast: (column) => column,
 });
 
+/** SQLite's "no room": the disk is full (or the file reached its size cap); nothing of the transaction stays. */
+const catalogFull = (err: unknown) => throwAsFull('catalog', err, (e) => (e as { code?: string }).code === 'SQLITE_FULL');
+
 const INSERT_IMAGE = `INSERT INTO images (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`;
 const KEEP_IMAGE = INSERT_IMAGE.replace('INSERT', 'INSERT OR IGNORE');
+
+const PRIVATE_FILE = 0o600;
 
 /** The page cache, in KiB: hot index pages of a big catalog outgrow the default 2 MiB. */
 const CACHE_KIB = 32_768;
@@ -70,6 +77,10 @@ export class SqliteStore extends SqlUploadLeases implements Store {
 
   constructor(file: string) {
     super();
+    // The catalog holds password hashes and sealed secrets: no other local user may read it, whatever the
+    // umask. SQLite gives the -wal and -shm files it makes the main file's mode.
+    closeSync(openSync(file, 'a', PRIVATE_FILE));
+    for (const suffix of ['', '-wal', '-shm']) if (existsSync(file + suffix)) chmodSync(file + suffix, PRIVATE_FILE);
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
@@ -107,6 +118,8 @@ export class SqliteStore extends SqlUploadLeases implements Store {
   private write<T>(change: () => T): T {
     try {
       return this.db.transaction(change)();
+    } catch (err) {
+      return catalogFull(err);
     } finally {
       this.ownWrites++;
     }
@@ -369,11 +382,19 @@ export class SqliteStore extends SqlUploadLeases implements Store {
   }
 
   protected async all<R>(sql: string, params: unknown[] = []): Promise<R[]> {
-    return this.prepared(sql).all(...params) as R[];
+    try {
+      return this.prepared(sql).all(...params) as R[];
+    } catch (err) {
+      return catalogFull(err);
+    }
   }
 
   protected async run(sql: string, params: unknown[] = []): Promise<number> {
-    return this.prepared(sql).run(...params).changes;
+    try {
+      return this.prepared(sql).run(...params).changes;
+    } catch (err) {
+      return catalogFull(err);
+    }
   }
 
   version(): string {
