@@ -109,7 +109,9 @@ function publicUrl(name: string, value: string | undefined): string | undefined 
     throw new ConfigError(`${name} must be an absolute http(s) URL, got '${value}'`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${name} must be an absolute http(s) URL, got '${value}'`);
-  return url.href.replace(/\/+$/, '');
+  let end = url.href.length;
+  while (url.href[end - 1] === '/') end--;
+  return url.href.slice(0, end);
 }
 
 /** A URL option whose scheme must be one of `schemes`. */

@@ -236,7 +236,7 @@ test('a start on a full disk says why it cannot; once room is made it starts and
   const start = spawnSync(command, [...args, '--compute-port', '0', '--image-port', '0', '--identity-port', '0'], { encoding: 'utf8', timeout: 30_000 });
   assert.equal(start.status, 1, start.stdout + start.stderr);
   assert.match(start.stderr, /^glint: cannot open the catalog in \S+: the disk holding it is full \(\d+ bytes free;/);
-  assert.doesNotMatch(start.stderr, /\n\s+at /, 'no stack trace');
+  assert.ok(!start.stderr.includes('    at '), 'no stack trace');
 
   unlinkSync(inside('filler'));
   glint = await serve();

@@ -472,7 +472,9 @@ interface OutgoingRequest {
 }
 
 function stripSlash(u: string): string {
-  return u.replace(/\/+$/, '');
+  let end = u.length;
+  while (u[end - 1] === '/') end--;
+  return u.slice(0, end);
 }
 
 /**

@@ -11,9 +11,9 @@ const OUTPUT_LOW = 500_000;
 const FAILURE_TAIL = 4_000;
 
 const URL_LINES = {
-  compute: /^\s*compute:\s+(http\S+)/m,
-  image: /^\s*image:\s+(http\S+)/m,
-  identity: /^\s*identity:\s+(http\S+)/m,
+  compute: /^[ \t]*compute:[ \t]+(http\S+)/m,
+  image: /^[ \t]*image:[ \t]+(http\S+)/m,
+  identity: /^[ \t]*identity:[ \t]+(http\S+)/m,
 };
 
 export interface GlintUrls {

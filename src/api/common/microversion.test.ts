@@ -36,3 +36,37 @@ test('the version headers are read as microversion-parse reads them', () => {
   ];
   for (const [headers, expected] of cases) assert.equal(negotiated(headers), expected, JSON.stringify(headers));
 });
+
+/** What `work` returns, and how many characters it read one at a time (`String.prototype.charCodeAt` calls). */
+function readCounted<T>(work: () => T): { result: T; reads: number } {
+  const charCodeAt = String.prototype.charCodeAt;
+  let reads = 0;
+  String.prototype.charCodeAt = function (this: string, index: number) {
+    reads++;
+    return charCodeAt.call(this, index);
+  };
+  try {
+    return { result: work(), reads };
+  } finally {
+    String.prototype.charCodeAt = charCodeAt;
+  }
+}
+
+test('header values of 60,000 characters are scanned character by character, each a bounded number of times', () => {
+  const runs = ' '.repeat(60_000);
+  const cases: [Record<string, string>, string][] = [
+    // A long run of white space that does not end the value: a pattern anchored at the end would try it from each position.
+    [{ 'openstack-api-version': `compute${runs}2.9` }, '2.9'],
+    [{ 'openstack-api-version': `${runs}compute 2.10${'\u0085'.repeat(10)}` }, '2.10'],
+    [{ 'openstack-api-version': `${runs}x` }, '2.1'],
+    [{ 'x-openstack-nova-api-version': `${runs}2.11${'\t'.repeat(7)}` }, '2.11'],
+  ];
+  for (const [headers, expected] of cases) {
+    const length = Object.values(headers)[0].length;
+    assert.ok(length >= 60_000);
+    const { result, reads } = readCounted(() => negotiated(headers));
+    assert.equal(result, expected);
+    // Read one by one (a scan, not a pattern match) and at most twice each: linear in the value's length.
+    assert.ok(reads >= length - 20 && reads <= 2 * length, `${reads} reads of ${length} characters`);
+  }
+});

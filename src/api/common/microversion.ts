@@ -32,13 +32,32 @@ export function versionHeaders(v: Version): Record<string, string> {
 
 export const VERSION_VARY = ['OpenStack-API-Version', 'X-OpenStack-Nova-API-Version'];
 
-// White space as Python's str.split()/strip() see it in a Latin-1 header value (U+0085 included).
-const PY_SPACE = '[\\s\\x1c-\\x1f\\x85]';
-const PY_STRIP = new RegExp(`^${PY_SPACE}+|${PY_SPACE}+$`, 'g');
-const SERVICE_AND_VERSION = new RegExp(`^(\\S+?)${PY_SPACE}+(.+)$`);
+/**
+ * White space as Python's str.split()/strip() see it in a Latin-1 header value: ASCII's, the separators
+ * U+001C-U+001F, U+0085 and U+00A0. Header values are read character by character, never by a regular
+ * expression: a client controls up to the header size limit of them, and scanning stays linear in it.
+ */
+function isPySpace(code: number): boolean {
+  return (code >= 0x09 && code <= 0x0d) || (code >= 0x1c && code <= 0x20) || code === 0x85 || code === 0xa0;
+}
 
+/** Python's str.strip(). */
 function pyStrip(text: string): string {
-  return text.replace(PY_STRIP, '');
+  let start = 0;
+  let end = text.length;
+  while (start < end && isPySpace(text.charCodeAt(start))) start++;
+  while (end > start && isPySpace(text.charCodeAt(end - 1))) end--;
+  return text.slice(start, end);
+}
+
+/** Python's str.split(None, 1) of stripped text, when it splits in two: the service and its version. */
+function serviceAndVersion(item: string): [string, string] | null {
+  let end = 0;
+  while (end < item.length && !isPySpace(item.charCodeAt(end))) end++;
+  if (end === item.length) return null;
+  let version = end;
+  while (isPySpace(item.charCodeAt(version))) version++;
+  return [item.slice(0, end), item.slice(version)];
 }
 
 /**
@@ -49,8 +68,8 @@ function requestedVersion(headers: Record<string, string | string[] | undefined>
   const standard = headers['openstack-api-version'];
   if (standard !== undefined) {
     for (const item of String(standard).split(',').reverse()) {
-      const entry = SERVICE_AND_VERSION.exec(pyStrip(item));
-      if (entry?.[1].toLowerCase() === 'compute') return entry[2];
+      const entry = serviceAndVersion(pyStrip(item));
+      if (entry?.[0].toLowerCase() === 'compute') return entry[1];
     }
   }
   const legacy = headers['x-openstack-nova-api-version'];
