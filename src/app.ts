@@ -125,12 +125,14 @@ export async function createGlint(config: Config, given?: CatalogService): Promi
     catalog,
     auth,
     logger,
+    limits: config.limits,
     upload: { maxBytes: config.maxUploadBytes, inspect: config.inspect },
     origin: ownUrl(publicUrls.image),
     identityEndpoint: keystone ? elsewhere.identity : null,
   });
   const identity = buildIdentityApi({
     logger,
+    limits: config.limits,
     identity: keystone ? identityService : null,
     urls: { ...elsewhere, identity: ownUrl(publicUrls.identity) },
   });
@@ -138,6 +140,7 @@ export async function createGlint(config: Config, given?: CatalogService): Promi
     catalog,
     auth,
     logger,
+    limits: config.limits,
     settings: { profile: config.profile, origin: ownUrl(publicUrls.compute), imageEndpoint: elsewhere.image },
     identityEndpoint: elsewhere.identity,
   });

@@ -1,5 +1,6 @@
 /** The one typed configuration of a Glint process, with its defaults. */
 import { resolve } from 'node:path';
+import { DEFAULT_LIMITS, type RequestLimits } from './api/common/request-limits.js';
 import { PROFILES, type Profile, type ProfileName } from './profile.js';
 
 export type AuthMode = 'keystone' | 'noauth';
@@ -33,6 +34,8 @@ export interface Config {
   /** Lifetime of an issued token. */
   tokenTtlSeconds: number;
   lockout: LockoutPolicy;
+  /** What one client may hold of a listener: connections, and the time its request body may take. */
+  limits: RequestLimits;
   /** The catalog database: a `postgres://` URL, or undefined for the SQLite file in `dataDir`. */
   database?: string;
   /** Where image bytes go: an `s3://bucket?endpoint=…` URL, or undefined for `dataDir/images`. */
@@ -54,6 +57,8 @@ export const DEFAULTS = {
   tokenTtlSeconds: 12 * 3600,
   lockoutAttempts: 5,
   lockoutDurationSeconds: 1800,
+  bodyTimeoutSeconds: DEFAULT_LIMITS.bodyTimeoutMs / 1000,
+  maxConnections: DEFAULT_LIMITS.maxConnections,
 };
 
 export interface ConfigInput {
@@ -73,6 +78,8 @@ export interface ConfigInput {
   tokenTtl?: string | number;
   lockoutAttempts?: string | number;
   lockoutDuration?: string | number;
+  bodyTimeout?: string | number;
+  maxConnections?: string | number;
   database?: string;
   blobs?: string;
   workers?: string | number;
@@ -160,6 +167,10 @@ export function loadConfig(input: ConfigInput, env: NodeJS.ProcessEnv = process.
     lockout: {
       attempts: count('--lockout-attempts', input.lockoutAttempts ?? env.GLINT_LOCKOUT_ATTEMPTS, DEFAULTS.lockoutAttempts),
       durationSeconds: count('--lockout-duration', input.lockoutDuration ?? env.GLINT_LOCKOUT_DURATION, DEFAULTS.lockoutDurationSeconds, 1),
+    },
+    limits: {
+      bodyTimeoutMs: count('--body-timeout', input.bodyTimeout ?? env.GLINT_BODY_TIMEOUT, DEFAULTS.bodyTimeoutSeconds, 1) * 1000,
+      maxConnections: count('--max-connections', input.maxConnections ?? env.GLINT_MAX_CONNECTIONS, DEFAULTS.maxConnections, 1),
     },
     database: urlOption('--database', input.database ?? env.GLINT_DATABASE, ['postgres', 'postgresql']),
     blobs: urlOption('--blobs', input.blobs ?? env.GLINT_BLOBS, ['s3']),

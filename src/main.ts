@@ -36,6 +36,8 @@ program
   .option('--token-ttl <seconds>', `lifetime of issued tokens (default: ${DEFAULTS.tokenTtlSeconds})`)
   .option('--lockout-attempts <n>', `failed logins that lock an account, 0 for never (default: ${DEFAULTS.lockoutAttempts})`)
   .option('--lockout-duration <seconds>', `how long a locked account stays locked (default: ${DEFAULTS.lockoutDurationSeconds})`)
+  .option('--body-timeout <seconds>', `longest a request body may go without a byte (and a JSON body may take in all) before 408 (default: ${DEFAULTS.bodyTimeoutSeconds})`)
+  .option('--max-connections <n>', `connections each API listener holds at once; more are closed (default: ${DEFAULTS.maxConnections})`)
   .option('--log-level <level>', `pino log level (info logs every request) (default: ${DEFAULTS.logLevel})`)
   .option('--max-upload-bytes <n>', `largest image upload accepted (413 beyond) (default: ${DEFAULTS.maxUploadBytes})`)
   .option('--inspect <on|off>', 'inspect uploaded disk images and refuse unsafe or mislabelled ones (default: on, off in the openstack profile)')

@@ -12,6 +12,7 @@ import Fastify, {
 import type { Logger } from 'pino';
 import { webobPage, type ErrorBody } from './errors.js';
 import { newRequestId } from './request-id.js';
+import { MAX_HEADER_BYTES, watchBody, type RequestLimits } from './request-limits.js';
 
 export interface ListenerOptions {
   logger: Logger;
@@ -19,6 +20,9 @@ export interface ListenerOptions {
   requestIdHeaders: string[];
   /** What this API answers for a URL that cannot be decoded: it names no resource, so a 404 in its own format. */
   notFound: (method: string, accept: string | undefined) => ErrorBody;
+  /** An error body in this API's format, for the failures the listener answers itself (408). */
+  failure: (status: number, message: string) => ErrorBody;
+  limits: RequestLimits;
   /**
    * Runs first for every request (after its request id is set): returns false when it has answered
    * the request itself, e.g. with a 401.
@@ -35,10 +39,19 @@ export interface ListenerOptions {
 
 export type Shortcut = (request: IncomingMessage, response: ServerResponse) => boolean | Promise<boolean>;
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route consumes its body as it arrives (image data): only the body's idleness is limited. */
+    streamsBody?: boolean;
+  }
+}
+
+const SERVER_OPTIONS = { maxHeaderSize: MAX_HEADER_BYTES };
+
 /** A server whose requests meet `shortcut` first; those it does not answer (or fails on) go to the framework. */
 function shortcutServer(shortcut: Shortcut): FastifyServerFactory {
   return (handler, options) => {
-    const server = createServer((request, response) => {
+    const server = createServer(SERVER_OPTIONS, (request, response) => {
       let answered: boolean | Promise<boolean>;
       try {
         answered = shortcut(request, response);
@@ -58,16 +71,25 @@ function shortcutServer(shortcut: Shortcut): FastifyServerFactory {
   };
 }
 
-/** Requests the HTTP parser refuses never reach an API; they get a plain webob-style 400 and the connection closes. */
-function refuseMalformedRequest(_error: Error, socket: import('node:net').Socket): void {
+/**
+ * Requests the HTTP parser refuses never reach an API; they get a plain webob-style 400 (431 for headers past
+ * the size cap, as Node itself answers) and the connection closes.
+ */
+function refuseMalformedRequest(error: Error, socket: import('node:net').Socket): void {
   if (!socket.writable) {
     socket.destroy();
     return;
   }
-  const { contentType, body } = webobPage(400, 'The request could not be understood by the server.');
+  const tooLarge = (error as NodeJS.ErrnoException).code === 'HPE_HEADER_OVERFLOW';
+  const { contentType, body } = tooLarge
+    ? webobPage(431, 'The request header fields are too large.')
+    : webobPage(400, 'The request could not be understood by the server.');
+  const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
+  // A HEAD request's answer has no body, or the client reads it as the start of a next answer.
+  const head = (error as { rawPacket?: Buffer }).rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ';
   socket.end(
-    `HTTP/1.1 400 Bad Request\r\nContent-Type: ${contentType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-      `Connection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${status}\r\nContent-Type: ${contentType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `Connection: close\r\n\r\n${head ? '' : body}`,
   );
 }
 
@@ -78,6 +100,7 @@ export function createListener(options: ListenerOptions): FastifyInstance {
     // gets no logger at all: a per-request child logger that never writes is pure cost.
     ...(logRequests ? { loggerInstance: options.logger as FastifyBaseLogger } : {}),
     ...(options.shortcut && !logRequests ? { serverFactory: shortcutServer(options.shortcut) } : {}),
+    http: SERVER_OPTIONS,
     genReqId: newRequestId,
     rewriteUrl: (request) => originForm(request.url ?? '/'),
     logController: new LogController({ requestIdLogLabel: 'request_id' }),
@@ -98,13 +121,21 @@ export function createListener(options: ListenerOptions): FastifyInstance {
     },
     clientErrorHandler: refuseMalformedRequest,
   });
-  const admit = options.admit;
+  const { admit, limits, failure } = options;
   app.addHook('onRequest', (request, reply, done) => {
     setRequestIdHeaders(reply, request.id, options.requestIdHeaders);
+    if (!request.raw.complete) watchBody(request.raw, reply.raw, limits, request.routeOptions.config.streamsBody === true, failure);
     const admitted = admit ? admit(request, reply) : true;
     if (admitted === true) done();
     else if (admitted !== false) admitted.then((ok) => ok && done(), done);
   });
+  // An answer given before the request's body has all arrived (a refused upload) ends the connection: the
+  // client would otherwise go on sending the rest for nothing.
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (!request.raw.complete) reply.header('connection', 'close');
+    done(null, payload);
+  });
+  app.server.maxConnections = limits.maxConnections;
   // Each API decides what a body means (and which media types it refuses), so bodies arrive as bytes.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
@@ -167,6 +198,19 @@ function holdsUnstorable(value: unknown): boolean {
   if (typeof value === 'string') return unstorable(value);
   if (typeof value !== 'object' || value === null) return false;
   return Object.entries(value).some(([key, item]) => unstorable(key) || holdsUnstorable(item));
+}
+
+/**
+ * The request's path as the router reads it, percent-decoded (`/v2%2e1/` routes as `/v2.1/`), so that what
+ * is decided from the path (whether a token is needed) holds for the route that answers; null when it
+ * does not decode.
+ */
+export function routedPath(url: string): string | null {
+  try {
+    return decodeURIComponent(url.split('?', 1)[0]);
+  } catch {
+    return null;
+  }
 }
 
 /** A repeated query parameter's last value, as webob's `params.get` returns it (both APIs read parameters so). */

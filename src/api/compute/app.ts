@@ -7,13 +7,15 @@ import { AnswerCache } from '../common/answer-cache.js';
 import { admitCaller, keystoneChallenge } from '../common/auth.js';
 import type { ServiceUrl } from '../common/endpoints.js';
 import { ApiError, commonFailure, errorStatus, novaFault, webobNotFound } from '../common/errors.js';
-import { createListener, logFailure, sendJson } from '../common/http.js';
+import type { RequestLimits } from '../common/request-limits.js';
+import { createListener, logFailure, routedPath, sendJson } from '../common/http.js';
 import { negotiateVersion, VERSION_VARY, versionHeaders } from '../common/microversion.js';
 import type { ComputeSettings } from './context.js';
 import { computeImageRoutes } from './routes.js';
 import { multipleChoices, versionDocument, versionList } from './versions.js';
 
 export interface ComputeApiDeps {
+  limits: RequestLimits;
   catalog: CatalogService;
   auth: Authenticator;
   settings: ComputeSettings;
@@ -30,9 +32,10 @@ const REQUEST_ID_HEADERS = ['x-openstack-request-id', 'x-compute-request-id'];
 /** The list routes (under every mount), whose answers are kept. */
 const LIST_PATH = /^\/v2(\.1)?\/(.+\/)?images(\/detail)?$/;
 
-/** Version documents are public; everything else under a version prefix needs a token. */
-function needsToken(path: string): boolean {
-  return /^\/v2(\.1)?\/./.test(path);
+/** Version documents are public; everything else under a version prefix needs a token, and so does a path that does not decode. */
+function needsToken(url: string): boolean {
+  const path = routedPath(url);
+  return path === null || /^\/v2(\.1)?\/./.test(path);
 }
 
 export function buildComputeApi(deps: ComputeApiDeps): FastifyInstance {
@@ -46,10 +49,12 @@ export function buildComputeApi(deps: ComputeApiDeps): FastifyInstance {
   });
   const app = createListener({
     logger: deps.logger,
+    limits: deps.limits,
+    failure: novaFault,
     requestIdHeaders: REQUEST_ID_HEADERS,
     shortcut: (request, response) => answers.answer(request, response),
     notFound: webobNotFound,
-    admit: (request, reply) => !needsToken(request.url.split('?', 1)[0]) || admitCaller(deps.auth, request, reply, challenge),
+    admit: (request, reply) => !needsToken(request.url) || admitCaller(deps.auth, request, reply, challenge),
   });
   const max = deps.settings.profile.maxComputeVersion;
   app.decorateRequest('ctx', null);

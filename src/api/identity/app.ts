@@ -5,10 +5,12 @@ import { IdentityError, type IdentityErrorKind } from '../../identity/errors.js'
 import type { IdentityService } from '../../identity/service.js';
 import type { ServiceUrls } from '../common/endpoints.js';
 import { ApiError, commonFailure, errorStatus, keystoneError } from '../common/errors.js';
+import type { RequestLimits } from '../common/request-limits.js';
 import { createListener, logFailure, routedMethods, sendJson } from '../common/http.js';
 import { identityRoutes } from './routes.js';
 
 export interface IdentityApiDeps {
+  limits: RequestLimits;
   logger: Logger;
   /** Null under `--auth noauth`: only version discovery is served. */
   identity: IdentityService | null;
@@ -41,6 +43,8 @@ export function buildIdentityApi(deps: IdentityApiDeps): FastifyInstance {
   const own = deps.urls.identity;
   const app = createListener({
     logger: deps.logger,
+    limits: deps.limits,
+    failure: keystoneError,
     requestIdHeaders: ['x-openstack-request-id'],
     notFound: () => keystoneError(404, 'The resource could not be found.'),
   });

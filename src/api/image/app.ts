@@ -8,10 +8,12 @@ import { ApiError, commonFailure, errorStatus, webobError, webobMethodNotAllowed
 import { AnswerCache } from '../common/answer-cache.js';
 import { admitCaller, keystoneChallenge, type Refusal } from '../common/auth.js';
 import type { ServiceUrl } from '../common/endpoints.js';
-import { createListener, logFailure, routedMethods, sendJson } from '../common/http.js';
+import type { RequestLimits } from '../common/request-limits.js';
+import { createListener, logFailure, routedMethods, routedPath, sendJson } from '../common/http.js';
 import { imageVersions } from './versions.js';
 
 export interface ImageApiDeps {
+  limits: RequestLimits;
   catalog: CatalogService;
   auth: Authenticator;
   logger: Logger;
@@ -36,6 +38,12 @@ const plainUnauthorized: Refusal = (_request, reply) => {
 
 const REQUEST_ID_HEADERS = ['x-openstack-request-id'];
 
+/** Everything under `/v2` needs a token, and so does a path that does not decode; version discovery does not. */
+function needsToken(url: string): boolean {
+  const path = routedPath(url);
+  return path === null || /^\/v2(\/|$)/.test(path);
+}
+
 export function buildImageApi(deps: ImageApiDeps): FastifyInstance {
   const refuse = deps.identityEndpoint ? keystoneChallenge(deps.identityEndpoint) : plainUnauthorized;
   const origin = deps.origin;
@@ -47,10 +55,12 @@ export function buildImageApi(deps: ImageApiDeps): FastifyInstance {
   });
   const app = createListener({
     logger: deps.logger,
+    limits: deps.limits,
+    failure: (status, message) => webobPage(status, message),
     requestIdHeaders: REQUEST_ID_HEADERS,
     shortcut: (request, response) => answers.answer(request, response),
     notFound: () => webobPage(404, 'The resource could not be found.'),
-    admit: (request, reply) => !/^\/v2(\/|$)/.test(request.url.split('?', 1)[0]) || admitCaller(deps.auth, request, reply, refuse),
+    admit: (request, reply) => !needsToken(request.url) || admitCaller(deps.auth, request, reply, refuse),
   });
   app.decorateRequest('ctx', null);
 

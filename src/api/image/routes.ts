@@ -45,7 +45,6 @@ export function imageApiError(err: unknown): unknown {
   return new ApiError(status, err.message);
 }
 
-
 function jsonBody(request: FastifyRequest): unknown {
   const bytes = request.body instanceof Buffer ? request.body : Buffer.alloc(0);
   try {
@@ -128,7 +127,7 @@ export function imageRoutes(app: FastifyInstance, opts: ImageRoutesOptions, done
   // reference whatever its media type, octet-stream included.
   app.register(async (uploads) => {
     uploads.addContentTypeParser('application/octet-stream', (_request, payload, parsed) => parsed(null, payload));
-    uploads.put('/v2/images/:image_id(^.+$)/file', async (request, reply) => {
+    uploads.put('/v2/images/:image_id(^.+$)/file', { config: { streamsBody: true } }, async (request, reply) => {
       const type = mediaType(request);
       if (type !== 'application/octet-stream') throw new ApiError(415, `The request media type ${type} is not supported by this server.`);
       const source = (request.body as Readable | undefined) ?? Readable.from([]);
