@@ -1,17 +1,12 @@
 /** The one typed configuration of a Glint process, with its defaults. */
 import { resolve } from 'node:path';
 import { DEFAULT_LIMITS, type RequestLimits } from './api/common/request-limits.js';
+import type { LockoutPolicy } from './identity/lockout.js';
 import { PROFILES, type Profile, type ProfileName } from './profile.js';
 
 export type AuthMode = 'keystone' | 'noauth';
 
 export type ServiceName = 'compute' | 'image' | 'identity';
-
-/** Failed logins a user may make before the account locks, and for how long it stays locked. */
-export interface LockoutPolicy {
-  attempts: number;
-  durationSeconds: number;
-}
 
 export interface Config {
   profile: Profile;
@@ -55,7 +50,8 @@ export const DEFAULTS = {
   logLevel: 'warn',
   maxUploadBytes: 1024 ** 4,
   tokenTtlSeconds: 12 * 3600,
-  lockoutAttempts: 5,
+  // Keystone's `lockout_failure_attempts` is unset by default: no lockout unless asked for.
+  lockoutAttempts: 0,
   lockoutDurationSeconds: 1800,
   bodyTimeoutSeconds: DEFAULT_LIMITS.bodyTimeoutMs / 1000,
   maxConnections: DEFAULT_LIMITS.maxConnections,
@@ -78,6 +74,8 @@ export interface ConfigInput {
   tokenTtl?: string | number;
   lockoutAttempts?: string | number;
   lockoutDuration?: string | number;
+  /** User names never locked out, comma-separated or repeated. */
+  lockoutExempt?: string | string[];
   bodyTimeout?: string | number;
   maxConnections?: string | number;
   database?: string;
@@ -104,6 +102,11 @@ function count(name: string, value: string | number | undefined, fallback: numbe
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < min) throw new ConfigError(`${name} must be a whole number of at least ${min}, got '${value}'`);
   return n;
+}
+
+/** A list of names, given comma-separated or as a repeated option. */
+function names(value: string | string[] | undefined): string[] {
+  return [value ?? []].flat().flatMap((item) => item.split(',')).map((name) => name.trim()).filter(Boolean);
 }
 
 /** A public base URL: absolute http(s), kept without a trailing slash so paths can be appended. */
@@ -167,6 +170,7 @@ export function loadConfig(input: ConfigInput, env: NodeJS.ProcessEnv = process.
     lockout: {
       attempts: count('--lockout-attempts', input.lockoutAttempts ?? env.GLINT_LOCKOUT_ATTEMPTS, DEFAULTS.lockoutAttempts),
       durationSeconds: count('--lockout-duration', input.lockoutDuration ?? env.GLINT_LOCKOUT_DURATION, DEFAULTS.lockoutDurationSeconds, 1),
+      exempt: names(input.lockoutExempt ?? env.GLINT_LOCKOUT_EXEMPT),
     },
     limits: {
       bodyTimeoutMs: count('--body-timeout', input.bodyTimeout ?? env.GLINT_BODY_TIMEOUT, DEFAULTS.bodyTimeoutSeconds, 1) * 1000,

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { openCatalog } from './app.js';
 import { ConfigError, DEFAULTS, loadConfig, type ConfigInput } from './config.js';
 import { CatalogFormatError } from './catalog/transfer.js';
-import { createCredential, createProject, createUser, listProjects, listUsers } from './cli/accounts.js';
+import { createCredential, createProject, createUser, listProjects, listUsers, unlockUser } from './cli/accounts.js';
 import { seedSynthetic } from './cli/seed.js';
 import { serve } from './cli/serve.js';
 import { IdentityError } from './identity/errors.js';
@@ -34,8 +34,9 @@ program
   .option('--image-url <url>', 'public base URL of the image API (default: the host the client used, image port)')
   .option('--identity-url <url>', 'public base URL of the identity API (default: the host the client used, identity port)')
   .option('--token-ttl <seconds>', `lifetime of issued tokens (default: ${DEFAULTS.tokenTtlSeconds})`)
-  .option('--lockout-attempts <n>', `failed logins that lock an account, 0 for never (default: ${DEFAULTS.lockoutAttempts})`)
+  .option('--lockout-attempts <n>', `failed logins in a row that lock an account, 0 for never (default: ${DEFAULTS.lockoutAttempts})`)
   .option('--lockout-duration <seconds>', `how long a locked account stays locked (default: ${DEFAULTS.lockoutDurationSeconds})`)
+  .option('--lockout-exempt <names>', 'users never locked out, comma-separated (repeatable)', collect, [])
   .option('--body-timeout <seconds>', `longest a request body may go without a byte (and a JSON body may take in all) before 408 (default: ${DEFAULTS.bodyTimeoutSeconds})`)
   .option('--max-connections <n>', `connections each API listener holds at once; more are closed (default: ${DEFAULTS.maxConnections})`)
   .option('--log-level <level>', `pino log level (info logs every request) (default: ${DEFAULTS.logLevel})`)
@@ -117,6 +118,11 @@ users
 users
   .command('list')
   .action(async (opts: ConfigInput) => console.log(await listUsers(loadConfig(opts))));
+users
+  .command('unlock')
+  .description('let a user locked out by failed logins log in again at once')
+  .argument('<name-or-id>')
+  .action(async (name: string, opts: ConfigInput) => console.log(await unlockUser(loadConfig(opts), name)));
 
 program
   .command('credentials')

@@ -67,6 +67,15 @@ export async function listUsers(config: Config): Promise<string> {
   });
 }
 
+export async function unlockUser(config: Config, userRef: string): Promise<string> {
+  return withIdentity(config, async (identity) => {
+    const user = await identity.userByIdOrName(userRef);
+    if (!user) throw new IdentityError('not_found', `no user '${userRef}'`);
+    await identity.unlock(user.id);
+    return `Unlocked user ${user.name}: failed logins forgotten`;
+  });
+}
+
 export async function createCredential(config: Config, userRef: string): Promise<string> {
   return withIdentity(config, async (identity) => {
     const user = await identity.userByIdOrName(userRef);

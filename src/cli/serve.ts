@@ -17,11 +17,18 @@ export interface ServeOptions {
   demo?: boolean;
 }
 
-/** The token and project of the example curl. */
+/** The token and project of the example curl, and when the token stops working (none for noauth's). */
 interface Sample {
   token: string;
   project: string;
+  expiresAt?: Date;
 }
+
+/**
+ * The example curl's token lives this long: what is printed may end up in logs and terminals' scrollback,
+ * so it must not be worth much there.
+ */
+const SAMPLE_TOKEN_TTL_SECONDS = 15 * 60;
 
 /**
  * The demo's people under Keystone: project `demo` (the demo catalog's own id) with user `demo`,
@@ -63,9 +70,11 @@ async function prepare(config: Config, options: ServeOptions, catalog: CatalogSe
     if (user && project && !keystone) sample = { token: `${user}:${project.id}`, project: project.id };
   }
   if (options.demo) {
-    // Under Keystone the example carries a real token of the demo user, valid for the token lifetime.
-    const token = keystone ? await identityService.issueFor(await demoAccount(identityService), DEMO_PROJECTS.demo) : `demo:${DEMO_PROJECTS.demo}`;
-    sample = { token, project: DEMO_PROJECTS.demo };
+    // Under Keystone the example carries a real token of the demo user, which soon expires.
+    const token = keystone
+      ? await identityService.issueFor(await demoAccount(identityService), DEMO_PROJECTS.demo, SAMPLE_TOKEN_TTL_SECONDS)
+      : { token: `demo:${DEMO_PROJECTS.demo}` };
+    sample = { project: DEMO_PROJECTS.demo, ...token };
   }
   if (options.demo && (await catalog.store.countImages()) === 0) {
     const added = await importCatalog(demoCatalog(config.profile.name), catalog.store, catalog.blobs);
@@ -103,7 +112,8 @@ function readyMessage(config: Config, urls: Urls, sample: Sample | undefined, op
       `  export OS_AUTH_URL=${identity}/v3 OS_USERNAME=${user} OS_PROJECT_NAME=${user} OS_USER_DOMAIN_NAME=Default OS_PROJECT_DOMAIN_NAME=Default OS_PASSWORD=…`,
     );
   }
-  lines.push('Try the compute image list:', `  curl -s -H 'X-Auth-Token: ${token}' ${compute}/v2.1/${project}/images`);
+  const expiry = sample?.expiresAt ? ` (a token of user demo that expires in ${SAMPLE_TOKEN_TTL_SECONDS / 60} minutes, at ${sample.expiresAt.toISOString().slice(11, 16)} UTC)` : '';
+  lines.push(`Try the compute image list${expiry}:`, `  curl -s -H 'X-Auth-Token: ${token}' ${compute}/v2.1/${project}/images`);
   return lines.join('\n');
 }
 

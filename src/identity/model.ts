@@ -6,6 +6,18 @@ export const DEFAULT_DOMAIN = { id: 'default', name: 'Default' } as const;
 /** The roles every deployment has (Keystone's bootstrap creates the same three). */
 export const ROLE_NAMES = ['admin', 'member', 'reader'] as const;
 
+/** The role each role implies, as Keystone's bootstrap sets them up: admin ⊃ member ⊃ reader. */
+const IMPLIED: Readonly<Record<string, string>> = { admin: 'member', member: 'reader' };
+
+/** The names of `roles` and of every role they imply, in name order, as a token lists them. */
+export function withImpliedRoles(roles: readonly string[]): string[] {
+  const all = new Set<string>();
+  for (const granted of roles) {
+    for (let role: string | undefined = granted; role !== undefined && !all.has(role); role = IMPLIED[role]) all.add(role);
+  }
+  return [...all].sort();
+}
+
 export interface Project {
   /** 32 lower-case hex digits, as the compute API's routes require. */
   id: string;

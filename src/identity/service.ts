@@ -4,10 +4,10 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { IdentityStore } from '../store/store.js';
-import type { LockoutPolicy } from '../config.js';
+import { countsAttempts, type LockoutPolicy } from './lockout.js';
 import type { RequestContext } from './context.js';
 import { IdentityError, missingAttribute, unauthorized } from './errors.js';
-import { DEFAULT_DOMAIN, ROLE_NAMES, type Project, type Role, type Token, type User } from './model.js';
+import { DEFAULT_DOMAIN, ROLE_NAMES, withImpliedRoles, type Project, type Role, type Token, type User } from './model.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { randomText } from './random-text.js';
 import type { SecretBox } from './secret-box.js';
@@ -204,19 +204,23 @@ export class IdentityService {
     let roles: Role[] = [];
     if (request.project) {
       project = await this.resolveProject(request.project);
-      roles = project?.enabled ? await this.store.rolesOn(user.id, project.id) : [];
+      roles = project?.enabled ? await this.rolesOn(user.id, project.id) : [];
       if (!project || roles.length === 0) throw unauthorized();
     }
     return this.issue(user, project, roles, methods, expires, parentAudit);
   }
 
-  /** A token for a user on a project without a password: the command line's own, for a printed example. */
-  async issueFor(userId: string, projectId: string): Promise<string> {
+  /**
+   * A token for a user on a project without a password, living `ttlSeconds` (at most the configured lifetime):
+   * the command line's own, for a printed example. Returns the token and when it expires.
+   */
+  async issueFor(userId: string, projectId: string, ttlSeconds: number): Promise<{ token: string; expiresAt: Date }> {
     const user = await this.store.getUser(userId);
     const project = await this.store.getProject(projectId);
     if (!user || !project) throw new IdentityError('not_found', 'no such user or project');
-    const roles = await this.store.rolesOn(user.id, project.id);
-    return (await this.issue(user, project, roles, ['password'], this.expiryFromNow())).value;
+    const roles = await this.rolesOn(user.id, project.id);
+    const expiresAt = new Date(Math.min(this.now().getTime() + ttlSeconds * 1000, this.expiryFromNow().getTime()));
+    return { token: (await this.issue(user, project, roles, ['password'], expiresAt)).value, expiresAt };
   }
 
   private expiryFromNow(): Date {
@@ -248,6 +252,12 @@ export class IdentityService {
     return { value, info: { token, user, project, roles } };
   }
 
+  /**
+   * The user whose password this is. Every refusal says the same (Keystone's security errors, without
+   * `insecure_debug`), and takes as long: an unknown name, a wrong password, a locked or disabled account.
+   * Under a lockout, an attempt is counted before its password is checked, so that of attempts made at
+   * once no more than the limit are ever checked; a locked account's password is not checked at all.
+   */
   private async checkPassword(ref: EntityRef, password: string): Promise<User> {
     let user: User | null;
     if (ref.id !== undefined) {
@@ -257,26 +267,26 @@ export class IdentityService {
       if (!ref.domain) throw missingAttribute('domain', 'user');
       user = inDefaultDomain(ref.domain) ? await this.store.findUser(ref.name) : null;
     }
-    if (user && this.isLocked(user)) {
-      throw new IdentityError('unauthorized', `The account is locked for user: ${user.id}.`);
-    }
-    // Checked even for an unknown user, so the answer takes as long either way.
-    const matches = await verifyPassword(password, user?.password_hash ?? null);
-    if (!user) throw unauthorized();
-    if (!matches) {
-      await this.store.recordFailedLogin(user.id, timestamp(this.now()));
-      throw unauthorized();
-    }
-    if (!user.enabled) throw new IdentityError('unauthorized', `The account is disabled for user: ${user.id}.`);
-    if (user.failed_logins > 0) await this.store.clearFailedLogins(user.id);
-    return user;
+    const counted = user !== null && countsAttempts(this.options.lockout, user.name);
+    const checkable = user !== null && (!counted || (await this.countAttempt(user)));
+    // Without a user to check against (or while the account is locked), the same work is spent on nothing.
+    const matches = await verifyPassword(password, checkable ? user!.password_hash : null);
+    if (!checkable || !matches || !user!.enabled) throw unauthorized();
+    if (counted || user!.failed_logins > 0) await this.store.clearFailedLogins(user!.id);
+    return user!;
   }
 
-  /** Keystone's lockout: enough failures lock the account until `durationSeconds` after the last one. */
-  private isLocked(user: User): boolean {
+  /** Counts an attempt at the user's password; false when the account is locked. */
+  private countAttempt(user: User): Promise<boolean> {
     const { attempts, durationSeconds } = this.options.lockout;
-    if (attempts === 0 || user.failed_logins < attempts || user.last_failed_at === null) return false;
-    return new Date(user.last_failed_at).getTime() + durationSeconds * 1000 > this.now().getTime();
+    const now = this.now();
+    const lockedAfter = new Date(now.getTime() - durationSeconds * 1000);
+    return this.store.countLoginAttempt(user.id, timestamp(now), attempts, timestamp(lockedAfter));
+  }
+
+  /** Lets a locked user log in again at once, as an expired lockout does. */
+  async unlock(userId: string): Promise<void> {
+    await this.store.clearFailedLogins(userId);
   }
 
   private async resolveProject(ref: EntityRef): Promise<Project | null> {
@@ -319,9 +329,17 @@ export class IdentityService {
 
   /** The context of a user acting on a project through a signed request (AK/SK); null without a role there. */
   async contextOfUser(user: User, projectId: string): Promise<RequestContext | null> {
-    const roles = (await this.store.rolesOn(user.id, projectId)).map((r) => r.name);
+    const roles = (await this.rolesOn(user.id, projectId)).map((r) => r.name);
     if (roles.length === 0) return null;
     return { userId: user.id, projectId, roles, isAdmin: roles.includes('admin') };
+  }
+
+  /** The user's roles on a project, those its assignments imply included, as Keystone lists them in a token. */
+  private async rolesOn(userId: string, projectId: string): Promise<Role[]> {
+    const assigned = await this.store.rolesOn(userId, projectId);
+    if (assigned.length === 0) return [];
+    const names = withImpliedRoles(assigned.map((role) => role.name));
+    return (await this.store.listRoles()).filter((role) => names.includes(role.name));
   }
 
   /** Forgets expired tokens; they can no longer be used, only take space. */

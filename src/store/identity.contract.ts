@@ -51,19 +51,25 @@ export function identityContract(withStore: (body: (store: Store) => Promise<voi
       await assert.rejects(store.insertUser(user(2, { name: 'same' })));
     }));
 
-    test('failed logins are counted one by one, even when they race, and cleared', withStore(async (store) => {
+    test('login attempts are counted before the check, never past the limit however many race, and cleared', withStore(async (store) => {
       await store.insertUser(user(1));
-      const counts = await Promise.all([1, 2, 3].map(() => store.recordFailedLogin(user(1).id, '2025-01-01T10:05:00.000000Z')));
-      assert.deepEqual([...counts].sort(), [1, 2, 3]);
-      const failed = await store.getUser(user(1).id);
-      assert.equal(failed?.failed_logins, 3);
-      assert.equal(failed?.last_failed_at, '2025-01-01T10:05:00.000000Z');
+      const at = '2025-01-01T10:05:00.000000Z';
+      const lockedAfter = '2025-01-01T09:35:00.000000Z';
+      const counted = await Promise.all(Array.from({ length: 40 }, () => store.countLoginAttempt(user(1).id, at, 5, lockedAfter)));
+      assert.equal(counted.filter(Boolean).length, 5);
+      const locked = await store.getUser(user(1).id);
+      assert.equal(locked?.failed_logins, 5);
+      assert.equal(locked?.last_failed_at, at);
+
+      // Once the lock has expired, counting starts again from one.
+      assert.equal(await store.countLoginAttempt(user(1).id, '2025-01-01T10:40:00.000000Z', 5, at), true);
+      assert.equal((await store.getUser(user(1).id))?.failed_logins, 1);
 
       await store.clearFailedLogins(user(1).id);
       const cleared = await store.getUser(user(1).id);
       assert.equal(cleared?.failed_logins, 0);
       assert.equal(cleared?.last_failed_at, null);
-      assert.equal(await store.recordFailedLogin('no-such-user', T0), 0);
+      assert.equal(await store.countLoginAttempt('no-such-user', T0, 5, T0), false);
     }));
   });
 
@@ -118,7 +124,7 @@ export function identityContract(withStore: (body: (store: Store) => Promise<voi
       const before = await store.version();
       await store.insertUser(user(1));
       await store.insertToken(token('h1'));
-      await store.recordFailedLogin(user(1).id, T0);
+      await store.countLoginAttempt(user(1).id, T0, 5, T0);
       assert.equal(await store.version(), before);
     }));
 

@@ -42,8 +42,13 @@ export interface IdentityStore {
   getUser(id: string): Promise<User | null>;
   findUser(name: string): Promise<User | null>;
   listUsers(): Promise<User[]>;
-  /** Counts one more failed login at `at`, atomically; returns the count since the last success. */
-  recordFailedLogin(userId: string, at: string): Promise<number>;
+  /**
+   * Counts a login attempt at `at` before its password is checked, atomically (however many processes share
+   * the store), unless the account is locked: `limit` attempts counted, the last after `lockedAfter`. Counts
+   * that an expired lock left start again. False, counting nothing, for a locked account.
+   */
+  countLoginAttempt(userId: string, at: string, limit: number, lockedAfter: string): Promise<boolean>;
+  /** Forgets the attempts counted: a login succeeded, or an operator unlocked the account. */
   clearFailedLogins(userId: string): Promise<void>;
   /** Adds the role if no role of that name exists; returns the stored one. */
   ensureRole(role: Role): Promise<Role>;

@@ -55,13 +55,14 @@ export abstract class SqlIdentityStore implements IdentityStore {
     return (await this.all<UserRow>('SELECT * FROM users ORDER BY name')).map(toUser);
   }
 
-  async recordFailedLogin(userId: string, at: string): Promise<number> {
-    // One statement, so concurrent failures (from several processes too) are all counted.
-    const [row] = await this.all<{ failed_logins: number }>(
-      'UPDATE users SET failed_logins = failed_logins + 1, last_failed_at = ? WHERE id = ? RETURNING failed_logins',
-      [at, userId],
+  async countLoginAttempt(userId: string, at: string, limit: number, lockedAfter: string): Promise<boolean> {
+    // One statement, so that of attempts made at once (from several processes too) no more than `limit` pass.
+    const counted = await this.run(
+      'UPDATE users SET failed_logins = CASE WHEN failed_logins >= ? THEN 1 ELSE failed_logins + 1 END, last_failed_at = ? ' +
+        'WHERE id = ? AND (failed_logins < ? OR last_failed_at IS NULL OR last_failed_at <= ?)',
+      [limit, at, userId, limit, lockedAfter],
     );
-    return row?.failed_logins ?? 0;
+    return counted > 0;
   }
 
   async clearFailedLogins(userId: string): Promise<void> {
