@@ -24,7 +24,7 @@ if (!bodyFile || !dataDir || !process.send) {
   process.exit(2);
 }
 const body = readFileSync(bodyFile);
-const catalog = await openCatalog({ dataDir, database });
+const catalog = await openCatalog({ dataDir, database, policy: 'secure' });
 const auth = new NoAuthAuthenticator();
 
 /**

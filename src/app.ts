@@ -9,6 +9,7 @@ import { buildImageApi } from './api/image/app.js';
 import { ownUrl, serviceUrl } from './api/common/endpoints.js';
 import type { BlobStore } from './blobs/blob-store.js';
 import { FsBlobStore } from './blobs/fs-blob-store.js';
+import { ImagePolicy } from './catalog/policy.js';
 import { CatalogService } from './catalog/service.js';
 import { ConfigError, type Config } from './config.js';
 import type { Authenticator } from './identity/context.js';
@@ -32,7 +33,7 @@ export interface Glint {
   close(): Promise<void>;
 }
 
-export type StorageConfig = Pick<Config, 'dataDir' | 'database' | 'blobs'>;
+export type StorageConfig = Pick<Config, 'dataDir' | 'database' | 'blobs' | 'policy'>;
 
 // The PostgreSQL and S3 modules load only when configured: the AWS SDK is large, and a process that keeps
 // its images on disk has no use for it.
@@ -74,7 +75,7 @@ async function openBlobs(config: StorageConfig): Promise<BlobStore> {
 
 export async function openCatalog(config: StorageConfig): Promise<CatalogService> {
   try {
-    return new CatalogService(await openStore(config), await openBlobs(config));
+    return new CatalogService(await openStore(config), await openBlobs(config), new ImagePolicy(config.policy));
   } catch (err) {
     // A database or bucket that cannot be used is a matter of configuration: one line, no stack.
     if (config.database || config.blobs) throw new ConfigError((err as Error).message);

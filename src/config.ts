@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { DEFAULT_LIMITS, type RequestLimits } from './api/common/request-limits.js';
 import type { LockoutPolicy } from './identity/lockout.js';
+import { POLICY_MODES, type PolicyMode } from './catalog/policy.js';
 import { PROFILES, type Profile, type ProfileName } from './profile.js';
 
 export type AuthMode = 'keystone' | 'noauth';
@@ -29,6 +30,8 @@ export interface Config {
   /** Lifetime of an issued token. */
   tokenTtlSeconds: number;
   lockout: LockoutPolicy;
+  /** Which rules decide who may do what with images: the secure-RBAC defaults, or the legacy ones the recorded deployment ran. */
+  policy: PolicyMode;
   /** What one client may hold of a listener: connections, and the time its request body may take. */
   limits: RequestLimits;
   /** The catalog database: a `postgres://` URL, or undefined for the SQLite file in `dataDir`. */
@@ -53,6 +56,7 @@ export const DEFAULTS = {
   // Keystone's `lockout_failure_attempts` is unset by default: no lockout unless asked for.
   lockoutAttempts: 0,
   lockoutDurationSeconds: 1800,
+  policy: 'secure' as PolicyMode,
   bodyTimeoutSeconds: DEFAULT_LIMITS.bodyTimeoutMs / 1000,
   maxConnections: DEFAULT_LIMITS.maxConnections,
 };
@@ -76,6 +80,7 @@ export interface ConfigInput {
   lockoutDuration?: string | number;
   /** User names never locked out, comma-separated or repeated. */
   lockoutExempt?: string | string[];
+  policy?: string;
   bodyTimeout?: string | number;
   maxConnections?: string | number;
   database?: string;
@@ -107,6 +112,11 @@ function count(name: string, value: string | number | undefined, fallback: numbe
 /** A list of names, given comma-separated or as a repeated option. */
 function names(value: string | string[] | undefined): string[] {
   return [value ?? []].flat().flatMap((item) => item.split(',')).map((name) => name.trim()).filter(Boolean);
+}
+
+function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) throw new ConfigError(`${name} must be ${allowed.join(' or ')}, got '${value}'`);
+  return value as T;
 }
 
 /** A public base URL: absolute http(s), kept without a trailing slash so paths can be appended. */
@@ -172,6 +182,7 @@ export function loadConfig(input: ConfigInput, env: NodeJS.ProcessEnv = process.
       durationSeconds: count('--lockout-duration', input.lockoutDuration ?? env.GLINT_LOCKOUT_DURATION, DEFAULTS.lockoutDurationSeconds, 1),
       exempt: names(input.lockoutExempt ?? env.GLINT_LOCKOUT_EXEMPT),
     },
+    policy: oneOf('--policy', input.policy ?? env.GLINT_POLICY ?? DEFAULTS.policy, POLICY_MODES),
     limits: {
       bodyTimeoutMs: count('--body-timeout', input.bodyTimeout ?? env.GLINT_BODY_TIMEOUT, DEFAULTS.bodyTimeoutSeconds, 1) * 1000,
       maxConnections: count('--max-connections', input.maxConnections ?? env.GLINT_MAX_CONNECTIONS, DEFAULTS.maxConnections, 1),

@@ -37,6 +37,7 @@ program
   .option('--lockout-attempts <n>', `failed logins in a row that lock an account, 0 for never (default: ${DEFAULTS.lockoutAttempts})`)
   .option('--lockout-duration <seconds>', `how long a locked account stays locked (default: ${DEFAULTS.lockoutDurationSeconds})`)
   .option('--lockout-exempt <names>', 'users never locked out, comma-separated (repeatable)', collect, [])
+  .option('--policy <rules>', `secure (secure-RBAC defaults: reader reads, member writes, admin all) or legacy (any role on the project writes, as the recorded Zed deployment) (default: ${DEFAULTS.policy})`)
   .option('--body-timeout <seconds>', `longest a request body may go without a byte (and a JSON body may take in all) before 408 (default: ${DEFAULTS.bodyTimeoutSeconds})`)
   .option('--max-connections <n>', `connections each API listener holds at once; more are closed (default: ${DEFAULTS.maxConnections})`)
   .option('--log-level <level>', `pino log level (info logs every request) (default: ${DEFAULTS.logLevel})`)

@@ -23,3 +23,6 @@ export const notFound = (message: string) => new CatalogError('not_found', messa
 export const conflict = (message: string) => new CatalogError('conflict', message);
 export const gone = (message: string) => new CatalogError('gone', message);
 export const overLimit = (message: string) => new CatalogError('over_limit', message);
+
+/** The image service's bare 404 (webob's own words, no detail): it says nothing of why. */
+export const unexplainedNotFound = () => new CatalogError('not_found', '', true);

@@ -4,11 +4,24 @@
  * No HTTP in here; failures are CatalogErrors in the image service's words.
  */
 import { randomUUID } from 'node:crypto';
-import type { BlobStore, BlobWriter } from '../blobs/blob-store.js';
+import type { Readable } from 'node:stream';
+import type { BlobStore, BlobWriter, ByteRange } from '../blobs/blob-store.js';
 import type { RequestContext } from '../identity/context.js';
 import type { Cursor, Store, UploadLease } from '../store/store.js';
-import { BASE_ATTRIBUTES, newImage, type Image, type ImageMember, type MemberStatus } from './image.js';
-import { badRequest, CatalogError, conflict, forbidden, gone, notFound, overLimit, policyForbids, type CatalogErrorKind } from './errors.js';
+import { BASE_ATTRIBUTES, MEMBER_STATUSES, newImage, type Image, type ImageMember, type MemberStatus } from './image.js';
+import {
+  badRequest,
+  CatalogError,
+  conflict,
+  forbidden,
+  gone,
+  notFound,
+  overLimit,
+  policyForbids,
+  unexplainedNotFound,
+  type CatalogErrorKind,
+} from './errors.js';
+import { ruleRefused, type ImagePolicy } from './policy.js';
 import { transition, transitionRefused } from './status.js';
 import { DiskInspector, formatMatches, type Inspection } from './inspect/inspector.js';
 import { digesting } from './upload.js';
@@ -16,6 +29,9 @@ import { holding, IMPORT_WRITE_MS, isHeld, leaseEnd, newLease, RENEW_MS } from '
 import { now } from './iso8601.js';
 import type { CatalogQuery } from './query.js';
 import { canModify, canSee } from './visibility.js';
+
+/** Asked before each change of an image's attributes is applied; throws when the caller may not make it. */
+export type AuthorizeChange = (op: 'add' | 'replace' | 'remove', attribute: string, value: unknown) => void;
 
 /** Rows fetched per store round trip while a list streams; bounds memory whatever the list's size. */
 export const LIST_BATCH = 1000;
@@ -27,6 +43,7 @@ export class CatalogService {
   constructor(
     readonly store: Store,
     readonly blobs: BlobStore,
+    private readonly policy: ImagePolicy,
   ) {}
 
   /**
@@ -38,13 +55,29 @@ export class CatalogService {
     await Promise.allSettled([...this.receiving]);
   }
 
-  /** An image the caller may see, or null (unknown, deleted or invisible ids are alike). */
+  /**
+   * An image the catalog shows the caller, or null (unknown, deleted or invisible ids are alike): public and
+   * community images, its own, and those shared with its project. Whether it may read them is the policy's.
+   */
   async findVisible(ctx: RequestContext, id: string): Promise<Image | null> {
     const image = await this.store.getImage(id);
     if (!image || image.deleted) return null;
     if (canSee(ctx, image, null)) return image;
     const membership = await this.store.getMember(id, ctx.projectId);
     return canSee(ctx, image, membership) ? image : null;
+  }
+
+  /** An image the caller may read (get_image), or null: the compute API's view, where either is "not found". */
+  async findReadable(ctx: RequestContext, id: string): Promise<Image | null> {
+    const image = await this.findVisible(ctx, id);
+    return image && this.policy.allows(ctx, 'get_image', image) ? image : null;
+  }
+
+  /** The image the caller asks for: not found unless visible, and unless it may read it (get_image). */
+  async image(ctx: RequestContext, id: string): Promise<Image> {
+    const image = await this.visible(ctx, id);
+    this.policy.enforce(ctx, 'get_image', image);
+    return image;
   }
 
   /** The image a list continues after: it must exist and be visible, though filters may exclude it. */
@@ -60,6 +93,8 @@ export class CatalogService {
    * surface on the first `next()`, before any batch, so a caller can still answer with an error.
    */
   async *list(ctx: RequestContext, query: CatalogQuery, batch = LIST_BATCH): AsyncGenerator<Image[]> {
+    // The rule's target is the caller's own project: whether it may list at all.
+    if (!this.policy.allows(ctx, 'get_images', { owner: ctx.projectId, visibility: 'private' })) throw ruleRefused('get_images');
     const scope = { projectId: ctx.projectId, isAdmin: ctx.isAdmin, ...query.scope };
     const cursorOf = (image: Image): Cursor => {
       const cursor: Cursor = { created_at: image.created_at, id: image.id };
@@ -81,7 +116,7 @@ export class CatalogService {
   async deleteImage(ctx: RequestContext, id: string): Promise<void> {
     const image = await this.findVisible(ctx, id);
     if (!image) throw notFound(`Failed to find image ${id} to delete`);
-    if (!canModify(ctx, image)) throw forbidden('You do not own this image');
+    this.policy.enforceChange(ctx, 'delete_image', image);
     if (image.protected) throw forbidden(`Image ${id} is protected and cannot be deleted.`);
     await this.change(image, (current) => {
       if (current.protected) throw forbidden(`Image ${id} is protected and cannot be deleted.`);
@@ -113,15 +148,15 @@ export class CatalogService {
   }
 
   /**
-   * Replaces an image's custom properties with those `edit` makes of the current ones. Keys that name
-   * base attributes are not properties and are left alone, as the reference does; its status cannot
-   * be written this way at all.
+   * Replaces an image's custom properties with those `edit` makes of the current ones (modify_image). Keys
+   * that name base attributes are not properties and are left alone, as the reference does; its status
+   * cannot be written this way at all.
    */
   async editProperties(ctx: RequestContext, image: Image, edit: (properties: Record<string, string>) => Record<string, string>): Promise<Record<string, string>> {
-    if (!canModify(ctx, image)) throw forbidden(`Not authorized for image ${image.id}.`);
+    this.policy.enforceChange(ctx, 'modify_image', image);
     const saved = await this.change(image, (current) => {
       const properties = edit(current.properties);
-      if ('status' in properties) throw forbidden(`Not authorized for image ${image.id}.`);
+      if ('status' in properties) throw forbidden("Attribute 'status' is read-only.");
       // Built as entries: assigning a key such as `__proto__` to a plain object would not store it.
       const custom = Object.fromEntries(Object.entries(properties).filter(([key]) => !BASE_ATTRIBUTES.has(key)));
       return { properties: custom, updated_at: now() };
@@ -129,25 +164,25 @@ export class CatalogService {
     return saved.properties;
   }
 
-  /** An image the caller may see, or the image service's 404. */
-  async visible(ctx: RequestContext, id: string): Promise<Image> {
+  /** An image the caller can see, or the image service's 404 in `words`. */
+  private async visible(ctx: RequestContext, id: string, words = `No image found with ID ${id}`): Promise<Image> {
     const image = await this.findVisible(ctx, id);
-    if (!image) throw notFound(`No image found with ID ${id}`);
+    if (!image) throw notFound(words);
     return image;
   }
 
-  /** An image the caller may change: visible, and owned (or the caller is an admin). */
-  async modifiable(ctx: RequestContext, id: string): Promise<Image> {
-    const image = await this.visible(ctx, id);
-    if (!canModify(ctx, image)) throw forbidden('You do not own this image');
-    return image;
-  }
-
-  /** Creates a queued image; `fields` are already valid in shape, the rules of who may do what are checked here. */
-  async createImage(ctx: RequestContext, fields: Partial<Image> & { properties: Record<string, string>; tags: string[] }): Promise<Image> {
+  /**
+   * Creates a queued image; `fields` are already valid in shape, the rules of who may do what are checked here.
+   * `allowed` runs once they let the create through (the request's own refusals that come after the rules).
+   */
+  async createImage(
+    ctx: RequestContext,
+    fields: Partial<Image> & { properties: Record<string, string>; tags: string[] },
+    allowed: () => void = () => undefined,
+  ): Promise<Image> {
     const owner = fields.owner ?? ctx.projectId;
-    if (owner !== ctx.projectId && !ctx.isAdmin) throw forbidden(`You are not permitted to create images owned by '${owner}'.`);
-    checkVisibilityChange(ctx, fields.visibility);
+    this.policy.enforceCreation(ctx, owner, fields.visibility);
+    allowed();
     const tags = [...new Set(fields.tags)];
     checkQuota('image tags', tags.length);
     checkQuota('image properties', Object.keys(fields.properties).length);
@@ -170,12 +205,22 @@ export class CatalogService {
     return image;
   }
 
-  /** Saves the writable attributes of an image as its owner changes them (`edit` applies a JSON patch). */
-  async saveImage(ctx: RequestContext, image: Image, edit: (current: Image) => Image): Promise<Image> {
-    return this.change(image, (current) => {
-      const changed = edit(current);
+  /**
+   * Saves an image's writable attributes as the caller changes them. `edit` applies the changes to the current
+   * record in order and has each one authorized before it is applied, as the image service checks each
+   * operation of a patch in turn: the owner is an admin's to change, a visibility takes its own rule, and any
+   * change takes modify_image. A patch without operations changes nothing and needs no rule.
+   */
+  async saveImage(ctx: RequestContext, id: string, edit: (current: Image, authorize: AuthorizeChange) => Image): Promise<Image> {
+    return this.change(await this.visible(ctx, id), (current) => {
+      const authorize: AuthorizeChange = (op, attribute, value) => {
+        if (op === 'replace' && attribute === 'owner' && !ctx.isAdmin) throw policyForbids("Owner can't be updated by non admin.");
+        if (attribute === 'visibility') this.policy.enforceVisibility(ctx, value, current);
+        this.policy.enforceChange(ctx, 'modify_image', current);
+      };
+      const changed = edit(current, authorize);
+      if (changed === current) return null;
       if (changed.owner !== current.owner && !ctx.isAdmin) throw policyForbids("Owner can't be updated by non admin.");
-      if (changed.visibility !== current.visibility) checkVisibilityChange(ctx, changed.visibility);
       for (const field of ['disk_format', 'container_format'] as const) {
         if (changed[field] !== current[field] && current.status !== 'queued') {
           throw forbidden(`Attribute ${field} can be only replaced for a queued image.`);
@@ -205,7 +250,8 @@ export class CatalogService {
   }
 
   private async uploadUnderLease(ctx: RequestContext, id: string, source: AsyncIterable<Uint8Array>, limits: UploadLimits): Promise<Image> {
-    const image = await this.modifiable(ctx, id);
+    const image = await this.visible(ctx, id);
+    this.policy.enforceChange(ctx, 'upload_image', image, `Not allowed to upload image data for image ${id}`);
     transition(image.status, 'saving');
     // The lease comes first, so that a process starting meanwhile on a shared catalog leaves this upload
     // alone; the write begins before the image is marked saving, so a crash at any point after the mark
@@ -336,7 +382,9 @@ export class CatalogService {
   /** Deactivates or reactivates an active (or deactivated) image. */
   async setActive(ctx: RequestContext, id: string, active: boolean): Promise<void> {
     const target = active ? 'active' : 'deactivated';
-    await this.change(await this.modifiable(ctx, id), (image) => {
+    const image = await this.visible(ctx, id);
+    this.policy.enforceChange(ctx, active ? 'reactivate' : 'deactivate', image);
+    await this.change(image, (image) => {
       if (image.status === target) return null;
       if (image.status !== 'active' && image.status !== 'deactivated') {
         throw forbidden(`Not allowed to ${active ? 'reactivate' : 'deactivate'} image in status '${image.status}'`);
@@ -345,8 +393,24 @@ export class CatalogService {
     });
   }
 
+  /**
+   * An image whose data the caller may download: a deactivated image's data is refused to all but admins
+   * before any rule is asked, then download_image.
+   */
+  async downloadable(ctx: RequestContext, id: string): Promise<Image> {
+    const image = await this.visible(ctx, id);
+    if (image.status === 'deactivated' && !ctx.isAdmin) throw forbidden('The requested image has been deactivated. Image data download is forbidden.');
+    this.policy.enforce(ctx, 'download_image', image);
+    return image;
+  }
+
+  /** The data of an image `downloadable` returned, or the part of it `range` names; null when it has none. */
+  openData(image: Image, range?: ByteRange): Promise<Readable | null> {
+    return this.blobs.open(image.id, range);
+  }
+
   async addTag(ctx: RequestContext, id: string, tag: string): Promise<void> {
-    await this.change(await this.modifiableOrHidden(ctx, id), (image) => {
+    await this.change(await this.taggable(ctx, id, 'update'), (image) => {
       if (image.tags.includes(tag)) return null;
       checkQuota('image tags', image.tags.length + 1, (message) => `Image tag limit exceeded for image ${id}: ${message}:`);
       return { tags: [...image.tags, tag], updated_at: now() };
@@ -354,69 +418,92 @@ export class CatalogService {
   }
 
   async removeTag(ctx: RequestContext, id: string, tag: string): Promise<void> {
-    await this.change(await this.modifiableOrHidden(ctx, id), (image) => {
-      if (!image.tags.includes(tag)) throw notFound(`Tag ${tag} not found`);
+    await this.change(await this.taggable(ctx, id, 'delete'), (image) => {
+      if (!image.tags.includes(tag)) throw unexplainedNotFound();
       return { tags: image.tags.filter((t) => t !== tag), updated_at: now() };
     });
   }
 
-  /** Tags of other projects' images are not theirs to see changed: such images answer 404, as the reference does. */
-  private async modifiableOrHidden(ctx: RequestContext, id: string): Promise<Image> {
-    const image = await this.visible(ctx, id);
-    if (!canModify(ctx, image)) throw notFound(`No image found with ID ${id}`);
+  /** An image whose tags the caller may change (modify_image), in the words of the image service's tag calls. */
+  private async taggable(ctx: RequestContext, id: string, verb: 'update' | 'delete'): Promise<Image> {
+    const image = await this.visible(ctx, id, `Image ${id} not found.`);
+    this.policy.enforceChange(ctx, 'modify_image', image, `Not allowed to ${verb} tags for image ${id}.`);
     return image;
   }
 
-  /** The image's members: its owner sees all of them, a member only itself. */
+  /** The image's members: the owner's project (and an admin) sees all of them, a member project only itself. */
   async members(ctx: RequestContext, id: string): Promise<{ image: Image; members: ImageMember[] }> {
-    const image = await this.sharedImage(ctx, id);
-    const members = await this.store.getMembers(id);
-    return { image, members: canModify(ctx, image) ? members : members.filter((m) => m.member === ctx.projectId) };
+    const image = await this.sharedImage(ctx, id, (why) => forbidden(`Not allowed to list members for image ${id}: ${why}`));
+    this.policy.enforceMembers(ctx, 'get_members', image);
+    return { image, members: await this.membersSeenBy(ctx, image) };
   }
 
+  /** One member of the image; refusals are answered as not found, to say nothing of the image's members. */
   async member(ctx: RequestContext, id: string, member: string): Promise<ImageMember> {
-    const { members } = await this.members(ctx, id);
-    const found = members.find((m) => m.member === member);
-    if (!found) throw notFound(`${member} is not a member of image ${id}`);
-    return found;
+    const image = await this.sharedImage(ctx, id, notFound);
+    try {
+      return await this.lookupMember(ctx, image, member);
+    } catch (err) {
+      throw isKind(err, 'forbidden') ? notFound((err as Error).message) : err;
+    }
   }
 
   async addMember(ctx: RequestContext, id: string, member: string): Promise<ImageMember> {
-    const image = await this.sharedImage(ctx, id);
-    if (!canModify(ctx, image)) throw forbidden(`You are not permitted to create image members for the image ${id}.`);
+    const refused = () => forbidden(`Not allowed to create members for image ${id}.`);
+    const image = await this.sharedImage(ctx, id, refused);
+    if (!this.policy.managesMembers(ctx, image, 'create')) throw refused();
+    this.policy.enforceMembers(ctx, 'add_member', image);
     // Counted before the member is added, as the reference counts: two adds at once may both pass at 127.
     const attempted = (await this.store.getMembers(id)).length + 1;
     checkQuota('image members for this image', attempted, (message) => `Image member limit exceeded for image ${id}: ${message}:`);
     const time = now();
     const record: ImageMember = { member, status: 'pending', can_share: false, created_at: time, updated_at: time };
     // One step, so of two requests adding the same member at once, the second is refused too.
-    if (!(await this.store.addMember(id, record))) throw conflict(`The target member ${member} is already associated with image ${id}.`);
+    if (!(await this.store.addMember(id, record))) throw conflict(`Member ${member} is duplicated for image ${id}`);
     return record;
   }
 
-  /** Only the member itself decides whether it accepts a share. */
-  async setMemberStatus(ctx: RequestContext, id: string, member: string, status: MemberStatus): Promise<ImageMember> {
-    await this.sharedImage(ctx, id);
-    const record = await this.store.getMember(id, member);
-    if (!record) throw notFound(`${member} is not a member of image ${id}`);
-    if (member !== ctx.projectId) throw forbidden(`You are not permitted to modify 'status' on this image member.`);
-    const updated: ImageMember = { ...record, status, updated_at: now() };
+  /** A member's answer to a share: the member project's (or an admin's) to give. */
+  async setMemberStatus(ctx: RequestContext, id: string, member: string, status: unknown): Promise<ImageMember> {
+    const refused = () => forbidden(`Not allowed to update members for image ${id}.`);
+    const image = await this.sharedImage(ctx, id, refused);
+    if (!this.policy.managesMembers(ctx, image, 'update')) throw refused();
+    const record = await this.lookupMember(ctx, image, member);
+    this.policy.enforceMembers(ctx, 'modify_member', image);
+    // The reference's member model refuses any other value (`glance/domain` ImageMembership.status).
+    if (!(MEMBER_STATUSES as readonly unknown[]).includes(status)) throw badRequest('Incorrect request: Status must be "pending", "accepted" or "rejected".');
+    const updated: ImageMember = { ...record, status: status as MemberStatus, updated_at: now() };
     await this.store.putMember(id, updated);
     return updated;
   }
 
   async removeMember(ctx: RequestContext, id: string, member: string): Promise<void> {
-    const image = await this.sharedImage(ctx, id);
-    if (!(await this.store.getMember(id, member))) throw notFound(`${member} is not a member of image ${id}`);
-    if (!canModify(ctx, image)) throw forbidden(`You are not permitted to delete image members for the image ${id}.`);
+    const refused = () => forbidden(`Not allowed to delete members for image ${id}.`);
+    const image = await this.sharedImage(ctx, id, refused);
+    if (!this.policy.managesMembers(ctx, image, 'delete')) throw refused();
+    await this.lookupMember(ctx, image, member);
+    this.policy.enforceMembers(ctx, 'delete_member', image);
     await this.store.deleteMember(id, member);
   }
 
-  /** Only shared images have members; asking about another visibility is refused. */
-  private async sharedImage(ctx: RequestContext, id: string): Promise<Image> {
-    const image = await this.visible(ctx, id);
-    if (image.visibility !== 'shared') throw forbidden(`Only shared images have members.`);
+  /** The image a member call is about: visible, else not found, and shared, else refused (`refused` words it). */
+  private async sharedImage(ctx: RequestContext, id: string, refused: (why: string) => CatalogError): Promise<Image> {
+    const image = await this.visible(ctx, id, `Image ${id} not found.`);
+    if (image.visibility !== 'shared') throw refused('Only shared images have members.');
     return image;
+  }
+
+  /** A member the caller may look up (get_member) among those it sees. */
+  private async lookupMember(ctx: RequestContext, image: Image, member: string): Promise<ImageMember> {
+    this.policy.enforceMembers(ctx, 'get_member', image);
+    const found = (await this.membersSeenBy(ctx, image)).find((m) => m.member === member);
+    if (!found) throw notFound(`${member} not found in the member list of the image ${image.id}.`);
+    return found;
+  }
+
+  private async membersSeenBy(ctx: RequestContext, image: Image): Promise<ImageMember[]> {
+    const members = await this.store.getMembers(image.id);
+    return canModify(ctx, image) ? members : members.filter((m) => m.member === ctx.projectId);
   }
 }
 
@@ -428,11 +515,6 @@ function checkQuota(what: string, attempted: number, words = (message: string) =
   if (attempted > QUOTA) {
     throw overLimit(words(`The limit has been exceeded on the number of allowed ${what}. Attempted: ${attempted}, Maximum: ${QUOTA}`));
   }
-}
-
-/** Making an image public is an admin's decision. */
-function checkVisibilityChange(ctx: RequestContext, visibility: Image['visibility'] | undefined): void {
-  if (visibility === 'public' && !ctx.isAdmin) throw forbidden('You are not authorized to complete publicize_image action.');
 }
 
 export interface UploadLimits {

@@ -9,6 +9,7 @@ import type { BlobWriter } from '../blobs/blob-store.js';
 import { FsBlobStore } from '../blobs/fs-blob-store.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { newImage, type Image } from './image.js';
+import { ImagePolicy } from './policy.js';
 import { CatalogService } from './service.js';
 import { holderOf, holding, IMPORT_WRITE_MS, isHeld, newLease, RENEW_MS } from './upload-lease.js';
 
@@ -55,7 +56,7 @@ function withCatalog(body: (fixture: Fixture) => Promise<void>): () => Promise<v
       return id;
     };
     try {
-      await body({ store, catalog: new CatalogService(store, blobs), blobs, images, image, receiving });
+      await body({ store, catalog: new CatalogService(store, blobs, new ImagePolicy('secure')), blobs, images, image, receiving });
     } finally {
       for (const writer of writers) await writer.abort();
       await store.close();

@@ -26,7 +26,8 @@ type Backend = 'sqlite' | 'postgres';
 /** Starts `glint serve` on the catalog state and resolves once it has printed all three base URLs. */
 async function startServer(backend: Backend, state: TargetState, dataDir: string): Promise<GlintProcess> {
   const database = backend === 'postgres' ? ['--database', await freshDatabase()] : [];
-  return startGlint(['--profile', 'openstack', '--auth', 'noauth', '--data-dir', dataDir, ...database, '--import', CATALOG_PATH, ...selectionFlags(state)]);
+  // The recorded deployment ran the legacy policy defaults.
+  return startGlint(['--profile', 'openstack', '--auth', 'noauth', '--policy', 'legacy', '--data-dir', dataDir, ...database, '--import', CATALOG_PATH, ...selectionFlags(state)]);
 }
 
 type StateResult = CaseResult & { state: TargetState };

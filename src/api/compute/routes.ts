@@ -63,7 +63,7 @@ export function computeImageRoutes(app: FastifyInstance, opts: ComputeRouteOptio
     beginComputeCall(request, reply, settings, route, max);
 
   async function visibleImage(call: ComputeCall, id: string): Promise<Image> {
-    const image = await catalog.findVisible(call.ctx, id);
+    const image = await catalog.findReadable(call.ctx, id);
     if (!image) throw new ApiError(404, IMAGE_NOT_FOUND);
     return image;
   }
@@ -130,7 +130,8 @@ export function computeImageRoutes(app: FastifyInstance, opts: ComputeRouteOptio
       return await catalog.editProperties(call.ctx, image, limited);
     } catch (err) {
       if (!(err instanceof CatalogError)) throw err;
-      if (err.kind === 'forbidden') throw new ApiError(403, err.message);
+      // Nova words any refusal of the image service's as the image not being its caller's to change.
+      if (err.kind === 'forbidden') throw new ApiError(403, `Not authorized for image ${image.id}.`);
       // Deleted while the change was being written.
       if (err.kind === 'not_found') throw new ApiError(404, IMAGE_NOT_FOUND);
       throw err;
@@ -188,8 +189,11 @@ export function computeImageRoutes(app: FastifyInstance, opts: ComputeRouteOptio
     const call = begin(request, reply, IMAGE_METADATA_MAX);
     const image = await visibleImage(call, imageId(request));
     const key = metaKey(request);
+    // Looked up in the image as read, before anything is written (and so before the image service decides).
+    const invalidKey = () => new ApiError(404, 'Invalid metadata key');
+    if (!Object.hasOwn(image.properties, key)) throw invalidKey();
     await writeMetadata(call, image, (properties) => {
-      if (!Object.hasOwn(properties, key)) throw new ApiError(404, 'Invalid metadata key');
+      if (!Object.hasOwn(properties, key)) throw invalidKey();
       const remaining = { ...properties };
       delete remaining[key];
       return remaining;

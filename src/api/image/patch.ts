@@ -4,6 +4,7 @@
  * with add / replace / remove of base attributes and custom properties.
  */
 import { BASE_ATTRIBUTES, type Image } from '../../catalog/image.js';
+import type { AuthorizeChange } from '../../catalog/service.js';
 import { ApiError, detailed } from '../common/errors.js';
 import { checkWritable, setAttribute } from './validation.js';
 
@@ -50,16 +51,25 @@ function parseChange(item: unknown, mediaType: string): Change {
   return { op: entry.op as Op, key: pointerKey(entry.path), value: entry.value };
 }
 
+/** The changes a patch asks for; read-only attributes are refused here, before the image is even looked up. */
 export function parsePatch(body: unknown, mediaType: string): Change[] {
   if (!Array.isArray(body)) throw new ApiError(400, 'Request body must be a JSON array of operation objects.');
-  return body.map((item) => parseChange(item, mediaType));
+  return body.map((item) => {
+    const change = parseChange(item, mediaType);
+    checkWritable(change.key, false);
+    return change;
+  });
 }
 
-/** Applies the changes to a copy of the image, in order; the first one that fails decides the answer. */
-export function applyPatch(image: Image, changes: Change[]): Image {
+/**
+ * Applies the changes to a copy of the image, in order, each authorized before it is applied; the first one
+ * that fails decides the answer. Without changes, the image itself: nothing to save.
+ */
+export function applyPatch(image: Image, changes: Change[], authorize: AuthorizeChange): Image {
+  if (changes.length === 0) return image;
   const next: Image = { ...image, properties: { ...image.properties }, tags: [...image.tags] };
   for (const change of changes) {
-    checkWritable(change.key, false);
+    authorize(change.op, change.key, change.op === 'remove' ? undefined : change.value);
     const base = BASE_ATTRIBUTES.has(change.key);
     if (change.op === 'remove') {
       if (UNREMOVABLE.has(change.key)) throw detailed(403, `Property ${change.key} may not be removed.`);

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CatalogError } from '../../catalog/errors.js';
 import { StorageFull } from '../../common/storage-full.js';
-import { MEMBER_STATUSES, type Image, type MemberStatus } from '../../catalog/image.js';
+import type { Image } from '../../catalog/image.js';
 import type { CatalogService, UploadLimits } from '../../catalog/service.js';
 import { UploadTooLarge } from '../../catalog/upload.js';
 import type { AnswerCache } from '../common/answer-cache.js';
@@ -97,13 +97,15 @@ export function imageRoutes(app: FastifyInstance, opts: ImageRoutesOptions, done
   });
 
   app.post('/v2/images', async (request, reply) => {
-    const fields = creationFields(jsonBody(request));
-    const image = await catalog.createImage(ctxOf(request), fields);
+    const { fields, refusal } = creationFields(jsonBody(request));
+    const image = await catalog.createImage(ctxOf(request), fields, () => {
+      if (refusal) throw refusal;
+    });
     return sendJson(reply.code(201).header('Location', `${opts.origin(request)}/v2/images/${image.id}`), imageView(image));
   });
 
   app.get('/v2/images/:image_id(^.+$)', async (request, reply) =>
-    sendJson(reply, imageView(await catalog.visible(ctxOf(request), idOf(request)))),
+    sendJson(reply, imageView(await catalog.image(ctxOf(request), idOf(request)))),
   );
 
   app.patch('/v2/images/:image_id(^.+$)', async (request, reply) => {
@@ -112,9 +114,7 @@ export function imageRoutes(app: FastifyInstance, opts: ImageRoutesOptions, done
       throw new ApiError(415, `The request media type ${type} is not supported by this server.`, { 'Accept-Patch': ACCEPT_PATCH });
     }
     const changes = parsePatch(jsonBody(request), type);
-    const ctx = ctxOf(request);
-    const current = await catalog.modifiable(ctx, idOf(request));
-    const saved = await catalog.saveImage(ctx, current, (image) => applyPatch(image, changes));
+    const saved = await catalog.saveImage(ctxOf(request), idOf(request), (image, authorize) => applyPatch(image, changes, authorize));
     return sendJson(reply, imageView(saved));
   });
 
@@ -137,14 +137,10 @@ export function imageRoutes(app: FastifyInstance, opts: ImageRoutesOptions, done
   });
 
   app.get('/v2/images/:image_id(^.+$)/file', async (request, reply) => {
-    const ctx = ctxOf(request);
-    const image = await catalog.visible(ctx, idOf(request));
-    if (image.status === 'deactivated' && !ctx.isAdmin) {
-      throw new ApiError(403, 'The requested image has been deactivated. Image data download is forbidden.');
-    }
+    const image = await catalog.downloadable(ctxOf(request), idOf(request));
     if (!image.has_data || image.size === null) return reply.code(204).send();
     const range = parseRange(request.headers.range, image.size);
-    const stream = await catalog.blobs.open(image.id, range ?? undefined);
+    const stream = await catalog.openData(image, range ?? undefined);
     if (!stream) return reply.code(204).send();
     reply.header('content-type', 'application/octet-stream').header('Content-MD5', image.checksum ?? '');
     if (range) {
@@ -195,11 +191,7 @@ export function imageRoutes(app: FastifyInstance, opts: ImageRoutesOptions, done
   });
   app.put('/v2/images/:image_id(^.+$)/members/:member_id(^.+$)', async (request, reply) => {
     const status = memberBodyField(request, 'status', 'Expected a status in the form: {"status": "status"}', 'Status not specified');
-    // The reference's member model refuses any other value (`glance/domain` ImageMembership.status).
-    if (!(MEMBER_STATUSES as readonly unknown[]).includes(status)) {
-      throw new ApiError(400, 'Incorrect request: Status must be "pending", "accepted" or "rejected".');
-    }
-    const member = await catalog.setMemberStatus(ctxOf(request), idOf(request), memberOf(request), status as MemberStatus);
+    const member = await catalog.setMemberStatus(ctxOf(request), idOf(request), memberOf(request), status);
     return sendJson(reply, memberView(idOf(request), member));
   });
   app.delete('/v2/images/:image_id(^.+$)/members/:member_id(^.+$)', async (request, reply) => {

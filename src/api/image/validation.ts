@@ -118,18 +118,38 @@ export function setAttribute(target: Writable, key: string, value: unknown): voi
   if (value !== null) Object.defineProperty(target.properties, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
+/** Attributes the request deserializer refuses before anything else (`_check_allowed`); the others only the image factory does. */
+const NEVER_SENT = new Set(['direct_url', 'self', 'file', 'schema', 'stores']);
+
+/** What a create request asks for, and the refusal of an attribute it may not set, if any. */
+export interface Creation {
+  fields: Writable;
+  /**
+   * Thrown once the create is allowed: the reference's image factory refuses read-only and reserved attributes
+   * only after the schema and the policy have passed.
+   */
+  refusal: ApiError | null;
+}
+
 /** A create request's body → the fields of the new image. */
-export function creationFields(body: unknown): Writable {
+export function creationFields(body: unknown): Creation {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new ApiError(400, 'Request body must be a JSON object.');
   }
+  for (const key of Object.keys(body)) if (NEVER_SENT.has(key)) checkWritable(key, true);
   const fields: Writable = { properties: {}, tags: [] };
+  let refusal: ApiError | null = null;
   for (const [key, value] of Object.entries(body)) {
-    checkWritable(key, true);
+    try {
+      checkWritable(key, true);
+    } catch (err) {
+      refusal ??= err as ApiError;
+      continue;
+    }
     if (!CREATE_IGNORED.has(key)) setAttribute(fields, key, value);
   }
   // Worded under webob's explanation here, where the reference passes its message as the detail.
   const taken = Object.keys(fields.properties).find(isReserved);
-  if (taken !== undefined) throw detailed(403, reserved(taken));
-  return fields;
+  if (taken !== undefined) refusal ??= detailed(403, reserved(taken));
+  return { fields, refusal };
 }
