@@ -407,14 +407,76 @@ describe('--auth keystone: every endpoint refuses a missing, expired or revoked 
 });
 
 describe('--auth keystone: Huawei AK/SK signed requests', () => {
-  /** Headers Huawei's own signer produces for a bodyless request (`date` defaults to now). */
-  function signed(path: string, ak: string, sk: string, projectId: string, date?: Date): Record<string, string> {
-    const headers: Record<string, string> = { 'X-Project-Id': projectId, 'Content-Type': 'application/json', host: 'localhost:80' };
+  /**
+   * Headers Huawei's own signer produces (`date` defaults to now): for a bodyless GET by default, or for `method`
+   * with a JSON body `data`, whose hash it signs, or with the headers `extra` (e.g. a declared payload hash).
+   */
+  function signed(
+    path: string,
+    ak: string,
+    sk: string,
+    projectId: string,
+    date?: Date,
+    { method = 'GET', data, extra = {} }: { method?: string; data?: unknown; extra?: Record<string, string> } = {},
+  ): Record<string, string> {
+    const headers: Record<string, string> = { 'X-Project-Id': projectId, 'Content-Type': 'application/json', host: 'localhost:80', ...extra };
     // The signer signs a given X-Sdk-Date as is, so it must already be in the wire format (20261127T074253Z).
     if (date) headers['X-Sdk-Date'] = date.toISOString().replace(/[-:]|\.\d+/g, '');
     const credentials = new BasicCredentials().withAk(ak).withSk(sk);
-    return AKSKSigner.sign({ endpoint: `http://localhost:80${path}`, method: 'GET', headers, queryParams: {} }, credentials) as Record<string, string>;
+    return AKSKSigner.sign({ endpoint: `http://localhost:80${path}`, method, headers, queryParams: {}, data }, credentials) as Record<string, string>;
   }
+
+  test('a signed JSON body is verified against its hash: the signed one is taken, a swapped or unsigned one refused', async () => {
+    const { access, secret } = await glint.identityService.createCredential(ids.alice);
+    const token = (await login('alice', 'p-alice')).token;
+    const created = await call(glint.image, 'POST', '/v2/images', { 'x-auth-token': token }, { name: 'signed-metadata', disk_format: 'raw', container_format: 'bare' });
+    const id = created.json<{ id: string }>().id;
+    const path = `/v2.1/${ids.pAlice}/images/${id}/metadata`;
+    const data = { metadata: { signed: 'yes' } };
+    const post = (headers: Record<string, string>, body: unknown) => call(glint.compute, 'POST', path, headers, JSON.stringify(body));
+    const metadata = async () => (await call(glint.compute, 'GET', path, { 'x-auth-token': token })).json<{ metadata: Record<string, string> }>().metadata;
+
+    const ok = await post(signed(path, access, secret, ids.pAlice, undefined, { method: 'POST', data }), data);
+    assert.equal(ok.statusCode, 200, ok.body);
+    assert.deepEqual(ok.json(), data);
+
+    const uri = /^Keystone uri=/;
+    const swapped = { metadata: { signed: 'no', extra: 'x' } };
+    assertKeystone401(await post(signed(path, access, secret, ids.pAlice, undefined, { method: 'POST', data }), swapped), uri, 'another body under the signature');
+    const unsigned = signed(path, access, secret, ids.pAlice, undefined, { method: 'POST', extra: { 'X-Sdk-Content-Sha256': 'UNSIGNED-PAYLOAD' } });
+    assertKeystone401(await post(unsigned, swapped), uri, 'a JSON body declared unsigned');
+    const declared = signed(path, access, secret, ids.pAlice, undefined, { method: 'POST', extra: { 'X-Sdk-Content-Sha256': createHash('sha256').update(JSON.stringify(data)).digest('hex') } });
+    assertKeystone401(await post(declared, swapped), uri, 'a body that does not match the hash declared for it');
+    assert.equal((await post(declared, data)).statusCode, 200, 'the body the declared hash is of');
+    assert.deepEqual(await metadata(), { signed: 'yes' });
+  });
+
+  test('X-Project-Id must be among the signed headers; image data may be signed UNSIGNED-PAYLOAD, as Huawei\'s SDKs sign it', async () => {
+    const { access, secret } = await glint.identityService.createCredential(ids.alice);
+    const path = `/v2.1/${ids.pAlice}/images`;
+    const signedHeaders = /SignedHeaders=([^,]+)/.exec(signed(path, access, secret, ids.pAlice).Authorization)![1].split(';');
+    assert.ok(signedHeaders.includes('x-project-id'), 'the signer signs every header it is given');
+    // Signed without the header, which is then added: the project was never vouched for.
+    const headers = AKSKSigner.sign(
+      { endpoint: `http://localhost:80${path}`, method: 'GET', headers: { 'Content-Type': 'application/json', host: 'localhost:80' }, queryParams: {} },
+      new BasicCredentials().withAk(access).withSk(secret),
+    ) as Record<string, string>;
+    assertKeystone401(await call(glint.compute, 'GET', path, { ...headers, 'X-Project-Id': ids.pAlice }), /^Keystone uri=/, 'X-Project-Id added after signing');
+
+    const token = (await login('alice', 'p-alice')).token;
+    const created = await call(glint.image, 'POST', '/v2/images', { 'x-auth-token': token }, { name: 'signed-data', disk_format: 'raw', container_format: 'bare' });
+    const file = `/v2/images/${created.json<{ id: string }>().id}/file`;
+    const upload = await glint.image.inject({
+      method: 'PUT',
+      url: file,
+      headers: signed(file, access, secret, ids.pAlice, undefined, {
+        method: 'PUT',
+        extra: { 'Content-Type': 'application/octet-stream', 'X-Sdk-Content-Sha256': 'UNSIGNED-PAYLOAD' },
+      }),
+      payload: Buffer.from('image data'),
+    });
+    assert.equal(upload.statusCode, 204, upload.body);
+  });
 
   test('a valid signature acts for the key\'s user on X-Project-Id; a bad one, a stale one or an unknown key gets 401', async () => {
     const { access, secret } = await glint.identityService.createCredential(ids.alice);

@@ -3,7 +3,8 @@
  * signed with an access key (Huawei's `SDK-HMAC-SHA256`, project in `X-Project-Id`). Both are checked
  * against the store on every request, so a revoked token or key stops working at once everywhere.
  */
-import { authToken, firstHeader, type AuthInput, type Authenticator, type RequestContext } from './context.js';
+import { createHash } from 'node:crypto';
+import { authToken, firstHeader, hasBody, type AuthInput, type Authenticator, type RequestContext } from './context.js';
 import { EMPTY_PAYLOAD_HASH, parseSdkAuthorization, payloadHashOf, verifySdkRequest } from './sdk-hmac.js';
 import type { IdentityService } from './service.js';
 
@@ -18,14 +19,17 @@ export class KeystoneAuthenticator implements Authenticator {
     return this.signed(request);
   }
 
+  /** A signed request whose body is read whole before it is acted on: its signature covers that body. */
+  awaitsBody(request: AuthInput): boolean {
+    return !authToken(request.headers) && !request.streamsBody && hasBody(request.headers) && isSigned(request);
+  }
+
   private async signed(request: AuthInput): Promise<RequestContext | null> {
     const signature = parseSdkAuthorization(firstHeader(request.headers, 'authorization'));
     const projectId = firstHeader(request.headers, 'x-project-id');
-    if (!signature || !projectId) return null;
-    // The body has not arrived when a request is admitted, so a request with one is verified only
-    // when its signer left the body out (UNSIGNED-PAYLOAD, as Huawei's SDKs do for non-JSON bodies).
-    const declared = payloadHashOf(request.headers);
-    const payloadHash = hasBody(request) ? (declared === UNSIGNED_PAYLOAD ? declared : null) : (declared ?? EMPTY_PAYLOAD_HASH);
+    // The project a request acts on is part of what its signer vouches for.
+    if (!signature || !projectId || !signature.signedHeaders.includes('x-project-id')) return null;
+    const payloadHash = signedPayloadHash(request);
     if (payloadHash === null) return null;
     const credential = await this.identity.credential(signature.access);
     if (!credential) return null;
@@ -36,7 +40,20 @@ export class KeystoneAuthenticator implements Authenticator {
   }
 }
 
-function hasBody(request: AuthInput): boolean {
-  const length = firstHeader(request.headers, 'content-length');
-  return (length !== undefined && length !== '0') || request.headers['transfer-encoding'] !== undefined;
+const isSigned = (request: AuthInput) => parseSdkAuthorization(firstHeader(request.headers, 'authorization')) !== null;
+
+/**
+ * The payload hash a signature must cover, or null when the request cannot be checked. A body read whole is
+ * hashed (and must match any hash declared for it): a declared UNSIGNED-PAYLOAD would let anyone who captured
+ * the request send another body. Only image data, consumed as it arrives, may go unsigned, as Huawei's SDKs
+ * declare for every body that is not JSON and Huawei's gateway accepts.
+ */
+function signedPayloadHash(request: AuthInput): string | null {
+  const declared = payloadHashOf(request.headers);
+  if (request.body !== undefined) {
+    const actual = createHash('sha256').update(request.body).digest('hex');
+    return declared === null || declared === actual ? actual : null;
+  }
+  if (!hasBody(request.headers)) return declared ?? EMPTY_PAYLOAD_HASH;
+  return request.streamsBody && declared === UNSIGNED_PAYLOAD ? declared : null;
 }

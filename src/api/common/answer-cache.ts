@@ -10,7 +10,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { VersionedCache } from '../../common/versioned-cache.js';
-import { firstHeader, type Authenticator, type RequestContext } from '../../identity/context.js';
+import { hasBody, type Authenticator, type RequestContext } from '../../identity/context.js';
 import { newRequestId } from './request-id.js';
 
 /** Request headers an answer may depend on besides the caller: links name the host, versions shape the headers. */
@@ -38,11 +38,6 @@ function keyOf(request: IncomingMessage, ctx: RequestContext): string {
   return key;
 }
 
-function hasBody(request: IncomingMessage): boolean {
-  const length = firstHeader(request.headers, 'content-length');
-  return (length !== undefined && length !== '0') || request.headers['transfer-encoding'] !== undefined;
-}
-
 export class AnswerCache {
   // 8 MiB for each of the two listeners that keep answers: some hundreds of pages each.
   private readonly answers = new VersionedCache<Answer>(
@@ -60,7 +55,7 @@ export class AnswerCache {
    * it answers within the request event: waiting a microtask for each costs a few µs of a kept answer's ~50.
    */
   answer(request: IncomingMessage, response: ServerResponse): boolean | Promise<boolean> {
-    if (request.method !== 'GET' || !this.options.cacheable(request.url!.split('?', 1)[0]) || hasBody(request)) return false;
+    if (request.method !== 'GET' || !this.options.cacheable(request.url!.split('?', 1)[0]) || hasBody(request.headers)) return false;
     const ctx = this.options.auth.authenticate(request as IncomingMessage & { url: string; method: string });
     return ctx instanceof Promise ? ctx.then((known) => this.answerFor(request, response, known)) : this.answerFor(request, response, ctx);
   }

@@ -122,13 +122,19 @@ export function createListener(options: ListenerOptions): FastifyInstance {
     clientErrorHandler: refuseMalformedRequest,
   });
   const { admit, limits, failure } = options;
-  app.addHook('onRequest', (request, reply, done) => {
-    setRequestIdHeaders(reply, request.id, options.requestIdHeaders);
-    if (!request.raw.complete) watchBody(request.raw, reply.raw, limits, request.routeOptions.config.streamsBody === true, failure);
+  const admitting = (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
     const admitted = admit ? admit(request, reply) : true;
     if (admitted === true) done();
     else if (admitted !== false) admitted.then((ok) => ok && done(), done);
+  };
+  app.decorateRequest('awaitingBody', false);
+  app.addHook('onRequest', (request, reply, done) => {
+    setRequestIdHeaders(reply, request.id, options.requestIdHeaders);
+    if (!request.raw.complete) watchBody(request.raw, reply.raw, limits, request.routeOptions.config.streamsBody === true, failure);
+    admitting(request, reply, done);
   });
+  // A request admitted on the condition of its body is admitted again once the body has arrived.
+  app.addHook('preHandler', (request, reply, done) => (request.awaitingBody ? admitting(request, reply, done) : done()));
   // An answer given before the request's body has all arrived (a refused upload) ends the connection: the
   // client would otherwise go on sending the rest for nothing.
   app.addHook('onSend', (request, reply, payload, done) => {
