@@ -17,8 +17,9 @@ after(() => rmSync(work, { recursive: true, force: true }));
 
 const run = (args: string[]) => promisify(execFile)(GLINT[0], [...GLINT.slice(1), ...args], { cwd: ROOT });
 
-test('serve --demo prints its URLs and a curl that lists the demo images, and stops on SIGTERM', async () => {
-  const child = spawn(GLINT[0], [...GLINT.slice(1), 'serve', '--demo', '--data-dir', join(work, 'demo'),
+/** `serve --demo` on `dataDir`, once it has printed its example curl; the output so far and the process. */
+async function startDemo(dataDir: string) {
+  const child = spawn(GLINT[0], [...GLINT.slice(1), 'serve', '--demo', '--data-dir', dataDir,
     '--compute-port', '0', '--image-port', '0', '--identity-port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   let output = '';
   await new Promise<void>((resolve, reject) => {
@@ -32,6 +33,18 @@ test('serve --demo prints its URLs and a curl that lists the demo images, and st
     });
     child.once('exit', (code) => reject(new Error(`exited with ${code}:\n${output}`)));
   });
+  const stop = async () => {
+    const exit = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    assert.equal(await exit, 0);
+  };
+  return { output, stop };
+}
+
+test('serve --demo prints its URLs and a curl that lists the demo images, and stops on SIGTERM', async () => {
+  const dataDir = join(work, 'demo');
+  const first = await startDemo(dataDir);
+  const { output } = first;
   try {
     for (const name of ['compute', 'image', 'identity']) assert.match(output, new RegExp(`^\\s*${name}:\\s+http://127\\.0\\.0\\.1:\\d+$`, 'm'));
     const [, token, url] = /curl -s -H 'X-Auth-Token: ([^']+)' (\S+)/.exec(output)!;
@@ -40,11 +53,21 @@ test('serve --demo prints its URLs and a curl that lists the demo images, and st
     const { images } = (await answer.json()) as { images: Array<{ name: string }> };
     assert.ok(images.length >= 10, `the demo project sees the demo images (${images.length})`);
     assert.ok(images.some((image) => image.name.startsWith('Ubuntu')));
+
+    // What lands in logs and scrollback is soon worth nothing: the token lives 15 minutes, and says so.
+    assert.match(output, /a token of user demo that expires in 15 minutes, at \d\d:\d\d UTC/);
+    const identity = /^ *identity: +(\S+)$/m.exec(output)![1];
+    const validated = await fetch(`${identity}/v3/auth/tokens`, { headers: { 'X-Auth-Token': token, 'X-Subject-Token': token } });
+    const expiresIn = Date.parse(((await validated.json()) as { token: { expires_at: string } }).token.expires_at) - Date.now();
+    assert.ok(expiresIn > 0 && expiresIn <= 15 * 60_000, `expires in ${expiresIn} ms`);
+    assert.match(output, /password \(printed only this once\)/);
   } finally {
-    const exit = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    assert.equal(await exit, 0);
+    await first.stop();
   }
+  // Passwords are printed once, when they are made; a later start prints none.
+  const again = await startDemo(dataDir);
+  await again.stop();
+  assert.doesNotMatch(again.output, /password \(printed only this once\)/);
 });
 
 test('serve warns when its identity.key does not open the access key secrets in the catalog', async () => {

@@ -161,9 +161,10 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
   }
   const glint = await createGlint(config);
   const sample = await prepare(config, options, glint.catalog, glint.identityService);
+  // Before the ready line: whoever reads it may stop the process at once.
+  closeOnSignals(glint, true);
   await glint.listen();
   console.log(readyMessage(config, glint.urls, sample, options));
-  closeOnSignals(glint, true);
   sweepLapsedUploads(() => glint.catalog.recoverLapsedUploads());
 }
 
