@@ -1,19 +1,23 @@
-// The default policy, against the reference: every route of both APIs, writes and reads, by each role, on images
-// of each visibility, as the reference deployment answered with the secure-RBAC defaults on (Glance's
-// `enforce_secure_rbac` and `enforce_new_defaults`, Nova's `enforce_new_defaults`). `secure-rbac-cases.json`
-// holds 1,400-odd requests recorded from it, each on a fresh image made as its precondition says, by:
-//   owner project: member and reader (`alice:P_A:member,reader`), member without reader, reader only;
-//   another project (a member of shared images): member and reader, reader only; an admin; no token.
-// Each is replayed against Glint under `--auth noauth` (whose tokens are the recording's own) and must get the
-// same status and the same words; a refused write must leave the image as it was.
+// Both policies against the reference, which answered every request here itself; each is replayed against
+// Glint under `--auth noauth` (whose tokens are the recordings' own) on a fresh image made as its precondition
+// says, and must get the same status and the same words; a refused write must leave the image as it was.
+// - `secure-rbac-cases.json`: 1,460 requests to the reference run with the secure-RBAC defaults on (Glance's
+//   `enforce_secure_rbac` and `enforce_new_defaults`, Nova's `enforce_new_defaults`): every route of both APIs,
+//   writes and reads, by an owner-project member and reader, member without reader, reader only, another
+//   project's member and reader, an admin and no token, on private, shared (pending or accepted), public and
+//   community images.
+// - `legacy-cases.json`: 197 requests to the reference as recorded (the legacy defaults), on the calls whose
+//   owner checks stand in for the rules there: tags, members, patches, creates, data, actions and deletes by the
+//   owner's project, its reader, another project and an admin.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import { createGlint, type Glint } from '../../src/app.js';
 import { newImage, type Image, type ImageMember, type MemberStatus, type Visibility } from '../../src/catalog/image.js';
+import type { PolicyMode } from '../../src/catalog/policy.js';
 import { loadConfig } from '../../src/config.js';
 
 interface Precondition {
@@ -46,26 +50,16 @@ interface RecordedCase {
   changed?: boolean;
 }
 
-const CASES = JSON.parse(readFileSync(new URL('./secure-rbac-cases.json', import.meta.url), 'utf8')) as RecordedCase[];
+const recorded = (file: string) => JSON.parse(readFileSync(new URL(file, import.meta.url), 'utf8')) as RecordedCase[];
 /** The recording's projects, named in its paths. */
 const PROJECTS: Record<string, string> = Object.fromEntries(['A', 'B', 'C', 'D', 'E', 'F'].map((p) => [`P_${p}`, p.toLowerCase().repeat(32)]));
 const DATA = Buffer.from('hello');
 
-let glint: Glint;
-let dir: string;
-
-before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'glint-secure-rbac-'));
-  glint = await createGlint(loadConfig({ profile: 'openstack', auth: 'noauth', policy: 'secure', dataDir: dir, computePort: 0, imagePort: 0, identityPort: 0 }, {}));
-});
-
-after(async () => {
-  await glint?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const dir = mkdtempSync(join(tmpdir(), 'glint-reference-policies-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The image a case starts from, stored as its precondition says; the recorded id of a missing image otherwise. */
-async function fixture(recorded: RecordedCase): Promise<string | undefined> {
+async function fixture(glint: Glint, recorded: RecordedCase): Promise<string | undefined> {
   const pre = recorded.precondition;
   if (!pre.image_status) return recorded.image_id;
   const id = randomUUID();
@@ -111,12 +105,14 @@ function saidIn(recorded: RecordedError, body: string): RecordedError {
   return { explanation, detail: detail.trim() };
 }
 
-const state = async (id: string) => ({ image: await glint.catalog.store.getImage(id), members: await glint.catalog.store.getMembers(id) });
-
-test(`${CASES.length} requests recorded from the reference under the secure-RBAC defaults are answered alike`, async () => {
+/** Replays every case of `file` against a Glint with `policy`; what differs from the reference, described. */
+async function replay(file: string, policy: PolicyMode): Promise<{ count: number; differences: string[] }> {
+  const cases = recorded(file);
+  const glint = await createGlint(loadConfig({ profile: 'openstack', auth: 'noauth', policy, dataDir: join(dir, policy), computePort: 0, imagePort: 0, identityPort: 0 }, {}));
+  const state = async (id: string) => ({ image: await glint.catalog.store.getImage(id), members: await glint.catalog.store.getMembers(id) });
   const differences: string[] = [];
-  for (const recorded of CASES) {
-    const id = await fixture(recorded);
+  for (const recorded of cases) {
+    const id = await fixture(glint, recorded);
     const url = concrete(recorded, id);
     const refused = recorded.status >= 400 && recorded.changed === false;
     const before = id && refused ? JSON.stringify(await state(id)) : null;
@@ -141,5 +137,13 @@ test(`${CASES.length} requests recorded from the reference under the secure-RBAC
     }
     if (before && JSON.stringify(await state(id!)) !== before) differences.push(`${what}: the refused write changed the image`);
   }
-  assert.deepEqual(differences, [], `${differences.length} of ${CASES.length} answers differ from the reference:\n${differences.join('\n')}`);
-});
+  await glint.close();
+  return { count: cases.length, differences };
+}
+
+for (const [file, policy] of [['./secure-rbac-cases.json', 'secure'], ['./legacy-cases.json', 'legacy']] as const) {
+  test(`--policy ${policy}: the requests of ${file} are answered as the reference answered them`, async () => {
+    const { count, differences } = await replay(file, policy);
+    assert.deepEqual(differences, [], `${differences.length} of ${count} answers differ from the reference:\n${differences.join('\n')}`);
+  });
+}
