@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { createGlint, type Glint } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
+import { characterReads } from './support/character-reads.js';
 
 const BODY_TIMEOUT_S = 1;
 const MAX_CONNECTIONS = 8;
@@ -83,23 +84,17 @@ async function exchange(url: string, head: string): Promise<string> {
   return answer!;
 }
 
+async function createImage(name: string): Promise<string> {
+  const created = await fetch(`${glint.urls.image}/v2/images`, {
+    method: 'POST',
+    headers: { 'x-auth-token': token, 'content-type': 'application/json' },
+    body: JSON.stringify({ name, disk_format: 'raw', container_format: 'bare' }),
+  });
+  return ((await created.json()) as { id: string }).id;
+}
+
 const statusOf = (answer: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1]);
 const bodyOf = (answer: string) => answer.slice(answer.indexOf('\r\n\r\n') + 4);
-
-/** What `work` resolves to, and how many characters application code read one at a time meanwhile. */
-async function readCounted<T>(work: () => Promise<T>): Promise<{ result: T; reads: number }> {
-  const charCodeAt = String.prototype.charCodeAt;
-  let reads = 0;
-  String.prototype.charCodeAt = function (this: string, index: number) {
-    reads++;
-    return charCodeAt.call(this, index);
-  };
-  try {
-    return { result: await work(), reads };
-  } finally {
-    String.prototype.charCodeAt = charCodeAt;
-  }
-}
 
 describe('headers', () => {
   const versionRequest = (padding: number) =>
@@ -116,7 +111,7 @@ describe('headers', () => {
     }
     assert.ok(accepted > 15_000 && accepted < 16 * 1024, `the cap stays Node's 16 KiB (${accepted} spaces accepted)`);
 
-    const { result, reads } = await readCounted(() => exchange(glint.urls.compute, versionRequest(accepted)));
+    const { result, reads } = await characterReads(() => exchange(glint.urls.compute, versionRequest(accepted)));
     assert.equal(statusOf(result), 200);
     assert.match(result, /\r\nOpenStack-API-Version: compute 2\.3\r\n/i);
     // Each character of the value looked at a few times at most; a quadratic scan would read it thousands of times.
@@ -165,12 +160,7 @@ describe(`request bodies (--body-timeout ${BODY_TIMEOUT_S})`, () => {
   });
 
   test('an upload that stalls is cut with 408, and its image is queued again with no partial data left', async () => {
-    const created = await fetch(`${glint.urls.image}/v2/images`, {
-      method: 'POST',
-      headers: { 'x-auth-token': token, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'stalled', disk_format: 'raw', container_format: 'bare' }),
-    });
-    const { id } = (await created.json()) as { id: string };
+    const id = await createImage('stalled');
     const raw = await open(glint.urls.image);
     raw.socket.write(
       `PUT /v2/images/${id}/file HTTP/1.1\r\nHost: localhost\r\nX-Auth-Token: ${token}\r\n` +
@@ -188,12 +178,7 @@ describe(`request bodies (--body-timeout ${BODY_TIMEOUT_S})`, () => {
   });
 
   test('an upload that keeps sending, however slowly, is not cut: only idleness is, for image data', async () => {
-    const created = await fetch(`${glint.urls.image}/v2/images`, {
-      method: 'POST',
-      headers: { 'x-auth-token': token, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'slow', disk_format: 'raw', container_format: 'bare' }),
-    });
-    const { id } = (await created.json()) as { id: string };
+    const id = await createImage('slow');
     const raw = await open(glint.urls.image);
     const chunks = 12;
     raw.socket.write(

@@ -330,8 +330,9 @@ export class CatalogService {
    * those whose data was put in place but never recorded (the receiver stopped between the two), and those
    * whose receiver left its lease behind. Either way the bytes were never checked into the catalog, so they
    * are dropped. An upload whose lease names a receiver that may still be alive (see `upload-lease.ts`) is
-   * left alone, as are images in `saving` without any data or lease (e.g. imported in that state). Partial data of an image the catalog does not
-   * hold is dropped once IMPORT_WRITE_MS old. With `among`, only those images are looked at.
+   * left alone, as are images in `saving` without any data or lease (e.g. imported in that state). Partial
+   * data of an image the catalog does not hold is dropped once IMPORT_WRITE_MS old. With `among`, only those
+   * images are looked at.
    */
   async recoverInterruptedUploads(among?: string[]): Promise<number> {
     // Images whose receiver is gone, with the lease it left (if any). Each is asked after its trace was

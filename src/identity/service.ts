@@ -267,13 +267,17 @@ export class IdentityService {
       if (!ref.domain) throw missingAttribute('domain', 'user');
       user = inDefaultDomain(ref.domain) ? await this.store.findUser(ref.name) : null;
     }
-    const counted = user !== null && countsAttempts(this.options.lockout, user.name);
-    const checkable = user !== null && (!counted || (await this.countAttempt(user)));
     // Without a user to check against (or while the account is locked), the same work is spent on nothing.
-    const matches = await verifyPassword(password, checkable ? user!.password_hash : null);
-    if (!checkable || !matches || !user!.enabled) throw unauthorized();
-    if (counted || user!.failed_logins > 0) await this.store.clearFailedLogins(user!.id);
-    return user!;
+    if (!user) {
+      await verifyPassword(password, null);
+      throw unauthorized();
+    }
+    const counted = countsAttempts(this.options.lockout, user.name);
+    const checkable = !counted || (await this.countAttempt(user));
+    const matches = await verifyPassword(password, checkable ? user.password_hash : null);
+    if (!checkable || !matches || !user.enabled) throw unauthorized();
+    if (counted || user.failed_logins > 0) await this.store.clearFailedLogins(user.id);
+    return user;
   }
 
   /** Counts an attempt at the user's password; false when the account is locked. */
