@@ -2,6 +2,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthInput, Authenticator, RequestContext } from '../../identity/context.js';
 import { AUTH_REQUIRED, keystoneError } from './errors.js';
+import { readsBody } from './http.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -17,8 +18,8 @@ export type Refusal = (request: FastifyRequest, reply: FastifyReply) => void;
 
 /**
  * Authenticates the request; false (after `refuse` has answered) when its credentials are missing or bad. A
- * request whose credentials cover its body (a signed JSON body) passes on to have its body read, marked
- * `awaitingBody`; called again once the body is there, the body is authenticated with the rest.
+ * request whose credentials cover the body its route reads (a signed JSON body) passes on to have the body
+ * read, marked `awaitingBody`; called again once the body is there, the body is authenticated with the rest.
  */
 export function admitCaller(auth: Authenticator, request: FastifyRequest, reply: FastifyReply, refuse: Refusal): boolean | Promise<boolean> {
   const input: AuthInput = {
@@ -29,7 +30,7 @@ export function admitCaller(auth: Authenticator, request: FastifyRequest, reply:
   };
   if (request.awaitingBody) {
     input.body = request.body instanceof Buffer ? request.body : Buffer.alloc(0);
-  } else if (auth.awaitsBody?.(input)) {
+  } else if (readsBody(request.method) && auth.awaitsBody?.(input)) {
     request.awaitingBody = true;
     return true;
   }

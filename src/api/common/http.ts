@@ -8,6 +8,8 @@ import Fastify, {
   type FastifyRequest,
   type FastifyServerFactory,
   type HTTPMethods,
+  type onSendHookHandler,
+  type preHandlerHookHandler,
 } from 'fastify';
 import type { Logger } from 'pino';
 import { webobPage, type ErrorBody } from './errors.js';
@@ -133,13 +135,19 @@ export function createListener(options: ListenerOptions): FastifyInstance {
     if (!request.raw.complete) watchBody(request.raw, reply.raw, limits, request.routeOptions.config.streamsBody === true, failure);
     admitting(request, reply, done);
   });
-  // A request admitted on the condition of its body is admitted again once the body has arrived.
-  app.addHook('preHandler', (request, reply, done) => (request.awaitingBody ? admitting(request, reply, done) : done()));
-  // An answer given before the request's body has all arrived (a refused upload) ends the connection: the
-  // client would otherwise go on sending the rest for nothing.
-  app.addHook('onSend', (request, reply, payload, done) => {
-    if (!request.raw.complete) reply.header('connection', 'close');
-    done(null, payload);
+  // Only routes that read a body need these, and the others (the lists) are spared their cost.
+  app.addHook('onRoute', (route) => {
+    if (![route.method].flat().some(readsBody)) return;
+    // A request admitted on the condition of its body is admitted again once the body has arrived.
+    const readmit: preHandlerHookHandler = (request, reply, done) => (request.awaitingBody ? admitting(request, reply, done) : done());
+    // An answer given before the request's body has all arrived (a refused upload) ends the connection: the
+    // client would otherwise go on sending the rest for nothing.
+    const closeEarly: onSendHookHandler = (request, reply, payload, done) => {
+      if (!request.raw.complete) reply.header('connection', 'close');
+      done(null, payload);
+    };
+    route.preHandler = [...[route.preHandler ?? []].flat(), readmit];
+    route.onSend = [...[route.onSend ?? []].flat(), closeEarly];
   });
   app.server.maxConnections = limits.maxConnections;
   // Each API decides what a body means (and which media types it refuses), so bodies arrive as bytes.
@@ -162,6 +170,11 @@ export function originForm(target: string): string {
 
 function setRequestIdHeaders(reply: FastifyReply, id: string, headers: string[]): void {
   for (const header of headers) reply.header(header, id);
+}
+
+/** Whether requests of this method carry a body the API reads (or streams); the APIs read none of others. */
+export function readsBody(method: string): boolean {
+  return method === 'POST' || method === 'PUT' || method === 'PATCH';
 }
 
 /** The methods the APIs route, in the order the reference's `Allow` headers name them. */
