@@ -1,7 +1,7 @@
-// Logging in under attack, through fastify.inject on the identity API: Keystone's lockout is off unless
-// configured; when on, concurrent guesses never get more passwords checked than the limit, exempt users are
-// never locked, `glint users unlock` lifts a lock, and no answer tells an unknown name, a wrong password and a
-// locked or disabled account apart.
+// Logging in, through fastify.inject on the identity API: Keystone's lockout is off unless configured; when on,
+// concurrent guesses never get more passwords checked than the limit, exempt users are never locked,
+// `glint users unlock` lifts a lock, and no answer tells an unknown name, a wrong password and a locked or
+// disabled account apart. Tokens list the roles a user's roles imply.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -97,4 +97,28 @@ describe('--lockout-attempts 5', () => {
     assert.equal((await login(glint, 'dora', PASSWORD)).status, 201);
     assert.equal(await failedLogins(glint, 'admin'), 0);
   });
+});
+
+test('roles imply one another as Keystone\'s bootstrap sets them up, and tokens list the implied ones', async () => {
+  const glint = await start();
+  const project = await glint.identityService.createProject('p-implied');
+  for (const [role, listed] of [['admin', ['admin', 'member', 'reader']], ['member', ['member', 'reader']], ['reader', ['reader']]] as const) {
+    await glint.identityService.createUser(`only-${role}`, PASSWORD, project.id, [role]);
+    const answer = await glint.identity.inject({
+      method: 'POST',
+      url: '/v3/auth/tokens',
+      headers: { 'content-type': 'application/json' },
+      payload: {
+        auth: {
+          identity: { methods: ['password'], password: { user: { name: `only-${role}`, domain: { id: 'default' }, password: PASSWORD } } },
+          scope: { project: { id: project.id } },
+        },
+      },
+    });
+    assert.equal(answer.statusCode, 201, answer.body);
+    assert.deepEqual(answer.json<{ token: { roles: { name: string }[] } }>().token.roles.map((r) => r.name).sort(), listed, role);
+    // The APIs act on them: every one of them reads (a reader lists images).
+    const list = await glint.image.inject({ method: 'GET', url: '/v2/images', headers: { 'x-auth-token': String(answer.headers['x-subject-token']) } });
+    assert.equal(list.statusCode, 200, role);
+  }
 });
