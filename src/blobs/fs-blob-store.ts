@@ -98,8 +98,8 @@ export class FsBlobStore implements BlobStore {
         await dir.sync();
         await dir.close();
       } catch (err) {
-        // The source is left where it stopped; whatever it still does settles unobserved.
-        chunks.return?.().catch(() => undefined);
+        // The source is left where it stopped, not closed: closing a request's body would close its connection
+        // before the client is answered. Whatever it still does settles unobserved.
         await writing.catch(() => undefined);
         await abort();
         return dataFull(err);

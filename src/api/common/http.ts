@@ -14,7 +14,7 @@ import Fastify, {
 import type { Logger } from 'pino';
 import { webobPage, type ErrorBody } from './errors.js';
 import { newRequestId } from './request-id.js';
-import { MAX_HEADER_BYTES, watchBody, type RequestLimits } from './request-limits.js';
+import { lingerOnClose, MAX_HEADER_BYTES, watchBody, type RequestLimits } from './request-limits.js';
 
 export interface ListenerOptions {
   logger: Logger;
@@ -141,9 +141,13 @@ export function createListener(options: ListenerOptions): FastifyInstance {
     // A request admitted on the condition of its body is admitted again once the body has arrived.
     const readmit: preHandlerHookHandler = (request, reply, done) => (request.awaitingBody ? admitting(request, reply, done) : done());
     // An answer given before the request's body has all arrived (a refused upload) ends the connection: the
-    // client would otherwise go on sending the rest for nothing.
+    // client would otherwise go on sending the rest for nothing. It lingers a while, so the answer is read.
     const closeEarly: onSendHookHandler = (request, reply, payload, done) => {
-      if (!request.raw.complete) reply.header('connection', 'close');
+      if (!request.raw.complete) {
+        reply.header('connection', 'close');
+        // Null once the client has gone: there is no one left to answer.
+        if (request.raw.socket) lingerOnClose(request.raw.socket);
+      }
       done(null, payload);
     };
     route.preHandler = [...[route.preHandler ?? []].flat(), readmit];

@@ -4,6 +4,7 @@
  * 408 and its connection closed, so it holds neither a connection nor (for an upload) an image in `saving`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { ErrorBody } from './errors.js';
 
 export interface RequestLimits {
@@ -26,6 +27,22 @@ export const MAX_HEADER_BYTES = 16 * 1024;
 
 /** webob's explanation of a 408, in every API's error format. */
 export const REQUEST_TIMEOUT = 'The server has waited too long for the request to be sent by the client.';
+
+/**
+ * How long a connection answered before its request body had all arrived goes on reading (and dropping) that
+ * body before it closes: closed at once with bytes unread, the kernel would reset it, and the client could
+ * lose the answer it was sent (a refused upload's 413 or 503) before reading it.
+ */
+const LINGER_MS = 2_000;
+
+/** Closes `socket` once its answer is out, as `destroySoon` would, but only after a while of reading on. */
+export function lingerOnClose(socket: Socket): void {
+  socket.destroySoon = () => {
+    socket.end();
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS).unref();
+    socket.once('close', () => clearTimeout(timer));
+  };
+}
 
 /** How often a body's progress is looked at, as a share of the timeout: an idle body is found within 1¼ timeouts. */
 const CHECKS_PER_TIMEOUT = 4;
