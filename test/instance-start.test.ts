@@ -8,7 +8,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { startTestS3 } from '../src/blobs/s3-test-server.js';
+import { startTestS3 } from './support/s3-test-server.js';
 import { startGlint, stopGlint, type GlintProcess } from './support/glint-process.js';
 import { freshDatabase } from './support/postgres-server.js';
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { createGlint } from '../src/app.js';
-import { startTestS3 } from '../src/blobs/s3-test-server.js';
+import { startTestS3 } from './support/s3-test-server.js';
 import { loadConfig } from '../src/config.js';
 
 // Top-level, so that a server that cannot start fails this file rather than skipping its test.

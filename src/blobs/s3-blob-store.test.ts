@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { blobStoreContract, bytes, pausedSource } from './blob-store.contract.js';
 import { S3BlobStore } from './s3-blob-store.js';
-import { startTestS3, TEST_BUCKET } from './s3-test-server.js';
+import { startTestS3, TEST_BUCKET } from '../../test/support/s3-test-server.js';
 
 // Top-level, so that a server that cannot start fails this file rather than skipping its tests.
 const s3 = await startTestS3();
