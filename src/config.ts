@@ -102,11 +102,15 @@ function onOff(name: string, value: string): boolean {
   return value === 'on';
 }
 
-function count(name: string, value: string | number | undefined, fallback: number, min = 0): number {
-  if (value === undefined) return fallback;
+/** A whole number option's value, at least `min`. */
+export function wholeNumber(name: string, value: string | number, min = 0): number {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < min) throw new ConfigError(`${name} must be a whole number of at least ${min}, got '${value}'`);
   return n;
+}
+
+function count(name: string, value: string | number | undefined, fallback: number, min = 0): number {
+  return value === undefined ? fallback : wholeNumber(name, value, min);
 }
 
 /** A list of names, given comma-separated or as a repeated option. */

@@ -1,7 +1,7 @@
 /** Process entry: the `glint` command line. */
 import { Command } from 'commander';
 import { openCatalog } from './app.js';
-import { ConfigError, DEFAULTS, loadConfig, type ConfigInput } from './config.js';
+import { ConfigError, DEFAULTS, loadConfig, wholeNumber, type ConfigInput } from './config.js';
 import { CatalogFormatError } from './catalog/transfer.js';
 import { createCredential, createProject, createUser, listProjects, listUsers, unlockUser } from './cli/accounts.js';
 import { seedSynthetic } from './cli/seed.js';
@@ -76,19 +76,15 @@ program
     console.log(`Exported ${written} image(s) to ${file}`);
   });
 
-/** A whole number option, at least `min`. */
-const wholeNumber = (name: string, min: number) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < min) throw new ConfigError(`${name} must be a whole number of at least ${min}, got '${value}'`);
-  return n;
-};
+/** Parses a whole number option of the command line, at least `min`. */
+const wholeNumberOf = (name: string, min: number) => (value: string) => wholeNumber(name, value, min);
 
 program
   .command('seed')
   .description('add a generated, deterministic catalog (load and scale testing)')
-  .requiredOption('--synthetic <n>', 'how many images', wholeNumber('--synthetic', 1))
-  .option('--projects <n>', 'how many owner projects', wholeNumber('--projects', 1), 100)
-  .option('--seed <n>', 'the generator seed: the same seed gives the same catalog', wholeNumber('--seed', 0), 1)
+  .requiredOption('--synthetic <n>', 'how many images', wholeNumberOf('--synthetic', 1))
+  .option('--projects <n>', 'how many owner projects', wholeNumberOf('--projects', 1), 100)
+  .option('--seed <n>', 'the generator seed: the same seed gives the same catalog', wholeNumberOf('--seed', 0), 1)
   .action(async (opts: ConfigInput & { synthetic: number; projects: number; seed: number }) => {
     console.log(await seedSynthetic(loadConfig(opts), { images: opts.synthetic, projects: opts.projects, seed: opts.seed }));
   });

@@ -86,9 +86,14 @@ export function timeCondition(field: TimeField, expression: string): Condition {
   return { kind: 'time', field, op: op as TimeOp, value: time };
 }
 
+/** Whether text reads as an integer the way Python's int() reads it: optional white space around a signed run of digits. */
+export function isIntText(text: string): boolean {
+  return /^\s*[+-]?\d+\s*$/.test(text);
+}
+
 /** Integer columns compare by equality; a value that is not an integer, or that no such column holds, matches nothing. */
 export function intCondition(field: IntField, text: string): Condition {
-  if (!/^\s*[+-]?\d+\s*$/.test(text)) return { kind: 'none' };
+  if (!isIntText(text)) return { kind: 'none' };
   const value = Number.parseInt(text, 10);
   return Math.abs(value) <= MAX_INT ? { kind: 'int', field, value } : { kind: 'none' };
 }

@@ -11,6 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { VersionedCache } from '../../common/versioned-cache.js';
 import { hasBody, type Authenticator, type RequestContext } from '../../identity/context.js';
+import { pathOf } from './http.js';
 import { newRequestId } from './request-id.js';
 
 /** Request headers an answer may depend on besides the caller: links name the host, versions shape the headers. */
@@ -55,7 +56,7 @@ export class AnswerCache {
    * it answers within the request event: waiting a microtask for each costs a few µs of a kept answer's ~50.
    */
   answer(request: IncomingMessage, response: ServerResponse): boolean | Promise<boolean> {
-    if (request.method !== 'GET' || !this.options.cacheable(request.url!.split('?', 1)[0]) || hasBody(request.headers)) return false;
+    if (request.method !== 'GET' || !this.options.cacheable(pathOf(request.url!)) || hasBody(request.headers)) return false;
     const ctx = this.options.auth.authenticate(request as IncomingMessage & { url: string; method: string });
     return ctx instanceof Promise ? ctx.then((known) => this.answerFor(request, response, known)) : this.answerFor(request, response, ctx);
   }

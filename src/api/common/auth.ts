@@ -1,7 +1,8 @@
 /** Admitting a request to an API: its credentials become `request.ctx`, or it is refused with a 401. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthInput, Authenticator, RequestContext } from '../../identity/context.js';
-import { AUTH_REQUIRED, keystoneError } from './errors.js';
+import { AUTHENTICATION_REQUIRED } from '../../identity/errors.js';
+import { keystoneError } from './errors.js';
 import { readsBody } from './http.js';
 
 declare module 'fastify' {
@@ -47,7 +48,7 @@ export function admitCaller(auth: Authenticator, request: FastifyRequest, reply:
 /** keystonemiddleware's 401, which points the client at the identity service. */
 export function keystoneChallenge(identityUri: (request: FastifyRequest) => string): Refusal {
   return (request, reply) => {
-    const { contentType, body } = keystoneError(401, AUTH_REQUIRED);
+    const { contentType, body } = keystoneError(401, AUTHENTICATION_REQUIRED);
     reply
       .code(401)
       .header('WWW-Authenticate', `Keystone uri="${identityUri(request)}"`)

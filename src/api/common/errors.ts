@@ -42,6 +42,9 @@ export function errorStatus(error: Error): number {
   return typeof status === 'number' && status >= 400 && status < 600 ? status : 500;
 }
 
+/** webob's explanation of a 404, which every API answers for a resource it does not have. */
+export const RESOURCE_NOT_FOUND = 'The resource could not be found.';
+
 interface StatusEntry {
   /** The key of Nova's fault body (`nova/api/openstack/wsgi.py`); statuses without one use computeFault. */
   fault?: string;
@@ -54,7 +57,7 @@ const STATUSES: Record<number, StatusEntry> = {
   400: { fault: 'badRequest', title: 'Bad Request' },
   401: { fault: 'unauthorized', title: 'Unauthorized' },
   403: { fault: 'forbidden', title: 'Forbidden', explanation: 'Access was denied to this resource.' },
-  404: { fault: 'itemNotFound', title: 'Not Found', explanation: 'The resource could not be found.' },
+  404: { fault: 'itemNotFound', title: 'Not Found', explanation: RESOURCE_NOT_FOUND },
   405: { fault: 'badMethod', title: 'Method Not Allowed' },
   406: { title: 'Not Acceptable' },
   408: { title: 'Request Timeout' },
@@ -113,19 +116,17 @@ export function webobError(error: ApiError): ErrorBody {
 /** webob's routing 404: text by default, HTML for clients that accept it, an empty HTML body for HEAD. */
 export function webobNotFound(method: string, accept: string | undefined): ErrorBody {
   if (method === 'HEAD') return { contentType: 'text/html; charset=UTF-8', body: '' };
-  const message = 'The resource could not be found.';
   if (accept && (accept.includes('text/html') || accept.includes('*/*'))) {
     return {
       contentType: 'text/html; charset=UTF-8',
       body:
         '<html>\n <head>\n  <title>404 Not Found</title>\n </head>\n <body>\n  <h1>404 Not Found</h1>\n  ' +
-        `${message}<br /><br />\n\n\n\n </body>\n</html>`,
+        `${RESOURCE_NOT_FOUND}<br /><br />\n\n\n\n </body>\n</html>`,
     };
   }
-  return webobPage(404, message);
+  return webobPage(404, RESOURCE_NOT_FOUND);
 }
 
-export const AUTH_REQUIRED = 'The request you have made requires authentication.';
 
 /** Escapes text as the reference does when it quotes the image service's messages in a Nova fault. */
 export function htmlEscape(text: string): string {

@@ -189,7 +189,7 @@ const ROUTED_METHODS: readonly HTTPMethods[] = ['GET', 'POST', 'PUT', 'PATCH', '
  * path names a resource all the same, and the reference APIs answer 405 naming them rather than 404.
  */
 export function routedMethods(app: FastifyInstance, request: FastifyRequest): HTTPMethods[] {
-  const path = request.url.split('?', 1)[0];
+  const path = pathOf(request.url);
   return ROUTED_METHODS.filter((method) => app.findRoute({ method, url: path }) !== null);
 }
 
@@ -223,6 +223,16 @@ function holdsUnstorable(value: unknown): boolean {
   return Object.entries(value).some(([key, item]) => unstorable(key) || holdsUnstorable(item));
 }
 
+/** The path of a request target, without its query. */
+export function pathOf(url: string): string {
+  return url.split('?', 1)[0];
+}
+
+/** The media type a request's body declares, lower-case, without parameters ('' when it declares none). */
+export function mediaTypeOf(headers: { 'content-type'?: string }): string {
+  return (headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+}
+
 /**
  * The request's path as the router reads it, percent-decoded (`/v2%2e1/` routes as `/v2.1/`), so that what
  * is decided from the path (whether a token is needed) holds for the route that answers; null when it
@@ -230,7 +240,7 @@ function holdsUnstorable(value: unknown): boolean {
  */
 export function routedPath(url: string): string | null {
   try {
-    return decodeURIComponent(url.split('?', 1)[0]);
+    return decodeURIComponent(pathOf(url));
   } catch {
     return null;
   }

@@ -8,7 +8,7 @@ import { admitCaller, keystoneChallenge } from '../common/auth.js';
 import type { ServiceUrl } from '../common/endpoints.js';
 import { ApiError, commonFailure, errorStatus, novaFault, webobNotFound } from '../common/errors.js';
 import type { RequestLimits } from '../common/request-limits.js';
-import { createListener, logFailure, routedPath, sendJson } from '../common/http.js';
+import { createListener, logFailure, pathOf, routedPath, sendJson } from '../common/http.js';
 import { negotiateVersion, VERSION_VARY, versionHeaders } from '../common/microversion.js';
 import type { ComputeSettings } from './context.js';
 import { computeImageRoutes } from './routes.js';
@@ -84,7 +84,7 @@ export function buildComputeApi(deps: ComputeApiDeps): FastifyInstance {
   }
 
   app.setNotFoundHandler(async (request, reply) => {
-    const path = request.url.split('?', 1)[0];
+    const path = pathOf(request.url);
     if (/^\/v2(\.1)?\//.test(path)) {
       const { contentType, body } = webobNotFound(request.method, request.headers.accept);
       return reply.code(404).header('content-type', contentType).send(Buffer.from(body));

@@ -5,8 +5,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestContext } from '../../identity/context.js';
 import type { Profile } from '../../profile.js';
-import { ApiError } from '../common/errors.js';
-import { parseJsonBytes } from '../common/http.js';
+import { ApiError, RESOURCE_NOT_FOUND } from '../common/errors.js';
+import { mediaTypeOf, parseJsonBytes } from '../common/http.js';
 import type { LinkBase } from '../common/links.js';
 import { compareVersions, negotiateVersion, VERSION_VARY, versionHeaders, type Version } from '../common/microversion.js';
 import type { ServiceUrl } from '../common/endpoints.js';
@@ -33,12 +33,10 @@ export interface ComputeCall {
   body: unknown;
 }
 
-export const RESOURCE_NOT_FOUND = 'The resource could not be found.';
-
 const JSON_TYPES = new Set(['application/json', 'application/vnd.openstack.compute+json']);
 
 function parseJsonBody(request: FastifyRequest): unknown {
-  const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  const type = mediaTypeOf(request.headers);
   if (type !== '' && type !== 'text/plain' && !JSON_TYPES.has(type)) throw new ApiError(415, 'Unsupported Content-Type');
   const bytes = request.body instanceof Buffer ? request.body : null;
   if (!bytes || bytes.length === 0) return null;

@@ -3,7 +3,7 @@
  * `nova/image/glance.py` `_extract_query_params_v2`, `common.get_pagination_params`).
  */
 import { filterCondition } from '../../catalog/glance-filters.js';
-import type { CatalogQuery, Condition } from '../../catalog/query.js';
+import { isIntText, type CatalogQuery, type Condition } from '../../catalog/query.js';
 import { ApiError } from '../common/errors.js';
 import { lastValue } from '../common/http.js';
 
@@ -29,7 +29,7 @@ export function lstripPropertyPrefix(key: string): string {
 function paginationInt(params: URLSearchParams, key: string): number | undefined {
   const text = lastValue(params, key);
   if (text === undefined) return undefined;
-  if (!/^\s*[+-]?\d+\s*$/.test(text)) throw new ApiError(400, `Invalid input received: ${key} must be an integer`);
+  if (!isIntText(text)) throw new ApiError(400, `Invalid input received: ${key} must be an integer`);
   const value = Number.parseInt(text, 10);
   if (value < 0) throw new ApiError(400, `Invalid input received: ${key} must be >= 0`);
   return value;

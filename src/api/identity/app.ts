@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { IdentityError, type IdentityErrorKind } from '../../identity/errors.js';
 import type { IdentityService } from '../../identity/service.js';
 import type { ServiceUrls } from '../common/endpoints.js';
-import { ApiError, commonFailure, errorStatus, keystoneError } from '../common/errors.js';
+import { ApiError, commonFailure, errorStatus, keystoneError, RESOURCE_NOT_FOUND } from '../common/errors.js';
 import type { RequestLimits } from '../common/request-limits.js';
 import { createListener, logFailure, routedMethods, sendJson } from '../common/http.js';
 import { identityRoutes } from './routes.js';
@@ -46,7 +46,7 @@ export function buildIdentityApi(deps: IdentityApiDeps): FastifyInstance {
     limits: deps.limits,
     failure: keystoneError,
     requestIdHeaders: ['x-openstack-request-id'],
-    notFound: () => keystoneError(404, 'The resource could not be found.'),
+    notFound: () => keystoneError(404, RESOURCE_NOT_FOUND),
   });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('Vary', 'X-Auth-Token');
@@ -69,7 +69,7 @@ export function buildIdentityApi(deps: IdentityApiDeps): FastifyInstance {
       reply.code(405).header('Allow', allow).header('content-type', 'text/html; charset=utf-8');
       return reply.send(methodNotAllowed(request.url));
     }
-    const { contentType, body } = keystoneError(404, 'The resource could not be found.');
+    const { contentType, body } = keystoneError(404, RESOURCE_NOT_FOUND);
     return reply.code(404).header('content-type', contentType).send(Buffer.from(body));
   });
   app.setErrorHandler(async (raised: Error, request, reply) => {

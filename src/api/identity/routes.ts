@@ -5,7 +5,7 @@ import { forbiddenAction, IdentityError, missingAttribute, unauthorized } from '
 import { DEFAULT_DOMAIN } from '../../identity/model.js';
 import type { IdentityService, TokenInfo } from '../../identity/service.js';
 import type { ServiceUrls } from '../common/endpoints.js';
-import { queryParams, sendJson } from '../common/http.js';
+import { pathOf, queryParams, sendJson } from '../common/http.js';
 import { parseLoginRequest } from './login-request.js';
 import { collectionView, domainView, projectView, roleView, tokenView, userView, type CatalogUrls } from './views.js';
 
@@ -23,7 +23,7 @@ export function identityRoutes(app: FastifyInstance, opts: IdentityRoutesOptions
     image: urls.image(request),
     identity: urls.identity(request),
   });
-  const self = (request: FastifyRequest) => `${urls.identity(request)}${request.url.split('?', 1)[0]}`;
+  const self = (request: FastifyRequest) => `${urls.identity(request)}${pathOf(request.url)}`;
   const wantsCatalog = (request: FastifyRequest) => !queryParams(request).has('nocatalog');
 
   /** The caller's own token, which every call but issuing one requires. */

@@ -4,12 +4,12 @@ import type { Logger } from 'pino';
 import type { CatalogService, UploadLimits } from '../../catalog/service.js';
 import type { Authenticator } from '../../identity/context.js';
 import { imageApiError, imageRoutes } from './routes.js';
-import { ApiError, commonFailure, errorStatus, webobError, webobMethodNotAllowed, webobPage } from '../common/errors.js';
+import { ApiError, commonFailure, errorStatus, RESOURCE_NOT_FOUND, webobError, webobMethodNotAllowed, webobPage } from '../common/errors.js';
 import { AnswerCache } from '../common/answer-cache.js';
 import { admitCaller, keystoneChallenge, type Refusal } from '../common/auth.js';
 import type { ServiceUrl } from '../common/endpoints.js';
 import type { RequestLimits } from '../common/request-limits.js';
-import { createListener, logFailure, routedMethods, routedPath, sendJson } from '../common/http.js';
+import { createListener, logFailure, pathOf, routedMethods, routedPath, sendJson } from '../common/http.js';
 import { imageVersions } from './versions.js';
 
 export interface ImageApiDeps {
@@ -59,7 +59,7 @@ export function buildImageApi(deps: ImageApiDeps): FastifyInstance {
     failure: (status, message) => webobPage(status, message),
     requestIdHeaders: REQUEST_ID_HEADERS,
     shortcut: (request, response) => answers.answer(request, response),
-    notFound: () => webobPage(404, 'The resource could not be found.'),
+    notFound: () => webobPage(404, RESOURCE_NOT_FOUND),
     admit: (request, reply) => !needsToken(request.url) || admitCaller(deps.auth, request, reply, refuse),
   });
   app.decorateRequest('ctx', null);
@@ -72,7 +72,7 @@ export function buildImageApi(deps: ImageApiDeps): FastifyInstance {
   app.register(imageRoutes, { catalog: deps.catalog, upload: deps.upload, origin, answers });
 
   app.setNotFoundHandler(async (request, reply) => {
-    const path = request.url.split('?', 1)[0];
+    const path = pathOf(request.url);
     if (path.startsWith('/v2/')) {
       // Glance connects every resource's other methods to `RejectMethodController` (router.py).
       const allowed = routedMethods(app, request);
@@ -82,7 +82,7 @@ export function buildImageApi(deps: ImageApiDeps): FastifyInstance {
         const { contentType, body } = webobMethodNotAllowed(request.method);
         return reply.code(405).headers(allow).header('content-type', contentType).send(Buffer.from(body));
       }
-      const { contentType, body } = webobPage(404, 'The resource could not be found.');
+      const { contentType, body } = webobPage(404, RESOURCE_NOT_FOUND);
       return reply.code(404).header('content-type', contentType).send(Buffer.from(body));
     }
     return sendJson(reply.code(300), imageVersions(origin(request)));

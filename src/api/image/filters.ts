@@ -4,7 +4,7 @@
  */
 import { filterCondition } from '../../catalog/glance-filters.js';
 import { MEMBER_STATUSES, VISIBILITIES, type MemberStatus, type Visibility } from '../../catalog/image.js';
-import { SORT_KEYS, type CatalogQuery, type Condition, type SortKey, type SortOrder } from '../../catalog/query.js';
+import { isIntText, SORT_KEYS, type CatalogQuery, type Condition, type SortKey, type SortOrder } from '../../catalog/query.js';
 import { ApiError } from '../common/errors.js';
 import { lastValue } from '../common/http.js';
 
@@ -73,7 +73,7 @@ function sortOrder(params: URLSearchParams): SortOrder[] | undefined {
 function limitParam(params: URLSearchParams): number {
   const text = firstValue(params, 'limit');
   if (text === undefined) return DEFAULT_LIMIT;
-  if (!/^\s*[+-]?\d+\s*$/.test(text)) throw bad('limit param must be an integer');
+  if (!isIntText(text)) throw bad('limit param must be an integer');
   const limit = Number.parseInt(text, 10);
   if (limit < 0) throw bad('limit param must be positive');
   return Math.min(limit, MAX_LIMIT);
@@ -82,7 +82,7 @@ function limitParam(params: URLSearchParams): number {
 function sizeCondition(params: URLSearchParams, key: 'size_min' | 'size_max'): Condition | undefined {
   const text = lastValue(params, key);
   if (text === undefined) return undefined;
-  if (!/^\s*[+-]?\d+\s*$/.test(text)) throw bad('Unable to filter on a range with a non-numeric value.');
+  if (!isIntText(text)) throw bad('Unable to filter on a range with a non-numeric value.');
   // Held to sizes a number can name exactly (8 PiB): past them the bound means the same, and a database
   // column of 8-byte integers refuses it.
   const value = Math.max(-Number.MAX_SAFE_INTEGER, Math.min(Number.parseInt(text, 10), Number.MAX_SAFE_INTEGER));

@@ -12,7 +12,7 @@ import { UploadTooLarge } from '../../catalog/upload.js';
 import type { AnswerCache } from '../common/answer-cache.js';
 import { ApiError, detailed } from '../common/errors.js';
 import type { ServiceUrl } from '../common/endpoints.js';
-import { parseJsonBytes, queryParams, sendJson, unstorable } from '../common/http.js';
+import { mediaTypeOf, parseJsonBytes, queryParams, sendJson, unstorable } from '../common/http.js';
 import { imageListQuery, listLink } from './filters.js';
 import { applyPatch, parsePatch, PATCH_V20, PATCH_V21 } from './patch.js';
 import { parseRange } from './range.js';
@@ -52,10 +52,6 @@ function jsonBody(request: FastifyRequest): unknown {
   } catch {
     throw new ApiError(400, 'Malformed JSON in request body.');
   }
-}
-
-function mediaType(request: FastifyRequest): string {
-  return (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
 }
 
 const noContent = (reply: FastifyReply) => reply.code(204).header('content-type', NO_CONTENT_TYPE).send();
@@ -109,7 +105,7 @@ export function imageRoutes(app: FastifyInstance, opts: ImageRoutesOptions, done
   );
 
   app.patch('/v2/images/:image_id(^.+$)', async (request, reply) => {
-    const type = mediaType(request);
+    const type = mediaTypeOf(request.headers);
     if (type !== PATCH_V21 && type !== PATCH_V20) {
       throw new ApiError(415, `The request media type ${type} is not supported by this server.`, { 'Accept-Patch': ACCEPT_PATCH });
     }
@@ -128,7 +124,7 @@ export function imageRoutes(app: FastifyInstance, opts: ImageRoutesOptions, done
   app.register(async (uploads) => {
     uploads.addContentTypeParser('application/octet-stream', (_request, payload, parsed) => parsed(null, payload));
     uploads.put('/v2/images/:image_id(^.+$)/file', { config: { streamsBody: true } }, async (request, reply) => {
-      const type = mediaType(request);
+      const type = mediaTypeOf(request.headers);
       if (type !== 'application/octet-stream') throw new ApiError(415, `The request media type ${type} is not supported by this server.`);
       const source = (request.body as Readable | undefined) ?? Readable.from([]);
       await catalog.upload(ctxOf(request), idOf(request), source, opts.upload);
