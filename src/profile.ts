@@ -2,7 +2,11 @@
  * Profiles: `openstack` answers exactly as the recorded reference deployment; `huawei` follows
  * Huawei Cloud's documents where they are explicit (spec README, decision 1).
  */
-import type { Version } from './api/common/microversion.js';
+/** A compute API microversion, `major.minor`. */
+export interface Version {
+  major: number;
+  minor: number;
+}
 
 export type ProfileName = 'huawei' | 'openstack';
 

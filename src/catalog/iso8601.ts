@@ -78,6 +78,11 @@ let lastMicros = 0;
  * The current time as a catalog timestamp, to the microsecond and strictly increasing within the
  * process: an image's `updated_at` then changes with every write, however close two writes come.
  */
+/** A stored timestamp to whole seconds, as both APIs render it (Nova's `isotime`, Glance's images): `…T12:34:56Z`. */
+export function isoSeconds(timestamp: string): string {
+  return `${timestamp.slice(0, 19)}Z`;
+}
+
 export function now(): string {
   let micros = Math.floor((performance.timeOrigin + performance.now()) * 1000);
   if (micros <= lastMicros) micros = lastMicros + 1;

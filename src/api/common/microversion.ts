@@ -2,12 +2,10 @@
  * Compute microversions (`nova/api/openstack/api_version_request.py`, microversion-parse):
  * the standard header names a service, the legacy one does not; the standard one wins.
  */
+import type { Version } from '../../profile.js';
 import { ApiError } from './errors.js';
 
-export interface Version {
-  major: number;
-  minor: number;
-}
+export type { Version };
 
 export const MIN_COMPUTE_VERSION: Version = { major: 2, minor: 1 };
 

@@ -5,6 +5,7 @@
 import type { Image } from '../../catalog/image.js';
 import { linkPrefixes, type LinkBase } from '../common/links.js';
 import { novaStatus } from './status.js';
+import { isoSeconds } from '../../catalog/iso8601.js';
 
 const ALTERNATE_TYPE = 'application/vnd.openstack.image';
 
@@ -13,11 +14,6 @@ const JSON_PROPERTIES = new Set(['block_device_mapping', 'mappings']);
 
 /** `oslo_utils.strutils.bool_from_string` truthy spellings. */
 const TRUE_STRINGS = new Set(['1', 't', 'true', 'on', 'y', 'yes']);
-
-/** Nova's `isotime`: seconds precision, `Z`. */
-export function isoSeconds(timestamp: string): string {
-  return `${timestamp.slice(0, 19)}Z`;
-}
 
 export function metadataView(properties: Record<string, string>): Record<string, unknown> {
   // Built as entries: assigning a key such as `__proto__` to a plain object would not store it.

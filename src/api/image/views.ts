@@ -1,6 +1,6 @@
 /** Image API views (`glance/api/v2/images.py` ResponseSerializer): images and members to JSON. */
 import type { Image, ImageMember } from '../../catalog/image.js';
-import { isoSeconds } from '../compute/views.js';
+import { isoSeconds } from '../../catalog/iso8601.js';
 
 /** Custom properties first, then the base attributes, as the reference emits them. */
 export function imageView(image: Image): Record<string, unknown> {
