@@ -15,7 +15,8 @@ import type { CatalogQuery } from '../src/catalog/query.js';
 const build = <Module>(path: string) => import(new URL(`../dist/${path}`, import.meta.url).href) as Promise<Module>;
 const { computeListQuery } = await build<typeof import('../src/api/compute/filters.js')>('api/compute/filters.js');
 const { imageListQuery } = await build<typeof import('../src/api/image/filters.js')>('api/image/filters.js');
-const { openCatalog } = await build<typeof import('../src/app.js')>('app.js');
+const { openServices } = await build<typeof import('../src/app.js')>('app.js');
+const { loadConfig } = await build<typeof import('../src/config.js')>('config.js');
 const { NoAuthAuthenticator } = await build<typeof import('../src/identity/noauth.js')>('identity/noauth.js');
 
 const [bodyFile, dataDir, database] = process.argv.slice(2);
@@ -24,7 +25,7 @@ if (!bodyFile || !dataDir || !process.send) {
   process.exit(2);
 }
 const body = readFileSync(bodyFile);
-const catalog = await openCatalog({ dataDir, database, policy: 'secure' });
+const { catalog } = await openServices(loadConfig({ dataDir, database }, {}));
 const auth = new NoAuthAuthenticator();
 
 /**

@@ -7,8 +7,8 @@ import { buildComputeApi } from './api/compute/app.js';
 import { buildIdentityApi } from './api/identity/app.js';
 import { buildImageApi } from './api/image/app.js';
 import { ownUrl, serviceUrl } from './api/common/endpoints.js';
-import type { BlobStore } from './blobs/blob-store.js';
 import { FsBlobStore } from './blobs/fs-blob-store.js';
+import type { BlobStore } from './catalog/ports.js';
 import { ImagePolicy } from './catalog/policy.js';
 import { CatalogService } from './catalog/service.js';
 import { ConfigError, type Config } from './config.js';
@@ -17,13 +17,22 @@ import { KeystoneAuthenticator } from './identity/keystone.js';
 import { NoAuthAuthenticator } from './identity/noauth.js';
 import { SecretBox } from './identity/secret-box.js';
 import { IdentityService } from './identity/service.js';
-import { SqliteStore } from './store/sqlite/sqlite-store.js';
-import type { Store } from './store/store.js';
+import { openSqlite } from './store/sqlite/open.js';
+import type { Storage } from './store/storage.js';
 
-export interface Glint {
+/** The domain's services over the storage the configuration names; closing them closes that storage. */
+export interface Services {
   catalog: CatalogService;
   /** Users, projects and tokens (used by the identity API only under `--auth keystone`). */
   identityService: IdentityService;
+  /** Waits for the uploads under way to record their outcome, then closes the storage. */
+  close(): Promise<void>;
+}
+
+export interface Glint extends Services {
+  /** The stores behind the services, for tests to look at directly; the APIs reach them only through the services. */
+  storage: Storage;
+  blobs: BlobStore;
   compute: FastifyInstance;
   image: FastifyInstance;
   identity: FastifyInstance;
@@ -33,18 +42,19 @@ export interface Glint {
   close(): Promise<void>;
 }
 
-export type StorageConfig = Pick<Config, 'dataDir' | 'database' | 'blobs' | 'policy'>;
+export type StorageConfig = Pick<Config, 'dataDir' | 'database' | 'blobs'>;
+export type ServicesConfig = StorageConfig & Pick<Config, 'policy' | 'tokenTtlSeconds' | 'lockout'>;
 
 // The PostgreSQL and S3 modules load only when configured: the AWS SDK is large, and a process that keeps
 // its images on disk has no use for it.
 
-/** The catalog store the configuration names: PostgreSQL for a `--database` URL, else the SQLite file. */
-export async function openStore(config: StorageConfig): Promise<Store> {
-  if (config.database) return (await import('./store/postgres/pg-store.js')).PgStore.open(config.database);
+/** The catalog storage the configuration names: PostgreSQL for a `--database` URL, else the SQLite file. */
+async function openStorage(config: StorageConfig): Promise<Storage> {
+  if (config.database) return (await import('./store/postgres/open.js')).openPostgres(config.database);
   // The data directory is no other local user's to look into, whatever the umask.
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   try {
-    return new SqliteStore(join(config.dataDir, 'catalog.sqlite'));
+    return openSqlite(join(config.dataDir, 'catalog.sqlite'));
   } catch (err) {
     throw whyNotOpened(config.dataDir, err);
   }
@@ -73,13 +83,43 @@ async function openBlobs(config: StorageConfig): Promise<BlobStore> {
   return new FsBlobStore(join(config.dataDir, 'images'));
 }
 
-export async function openCatalog(config: StorageConfig): Promise<CatalogService> {
+/** Opens the storage and the services over it (the composition root's first half, shared with the command line). */
+export async function openServices(config: ServicesConfig): Promise<Services & { storage: Storage; blobs: BlobStore }> {
+  let storage: Storage;
+  let blobs: BlobStore;
   try {
-    return new CatalogService(await openStore(config), await openBlobs(config), new ImagePolicy(config.policy));
+    storage = await openStorage(config);
+    blobs = await openBlobs(config);
   } catch (err) {
     // A database or bucket that cannot be used is a matter of configuration: one line, no stack.
     if (config.database || config.blobs) throw new ConfigError((err as Error).message);
     throw err;
+  }
+  const catalog = new CatalogService(storage.images, storage.leases, blobs, new ImagePolicy(config.policy));
+  const identityService = new IdentityService(storage.identity, {
+    tokenTtlSeconds: config.tokenTtlSeconds,
+    lockout: config.lockout,
+    secrets: SecretBox.open(identityKeyFile(config)),
+  });
+  return {
+    storage,
+    blobs,
+    catalog,
+    identityService,
+    async close() {
+      await catalog.idle();
+      await storage.close();
+    },
+  };
+}
+
+/** Runs `work` on the services of the configured storage, closing it afterwards whatever happens. */
+export async function withServices<T>(config: ServicesConfig, work: (services: Services) => Promise<T>): Promise<T> {
+  const services = await openServices(config);
+  try {
+    return await work(services);
+  } finally {
+    await services.close();
   }
 }
 
@@ -88,18 +128,10 @@ export function identityKeyFile(config: Pick<Config, 'dataDir'>): string {
   return join(config.dataDir, 'identity.key');
 }
 
-export function openIdentity(config: Pick<Config, 'dataDir' | 'tokenTtlSeconds' | 'lockout'>, catalog: CatalogService): IdentityService {
-  return new IdentityService(catalog.store, {
-    tokenTtlSeconds: config.tokenTtlSeconds,
-    lockout: config.lockout,
-    secrets: SecretBox.open(identityKeyFile(config)),
-  });
-}
-
-export async function createGlint(config: Config, given?: CatalogService): Promise<Glint> {
-  const catalog = given ?? (await openCatalog(config));
+export async function createGlint(config: Config): Promise<Glint> {
+  const services = await openServices(config);
+  const { catalog, identityService } = services;
   const logger = pino({ level: config.logLevel });
-  const identityService = openIdentity(config, catalog);
   const keystone = config.auth === 'keystone';
   const auth: Authenticator = keystone ? new KeystoneAuthenticator(identityService) : new NoAuthAuthenticator();
   const urls = { compute: '', image: '', identity: '' };
@@ -149,8 +181,7 @@ export async function createGlint(config: Config, given?: CatalogService): Promi
   const listeners = { compute: [compute, config.computePort], image: [image, config.imagePort], identity: [identity, config.identityPort] } as const;
 
   return {
-    catalog,
-    identityService,
+    ...services,
     compute,
     image,
     identity,
@@ -164,8 +195,7 @@ export async function createGlint(config: Config, given?: CatalogService): Promi
     },
     async close() {
       await Promise.all([compute.close(), image.close(), identity.close()]);
-      await catalog.idle();
-      await catalog.store.close();
+      await services.close();
     },
   };
 }

@@ -1,6 +1,6 @@
 /** Process entry: the `glint` command line. */
 import { Command } from 'commander';
-import { openCatalog } from './app.js';
+import { withServices } from './app.js';
 import { ConfigError, DEFAULTS, loadConfig, wholeNumber, type ConfigInput } from './config.js';
 import { CatalogFormatError } from './catalog/transfer.js';
 import { createCredential, createProject, createUser, listProjects, listUsers, unlockUser } from './cli/accounts.js';
@@ -59,9 +59,7 @@ program
   .option('--set <name>', 'load only images of this set (repeatable; default: the sets the file names as its default)', collect, [])
   .option('--exclude <id>', 'leave this image out (repeatable)', collect, [])
   .action(async (file: string, opts: ConfigInput & SelectionOptions) => {
-    const catalog = await openCatalog(loadConfig(opts));
-    const report = await importFile(catalog, file, { sets: opts.set, exclude: opts.exclude });
-    await catalog.store.close();
+    const report = await withServices(loadConfig(opts), ({ catalog }) => importFile(catalog, file, { sets: opts.set, exclude: opts.exclude }));
     console.log(describeImport(file, report));
   });
 
@@ -70,9 +68,7 @@ program
   .description('write the catalog to a reference-catalog/1 file')
   .argument('<file>')
   .action(async (file: string, opts: ConfigInput) => {
-    const catalog = await openCatalog(loadConfig(opts));
-    const written = await exportFile(catalog, file);
-    await catalog.store.close();
+    const written = await withServices(loadConfig(opts), ({ catalog }) => exportFile(catalog, file));
     console.log(`Exported ${written} image(s) to ${file}`);
   });
 

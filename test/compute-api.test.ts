@@ -40,7 +40,7 @@ async function startServer(profile: ProfileName, catalog: ReferenceCatalog, opti
   // An empty environment, so GLINT_* variables of the shell running the tests change nothing.
   const config = loadConfig({ profile, auth: 'noauth', dataDir: dir, computePort: 0, imagePort: 0, identityPort: 0 }, {});
   const glint = await createGlint(config);
-  await importCatalog(catalog, glint.catalog.store, glint.catalog.blobs);
+  await importCatalog(catalog, glint.storage.images, glint.blobs);
   if (options.listen) await glint.listen();
   return { glint, dir };
 }
@@ -606,7 +606,7 @@ describe('writes', () => {
     assert.ok(!ids(list.images).includes(golden.id));
 
     // Loading the same id again adds nothing: deleted ids are never reused.
-    const added = await importCatalog(catalogOf([golden]), server.glint.catalog.store, server.glint.catalog.blobs);
+    const added = await importCatalog(catalogOf([golden]), server.glint.storage.images, server.glint.blobs);
     assert.equal(added, 0);
     assertFault(await request({ url: imagePath(golden.id) }), 404, 'Image not found.');
   });
@@ -663,7 +663,7 @@ describe('writes', () => {
   });
 
   it('answers a metadata write whose image is deleted meanwhile with 404', async () => {
-    const store = server.glint.catalog.store;
+    const store = server.glint.storage.images;
     const update = store.updateImage.bind(store);
     // The image goes just before the write lands, as when a delete wins the race.
     store.updateImage = async (id, changes, ifUpdatedAt) => {

@@ -1283,7 +1283,7 @@ test('fuzz: the three APIs under --auth keystone answer no 5xx, never hang, and 
     await identity.createProject('p-alice', '', projectIds.alice);
     await identity.createProject('p-bob', '', projectIds.bob);
     const users = {
-      admin: (await identity.store.findUser('admin'))!.id,
+      admin: (await identity.findUser('admin'))!.id,
       alice: (await identity.createUser('alice', passwords.alice, projectIds.alice, ['member', 'reader'])).id,
       bob: (await identity.createUser('bob', passwords.bob, projectIds.bob, ['member', 'reader'])).id,
       carol: (await identity.createUser('carol', passwords.carol, projectIds.alice, ['reader'])).id,

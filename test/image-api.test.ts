@@ -220,7 +220,7 @@ describe('image data through the image API', () => {
     const s = await server();
     const id = await createImage(s, owner);
     expectStatus(await upload(s, owner, id, data), 204, 'upload');
-    t.mock.method(s.glint.catalog.blobs, 'delete', async () => {
+    t.mock.method(s.glint.blobs, 'delete', async () => {
       throw new Error('connect ECONNREFUSED');
     });
     const said = t.mock.method(console, 'error', () => undefined);
@@ -248,7 +248,7 @@ describe('image data through the image API', () => {
     assert.match(res.body, new RegExp(`Image ${id} could not be found after upload`));
     assertWebobText(await imageApi(s, owner, { url: `/v2/images/${id}` }), 404, 'Not Found');
     assert.deepEqual(dataFiles(s), []);
-    const stored = await s.glint.catalog.store.getImage(id);
+    const stored = await s.glint.storage.images.getImage(id);
     assert.equal(stored?.status, 'deleted');
   });
 });

@@ -213,7 +213,7 @@ describe('kept list answers under noauth and SQLite, sent within the request eve
 
   test('a failure before the kept answer is found leaves the request to the framework', async () => {
     await list();
-    const store = glint.catalog.store;
+    const store = glint.storage.images;
     const version = store.version.bind(store);
     let failures = 0;
     store.version = () => {

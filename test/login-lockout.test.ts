@@ -44,7 +44,7 @@ async function login(glint: Glint, user: string, password: string) {
   return { status: answer.statusCode, body: answer.json() as unknown };
 }
 
-const failedLogins = async (glint: Glint, name: string) => (await glint.identityService.store.findUser(name))!.failed_logins;
+const failedLogins = async (glint: Glint, name: string) => (await glint.storage.identity.findUser(name))!.failed_logins;
 
 describe('lockout off (the default, as Keystone\'s lockout_failure_attempts is unset)', () => {
   test('any number of wrong passwords lock no one, the fixed name admin included', async () => {

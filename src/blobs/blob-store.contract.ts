@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { describe, test } from 'node:test';
-import type { BlobStore } from './blob-store.js';
+import type { BlobStore } from '../catalog/ports.js';
 
 /** The storage one test's stores keep their data in, empty at first. */
 export interface BlobSite {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { throwAsFull } from '../common/storage-full.js';
-import type { BlobStore, BlobWriter, ByteRange } from './blob-store.js';
+import type { BlobStore, BlobWriter, ByteRange } from '../catalog/ports.js';
 
 const PARTIAL = '.partial';
 /** Bytes gathered into one write, and read at once. */

@@ -17,7 +17,7 @@ import {
   type MultipartUpload,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import type { BlobStore, BlobWriter, ByteRange } from './blob-store.js';
+import type { BlobStore, BlobWriter, ByteRange } from '../catalog/ports.js';
 import { parseS3Url } from './s3-location.js';
 
 /**

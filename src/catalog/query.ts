@@ -6,7 +6,22 @@
 import { badRequest } from './errors.js';
 import { MAX_INT } from './image.js';
 import { parseIsoTime } from './iso8601.js';
-import type { ListScope } from '../store/store.js';
+import type { MemberStatus, Visibility } from './image.js';
+
+/**
+ * Whose list this is, and which of the images that project may see it covers: by default the
+ * reference image service's default list (public, own, shares accepted by the project).
+ */
+export interface ListScope {
+  projectId: string;
+  isAdmin: boolean;
+  /** Only images of this visibility; 'all' widens the default list to community images too. */
+  visibility?: Visibility | 'all';
+  /** Which of the project's shares count (default: accepted ones). */
+  memberStatus?: MemberStatus | 'all';
+  /** Hidden images instead of the visible ones (default: not hidden). */
+  hidden?: boolean;
+}
 
 export type ValueField = 'id' | 'name' | 'status' | 'container_format' | 'disk_format';
 export type IntField = 'min_ram' | 'min_disk';

@@ -5,9 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import type { BlobStore, BlobWriter, ByteRange } from '../blobs/blob-store.js';
+import type { BlobStore, BlobWriter, ByteRange, Cursor, ImageStore, StoredImage, UploadLease, UploadLeaseStore } from './ports.js';
 import type { RequestContext } from '../identity/context.js';
-import type { Cursor, Store, UploadLease } from '../store/store.js';
 import { BASE_ATTRIBUTES, MEMBER_STATUSES, newImage, type Image, type ImageMember, type MemberStatus } from './image.js';
 import {
   badRequest,
@@ -23,6 +22,8 @@ import {
 } from './errors.js';
 import { ruleRefused, type ImagePolicy } from './policy.js';
 import { transition, transitionRefused } from './status.js';
+import type { ReferenceCatalog, ReferenceImage } from './reference-catalog.js';
+import { exportCatalog, importCatalog } from './transfer.js';
 import { DiskInspector, formatMatches, type Inspection } from './inspect/inspector.js';
 import { digesting } from './upload.js';
 import { holding, IMPORT_WRITE_MS, isHeld, leaseEnd, newLease, RENEW_MS } from './upload-lease.js';
@@ -41,10 +42,42 @@ export class CatalogService {
   private readonly receiving = new Set<Promise<unknown>>();
 
   constructor(
-    readonly store: Store,
-    readonly blobs: BlobStore,
+    private readonly images: ImageStore,
+    private readonly leases: UploadLeaseStore,
+    private readonly blobs: BlobStore,
     private readonly policy: ImagePolicy,
   ) {}
+
+  /** A token that changes whenever the catalog changes, in any process (see `ImageStore.version`): caches key on it. */
+  revision(): string | Promise<string> {
+    return this.images.version();
+  }
+
+  async isEmpty(): Promise<boolean> {
+    return (await this.images.countImages()) === 0;
+  }
+
+  countImages(): Promise<number> {
+    return this.images.countImages();
+  }
+
+  /**
+   * Loads a catalog in the `reference-catalog/1` format, or only `images` of it (images already present are
+   * kept); returns how many were added. `onProgress` is told how many of `total` are done.
+   */
+  importCatalog(catalog: ReferenceCatalog, onProgress?: (done: number, total: number) => void, images?: ReferenceImage[]): Promise<number> {
+    return importCatalog(catalog, this.images, this.blobs, onProgress, images);
+  }
+
+  /** The whole catalog in the `reference-catalog/1` format, in pieces of text; `onImage` counts them. */
+  exportCatalog(onImage?: () => void): AsyncGenerator<string> {
+    return exportCatalog(this.images, this.blobs, onImage);
+  }
+
+  /** Loads many generated images in one go (see `ImageStore.importImages`). */
+  importImages(entries: Iterable<StoredImage>, onProgress?: (done: number) => void): Promise<number> {
+    return this.images.importImages(entries, onProgress);
+  }
 
   /**
    * Resolves once no upload is under way. An upload whose client went away records its outcome (the image
@@ -60,10 +93,10 @@ export class CatalogService {
    * community images, its own, and those shared with its project. Whether it may read them is the policy's.
    */
   async findVisible(ctx: RequestContext, id: string): Promise<Image | null> {
-    const image = await this.store.getImage(id);
+    const image = await this.images.getImage(id);
     if (!image || image.deleted) return null;
     if (canSee(ctx, image, null)) return image;
-    const membership = await this.store.getMember(id, ctx.projectId);
+    const membership = await this.images.getMember(id, ctx.projectId);
     return canSee(ctx, image, membership) ? image : null;
   }
 
@@ -82,7 +115,7 @@ export class CatalogService {
 
   /** The image a list continues after: it must exist and be visible, though filters may exclude it. */
   private async markerImage(ctx: RequestContext, marker: string): Promise<Image> {
-    const image = await this.store.getImage(marker);
+    const image = await this.images.getImage(marker);
     if (!image || image.deleted) throw badRequest(`No image found with ID ${marker}`);
     if (!(await this.findVisible(ctx, marker))) throw forbidden(`Forbidding request, image ${marker} not visible`);
     return image;
@@ -105,7 +138,7 @@ export class CatalogService {
     let remaining = query.limit ?? Number.POSITIVE_INFINITY;
     while (remaining > 0) {
       const want = Math.min(remaining, batch);
-      const page = await this.store.listImages(scope, query.conditions, cursor, want, query.order);
+      const page = await this.images.listImages(scope, query.conditions, cursor, want, query.order);
       if (page.length > 0) yield page;
       if (page.length < want) return;
       remaining -= page.length;
@@ -140,8 +173,8 @@ export class CatalogService {
     for (;;) {
       const changes = compute(current);
       if (!changes) return current;
-      if (await this.store.updateImage(current.id, changes, current.updated_at)) return { ...current, ...changes };
-      const fresh = await this.store.getImage(current.id);
+      if (await this.images.updateImage(current.id, changes, current.updated_at)) return { ...current, ...changes };
+      const fresh = await this.images.getImage(current.id);
       if (!fresh || fresh.deleted) throw notFound(`No image found with ID ${current.id}`);
       current = fresh;
     }
@@ -187,7 +220,7 @@ export class CatalogService {
     checkQuota('image tags', tags.length);
     checkQuota('image properties', Object.keys(fields.properties).length);
     const id = fields.id ?? randomUUID();
-    if (await this.store.getImage(id)) throw conflict(`Image ID ${id} already exists!`);
+    if (await this.images.getImage(id)) throw conflict(`Image ID ${id} already exists!`);
     const image: Image = {
       ...newImage(id, owner, now()),
       name: fields.name ?? null,
@@ -201,7 +234,7 @@ export class CatalogService {
       tags,
       properties: fields.properties,
     };
-    await this.store.insertImage({ image, members: [] });
+    await this.images.insertImage({ image, members: [] });
     return image;
   }
 
@@ -259,7 +292,7 @@ export class CatalogService {
     const lease = await this.claimUpload(id);
     holding(id, true);
     // A renewal that fails is tried again at the next; the lease lasts several renewals.
-    const renewal = setInterval(() => void this.store.renewUpload({ ...lease, expires_at: leaseEnd() }).catch(() => undefined), RENEW_MS).unref();
+    const renewal = setInterval(() => void this.leases.renewUpload({ ...lease, expires_at: leaseEnd() }).catch(() => undefined), RENEW_MS).unref();
     try {
       return await this.receive(image, await this.blobs.begin(id), source, limits);
     } finally {
@@ -267,7 +300,7 @@ export class CatalogService {
       holding(id, false);
       // The upload's outcome stands whatever happens here: a lease left behind names a holder that is not
       // receiving, and the next upload of the image takes it over.
-      await this.store.releaseUpload(id, lease.holder).catch(() => undefined);
+      await this.leases.releaseUpload(id, lease.holder).catch(() => undefined);
     }
   }
 
@@ -277,9 +310,9 @@ export class CatalogService {
    */
   private async claimUpload(id: string): Promise<UploadLease> {
     const lease = newLease(id);
-    if (await this.store.claimUpload(lease)) return lease;
-    const current = await this.store.uploadLease(id);
-    if (current && !isHeld(current) && (await this.store.claimUpload(lease, current.holder))) return lease;
+    if (await this.leases.claimUpload(lease)) return lease;
+    const current = await this.leases.uploadLease(id);
+    if (current && !isHeld(current) && (await this.leases.claimUpload(lease, current.holder))) return lease;
     throw transitionRefused('saving', 'saving');
   }
 
@@ -340,7 +373,7 @@ export class CatalogService {
     const gone = new Map<string, UploadLease | null>();
     const looked = (id: string) => !among || among.includes(id);
     const abandoned = async (id: string) => {
-      const lease = await this.store.uploadLease(id);
+      const lease = await this.leases.uploadLease(id);
       if (lease && isHeld(lease)) return false;
       gone.set(id, lease);
       return true;
@@ -348,26 +381,26 @@ export class CatalogService {
     const interrupted = new Set(
       await this.blobs.interrupted(async (id, lastActive) => {
         if (!looked(id)) return false;
-        if (await this.store.getImage(id)) return abandoned(id);
+        if (await this.images.getImage(id)) return abandoned(id);
         return Date.now() - lastActive.getTime() > IMPORT_WRITE_MS;
       }),
     );
     let recovered = 0;
-    for (const { id, updated_at } of await this.store.unfinishedUploads()) {
+    for (const { id, updated_at } of await this.images.unfinishedUploads()) {
       if (!looked(id)) continue;
       if (!interrupted.has(id)) {
         // Without partial data, an upload left a trace if its data was put in place but never recorded, or if
         // its lease outlived it (its receiver could not record the outcome: the catalog's disk was full).
         const unrecorded = await this.blobs.open(id, { start: 0, end: 0 });
         unrecorded?.destroy();
-        if (!unrecorded && !(await this.store.uploadLease(id))) continue;
+        if (!unrecorded && !(await this.leases.uploadLease(id))) continue;
         if (!(await abandoned(id))) continue;
       }
       await this.blobs.delete(id);
       // Only as it was read: other processes may be serving the image meanwhile.
-      if (await this.store.updateImage(id, { status: transition('saving', 'queued'), updated_at: now() }, updated_at)) recovered++;
+      if (await this.images.updateImage(id, { status: transition('saving', 'queued'), updated_at: now() }, updated_at)) recovered++;
     }
-    for (const [id, lease] of gone) if (lease) await this.store.releaseUpload(id, lease.holder);
+    for (const [id, lease] of gone) if (lease) await this.leases.releaseUpload(id, lease.holder);
     return recovered;
   }
 
@@ -376,7 +409,7 @@ export class CatalogService {
    * waiting for a start to do it.
    */
   async recoverLapsedUploads(): Promise<number> {
-    const lapsed = await this.store.lapsedUploadLeases(new Date().toISOString());
+    const lapsed = await this.leases.lapsedUploadLeases(new Date().toISOString());
     return lapsed.length === 0 ? 0 : this.recoverInterruptedUploads(lapsed.map((lease) => lease.image_id));
   }
 
@@ -455,12 +488,12 @@ export class CatalogService {
     if (!this.policy.managesMembers(ctx, image, 'create')) throw refused();
     this.policy.enforceMembers(ctx, 'add_member', image);
     // Counted before the member is added, as the reference counts: two adds at once may both pass at 127.
-    const attempted = (await this.store.getMembers(id)).length + 1;
+    const attempted = (await this.images.getMembers(id)).length + 1;
     checkQuota('image members for this image', attempted, (message) => `Image member limit exceeded for image ${id}: ${message}:`);
     const time = now();
     const record: ImageMember = { member, status: 'pending', can_share: false, created_at: time, updated_at: time };
     // One step, so of two requests adding the same member at once, the second is refused too.
-    if (!(await this.store.addMember(id, record))) throw conflict(`Member ${member} is duplicated for image ${id}`);
+    if (!(await this.images.addMember(id, record))) throw conflict(`Member ${member} is duplicated for image ${id}`);
     return record;
   }
 
@@ -474,7 +507,7 @@ export class CatalogService {
     // The reference's member model refuses any other value (`glance/domain` ImageMembership.status).
     if (!(MEMBER_STATUSES as readonly unknown[]).includes(status)) throw badRequest('Incorrect request: Status must be "pending", "accepted" or "rejected".');
     const updated: ImageMember = { ...record, status: status as MemberStatus, updated_at: now() };
-    await this.store.putMember(id, updated);
+    await this.images.putMember(id, updated);
     return updated;
   }
 
@@ -484,7 +517,7 @@ export class CatalogService {
     if (!this.policy.managesMembers(ctx, image, 'delete')) throw refused();
     await this.lookupMember(ctx, image, member);
     this.policy.enforceMembers(ctx, 'delete_member', image);
-    await this.store.deleteMember(id, member);
+    await this.images.deleteMember(id, member);
   }
 
   /** The image a member call is about: visible, else not found, and shared, else refused (`refused` words it). */
@@ -503,7 +536,7 @@ export class CatalogService {
   }
 
   private async membersSeenBy(ctx: RequestContext, image: Image): Promise<ImageMember[]> {
-    const members = await this.store.getMembers(image.id);
+    const members = await this.images.getMembers(image.id);
     return canModify(ctx, image) ? members : members.filter((m) => m.member === ctx.projectId);
   }
 }

@@ -4,7 +4,7 @@
  * seed and counts always give the same catalog, image for image.
  */
 import { prng } from '../common/prng.js';
-import type { StoredImage } from '../store/store.js';
+import type { StoredImage } from './ports.js';
 import { newImage, type GlanceStatus, type Image, type ImageMember, type Visibility } from './image.js';
 
 export interface SyntheticOptions {

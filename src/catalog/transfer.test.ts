@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { FsBlobStore } from '../blobs/fs-blob-store.js';
 import { newImage, type ImageMember } from './image.js';
 import type { ReferenceCatalog, ReferenceImage } from './reference-catalog.js';
-import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { openSqlite } from '../store/sqlite/open.js';
 import { CatalogFormatError, defaultSets, exportCatalog, importCatalog, parseCatalog, selectImages, toReference } from './transfer.js';
 
 const CATALOG_FILE = fileURLToPath(new URL('../../test/conformance/catalog.json', import.meta.url));
@@ -29,8 +29,8 @@ let catalogs = 0;
 function freshTarget() {
   const dir = join(workDir, `catalog-${++catalogs}`);
   const blobs = new FsBlobStore(join(dir, 'blobs'));
-  const store = new SqliteStore(join(dir, 'catalog.sqlite'));
-  return { store, blobs };
+  const storage = openSqlite(join(dir, 'catalog.sqlite'));
+  return { store: storage.images, close: () => storage.close(), blobs };
 }
 
 async function exportText(target: ReturnType<typeof freshTarget>): Promise<string> {
@@ -63,7 +63,7 @@ describe('import → export of the reference catalog', () => {
     exportedText = await exportText(target);
     exported = parseCatalog(exportedText);
   });
-  after(() => target.store.close());
+  after(() => target.close());
 
   test('imports every image of the catalog and reports progress to the end', async () => {
     // The real reference catalog: if this changes, the file was replaced, not the code broken.
@@ -127,7 +127,7 @@ describe('import → export of the reference catalog', () => {
       assert.equal(await importCatalog(parseCatalog(exportedText), second.store, second.blobs), source.images.length);
       assert.equal(await exportText(second), exportedText);
     } finally {
-      await second.store.close();
+      await second.close();
     }
   });
 });
@@ -149,7 +149,7 @@ describe('import → export of edge cases', () => {
       assert.equal(got.has_location, true);
       assert.equal(got.data_b64, '');
     } finally {
-      await target.store.close();
+      await target.close();
     }
   });
 
@@ -158,7 +158,7 @@ describe('import → export of edge cases', () => {
     try {
       assert.deepEqual(parseCatalog(await exportText(target)).images, []);
     } finally {
-      await target.store.close();
+      await target.close();
     }
   });
 });

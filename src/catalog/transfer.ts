@@ -1,6 +1,5 @@
 /** Import and export of whole catalogs in the `reference-catalog/1` format. */
-import type { BlobStore } from '../blobs/blob-store.js';
-import type { Store, StoredImage } from '../store/store.js';
+import type { BlobStore, ImageStore, StoredImage } from './ports.js';
 import { isImageId, type Image, type ImageMember } from './image.js';
 import { REFERENCE_CATALOG_FORMAT, type ReferenceCatalog, type ReferenceImage } from './reference-catalog.js';
 
@@ -81,7 +80,7 @@ function toStored(ref: ReferenceImage): StoredImage {
 /** Loads images of a catalog; image bytes go to the blob store, records to the store in one transaction. */
 export async function importCatalog(
   catalog: ReferenceCatalog,
-  store: Store,
+  store: ImageStore,
   blobs: BlobStore,
   onProgress?: (done: number, total: number) => void,
   images: ReferenceImage[] = catalog.images,
@@ -104,7 +103,7 @@ export function toReference(image: Image, members: ImageMember[] = [], data: Uin
 }
 
 /** Writes the store back out as JSON text, one image at a time. */
-export async function* exportCatalog(store: Store, blobs: BlobStore, onImage?: () => void): AsyncGenerator<string> {
+export async function* exportCatalog(store: ImageStore, blobs: BlobStore, onImage?: () => void): AsyncGenerator<string> {
   yield `{"format":"${REFERENCE_CATALOG_FORMAT}","description":"exported by glint","images":[`;
   let first = true;
   for await (const { image, members } of store.exportImages()) {

@@ -5,10 +5,10 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, mock, test } from 'node:test';
-import type { BlobWriter } from '../blobs/blob-store.js';
 import { FsBlobStore } from '../blobs/fs-blob-store.js';
-import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { openSqlite } from '../store/sqlite/open.js';
 import { newImage, type Image } from './image.js';
+import type { BlobWriter, ImageStore, UploadLeaseStore } from './ports.js';
 import { ImagePolicy } from './policy.js';
 import { CatalogService } from './service.js';
 import { holderOf, holding, IMPORT_WRITE_MS, isHeld, newLease, RENEW_MS } from './upload-lease.js';
@@ -25,7 +25,8 @@ const work = mkdtempSync(join(tmpdir(), 'glint-upload-lease-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
 interface Fixture {
-  store: SqliteStore;
+  store: ImageStore;
+  leases: UploadLeaseStore;
   catalog: CatalogService;
   blobs: FsBlobStore;
   /** The directory of the image data. */
@@ -40,9 +41,10 @@ interface Fixture {
 function withCatalog(body: (fixture: Fixture) => Promise<void>): () => Promise<void> {
   return async () => {
     const dir = mkdtempSync(join(work, 'catalog-'));
-    const store = new SqliteStore(join(dir, 'catalog.sqlite'));
-    const images = join(dir, 'images');
-    const blobs = new FsBlobStore(images);
+    const storage = openSqlite(join(dir, 'catalog.sqlite'));
+    const { images: store, leases } = storage;
+    const imageDir = join(dir, 'images');
+    const blobs = new FsBlobStore(imageDir);
     const writers: BlobWriter[] = [];
     const image = async (status: Image['status']) => {
       const created = { ...newImage(randomUUID(), 'p', new Date().toISOString()), status };
@@ -52,14 +54,14 @@ function withCatalog(body: (fixture: Fixture) => Promise<void>): () => Promise<v
     const receiving = async (holder: string | null, end = FUTURE) => {
       const { id } = await image('saving');
       writers.push(await blobs.begin(id));
-      if (holder) await store.claimUpload(lease(holder, end, id));
+      if (holder) await leases.claimUpload(lease(holder, end, id));
       return id;
     };
     try {
-      await body({ store, catalog: new CatalogService(store, blobs, new ImagePolicy('secure')), blobs, images, image, receiving });
+      await body({ store, leases, catalog: new CatalogService(store, leases, blobs, new ImagePolicy('secure')), blobs, images: imageDir, image, receiving });
     } finally {
       for (const writer of writers) await writer.abort();
-      await store.close();
+      await storage.close();
     }
   };
 }
@@ -87,17 +89,17 @@ describe('isHeld', () => {
 });
 
 describe('giving back uploads', () => {
-  test('on start: those whose receiver is gone, and not those still received', { skip: !linux && 'needs /proc' }, withCatalog(async ({ store, catalog, images, receiving }) => {
+  test('on start: those whose receiver is gone, and not those still received', { skip: !linux && 'needs /proc' }, withCatalog(async ({ leases, store, catalog, images, receiving }) => {
     const elsewhere = await receiving(ELSEWHERE);
     const gone = [await receiving(ELSEWHERE, PAST), await receiving(ended()), await receiving(null)];
 
     assert.equal(await catalog.recoverInterruptedUploads(), 3);
     for (const id of gone) {
       assert.equal((await store.getImage(id))!.status, 'queued');
-      assert.equal(await store.uploadLease(id), null, 'the lease its receiver left is gone too');
+      assert.equal(await leases.uploadLease(id), null, 'the lease its receiver left is gone too');
     }
     assert.equal((await store.getImage(elsewhere))!.status, 'saving');
-    assert.deepEqual(await store.uploadLease(elsewhere), lease(ELSEWHERE, FUTURE, elsewhere));
+    assert.deepEqual(await leases.uploadLease(elsewhere), lease(ELSEWHERE, FUTURE, elsewhere));
     assert.deepEqual(readdirSync(images).map((name) => name.split('.')[1]), [elsewhere], 'only the partial data still being written');
   }));
 
@@ -116,12 +118,12 @@ describe('giving back uploads', () => {
     await crashed.abort();
   }));
 
-  test('while running: those whose lease lapsed, and only those', withCatalog(async ({ store, catalog, receiving }) => {
+  test('while running: those whose lease lapsed, and only those', withCatalog(async ({ leases, store, catalog, receiving }) => {
     const ids = [await receiving(ELSEWHERE, PAST), await receiving(ELSEWHERE), await receiving(null)];
     assert.equal(await catalog.recoverLapsedUploads(), 1);
     const statuses = await Promise.all(ids.map(async (id) => (await store.getImage(id))!.status));
     assert.deepEqual(statuses, ['queued', 'saving', 'saving'], 'an image without a lease is for a start to give back');
-    assert.equal(await store.uploadLease(ids[0]), null);
+    assert.equal(await leases.uploadLease(ids[0]), null);
     assert.equal(await catalog.recoverLapsedUploads(), 0);
   }));
 });
@@ -133,18 +135,18 @@ describe('an upload', () => {
     yield new Uint8Array(10);
   };
 
-  test('is refused while another receiver holds the lease, and takes over one whose receiver is gone', withCatalog(async ({ store, catalog, image }) => {
+  test('is refused while another receiver holds the lease, and takes over one whose receiver is gone', withCatalog(async ({ leases, catalog, image }) => {
     const { id } = await image('queued');
-    await store.claimUpload(lease(ELSEWHERE, FUTURE, id));
+    await leases.claimUpload(lease(ELSEWHERE, FUTURE, id));
     await assert.rejects(catalog.upload(ctx, id, data(), limits), /Image status transition from saving to saving is not allowed/);
-    await store.releaseUpload(id, ELSEWHERE);
+    await leases.releaseUpload(id, ELSEWHERE);
     // One this very process left behind, its release having failed.
-    await store.claimUpload(newLease(id));
+    await leases.claimUpload(newLease(id));
     assert.equal((await catalog.upload(ctx, id, data(), limits)).status, 'active');
-    assert.equal(await store.uploadLease(id), null);
+    assert.equal(await leases.uploadLease(id), null);
   }));
 
-  test('renews its lease while it receives, and ends it when done', withCatalog(async ({ store, catalog, image }) => {
+  test('renews its lease while it receives, and ends it when done', withCatalog(async ({ leases, catalog, image }) => {
     mock.timers.enable({ apis: ['setInterval'] });
     try {
       const { id } = await image('queued');
@@ -160,19 +162,19 @@ describe('an upload', () => {
       const upload = catalog.upload(ctx, id, source, limits);
       await receiving;
 
-      const own = (await store.uploadLease(id))!;
+      const own = (await leases.uploadLease(id))!;
       assert.ok(isHeld(own), 'held by this process');
-      await store.renewUpload({ ...own, expires_at: PAST });
+      await leases.renewUpload({ ...own, expires_at: PAST });
       mock.timers.tick(RENEW_MS);
-      for (let tries = 0; (await store.uploadLease(id))!.expires_at === PAST; tries++) {
+      for (let tries = 0; (await leases.uploadLease(id))!.expires_at === PAST; tries++) {
         assert.ok(tries < 100, 'renewed');
         await new Promise((resolve) => setImmediate(resolve));
       }
-      assert.ok((await store.uploadLease(id))!.expires_at > new Date().toISOString());
+      assert.ok((await leases.uploadLease(id))!.expires_at > new Date().toISOString());
 
       finish();
       assert.equal((await upload).status, 'active');
-      assert.equal(await store.uploadLease(id), null);
+      assert.equal(await leases.uploadLease(id), null);
     } finally {
       mock.timers.reset();
     }

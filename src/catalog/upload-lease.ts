@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync, readlinkSync } from 'node:fs';
-import type { UploadLease } from '../store/store.js';
+import type { UploadLease } from './ports.js';
 
 /** How long a lease lasts unless renewed, and how often a receiving process renews it. */
 export const LEASE_MS = 120_000;

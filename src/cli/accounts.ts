@@ -1,21 +1,17 @@
-/** `glint projects|users|credentials`: managing who may log in, straight on the catalog store. */
-import { openCatalog, openIdentity } from '../app.js';
+/** `glint projects|users|credentials`: managing who may log in, on the data directory's catalog. */
+import { withServices } from '../app.js';
 import type { Config } from '../config.js';
 import { IdentityError } from '../identity/errors.js';
 import { randomText } from '../identity/random-text.js';
 import type { IdentityService } from '../identity/service.js';
 
 /** Runs `work` on the identity service of the data directory, closing the store afterwards. */
-async function withIdentity<T>(config: Config, work: (identity: IdentityService) => Promise<T>): Promise<T> {
-  const catalog = await openCatalog(config);
-  try {
-    const identity = openIdentity(config, catalog);
+function withIdentity<T>(config: Config, work: (identity: IdentityService) => Promise<T>): Promise<T> {
+  return withServices(config, async ({ identityService }) => {
     // The standard roles exist before anyone is given one, even before the first `serve`.
-    await identity.ensureRoles();
-    return await work(identity);
-  } finally {
-    await catalog.store.close();
-  }
+    await identityService.ensureRoles();
+    return work(identityService);
+  });
 }
 
 const table = (rows: string[][]) => rows.map((row) => row.join('\t')).join('\n');
@@ -28,7 +24,7 @@ export async function createProject(config: Config, name: string, options: { des
 }
 
 export async function listProjects(config: Config): Promise<string> {
-  return withIdentity(config, async (identity) => table([['id', 'name', 'description'], ...(await identity.store.listProjects()).map((p) => [p.id, p.name, p.description])]));
+  return withIdentity(config, async (identity) => table([['id', 'name', 'description'], ...(await identity.listProjects()).map((p) => [p.id, p.name, p.description])]));
 }
 
 export async function createUser(
@@ -55,10 +51,10 @@ export async function createUser(
 export async function listUsers(config: Config): Promise<string> {
   return withIdentity(config, async (identity) => {
     const rows = [['id', 'name', 'projects (roles)']];
-    for (const user of await identity.store.listUsers()) {
+    for (const user of await identity.listUsers()) {
       const grants = [];
-      for (const project of await identity.store.projectsOf(user.id)) {
-        const roles = await identity.store.rolesOn(user.id, project.id);
+      for (const project of await identity.projectsOf(user.id)) {
+        const roles = await identity.assignedRoles(user.id, project.id);
         grants.push(`${project.name} (${roles.map((r) => r.name).join(', ')})`);
       }
       rows.push([user.id, user.name, grants.join('; ')]);

@@ -1,9 +1,8 @@
 /** `glint serve`: start the three listeners, optionally after loading a catalog or the demo set, in one process or several. */
-import { createGlint, identityKeyFile, openCatalog, openIdentity, type Glint } from '../app.js';
+import { createGlint, identityKeyFile, withServices, type Glint } from '../app.js';
 import type { CatalogService } from '../catalog/service.js';
 import { randomText } from '../identity/random-text.js';
 import type { IdentityService } from '../identity/service.js';
-import { importCatalog } from '../catalog/transfer.js';
 import { LEASE_MS } from '../catalog/upload-lease.js';
 import type { Config } from '../config.js';
 import { demoCatalog, DEMO_PROJECTS } from './demo-catalog.js';
@@ -35,10 +34,10 @@ const SAMPLE_TOKEN_TTL_SECONDS = 15 * 60;
  * whose password is printed when it is made. Returns the user's id.
  */
 async function demoAccount(identity: IdentityService): Promise<string> {
-  const existing = await identity.store.findUser('demo');
+  const existing = await identity.findUser('demo');
   if (existing) return existing.id;
-  const project = (await identity.store.getProject(DEMO_PROJECTS.demo)) ?? (await identity.createProject('demo', 'Demo project', DEMO_PROJECTS.demo));
-  if (!(await identity.store.getProject(DEMO_PROJECTS.other))) await identity.createProject('other', 'Another demo project', DEMO_PROJECTS.other);
+  const project = (await identity.getProject(DEMO_PROJECTS.demo)) ?? (await identity.createProject('demo', 'Demo project', DEMO_PROJECTS.demo));
+  if (!(await identity.getProject(DEMO_PROJECTS.other))) await identity.createProject('other', 'Another demo project', DEMO_PROJECTS.other);
   const password = randomText(16);
   const user = await identity.createUser('demo', password, project.id, ['member', 'reader']);
   console.log(`Created user demo on project demo; its password (printed only this once): ${password}`);
@@ -76,8 +75,8 @@ async function prepare(config: Config, options: ServeOptions, catalog: CatalogSe
       : { token: `demo:${DEMO_PROJECTS.demo}` };
     sample = { project: DEMO_PROJECTS.demo, ...token };
   }
-  if (options.demo && (await catalog.store.countImages()) === 0) {
-    const added = await importCatalog(demoCatalog(config.profile.name), catalog.store, catalog.blobs);
+  if (options.demo && (await catalog.isEmpty())) {
+    const added = await catalog.importCatalog(demoCatalog(config.profile.name));
     console.log(`Loaded the demo catalog (${added} images)`);
   }
   const recovered = await catalog.recoverInterruptedUploads();
@@ -151,12 +150,10 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
   if (config.workers > 1) {
     // The one-time work that writes happens here, before any worker starts, so workers never race on it.
     // Later the primary writes only to give back the uploads of a worker that died.
-    const catalog = await openCatalog(config);
-    const sample = await prepare(config, options, catalog, openIdentity(config, catalog));
-    await catalog.store.close();
-    const urls = await startWorkers(config.workers, () => withCatalog(config, (catalog) => catalog.recoverInterruptedUploads()));
+    const sample = await withServices(config, ({ catalog, identityService }) => prepare(config, options, catalog, identityService));
+    const urls = await startWorkers(config.workers, () => withServices(config, ({ catalog }) => catalog.recoverInterruptedUploads()));
     console.log(readyMessage(config, urls, sample, options));
-    sweepLapsedUploads(() => withCatalog(config, (catalog) => catalog.recoverLapsedUploads()));
+    sweepLapsedUploads(() => withServices(config, ({ catalog }) => catalog.recoverLapsedUploads()));
     return;
   }
   const glint = await createGlint(config);
@@ -166,16 +163,6 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
   await glint.listen();
   console.log(readyMessage(config, glint.urls, sample, options));
   sweepLapsedUploads(() => glint.catalog.recoverLapsedUploads());
-}
-
-/** Opens the catalog for one piece of work, and closes it after. */
-async function withCatalog<T>(config: Config, work: (catalog: CatalogService) => Promise<T>): Promise<T> {
-  const catalog = await openCatalog(config);
-  try {
-    return await work(catalog);
-  } finally {
-    await catalog.store.close();
-  }
 }
 
 /**

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReferenceCatalog } from '../catalog/reference-catalog.js';
 import type { CatalogService } from '../catalog/service.js';
-import { defaultSets, exportCatalog, importCatalog, parseCatalog, selectImages, type ImageSelection } from '../catalog/transfer.js';
+import { defaultSets, parseCatalog, selectImages, type ImageSelection } from '../catalog/transfer.js';
 import { progressBar } from './progress.js';
 
 export interface ImportReport {
@@ -25,7 +25,7 @@ export async function importFile(catalog: CatalogService, file: string, selectio
   const images = selectImages(parsed, { ...selection, sets });
   const bar = progressBar(`importing ${file}`);
   try {
-    const added = await importCatalog(parsed, catalog.store, catalog.blobs, (done, total) => bar.update(done, total), images);
+    const added = await catalog.importCatalog(parsed, (done, total) => bar.update(done, total), images);
     return { added, selected: images.length, skipped: parsed.images.length - images.length, sets, projects: parsed.projects };
   } finally {
     bar.stop();
@@ -43,11 +43,11 @@ export function describeImport(file: string, report: ImportReport): string {
 }
 
 export async function exportFile(catalog: CatalogService, file: string): Promise<number> {
-  const total = await catalog.store.countImages();
+  const total = await catalog.countImages();
   const bar = progressBar(`exporting ${file}`);
   let done = 0;
   try {
-    const chunks = exportCatalog(catalog.store, catalog.blobs, () => bar.update(++done, total));
+    const chunks = catalog.exportCatalog(() => bar.update(++done, total));
     await pipeline(Readable.from(chunks), createWriteStream(file));
   } finally {
     bar.stop();

@@ -3,10 +3,10 @@
  * validates through the store (so several Glint processes on one database agree). No HTTP in here.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { IdentityStore } from '../store/store.js';
+import type { IdentityStore } from './ports.js';
 import { countsAttempts, type LockoutPolicy } from './lockout.js';
 import type { RequestContext } from './context.js';
-import { IdentityError, missingAttribute, unauthorized } from './errors.js';
+import { forbiddenAction, IdentityError, missingAttribute, unauthorized } from './errors.js';
 import { DEFAULT_DOMAIN, ROLE_NAMES, withImpliedRoles, type Project, type Role, type Token, type User } from './model.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { randomText } from './random-text.js';
@@ -59,6 +59,13 @@ export interface IdentityOptions {
 }
 
 const hashToken = (value: string) => createHash('sha256').update(value).digest('hex');
+const isAdmin = (info: TokenInfo) => info.roles.some((r) => r.name === 'admin');
+
+/** Refuses a call that is an admin's, naming its Keystone policy rule. */
+function requireAdmin(caller: TokenInfo, action: string): void {
+  if (!isAdmin(caller)) throw forbiddenAction(action);
+}
+
 /** Keystone's ids: a UUID's 32 hex digits. */
 const newId = () => randomUUID().replaceAll('-', '');
 /** 43 letters and digits: as much randomness as 32 bytes. */
@@ -81,7 +88,7 @@ export class IdentityService {
   private readonly now: () => Date;
 
   constructor(
-    readonly store: IdentityStore,
+    private readonly store: IdentityStore,
     private readonly options: IdentityOptions,
   ) {
     this.now = options.now ?? (() => new Date());
@@ -138,6 +145,102 @@ export class IdentityService {
       if (!role) throw new IdentityError('not_found', `no role '${name}' (roles: ${known.map((r) => r.name).join(', ')})`);
       return role;
     });
+  }
+
+  listProjects(): Promise<Project[]> {
+    return this.store.listProjects();
+  }
+
+  listUsers(): Promise<User[]> {
+    return this.store.listUsers();
+  }
+
+  /** Projects on which the user has any role. */
+  projectsOf(userId: string): Promise<Project[]> {
+    return this.store.projectsOf(userId);
+  }
+
+  /** The roles assigned to the user on the project (not those they imply). */
+  assignedRoles(userId: string, projectId: string): Promise<Role[]> {
+    return this.store.rolesOn(userId, projectId);
+  }
+
+  getProject(id: string): Promise<Project | null> {
+    return this.store.getProject(id);
+  }
+
+  getUser(id: string): Promise<User | null> {
+    return this.store.getUser(id);
+  }
+
+  findUser(name: string): Promise<User | null> {
+    return this.store.findUser(name);
+  }
+
+  // ---- what a caller may look up (Keystone's read calls, with their permission checks)
+
+  /** The caller a token stands for; an unknown, expired or revoked token is refused. */
+  async caller(token: string | undefined): Promise<TokenInfo> {
+    const info = token === undefined ? 'unknown' : await this.validate(token);
+    if (typeof info === 'string') throw unauthorized();
+    return info;
+  }
+
+  /** A token the caller asks about (`X-Subject-Token`): its own, or any for an admin. */
+  async subject(caller: TokenInfo, value: string | undefined, action: string): Promise<TokenInfo> {
+    if (value === undefined) throw missingAttribute('X-Subject-Token', 'header');
+    const info = await this.validate(value);
+    if (info === 'unknown') throw new IdentityError('not_found', 'Could not recognize Fernet token');
+    if (info === 'invalid') throw new IdentityError('not_found', 'Failed to validate token');
+    if (!isAdmin(caller) && caller.user.id !== info.user.id) throw forbiddenAction(action);
+    return info;
+  }
+
+  /** Every project: an admin's listing. */
+  allProjects(caller: TokenInfo): Promise<Project[]> {
+    requireAdmin(caller, 'identity:list_projects');
+    return this.store.listProjects();
+  }
+
+  /** Every user: an admin's listing. */
+  allUsers(caller: TokenInfo): Promise<User[]> {
+    requireAdmin(caller, 'identity:list_users');
+    return this.store.listUsers();
+  }
+
+  /** Every role: an admin's listing. */
+  allRoles(caller: TokenInfo): Promise<Role[]> {
+    requireAdmin(caller, 'identity:list_roles');
+    return this.store.listRoles();
+  }
+
+  /** The domains (Glint has the one): an admin's listing. */
+  domains(caller: TokenInfo): (typeof DEFAULT_DOMAIN)[] {
+    requireAdmin(caller, 'identity:list_domains');
+    return [DEFAULT_DOMAIN];
+  }
+
+  /** The projects a user has roles on: the caller's own, or anyone's for an admin. */
+  async projectsOfUser(caller: TokenInfo, userId: string): Promise<Project[]> {
+    if (!isAdmin(caller) && caller.user.id !== userId) throw forbiddenAction('identity:list_user_projects');
+    if (!(await this.store.getUser(userId))) throw new IdentityError('not_found', `Could not find user: ${userId}.`);
+    return this.store.projectsOf(userId);
+  }
+
+  /** A project: the one the caller's token is scoped to, or any for an admin. */
+  async project(caller: TokenInfo, projectId: string): Promise<Project> {
+    if (!isAdmin(caller) && caller.project?.id !== projectId) throw forbiddenAction('identity:get_project');
+    const project = await this.store.getProject(projectId);
+    if (!project) throw new IdentityError('not_found', `Could not find project: ${projectId}.`);
+    return project;
+  }
+
+  /** A user: the caller itself, or any for an admin. */
+  async user(caller: TokenInfo, userId: string): Promise<User> {
+    if (!isAdmin(caller) && caller.user.id !== userId) throw forbiddenAction('identity:get_user');
+    const user = await this.store.getUser(userId);
+    if (!user) throw new IdentityError('not_found', `Could not find user: ${userId}.`);
+    return user;
   }
 
   /** A project by id or, failing that, by name. */

@@ -1,14 +1,15 @@
 /**
- * The behaviour every Store backend must share, as one node:test suite. A backend's test file calls
- * `storeContract(name, open)`; the suite uses nothing but the Store interface, so SQLite today and
+ * The behaviour every storage backend must share, as one node:test suite. A backend's test file calls
+ * `storeContract(name, open)`; the suite uses nothing but the domain's store interfaces, so SQLite today and
  * PostgreSQL later answer to the same checks.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { MAX_INT, newImage, type Image, type ImageMember } from '../catalog/image.js';
-import type { Condition, SortOrder, TimeField, TimeOp } from '../catalog/query.js';
+import type { Condition, ListScope, SortOrder, TimeField, TimeOp } from '../catalog/query.js';
 import { identityContract } from './identity.contract.js';
-import type { Cursor, ListScope, Store, StoredImage } from './store.js';
+import type { Cursor, ImageStore, StoredImage } from '../catalog/ports.js';
+import type { Storage } from './storage.js';
 
 // Projects. Project ids are opaque strings to the store.
 const ME = 'project-me';
@@ -59,16 +60,16 @@ function newestFirst(a: Image, b: Image): number {
   return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
 }
 
-async function insertAll(store: Store, images: Image[]): Promise<void> {
+async function insertAll(store: ImageStore, images: Image[]): Promise<void> {
   for (const img of images) await store.insertImage(entry(img));
 }
 
-async function listNames(store: Store, scope: ListScope, conditions: Condition[] = []): Promise<(string | null)[]> {
+async function listNames(store: ImageStore, scope: ListScope, conditions: Condition[] = []): Promise<(string | null)[]> {
   return (await store.listImages(scope, conditions, null, ALL)).map((i) => i.name);
 }
 
 /** Names of every listed image, as a sorted set: for tests about *which* images, not their order. */
-async function listedSet(store: Store, scope: ListScope, conditions: Condition[] = []): Promise<(string | null)[]> {
+async function listedSet(store: ImageStore, scope: ListScope, conditions: Condition[] = []): Promise<(string | null)[]> {
   return (await listNames(store, scope, conditions)).sort();
 }
 
@@ -90,7 +91,7 @@ async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
  * Lists with `in` filters of 1 to `shapes` names, each its own SQL shape, and checks each answer: for the
  * backends' tests of how many statements they keep prepared.
  */
-export async function listManyShapes(store: Store, shapes: number): Promise<void> {
+export async function listManyShapes(store: ImageStore, shapes: number): Promise<void> {
   const kept = image({ name: 'kept' });
   await store.insertImage(entry(kept));
   for (let values = 1; values <= shapes; values++) {
@@ -100,14 +101,14 @@ export async function listManyShapes(store: Store, shapes: number): Promise<void
   }
 }
 
-export function storeContract(name: string, open: () => Promise<Store>): void {
-  /** Runs one test body against a store of its own, closed afterwards whatever happens. */
-  const withStore = (body: (store: Store) => Promise<void>) => async () => {
-    const store = await open();
+export function storeContract(name: string, open: () => Promise<Storage>): void {
+  /** Runs one test body against storage of its own (its image store first), closed afterwards whatever happens. */
+  const withStore = (body: (store: ImageStore, storage: Storage) => Promise<void>) => async () => {
+    const storage = await open();
     try {
-      await body(store);
+      await body(storage.images, storage);
     } finally {
-      await store.close();
+      await storage.close();
     }
   };
 
@@ -318,7 +319,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
 
     describe('listImages default scope', () => {
       /** One image per case the scope rules distinguish; the name says which case. */
-      async function scopeFixture(store: Store): Promise<void> {
+      async function scopeFixture(store: ImageStore): Promise<void> {
         let second = 0;
         const add = (overrides: Partial<Image>, members: ImageMember[] = []) =>
           store.insertImage(entry(image({ created_at: ts(second++), ...overrides }), members));
@@ -762,37 +763,37 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
     describe('upload leases', () => {
       const lease = (imageId: string, holder: string, expires_at = '2030-01-01T00:00:00.000Z') => ({ image_id: imageId, holder, expires_at });
 
-      test('an image has one holder: a second claim fails until the first is released', withStore(async (store) => {
+      test('an image has one holder: a second claim fails until the first is released', withStore(async (store, { leases }) => {
         const saving = image({ status: 'saving' });
         await store.insertImage(entry(saving));
-        assert.equal(await store.claimUpload(lease(saving.id, 'first')), true);
-        assert.equal(await store.claimUpload(lease(saving.id, 'second')), false);
-        assert.deepEqual(await store.uploadLease(saving.id), lease(saving.id, 'first'));
-        await store.releaseUpload(saving.id, 'second');
-        assert.deepEqual(await store.uploadLease(saving.id), lease(saving.id, 'first'), 'only the holder releases');
-        await store.releaseUpload(saving.id, 'first');
-        assert.equal(await store.uploadLease(saving.id), null);
-        assert.equal(await store.claimUpload(lease(saving.id, 'second')), true);
+        assert.equal(await leases.claimUpload(lease(saving.id, 'first')), true);
+        assert.equal(await leases.claimUpload(lease(saving.id, 'second')), false);
+        assert.deepEqual(await leases.uploadLease(saving.id), lease(saving.id, 'first'));
+        await leases.releaseUpload(saving.id, 'second');
+        assert.deepEqual(await leases.uploadLease(saving.id), lease(saving.id, 'first'), 'only the holder releases');
+        await leases.releaseUpload(saving.id, 'first');
+        assert.equal(await leases.uploadLease(saving.id), null);
+        assert.equal(await leases.claimUpload(lease(saving.id, 'second')), true);
       }));
 
-      test('a lease is taken over only from the holder named, and renewed only by its holder', withStore(async (store) => {
+      test('a lease is taken over only from the holder named, and renewed only by its holder', withStore(async (store, { leases }) => {
         const saving = image({ status: 'saving' });
         await store.insertImage(entry(saving));
-        await store.claimUpload(lease(saving.id, 'gone'));
-        assert.equal(await store.claimUpload(lease(saving.id, 'late', '2030-01-03T00:00:00.000Z'), 'someone else'), false);
-        assert.equal(await store.claimUpload(lease(saving.id, 'next', '2030-01-02T00:00:00.000Z'), 'gone'), true);
-        assert.equal(await store.renewUpload(lease(saving.id, 'gone', '2031-01-01T00:00:00.000Z')), false);
-        assert.equal(await store.renewUpload(lease(saving.id, 'next', '2031-01-01T00:00:00.000Z')), true);
-        assert.deepEqual(await store.uploadLease(saving.id), lease(saving.id, 'next', '2031-01-01T00:00:00.000Z'));
+        await leases.claimUpload(lease(saving.id, 'gone'));
+        assert.equal(await leases.claimUpload(lease(saving.id, 'late', '2030-01-03T00:00:00.000Z'), 'someone else'), false);
+        assert.equal(await leases.claimUpload(lease(saving.id, 'next', '2030-01-02T00:00:00.000Z'), 'gone'), true);
+        assert.equal(await leases.renewUpload(lease(saving.id, 'gone', '2031-01-01T00:00:00.000Z')), false);
+        assert.equal(await leases.renewUpload(lease(saving.id, 'next', '2031-01-01T00:00:00.000Z')), true);
+        assert.deepEqual(await leases.uploadLease(saving.id), lease(saving.id, 'next', '2031-01-01T00:00:00.000Z'));
       }));
 
-      test('the lapsed leases are those that ended before a time', withStore(async (store) => {
+      test('the lapsed leases are those that ended before a time', withStore(async (store, { leases }) => {
         const [early, late] = [image({ status: 'saving' }), image({ status: 'saving' })];
         for (const img of [early, late]) await store.insertImage(entry(img));
-        await store.claimUpload(lease(early.id, 'a', '2030-01-01T00:00:00.000Z'));
-        await store.claimUpload(lease(late.id, 'b', '2030-01-02T00:00:00.000Z'));
-        assert.deepEqual(await store.lapsedUploadLeases('2030-01-01T00:00:00.000Z'), []);
-        assert.deepEqual(await store.lapsedUploadLeases('2030-01-01T12:00:00.000Z'), [lease(early.id, 'a', '2030-01-01T00:00:00.000Z')]);
+        await leases.claimUpload(lease(early.id, 'a', '2030-01-01T00:00:00.000Z'));
+        await leases.claimUpload(lease(late.id, 'b', '2030-01-02T00:00:00.000Z'));
+        assert.deepEqual(await leases.lapsedUploadLeases('2030-01-01T00:00:00.000Z'), []);
+        assert.deepEqual(await leases.lapsedUploadLeases('2030-01-01T12:00:00.000Z'), [lease(early.id, 'a', '2030-01-01T00:00:00.000Z')]);
       }));
     });
 

@@ -80,8 +80,8 @@ async function fixture(glint: Glint, recorded: RecordedCase): Promise<string | u
   const members: ImageMember[] = Object.entries(pre.members ?? {}).map(([member, status]) => ({
     member, status, can_share: false, created_at: time, updated_at: time,
   }));
-  await glint.catalog.store.insertImage({ image, members });
-  if (withData) await glint.catalog.blobs.put(id, DATA);
+  await glint.storage.images.insertImage({ image, members });
+  if (withData) await glint.blobs.put(id, DATA);
   return id;
 }
 
@@ -109,7 +109,7 @@ function saidIn(recorded: RecordedError, body: string): RecordedError {
 async function replay(file: string, policy: PolicyMode): Promise<{ count: number; differences: string[] }> {
   const cases = recorded(file);
   const glint = await createGlint(loadConfig({ profile: 'openstack', auth: 'noauth', policy, dataDir: join(dir, policy), computePort: 0, imagePort: 0, identityPort: 0 }, {}));
-  const state = async (id: string) => ({ image: await glint.catalog.store.getImage(id), members: await glint.catalog.store.getMembers(id) });
+  const state = async (id: string) => ({ image: await glint.storage.images.getImage(id), members: await glint.storage.images.getMembers(id) });
   const differences: string[] = [];
   for (const recorded of cases) {
     const id = await fixture(glint, recorded);

@@ -43,7 +43,7 @@ export function buildComputeApi(deps: ComputeApiDeps): FastifyInstance {
   const origin = deps.settings.origin;
   const answers = new AnswerCache({
     auth: deps.auth,
-    version: () => deps.catalog.store.version(),
+    version: () => deps.catalog.revision(),
     requestIdHeaders: REQUEST_ID_HEADERS,
     cacheable: (path) => LIST_PATH.test(path),
   });

@@ -1,8 +1,7 @@
 /** The identity API's resources: tokens (issue, validate, revoke), the catalog, and read-only listings. */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { authToken, firstHeader } from '../../identity/context.js';
-import { forbiddenAction, IdentityError, missingAttribute, unauthorized } from '../../identity/errors.js';
-import { DEFAULT_DOMAIN } from '../../identity/model.js';
+import { IdentityError } from '../../identity/errors.js';
 import type { IdentityService, TokenInfo } from '../../identity/service.js';
 import type { ServiceUrls } from '../common/endpoints.js';
 import { pathOf, queryParams, sendJson } from '../common/http.js';
@@ -13,8 +12,6 @@ export interface IdentityRoutesOptions {
   identity: IdentityService;
   urls: ServiceUrls;
 }
-
-const isAdmin = (info: TokenInfo) => info.roles.some((r) => r.name === 'admin');
 
 export function identityRoutes(app: FastifyInstance, opts: IdentityRoutesOptions, done: () => void) {
   const { identity, urls } = opts;
@@ -27,28 +24,13 @@ export function identityRoutes(app: FastifyInstance, opts: IdentityRoutesOptions
   const wantsCatalog = (request: FastifyRequest) => !queryParams(request).has('nocatalog');
 
   /** The caller's own token, which every call but issuing one requires. */
-  const caller = async (request: FastifyRequest): Promise<TokenInfo> => {
-    const token = authToken(request.headers);
-    const info = token === undefined ? 'unknown' : await identity.validate(token);
-    if (typeof info === 'string') throw unauthorized();
-    return info;
-  };
-  const requireAdmin = async (request: FastifyRequest, action: string): Promise<TokenInfo> => {
-    const info = await caller(request);
-    if (!isAdmin(info)) throw forbiddenAction(action);
-    return info;
-  };
+  const caller = (request: FastifyRequest): Promise<TokenInfo> => identity.caller(authToken(request.headers));
 
   /** The token named by X-Subject-Token, which the caller may see if it is an admin's or its own. */
   const subject = async (request: FastifyRequest, action: string): Promise<{ value: string; info: TokenInfo }> => {
-    const me = await caller(request);
     const value = firstHeader(request.headers, 'x-subject-token');
-    if (value === undefined) throw missingAttribute('X-Subject-Token', 'header');
-    const info = await identity.validate(value);
-    if (info === 'unknown') throw new IdentityError('not_found', 'Could not recognize Fernet token');
-    if (info === 'invalid') throw new IdentityError('not_found', 'Failed to validate token');
-    if (!isAdmin(me) && me.user.id !== info.user.id) throw forbiddenAction(action);
-    return { value, info };
+    const info = await identity.subject(await caller(request), value, action);
+    return { value: value!, info };
   };
 
   app.post('/v3/auth/tokens', async (request, reply) => {
@@ -83,57 +65,46 @@ export function identityRoutes(app: FastifyInstance, opts: IdentityRoutesOptions
 
   app.get('/v3/auth/projects', async (request, reply) => {
     const me = await caller(request);
-    const projects = await identity.store.projectsOf(me.user.id);
+    const projects = await identity.projectsOf(me.user.id);
     const base = urls.identity(request);
     return sendJson(reply, collectionView('projects', projects.map((p) => projectView(p, base)), self(request)));
   });
 
   app.get('/v3/users/:user_id/projects', async (request, reply) => {
-    const me = await caller(request);
     const { user_id: userId } = request.params as { user_id: string };
-    if (!isAdmin(me) && me.user.id !== userId) throw forbiddenAction('identity:list_user_projects');
-    if (!(await identity.store.getUser(userId))) throw new IdentityError('not_found', `Could not find user: ${userId}.`);
+    const projects = await identity.projectsOfUser(await caller(request), userId);
     const base = urls.identity(request);
-    const projects = await identity.store.projectsOf(userId);
     return sendJson(reply, collectionView('projects', projects.map((p) => projectView(p, base)), self(request)));
   });
 
   /** A read-only listing for admins; `?name=` narrows it to the record of that name, as clients look things up by name. */
   const adminListing = <T extends { name: string }>(
     path: string,
-    action: string,
     key: string,
-    load: () => Promise<T[]>,
+    load: (me: TokenInfo) => T[] | Promise<T[]>,
     view: (item: T, identityUrl: string) => unknown,
   ) =>
     app.get(path, async (request, reply) => {
-      await requireAdmin(request, action);
       const name = queryParams(request).get('name');
-      const items = (await load()).filter((item) => name === null || item.name === name);
+      const items = (await load(await caller(request))).filter((item) => name === null || item.name === name);
       const base = urls.identity(request);
       return sendJson(reply, collectionView(key, items.map((item) => view(item, base)), self(request)));
     });
 
-  adminListing('/v3/projects', 'identity:list_projects', 'projects', () => identity.store.listProjects(), projectView);
-  adminListing('/v3/users', 'identity:list_users', 'users', () => identity.store.listUsers(), userView);
-  adminListing('/v3/roles', 'identity:list_roles', 'roles', () => identity.store.listRoles(), roleView);
-  adminListing('/v3/domains', 'identity:list_domains', 'domains', async () => [DEFAULT_DOMAIN], (_domain, base) => domainView(base));
+  adminListing('/v3/projects', 'projects', (me) => identity.allProjects(me), projectView);
+  adminListing('/v3/users', 'users', (me) => identity.allUsers(me), userView);
+  adminListing('/v3/roles', 'roles', (me) => identity.allRoles(me), roleView);
+  adminListing('/v3/domains', 'domains', (me) => identity.domains(me), (_domain, base) => domainView(base));
 
   app.get('/v3/projects/:project_id', async (request, reply) => {
-    const me = await caller(request);
     const { project_id: projectId } = request.params as { project_id: string };
-    if (!isAdmin(me) && me.project?.id !== projectId) throw forbiddenAction('identity:get_project');
-    const project = await identity.store.getProject(projectId);
-    if (!project) throw new IdentityError('not_found', `Could not find project: ${projectId}.`);
+    const project = await identity.project(await caller(request), projectId);
     return sendJson(reply, { project: projectView(project, urls.identity(request)) });
   });
 
   app.get('/v3/users/:user_id', async (request, reply) => {
-    const me = await caller(request);
     const { user_id: userId } = request.params as { user_id: string };
-    if (!isAdmin(me) && me.user.id !== userId) throw forbiddenAction('identity:get_user');
-    const user = await identity.store.getUser(userId);
-    if (!user) throw new IdentityError('not_found', `Could not find user: ${userId}.`);
+    const user = await identity.user(await caller(request), userId);
     return sendJson(reply, { user: userView(user, urls.identity(request)) });
   });
 

@@ -49,7 +49,7 @@ export function buildImageApi(deps: ImageApiDeps): FastifyInstance {
   const origin = deps.origin;
   const answers = new AnswerCache({
     auth: deps.auth,
-    version: () => deps.catalog.store.version(),
+    version: () => deps.catalog.revision(),
     requestIdHeaders: REQUEST_ID_HEADERS,
     cacheable: (path) => path === '/v2/images',
   });

@@ -2,7 +2,7 @@
  * HTTP Range requests for image downloads: one byte range, read as the reference reads it
  * (`glance/common/wsgi.py` Request.get_range_from_request, with webob's `Range.parse`).
  */
-import type { ByteRange } from '../../blobs/blob-store.js';
+import type { ByteRange } from '../../catalog/ports.js';
 import { ApiError, detailed } from '../common/errors.js';
 
 /**

@@ -3,8 +3,8 @@
  * sort order and the keyset condition that continues after a cursor. Written with `?` placeholders,
  * in SQL both SQLite and PostgreSQL read; where they differ, the backend's `SqlDialect` says how.
  */
-import type { Condition, SortKey, SortOrder } from '../../catalog/query.js';
-import type { Cursor, ListScope } from '../store.js';
+import type { Condition, ListScope, SortKey, SortOrder } from '../../catalog/query.js';
+import type { Cursor } from '../../catalog/ports.js';
 
 export interface SqlDialect {
   /**

@@ -1,25 +1,21 @@
 /**
- * Users, projects, roles, tokens and credentials in SQL both backends read alike (`?` placeholders);
- * a backend supplies how a statement runs.
+ * Users, projects, roles, tokens and credentials in SQL both backends read alike (`?` placeholders), on
+ * the backend's connection.
  */
 import type { Credential, Project, Role, Token, User } from '../../identity/model.js';
-import type { IdentityStore } from '../store.js';
+import type { IdentityStore } from '../../identity/ports.js';
 import { toProject, toToken, toUser, type ProjectRow, type TokenRow, type UserRow } from './rows.js';
+import { oneRow, type SqlRunner } from './sql-runner.js';
 
-export abstract class SqlIdentityStore implements IdentityStore {
-  /** The rows a query finds. */
-  protected abstract all<R>(sql: string, params?: unknown[]): Promise<R[]>;
-  /** Runs a statement; how many rows it changed. */
-  protected abstract run(sql: string, params?: unknown[]): Promise<number>;
+export class SqlIdentityStore implements IdentityStore {
+  constructor(private readonly db: SqlRunner) {}
 
-  /** The one row a query finds, converted; null when it finds none. */
-  protected async one<R, T>(sql: string, convert: (row: R) => T, ...params: unknown[]): Promise<T | null> {
-    const [row] = await this.all<R>(sql, params);
-    return row ? convert(row) : null;
+  private one<R, T>(sql: string, convert: (row: R) => T, ...params: unknown[]): Promise<T | null> {
+    return oneRow(this.db, sql, convert, ...params);
   }
 
   async insertProject(project: Project): Promise<void> {
-    await this.run('INSERT INTO projects (id, name, description, enabled, created_at) VALUES (?, ?, ?, ?, ?)', [
+    await this.db.run('INSERT INTO projects (id, name, description, enabled, created_at) VALUES (?, ?, ?, ?, ?)', [
       project.id, project.name, project.description, project.enabled ? 1 : 0, project.created_at,
     ]);
   }
@@ -33,11 +29,11 @@ export abstract class SqlIdentityStore implements IdentityStore {
   }
 
   async listProjects(): Promise<Project[]> {
-    return (await this.all<ProjectRow>('SELECT * FROM projects ORDER BY name')).map(toProject);
+    return (await this.db.all<ProjectRow>('SELECT * FROM projects ORDER BY name')).map(toProject);
   }
 
   async insertUser(user: User): Promise<void> {
-    await this.run(
+    await this.db.run(
       'INSERT INTO users (id, name, enabled, password_hash, failed_logins, last_failed_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
       [user.id, user.name, user.enabled ? 1 : 0, user.password_hash, user.failed_logins, user.last_failed_at, user.created_at],
     );
@@ -52,12 +48,12 @@ export abstract class SqlIdentityStore implements IdentityStore {
   }
 
   async listUsers(): Promise<User[]> {
-    return (await this.all<UserRow>('SELECT * FROM users ORDER BY name')).map(toUser);
+    return (await this.db.all<UserRow>('SELECT * FROM users ORDER BY name')).map(toUser);
   }
 
   async countLoginAttempt(userId: string, at: string, limit: number, lockedAfter: string): Promise<boolean> {
     // One statement, so that of attempts made at once (from several processes too) no more than `limit` pass.
-    const counted = await this.run(
+    const counted = await this.db.run(
       'UPDATE users SET failed_logins = CASE WHEN failed_logins >= ? THEN 1 ELSE failed_logins + 1 END, last_failed_at = ? ' +
         'WHERE id = ? AND (failed_logins < ? OR last_failed_at IS NULL OR last_failed_at <= ?)',
       [limit, at, userId, limit, lockedAfter],
@@ -66,31 +62,31 @@ export abstract class SqlIdentityStore implements IdentityStore {
   }
 
   async clearFailedLogins(userId: string): Promise<void> {
-    await this.run('UPDATE users SET failed_logins = 0, last_failed_at = NULL WHERE id = ? AND failed_logins != 0', [userId]);
+    await this.db.run('UPDATE users SET failed_logins = 0, last_failed_at = NULL WHERE id = ? AND failed_logins != 0', [userId]);
   }
 
   async ensureRole(role: Role): Promise<Role> {
-    await this.run('INSERT INTO roles (id, name) VALUES (?, ?) ON CONFLICT (name) DO NOTHING', [role.id, role.name]);
-    return (await this.all<Role>('SELECT id, name FROM roles WHERE name = ?', [role.name]))[0];
+    await this.db.run('INSERT INTO roles (id, name) VALUES (?, ?) ON CONFLICT (name) DO NOTHING', [role.id, role.name]);
+    return (await this.db.all<Role>('SELECT id, name FROM roles WHERE name = ?', [role.name]))[0];
   }
 
   async listRoles(): Promise<Role[]> {
-    return this.all<Role>('SELECT id, name FROM roles ORDER BY name');
+    return this.db.all<Role>('SELECT id, name FROM roles ORDER BY name');
   }
 
   async assignRole(userId: string, projectId: string, roleId: string): Promise<void> {
-    await this.run('INSERT INTO role_assignments (user_id, project_id, role_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [userId, projectId, roleId]);
+    await this.db.run('INSERT INTO role_assignments (user_id, project_id, role_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [userId, projectId, roleId]);
   }
 
   async rolesOn(userId: string, projectId: string): Promise<Role[]> {
-    return this.all<Role>(
+    return this.db.all<Role>(
       'SELECT r.id, r.name FROM role_assignments a JOIN roles r ON r.id = a.role_id WHERE a.user_id = ? AND a.project_id = ? ORDER BY r.name',
       [userId, projectId],
     );
   }
 
   async projectsOf(userId: string): Promise<Project[]> {
-    const rows = await this.all<ProjectRow>(
+    const rows = await this.db.all<ProjectRow>(
       'SELECT * FROM projects WHERE id IN (SELECT project_id FROM role_assignments WHERE user_id = ?) ORDER BY name',
       [userId],
     );
@@ -98,7 +94,7 @@ export abstract class SqlIdentityStore implements IdentityStore {
   }
 
   async insertToken(token: Token): Promise<void> {
-    await this.run(
+    await this.db.run(
       'INSERT INTO tokens (hash, user_id, project_id, roles, methods, audit_ids, issued_at, expires_at, revoked) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       [
         token.hash, token.user_id, token.project_id, JSON.stringify(token.roles), JSON.stringify(token.methods),
@@ -112,15 +108,15 @@ export abstract class SqlIdentityStore implements IdentityStore {
   }
 
   async revokeToken(hash: string): Promise<boolean> {
-    return (await this.run('UPDATE tokens SET revoked = 1 WHERE hash = ?', [hash])) > 0;
+    return (await this.db.run('UPDATE tokens SET revoked = 1 WHERE hash = ?', [hash])) > 0;
   }
 
   async purgeTokens(before: string): Promise<number> {
-    return this.run('DELETE FROM tokens WHERE expires_at < ?', [before]);
+    return this.db.run('DELETE FROM tokens WHERE expires_at < ?', [before]);
   }
 
   async insertCredential(credential: Credential): Promise<void> {
-    await this.run('INSERT INTO credentials (access, user_id, sealed_secret, created_at) VALUES (?, ?, ?, ?)', [
+    await this.db.run('INSERT INTO credentials (access, user_id, sealed_secret, created_at) VALUES (?, ?, ?, ?)', [
       credential.access, credential.user_id, credential.sealed_secret, credential.created_at,
     ]);
   }

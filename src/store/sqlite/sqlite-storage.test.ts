@@ -7,7 +7,8 @@ import Database from 'better-sqlite3';
 import { listManyShapes, storeContract } from '../store.contract.js';
 import { MAX_PREPARED } from '../sql/list-sql.js';
 import { MIGRATIONS } from './migrations.js';
-import { LIST_SQL, SqliteStore } from './sqlite-store.js';
+import { openSqlite } from './open.js';
+import { LIST_SQL, type SqliteImageStore } from './sqlite-image-store.js';
 
 // A real file rather than ':memory:', so WAL mode and the migrations run as they do in production.
 const dir = mkdtempSync(join(tmpdir(), 'glint-sqlite-store-'));
@@ -16,7 +17,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 let files = 0;
 const freshFile = () => join(dir, `catalog-${++files}.sqlite`);
 
-storeContract('sqlite', async () => new SqliteStore(freshFile()));
+storeContract('sqlite', async () => openSqlite(freshFile()));
 
 const member = (name: string) => ({
   member: name, status: 'accepted' as const, can_share: false,
@@ -35,29 +36,32 @@ const kept = (id: string) => ({
 });
 
 test('sqlite: image ids must be UUIDs (list pages are read back as JSON built in SQL)', async () => {
-  const store = new SqliteStore(freshFile());
+  const storeStorage = openSqlite(freshFile());
+  const store = storeStorage.images;
   try {
     await assert.rejects(store.insertImage(kept('a"b')), /not a UUID/);
     assert.equal(await store.countImages(), 0);
   } finally {
-    await store.close();
+    await storeStorage.close();
   }
 });
 
 test('sqlite: reopening a catalog file keeps its images and does not migrate twice', async () => {
   const file = freshFile();
-  const first = new SqliteStore(file);
+  const firstStorage = openSqlite(file);
+  const first = firstStorage.images;
   await first.importImages([kept('7e0e0e0e-0000-4000-8000-000000000001')]);
-  await first.close();
+  await firstStorage.close();
 
-  const second = new SqliteStore(file);
+  const secondStorage = openSqlite(file);
+  const second = secondStorage.images;
   try {
     assert.equal(await second.countImages(), 1);
     assert.equal((await second.getImage('7e0e0e0e-0000-4000-8000-000000000001'))?.name, 'kept');
     const byProperty = await second.listImages({ projectId: 'p', isAdmin: false }, [{ kind: 'property', key: 'k', value: 'v' }], null, 10);
     assert.deepEqual(byProperty.map((i) => i.id), ['7e0e0e0e-0000-4000-8000-000000000001']);
   } finally {
-    await second.close();
+    await secondStorage.close();
   }
 });
 
@@ -71,7 +75,8 @@ test('sqlite: a load into an empty catalog builds its indexes afterwards, and th
       db.close();
     }
   };
-  const store = new SqliteStore(file);
+  const storeStorage = openSqlite(file);
+  const store = storeStorage.images;
   // A load changes the journal and turns foreign keys off while it runs; both come back, whatever happens.
   const settingsRestored = async () => {
     const db = new Database(file, { readonly: true });
@@ -99,13 +104,14 @@ test('sqlite: a load into an empty catalog builds its indexes afterwards, and th
     const byProperty = await store.listImages({ projectId: 'p', isAdmin: false }, [{ kind: 'property', key: 'k', value: 'v' }], null, 10);
     assert.deepEqual(byProperty.map((i) => i.id).sort(), ids);
   } finally {
-    await store.close();
+    await storeStorage.close();
   }
 });
 
 test('sqlite: a load while another connection has the file open keeps the write-ahead log', async () => {
   const file = freshFile();
-  const store = new SqliteStore(file);
+  const storeStorage = openSqlite(file);
+  const store = storeStorage.images;
   const other = new Database(file, { readonly: true });
   try {
     assert.equal(other.prepare('SELECT count(*) FROM images').pluck().get(), 0);
@@ -114,7 +120,7 @@ test('sqlite: a load while another connection has the file open keeps the write-
     assert.equal(other.pragma('journal_mode', { simple: true }), 'wal');
   } finally {
     other.close();
-    await store.close();
+    await storeStorage.close();
   }
 });
 
@@ -133,7 +139,8 @@ test('sqlite: migrating a catalog whose ids were a primary key keeps its images,
   old.prepare("INSERT INTO members (image_id, member, status, created_at, updated_at) VALUES (?, 'q', 'accepted', ?, ?)").run(id, time, time);
   old.close();
 
-  const store = new SqliteStore(file);
+  const storeStorage = openSqlite(file);
+  const store = storeStorage.images;
   try {
     assert.equal((await store.getImage(id))?.name, 'old');
     assert.deepEqual((await store.getMembers(id)).map((m) => m.member), ['q']);
@@ -144,13 +151,14 @@ test('sqlite: migrating a catalog whose ids were a primary key keeps its images,
     assert.equal(await store.addMember(id, member('q')), false);
     await assert.rejects(store.putMember('7e0e0e0e-0000-4000-8000-0000000000ff', member('q')), /FOREIGN KEY/);
   } finally {
-    await store.close();
+    await storeStorage.close();
   }
 });
 
 test('sqlite: a changes-since list reads the images changed since its bound, or walks the list order, as the store chose', async () => {
   const file = freshFile();
-  const store = new SqliteStore(file);
+  const storeStorage = openSqlite(file);
+  const store = storeStorage.images;
   const stamp = (n: number) => `2025-01-01T00:00:00.${String(n).padStart(6, '0')}Z`;
   const db = new Database(file, { readonly: true });
   try {
@@ -180,16 +188,17 @@ test('sqlite: a changes-since list reads the images changed since its bound, or 
     assert.doesNotMatch(small, /images_updated_at|TEMP B-TREE/);
   } finally {
     db.close();
-    await store.close();
+    await storeStorage.close();
   }
 });
 
 test('sqlite: list SQL of many shapes keeps a bounded number of statements prepared, and every shape still runs', async () => {
-  const store = new SqliteStore(freshFile());
+  const storeStorage = openSqlite(freshFile());
+  const store = storeStorage.images;
   try {
     await listManyShapes(store, MAX_PREPARED + 100);
-    assert.equal(store['statements'].size, MAX_PREPARED);
+    assert.equal((store as SqliteImageStore)['connection']['statements'].size, MAX_PREPARED);
   } finally {
-    await store.close();
+    await storeStorage.close();
   }
 });

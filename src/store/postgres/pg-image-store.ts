@@ -1,22 +1,17 @@
 /**
- * The catalog in PostgreSQL, for several Glint processes (or machines) on one catalog. Same tables,
- * list SQL and caches as the SQLite store; what differs is that every change runs in a transaction
- * that also moves the catalog revision, and the catalog version is that revision, read from the
- * database, so no process ever answers from a cache another one has made stale. Tokens are not
- * cached at all: a revocation by any process must count from the next request, and reading the
- * token's row costs what asking whether anything changed would.
+ * The images of a PostgreSQL catalog: the same tables, list SQL and caches as SQLite's, with statements shaped
+ * to PostgreSQL's planner, and bulk loads that build the indexes once.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import type { Image, ImageMember } from '../../catalog/image.js';
-import type { Condition, SortOrder } from '../../catalog/query.js';
-import { throwAsFull } from '../../common/storage-full.js';
-import { changesSince, ListSql, MAX_PREPARED } from '../sql/list-sql.js';
+import type { Cursor, ImageStamp, ImageStore, StoredImage } from '../../catalog/ports.js';
+import type { Condition, ListScope, SortOrder } from '../../catalog/query.js';
+import { changesSince, ListSql } from '../sql/list-sql.js';
 import { NTH_CHANGE_SQL, RecentChanges } from '../sql/recent-changes.js';
 import { isScan, ListCache } from '../sql/list-cache.js';
-import { SqlUploadLeases } from '../sql/sql-upload-leases.js';
 import { COLUMNS, memberParams, NEW_MEMBER_SQL, toImage, toMember, toRow, UNFINISHED_UPLOADS, updateSql, type ImageRow, type MemberRow } from '../sql/rows.js';
-import type { Cursor, ImageStamp, ListScope, Store, StoredImage } from '../store.js';
-import { MIGRATIONS } from './migrations.js';
+import { oneRow } from '../sql/sql-runner.js';
+import type { PgConnection } from './pg-connection.js';
 
 /** PostgreSQL's words where the list SQL needs them. */
 export const LIST_SQL = new ListSql({
@@ -59,19 +54,6 @@ const COLUMN_TYPES: Record<(typeof COLUMNS)[number], string> = {
 /** Rows per statement when loading many images. */
 const LOAD_BATCH = 2000;
 
-/** PostgreSQL's disk_full (SQLSTATE 53100): the server could not extend a file; the transaction is rolled back. */
-const catalogFull = (err: unknown) => throwAsFull('catalog', err, (e) => (e as { code?: string }).code === '53100');
-
-/** An id for the migrations' advisory lock, so processes starting together migrate one at a time. */
-const MIGRATION_LOCK = 0x676c696e74;
-
-/** Our SQL uses `?` placeholders (as SQLite's does); PostgreSQL numbers them. None of it has a literal `?`. */
-function numbered(sql: string): string {
-  let n = 0;
-  return sql.replace(/\?/g, () => `$${++n}`);
-}
-
-type Queryable = Pick<pg.PoolClient, 'query'>;
 
 /**
  * Drops the secondary indexes and foreign keys of the image tables (in the caller's transaction);
@@ -92,159 +74,43 @@ async function dropImageIndexes(client: pg.PoolClient): Promise<string[]> {
   return [...indexes.map((index) => index.def), ...keys.map((key) => `ALTER TABLE ${key.tbl} ADD CONSTRAINT ${key.name} ${key.def}`)];
 }
 
-/**
- * PostgreSQL text cannot hold the NUL character, which the APIs therefore refuse in what they store; a
- * read may still be asked about such text (a name filter, an id in a URL). No row holds it, so it is
- * sent as NULL, which equals nothing, just as the text would. A write with one is a bug above the store.
- */
-function withoutNul(sql: string, params: unknown[]): unknown[] {
-  const hasNul = (param: unknown) => typeof param === 'string' && param.includes('\0');
-  if (!params.some(hasNul)) return params;
-  if (!/^\s*SELECT\b/i.test(sql)) throw new Error('PostgreSQL text cannot hold a NUL character');
-  return params.map((param) => (hasNul(param) ? null : param));
-}
-
-export class PgStore extends SqlUploadLeases implements Store {
+export class PgImageStore implements ImageStore {
   private readonly lists = new ListCache();
   private readonly recentChanges = new RecentChanges(
-    async (n) => (await this.query<{ updated_at: string }>(NTH_CHANGE_SQL, [n]))[0]?.updated_at,
+    async (n) => (await this.db.query<{ updated_at: string }>(NTH_CHANGE_SQL, [n]))[0]?.updated_at,
   );
-  /** The catalog revision read under way, and the one queued to start after it (see `version`). */
-  private revisionRead: Promise<string> | null = null;
-  private nextRevisionRead: Promise<string> | null = null;
-  /** Statement names by SQL text: each distinct statement is prepared once per connection. */
-  private readonly names = new Map<string, string>();
 
-  private constructor(private readonly pool: pg.Pool) {
-    super();
-  }
+  constructor(private readonly db: PgConnection) {}
 
-  /** Connects, and brings the schema up to date. */
-  static async open(url: string): Promise<PgStore> {
-    const pool = new pg.Pool({
-      connectionString: url,
-      max: 10,
-      // Plans for the values asked: a generic plan cannot tell a changes-since of the last minute (a few
-      // rows, best found through updated_at) from one of last year (most rows, best walked in list order).
-      // No JIT: it compiles a query whose estimate is high (many filters: over a million) for hundreds of
-      // milliseconds, where the catalog's queries run for a few.
-      options: '-c plan_cache_mode=force_custom_plan -c jit=off',
-      // bigint (sizes) as numbers: image sizes stay far below 2^53.
-      types: { getTypeParser: (oid, format) => (oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format)) },
-    });
-    // An idle connection that breaks (the server restarts) is replaced on the next query; without a
-    // listener its error would end the process.
-    pool.on('error', () => undefined);
-    const store = new PgStore(pool);
-    try {
-      await store.migrate();
-    } catch (err) {
-      await pool.end();
-      throw new Error(`cannot open the PostgreSQL catalog: ${(err as Error).message}`, { cause: err });
-    }
-    return store;
-  }
-
-  private async migrate(): Promise<void> {
-    await this.transaction(async (client) => {
-      await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-      await client.query('CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL)');
-      const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_version');
-      const version = rows[0]?.version ?? 0;
-      if (rows.length === 0) await client.query('INSERT INTO schema_version (version) VALUES (0)');
-      for (let v = version; v < MIGRATIONS.length; v++) await client.query(MIGRATIONS[v]);
-      if (version < MIGRATIONS.length) await client.query('UPDATE schema_version SET version = $1', [MIGRATIONS.length]);
-    });
-  }
-
-  /** Runs a statement, prepared once per connection under a name of its own (up to MAX_PREPARED of them). */
-  private async execute<R extends pg.QueryResultRow>(sql: string, params: unknown[] = [], on: Queryable = this.pool): Promise<pg.QueryResult<R>> {
-    let name = this.names.get(sql);
-    if (!name && this.names.size < MAX_PREPARED) {
-      name = `glint_${this.names.size + 1}`;
-      this.names.set(sql, name);
-    }
-    return on.query<R>({ name, text: numbered(sql), values: withoutNul(sql, params) }).catch(catalogFull);
-  }
-
-  private async query<R extends pg.QueryResultRow>(sql: string, params: unknown[] = [], on: Queryable = this.pool): Promise<R[]> {
-    return (await this.execute<R>(sql, params, on)).rows;
-  }
-
-  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      return catalogFull(err);
-    } finally {
-      client.release();
-    }
-  }
-
-  /** A change to the image catalog: one transaction, which also moves the catalog revision. */
-  private write<T>(change: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    return this.transaction(async (client) => {
-      const result = await change(client);
-      await this.query('UPDATE catalog_revision SET revision = revision + 1', [], client);
-      return result;
-    });
-  }
-
-  /**
-   * The catalog revision, read from the database by a query that started after this call: a change
-   * committed before the call (by any process) is never missed. Calls made while a read is under way
-   * share the next one, so under load one read at a time serves every caller.
-   */
   version(): Promise<string> {
-    if (!this.revisionRead) return this.readRevision();
-    this.nextRevisionRead ??= this.revisionRead.then(
-      () => this.readRevision(),
-      () => this.readRevision(),
-    );
-    return this.nextRevisionRead;
-  }
-
-  private readRevision(): Promise<string> {
-    this.nextRevisionRead = null;
-    const read: Promise<string> = this.query<{ revision: number }>('SELECT revision FROM catalog_revision')
-      .then(([row]) => String(row.revision))
-      .finally(() => {
-        if (this.revisionRead === read) this.revisionRead = null;
-      });
-    this.revisionRead = read;
-    return read;
+    return this.db.version();
   }
 
   async listImages(scope: ListScope, conditions: Condition[], after: Cursor | null, limit: number, order?: SortOrder[]): Promise<Image[]> {
-    const version = await this.version();
+    const version = await this.db.version();
     return this.lists.page([scope, conditions, after, limit, order], version, isScan(after, limit), async (keep) => {
       const since = changesSince(conditions, order);
       const changed = since && (await this.recentChanges.nth(version, since.changes));
       const { from, where, order: orderBy, params } = LIST_SQL.page(scope, conditions, after, limit, order, changed);
-      const page = await this.query<{ id: string; updated_at: string }>(
+      const page = await this.db.query<{ id: string; updated_at: string }>(
         `SELECT id, updated_at FROM ${from} WHERE ${where} ORDER BY ${orderBy} LIMIT ?`,
         params,
       );
       const keys = page.flatMap((row) => [row.id, row.updated_at]);
-      return this.lists.images(keys, keep, (ids) => this.query<ImageRow>('SELECT * FROM images WHERE id = ANY(?)', [ids]));
+      return this.lists.images(keys, keep, (ids) => this.db.query<ImageRow>('SELECT * FROM images WHERE id = ANY(?)', [ids]));
     });
   }
 
   async getImage(id: string): Promise<Image | null> {
-    return this.one('SELECT * FROM images WHERE id = ?', toImage, id);
+    return oneRow(this.db, 'SELECT * FROM images WHERE id = ?', toImage, id);
   }
 
   async getMembers(imageId: string): Promise<ImageMember[]> {
-    return (await this.query<MemberRow>('SELECT * FROM members WHERE image_id = ? ORDER BY created_at, member', [imageId])).map(toMember);
+    return (await this.db.query<MemberRow>('SELECT * FROM members WHERE image_id = ? ORDER BY created_at, member', [imageId])).map(toMember);
   }
 
   async getMember(imageId: string, member: string): Promise<ImageMember | null> {
-    return this.one('SELECT * FROM members WHERE image_id = ? AND member = ?', toMember, imageId, member);
+    return oneRow(this.db, 'SELECT * FROM members WHERE image_id = ? AND member = ?', toMember, imageId, member);
   }
 
   /**
@@ -254,7 +120,7 @@ export class PgStore extends SqlUploadLeases implements Store {
   private async insertBatch(client: pg.PoolClient, entries: StoredImage[], keepExisting: boolean): Promise<number> {
     const rows = entries.map((entry) => toRow(entry.image));
     const columns = COLUMNS.map((column) => rows.map((row) => row[column]));
-    const inserted = await this.query<{ id: string }>(
+    const inserted = await this.db.query<{ id: string }>(
       `INSERT INTO images (${COLUMNS.join(', ')}) SELECT * FROM unnest(${COLUMNS.map((c) => `?::${COLUMN_TYPES[c]}[]`).join(', ')}) ` +
         `${keepExisting ? 'ON CONFLICT (id) DO NOTHING ' : ''}RETURNING id`,
       columns,
@@ -263,7 +129,7 @@ export class PgStore extends SqlUploadLeases implements Store {
     if (inserted.length === 0) return 0;
     const added = new Set(inserted.map((row) => row.id));
     const kept = entries.filter((entry) => added.has(entry.image.id));
-    await this.query(
+    await this.db.query(
       'INSERT INTO image_properties (image_id, key, value) SELECT image.id, property.key, property.value ' +
         'FROM unnest(?::text[], ?::text[]) AS image (id, properties), json_each_text(image.properties::json) AS property',
       [kept.map((entry) => entry.image.id), kept.map((entry) => JSON.stringify(entry.image.properties))],
@@ -271,7 +137,7 @@ export class PgStore extends SqlUploadLeases implements Store {
     );
     const members = kept.flatMap((entry) => entry.members.map((m) => [entry.image.id, m.member, m.status, m.can_share ? 1 : 0, m.created_at, m.updated_at]));
     if (members.length > 0) {
-      await this.query(
+      await this.db.query(
         'INSERT INTO members (image_id, member, status, can_share, created_at, updated_at) ' +
           'SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::int[], ?::text[], ?::text[])',
         [0, 1, 2, 3, 4, 5].map((i) => members.map((m) => m[i])),
@@ -282,16 +148,16 @@ export class PgStore extends SqlUploadLeases implements Store {
   }
 
   async insertImage(entry: StoredImage): Promise<void> {
-    await this.write((client) => this.insertBatch(client, [entry], false));
+    await this.db.write((client) => this.insertBatch(client, [entry], false));
   }
 
   async importImages(entries: Iterable<StoredImage>, onProgress?: (done: number) => void): Promise<number> {
     let done = 0;
-    const imported = await this.write(async (client) => {
+    const imported = await this.db.write(async (client) => {
       // Into an empty catalog, rows go in without secondary indexes and foreign keys, which are then
       // built once from all the rows: several times faster than checking and growing them row by row.
       // One transaction (PostgreSQL's DDL is transactional), so a failed load leaves everything as it was.
-      const empty = (await this.query<{ n: number }>('SELECT count(*)::int AS n FROM images', [], client))[0].n === 0;
+      const empty = (await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM images', [], client))[0].n === 0;
       const rebuild = empty ? await dropImageIndexes(client) : [];
       let added = 0;
       let batch: StoredImage[] = [];
@@ -322,13 +188,13 @@ export class PgStore extends SqlUploadLeases implements Store {
     });
     // Lists read from indexes alone only where the visibility map says the rows are visible to all,
     // which a load leaves unset until a vacuum; without one they visit the table row by row.
-    if (imported > 0) await this.pool.query('VACUUM (ANALYZE) images, image_properties, members');
+    if (imported > 0) await this.db.pool.query('VACUUM (ANALYZE) images, image_properties, members');
     return imported;
   }
 
   async putMember(imageId: string, m: ImageMember): Promise<void> {
-    await this.write((client) =>
-      this.query(
+    await this.db.write((client) =>
+      this.db.query(
         'INSERT INTO members (image_id, member, status, can_share, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) ' +
           'ON CONFLICT (image_id, member) DO UPDATE SET status = excluded.status, can_share = excluded.can_share, ' +
           'created_at = excluded.created_at, updated_at = excluded.updated_at',
@@ -339,22 +205,22 @@ export class PgStore extends SqlUploadLeases implements Store {
   }
 
   async addMember(imageId: string, m: ImageMember): Promise<boolean> {
-    return this.write(async (client) => ((await this.execute(NEW_MEMBER_SQL, memberParams(imageId, m), client)).rowCount ?? 0) > 0);
+    return this.db.write(async (client) => ((await this.db.execute(NEW_MEMBER_SQL, memberParams(imageId, m), client)).rowCount ?? 0) > 0);
   }
 
   async deleteMember(imageId: string, member: string): Promise<void> {
-    await this.write((client) => this.query('DELETE FROM members WHERE image_id = ? AND member = ?', [imageId, member], client));
+    await this.db.write((client) => this.db.query('DELETE FROM members WHERE image_id = ? AND member = ?', [imageId, member], client));
   }
 
   async updateImage(id: string, changes: Partial<Omit<Image, 'id'>>, ifUpdatedAt?: string): Promise<boolean> {
     const { sql, params } = updateSql(id, changes, ifUpdatedAt);
     if (!sql) return (await this.getImage(id)) !== null;
     this.lists.forget(id);
-    return this.write(async (client) => {
-      if ((await this.query(`${sql} RETURNING id`, params, client)).length === 0) return false;
+    return this.db.write(async (client) => {
+      if ((await this.db.query(`${sql} RETURNING id`, params, client)).length === 0) return false;
       if (changes.properties) {
-        await this.query('DELETE FROM image_properties WHERE image_id = ?', [id], client);
-        await this.query(
+        await this.db.query('DELETE FROM image_properties WHERE image_id = ?', [id], client);
+        await this.db.query(
           'INSERT INTO image_properties (image_id, key, value) SELECT ?, key, value FROM json_each_text(?::json)',
           [id, JSON.stringify(changes.properties)],
           client,
@@ -368,7 +234,7 @@ export class PgStore extends SqlUploadLeases implements Store {
     // Keyset pages along the primary order, so an export of any size holds one page in memory at a time.
     let after = { created_at: '', id: '' };
     for (;;) {
-      const rows = await this.query<ImageRow>(
+      const rows = await this.db.query<ImageRow>(
         'SELECT * FROM images WHERE (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT 500',
         [after.created_at, after.id],
       );
@@ -379,22 +245,10 @@ export class PgStore extends SqlUploadLeases implements Store {
   }
 
   async unfinishedUploads(): Promise<ImageStamp[]> {
-    return this.query<ImageStamp>(UNFINISHED_UPLOADS);
+    return this.db.query<ImageStamp>(UNFINISHED_UPLOADS);
   }
 
   async countImages(): Promise<number> {
-    return (await this.query<{ n: number }>('SELECT count(*)::int AS n FROM images'))[0].n;
-  }
-
-  protected async all<R>(sql: string, params: unknown[] = []): Promise<R[]> {
-    return this.query<R & pg.QueryResultRow>(sql, params);
-  }
-
-  protected async run(sql: string, params: unknown[] = []): Promise<number> {
-    return (await this.execute(sql, params)).rowCount ?? 0;
-  }
-
-  async close(): Promise<void> {
-    await this.pool.end();
+    return (await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM images'))[0].n;
   }
 }

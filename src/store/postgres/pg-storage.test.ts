@@ -5,30 +5,31 @@ import { newImage } from '../../catalog/image.js';
 import { freshDatabase } from '../../../test/support/postgres-server.js';
 import { listManyShapes, storeContract } from '../store.contract.js';
 import { MAX_PREPARED } from '../sql/list-sql.js';
-import { LIST_SQL, PgStore } from './pg-store.js';
+import { openPostgres } from './open.js';
+import { LIST_SQL, type PgImageStore } from './pg-image-store.js';
 
-storeContract('postgres', async () => PgStore.open(await freshDatabase()));
+storeContract('postgres', async () => openPostgres(await freshDatabase()));
 
 test('postgres: stores opening one new database together migrate it once, and a reopened one keeps its images', async () => {
   const url = await freshDatabase();
-  const stores = await Promise.all([PgStore.open(url), PgStore.open(url), PgStore.open(url)]);
+  const stores = await Promise.all([openPostgres(url), openPostgres(url), openPostgres(url)]);
   const image = { ...newImage('7e0e0e0e-0000-4000-8000-000000000001', 'p', '2025-01-01T00:00:00.000000Z'), name: 'kept', status: 'active' as const };
   try {
-    await stores[0].insertImage({ image, members: [] });
-    assert.equal((await stores[2].getImage(image.id))?.name, 'kept');
+    await stores[0].images.insertImage({ image, members: [] });
+    assert.equal((await stores[2].images.getImage(image.id))?.name, 'kept');
   } finally {
     await Promise.all(stores.map((store) => store.close()));
   }
-  const reopened = await PgStore.open(url);
+  const reopened = await openPostgres(url);
   try {
-    assert.equal(await reopened.countImages(), 1);
+    assert.equal(await reopened.images.countImages(), 1);
   } finally {
     await reopened.close();
   }
 });
 
 test('postgres: an unreachable server is a clear error', async () => {
-  await assert.rejects(PgStore.open('postgres://nobody@127.0.0.1:1/none'), /cannot open the PostgreSQL catalog/);
+  await assert.rejects(openPostgres('postgres://nobody@127.0.0.1:1/none'), /cannot open the PostgreSQL catalog/);
 });
 
 test('postgres: a load into an empty catalog builds its indexes and foreign keys afterwards, and they are all there', async () => {
@@ -39,7 +40,8 @@ test('postgres: a load into an empty catalog builds its indexes and foreign keys
     (await client.query<{ name: string }>(
       "SELECT indexname AS name FROM pg_indexes WHERE schemaname = 'public' UNION ALL SELECT conname FROM pg_constraint WHERE contype = 'f' ORDER BY 1",
     )).rows.map((row) => row.name);
-  const store = await PgStore.open(url);
+  const storage = await openPostgres(url);
+  const store = storage.images;
   const kept = (id: string) => ({
     image: { ...newImage(id, 'p', '2025-01-01T00:00:00.000000Z'), name: 'kept', status: 'active' as const, properties: { k: 'v' } },
     members: [{ member: 'q', status: 'accepted' as const, can_share: false, created_at: '2025-01-01T00:00:00.000000Z', updated_at: '2025-01-01T00:00:00.000000Z' }],
@@ -59,14 +61,15 @@ test('postgres: a load into an empty catalog builds its indexes and foreign keys
     const byProperty = await store.listImages({ projectId: 'p', isAdmin: false }, [{ kind: 'property', key: 'k', value: 'v' }], null, 10);
     assert.deepEqual(byProperty.map((i) => i.id).sort(), ids);
   } finally {
-    await store.close();
+    await storage.close();
     await client.end();
   }
 });
 
 test('postgres: a changes-since list reads the images changed since its bound, or walks the list order, as the store chose', async () => {
   const url = await freshDatabase();
-  const store = await PgStore.open(url);
+  const storage = await openPostgres(url);
+  const store = storage.images;
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   const stamp = (n: number) => `2025-01-01T00:00:00.${String(n).padStart(6, '0')}Z`;
@@ -96,14 +99,15 @@ test('postgres: a changes-since list reads the images changed since its bound, o
     assert.match(walked, /images_order/);
     assert.doesNotMatch(walked, /images_updated_at/);
   } finally {
-    await store.close();
+    await storage.close();
     await client.end();
   }
 });
 
 test('postgres: property filters, one or many, find their rows through a B-tree over the key and a digest of the value', async () => {
   const url = await freshDatabase();
-  const store = await PgStore.open(url);
+  const storage = await openPostgres(url);
+  const store = storage.images;
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
@@ -131,17 +135,18 @@ test('postgres: property filters, one or many, find their rows through a B-tree 
     const found = await store.listImages({ projectId: 'p', isAdmin: true }, [{ kind: 'property', key: 'n', value: '7' }, { kind: 'property', key: 'arch', value: 'x86_64' }], null, 25);
     assert.deepEqual(found.map((image) => image.properties.n), ['7']);
   } finally {
-    await store.close();
+    await storage.close();
     await client.end();
   }
 });
 
 test('postgres: list SQL of many shapes keeps a bounded number of statements prepared, and every shape still runs', async () => {
-  const store = await PgStore.open(await freshDatabase());
+  const storage = await openPostgres(await freshDatabase());
+  const store = storage.images;
   try {
     await listManyShapes(store, MAX_PREPARED + 100);
-    assert.equal(store['names'].size, MAX_PREPARED);
+    assert.equal((store as PgImageStore)['db']['names'].size, MAX_PREPARED);
   } finally {
-    await store.close();
+    await storage.close();
   }
 });

@@ -1,25 +1,11 @@
 /**
- * The one interface every catalog backend implements. It knows SQL, indexes and keyset
- * pagination; it does not know API shapes or permission rules beyond the list scope.
+ * What the catalog domain needs of the storage behind it, as interfaces the adapters implement (the SQL
+ * backends under src/store/, the blob stores under src/blobs/), as Glance's `glance/db` implements the
+ * repositories `glance/domain` defines. The domain knows SQL, indexes and buckets by these names only.
  */
-import type { Image, ImageMember, MemberStatus, Visibility } from '../catalog/image.js';
-import type { Condition, SortKey, SortOrder } from '../catalog/query.js';
-import type { Credential, Project, Role, Token, User } from '../identity/model.js';
-
-/**
- * Whose list this is, and which of the images that project may see it covers: by default the
- * reference image service's default list (public, own, shares accepted by the project).
- */
-export interface ListScope {
-  projectId: string;
-  isAdmin: boolean;
-  /** Only images of this visibility; 'all' widens the default list to community images too. */
-  visibility?: Visibility | 'all';
-  /** Which of the project's shares count (default: accepted ones). */
-  memberStatus?: MemberStatus | 'all';
-  /** Hidden images instead of the visible ones (default: not hidden). */
-  hidden?: boolean;
-}
+import type { Readable } from 'node:stream';
+import type { Image, ImageMember } from './image.js';
+import type { Condition, ListScope, SortKey, SortOrder } from './query.js';
 
 /** Position in the list order: the sort-key values of the last image seen; the list continues strictly after it. */
 export type Cursor = Pick<Image, 'created_at' | 'id'> & Partial<Pick<Image, SortKey>>;
@@ -27,48 +13,6 @@ export type Cursor = Pick<Image, 'created_at' | 'id'> & Partial<Pick<Image, Sort
 export interface StoredImage {
   image: Image;
   members: ImageMember[];
-}
-
-/**
- * Users, projects, roles, tokens and credentials. Names are unique (Glint has one domain). Writes
- * here do not change the image catalog's `version()`.
- */
-export interface IdentityStore {
-  insertProject(project: Project): Promise<void>;
-  getProject(id: string): Promise<Project | null>;
-  findProject(name: string): Promise<Project | null>;
-  listProjects(): Promise<Project[]>;
-  insertUser(user: User): Promise<void>;
-  getUser(id: string): Promise<User | null>;
-  findUser(name: string): Promise<User | null>;
-  listUsers(): Promise<User[]>;
-  /**
-   * Counts a login attempt at `at` before its password is checked, atomically (however many processes share
-   * the store), unless the account is locked: `limit` attempts counted, the last after `lockedAfter`. Counts
-   * that an expired lock left start again. False, counting nothing, for a locked account.
-   */
-  countLoginAttempt(userId: string, at: string, limit: number, lockedAfter: string): Promise<boolean>;
-  /** Forgets the attempts counted: a login succeeded, or an operator unlocked the account. */
-  clearFailedLogins(userId: string): Promise<void>;
-  /** Adds the role if no role of that name exists; returns the stored one. */
-  ensureRole(role: Role): Promise<Role>;
-  listRoles(): Promise<Role[]>;
-  /** Grants a role on a project (granting it again changes nothing). */
-  assignRole(userId: string, projectId: string, roleId: string): Promise<void>;
-  /** The user's roles on the project, by name. */
-  rolesOn(userId: string, projectId: string): Promise<Role[]>;
-  /** Projects on which the user has any role, by name. */
-  projectsOf(userId: string): Promise<Project[]>;
-  insertToken(token: Token): Promise<void>;
-  getToken(hash: string): Promise<Token | null>;
-  /** Marks a token revoked; false when there is no such token. */
-  revokeToken(hash: string): Promise<boolean>;
-  /** Forgets tokens that expired before `before`; returns how many. */
-  purgeTokens(before: string): Promise<number>;
-  insertCredential(credential: Credential): Promise<void>;
-  getCredential(access: string): Promise<Credential | null>;
-  /** The credential made last; null when there is none. */
-  newestCredential(): Promise<Credential | null>;
 }
 
 /** An image's id and when it last changed: enough to change it only as it was read. */
@@ -83,7 +27,11 @@ export interface UploadLease {
   expires_at: string;
 }
 
-export interface Store extends IdentityStore {
+/**
+ * The images, their properties, tags and members. It knows SQL, indexes and keyset pagination; it does not
+ * know API shapes or permission rules beyond the list scope.
+ */
+export interface ImageStore {
   /**
    * One page of the images the scope may list, matching every condition, in `order` (then newest
    * first; by default newest first), continuing strictly after `after`, which carries the values of
@@ -125,6 +73,10 @@ export interface Store extends IdentityStore {
    * with when each last changed, so that whoever gives one back changes it only as it was read.
    */
   unfinishedUploads(): Promise<ImageStamp[]>;
+}
+
+/** Who receives which image's data (see `upload-lease.ts`), kept beside the images so every process sees them. */
+export interface UploadLeaseStore {
   /**
    * Records that `lease.holder` receives the image's data. True when the image had no lease, or, with
    * `replacing`, when its lease was still that holder's (one found gone); false otherwise.
@@ -138,5 +90,42 @@ export interface Store extends IdentityStore {
   uploadLease(imageId: string): Promise<UploadLease | null>;
   /** The leases that ended before `at` (ISO 8601 UTC): their holders stopped renewing them. */
   lapsedUploadLeases(at: string): Promise<UploadLease[]>;
-  close(): Promise<void>;
+}
+
+export interface ByteRange {
+  /** First byte, inclusive. */
+  start: number;
+  /** Last byte, inclusive. */
+  end: number;
+}
+
+export interface BlobWriter {
+  /**
+   * Streams the bytes in: nothing is visible under the image's name until the source has ended and
+   * the bytes are durable; if the source fails, nothing is left behind. Returns the size.
+   */
+  write(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<number>;
+  /** Gives up before `write` was called (or after it failed), leaving nothing behind. */
+  abort(): Promise<void>;
+}
+
+export interface BlobStore {
+  /** Stores the bytes of an image, replacing any earlier data, atomically (readers never see half a file). */
+  put(imageId: string, data: Uint8Array): Promise<void>;
+  /**
+   * Starts writing an image's bytes. From this moment until the write ends, a crash leaves a trace
+   * that `interrupted()` reports after the restart, so callers begin before they mark an upload started.
+   */
+  begin(imageId: string): Promise<BlobWriter>;
+  /** The image's bytes (or a range of them) as a stream, or null when there are none. */
+  open(imageId: string, range?: ByteRange): Promise<Readable | null>;
+  get(imageId: string): Promise<Uint8Array | null>;
+  delete(imageId: string): Promise<void>;
+  /**
+   * The images whose data a write left partial and that `abandoned` picks, once it has seen that write's
+   * trace and when the write last showed life (its last write where the store can tell, else its start);
+   * their partial data is removed. Which writes nobody performs any more is the caller's to say (see
+   * `catalog/upload-lease.ts`): other processes, on this machine or others, may write into the same place.
+   */
+  interrupted(abandoned: (imageId: string, lastActive: Date) => Promise<boolean>): Promise<string[]>;
 }

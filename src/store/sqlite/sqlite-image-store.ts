@@ -1,19 +1,13 @@
-/** The embedded catalog: one SQLite file in WAL mode, statements prepared once per shape. */
-import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
-import Database from 'better-sqlite3';
-import { isImageId, type Image, type ImageMember } from '../../catalog/image.js';
-import type { Condition, SortOrder } from '../../catalog/query.js';
-import type { Cursor, ImageStamp, ListScope, Store, StoredImage } from '../store.js';
-import type { Token } from '../../identity/model.js';
-import { throwAsFull } from '../../common/storage-full.js';
-import { VersionedCache } from '../../common/versioned-cache.js';
-import { changesSince, ListSql, MAX_PREPARED } from '../sql/list-sql.js';
+/** The images of the embedded catalog: list pages from SQL shaped to SQLite's planner, and bulk loads. */
+import type { Image, ImageMember } from '../../catalog/image.js';
+import { isImageId } from '../../catalog/image.js';
+import type { Cursor, ImageStamp, ImageStore, StoredImage } from '../../catalog/ports.js';
+import type { Condition, ListScope, SortOrder } from '../../catalog/query.js';
+import { changesSince, ListSql } from '../sql/list-sql.js';
 import { NTH_CHANGE_SQL, RecentChanges } from '../sql/recent-changes.js';
 import { COLUMNS, memberParams, NEW_MEMBER_SQL, toImage, toMember, toRow, UNFINISHED_UPLOADS, updateSql, type ImageRow, type MemberRow } from '../sql/rows.js';
 import { isScan, ListCache } from '../sql/list-cache.js';
-import { SqlUploadLeases } from '../sql/sql-upload-leases.js';
-import { MIGRATIONS } from './migrations.js';
-import { danglingReferences, tablesToCheck, tableShapes } from './reference-check.js';
+import type { SqliteConnection } from './sqlite-connection.js';
 
 /** SQLite's words where the list SQL needs them. */
 export const LIST_SQL = new ListSql({
@@ -41,16 +35,9 @@ export const LIST_SQL = new ListSql({
   walkedPast: (column) => column,
 });
 
-/** SQLite's "no room": the disk is full (or the file reached its size cap); nothing of the transaction stays. */
-const catalogFull = (err: unknown) => throwAsFull('catalog', err, (e) => (e as { code?: string }).code === 'SQLITE_FULL');
-
 const INSERT_IMAGE = `INSERT INTO images (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`;
 const KEEP_IMAGE = INSERT_IMAGE.replace('INSERT', 'INSERT OR IGNORE');
 
-const PRIVATE_FILE = 0o600;
-
-/** The page cache, in KiB: hot index pages of a big catalog outgrow the default 2 MiB. */
-const CACHE_KIB = 32_768;
 /**
  * While a load builds indexes: the sorter behind CREATE INDEX hands runs the size of the page cache
  * to helper threads, which sort them while the table is still being read. Threads gain little with
@@ -60,79 +47,26 @@ const CACHE_KIB = 32_768;
 const SORT_CACHE_KIB = 2_048;
 const SORT_THREADS = 4;
 
-export class SqliteStore extends SqlUploadLeases implements Store {
-  private readonly db: Database.Database;
-  private readonly statements = new Map<string, Database.Statement>();
+export class SqliteImageStore implements ImageStore {
   private readonly lists = new ListCache();
   private readonly recentChanges = new RecentChanges(async (n) => this.prepared(NTH_CHANGE_SQL).pluck().get(n) as string | undefined);
-  private ownWrites = 0;
-  /**
-   * Tokens by hash, as every authenticated request asks for its own: valid while no process has
-   * written to the catalog file and this one has revoked nothing, so a revocation anywhere is seen
-   * at once.
-   */
-  private readonly tokens = new VersionedCache<Token>({ maxEntries: 100_000, maxWeight: 100_000 }, () => 1);
-  private tokenChanges = 0;
-  private readonly dataVersion: Database.Statement;
 
-  constructor(file: string) {
-    super();
-    // The catalog holds password hashes and sealed secrets: no other local user may read it, whatever the
-    // umask. SQLite gives the -wal and -shm files it makes the main file's mode.
-    closeSync(openSync(file, 'a', PRIVATE_FILE));
-    for (const suffix of ['', '-wal', '-shm']) if (existsSync(file + suffix)) chmodSync(file + suffix, PRIVATE_FILE);
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma(`cache_size = -${CACHE_KIB}`);
-    this.migrate();
-    this.db.pragma('foreign_keys = ON');
-    // The planner needs statistics to tell a selective filter (a name) from one most images match (a
-    // status), or it walks the wrong index and sorts what it found; this refreshes them when stale.
-    this.db.pragma('analysis_limit = 1000');
-    this.db.pragma('optimize');
-    this.dataVersion = this.db.prepare('PRAGMA data_version').pluck();
+  constructor(private readonly connection: SqliteConnection) {}
+
+  private get db() {
+    return this.connection.db;
   }
 
-  /**
-   * Foreign keys are off meanwhile, as SQLite's procedure for rebuilding a table asks: a table others
-   * refer to could not be dropped otherwise. Each migration is checked to leave no reference dangling.
-   */
-  private migrate(): void {
-    this.db.pragma('foreign_keys = OFF');
-    const version = this.db.pragma('user_version', { simple: true }) as number;
-    for (let v = version; v < MIGRATIONS.length; v++) {
-      this.db.transaction(() => {
-        const before = tableShapes(this.db);
-        this.db.exec(MIGRATIONS[v]);
-        if (danglingReferences(this.db, tablesToCheck(this.db, before))) throw new Error(`migration ${v + 1} leaves references to nothing`);
-        this.db.pragma(`user_version = ${v + 1}`);
-      })();
-    }
+  private prepared(sql: string) {
+    return this.connection.prepared(sql);
   }
 
-  /**
-   * Every change goes through here: one transaction, and the list cache learns that its pages may be
-   * stale (SQLite's data_version only reports commits of other connections).
-   */
   private write<T>(change: () => T): T {
-    try {
-      return this.db.transaction(change)();
-    } catch (err) {
-      return catalogFull(err);
-    } finally {
-      this.ownWrites++;
-    }
+    return this.connection.write(change);
   }
 
-  /** Lists build their SQL from the conditions present; each distinct shape is prepared once (up to MAX_PREPARED). */
-  private prepared(sql: string): Database.Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      if (this.statements.size < MAX_PREPARED) this.statements.set(sql, statement);
-    }
-    return statement;
+  version(): string {
+    return this.connection.version();
   }
 
   async listImages(scope: ListScope, conditions: Condition[], after: Cursor | null, limit: number, order?: SortOrder[]): Promise<Image[]> {
@@ -360,53 +294,7 @@ export class SqliteStore extends SqlUploadLeases implements Store {
     return this.prepared(UNFINISHED_UPLOADS).all() as ImageStamp[];
   }
 
-  override async getToken(hash: string): Promise<Token | null> {
-    const version = `${this.tokenChanges}:${this.dataVersion.get() as number}`;
-    const cached = this.tokens.get(hash, version);
-    if (cached) return cached;
-    const token = await super.getToken(hash);
-    if (!token) return null;
-    Object.freeze(token);
-    this.tokens.put(hash, version, token);
-    return token;
-  }
-
-  override async revokeToken(hash: string): Promise<boolean> {
-    this.tokenChanges++;
-    return super.revokeToken(hash);
-  }
-
-  override async purgeTokens(before: string): Promise<number> {
-    this.tokenChanges++;
-    return super.purgeTokens(before);
-  }
-
-  protected async all<R>(sql: string, params: unknown[] = []): Promise<R[]> {
-    try {
-      return this.prepared(sql).all(...params) as R[];
-    } catch (err) {
-      return catalogFull(err);
-    }
-  }
-
-  protected async run(sql: string, params: unknown[] = []): Promise<number> {
-    try {
-      return this.prepared(sql).run(...params).changes;
-    } catch (err) {
-      return catalogFull(err);
-    }
-  }
-
-  version(): string {
-    // data_version moves with other connections' commits only; this connection's own writes are counted here.
-    return `${this.ownWrites}:${this.dataVersion.get() as number}`;
-  }
-
   async countImages(): Promise<number> {
     return (this.prepared('SELECT count(*) AS n FROM images').get() as { n: number }).n;
-  }
-
-  async close(): Promise<void> {
-    this.db.close();
   }
 }

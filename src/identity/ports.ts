@@ -1,0 +1,45 @@
+/** What the identity domain needs of the storage behind it; the SQL backends under src/store/ implement it. */
+import type { Credential, Project, Role, Token, User } from './model.js';
+
+/**
+ * Users, projects, roles, tokens and credentials. Names are unique (Glint has one domain). Writes
+ * here do not change the image catalog's `version()`.
+ */
+export interface IdentityStore {
+  insertProject(project: Project): Promise<void>;
+  getProject(id: string): Promise<Project | null>;
+  findProject(name: string): Promise<Project | null>;
+  listProjects(): Promise<Project[]>;
+  insertUser(user: User): Promise<void>;
+  getUser(id: string): Promise<User | null>;
+  findUser(name: string): Promise<User | null>;
+  listUsers(): Promise<User[]>;
+  /**
+   * Counts a login attempt at `at` before its password is checked, atomically (however many processes share
+   * the store), unless the account is locked: `limit` attempts counted, the last after `lockedAfter`. Counts
+   * that an expired lock left start again. False, counting nothing, for a locked account.
+   */
+  countLoginAttempt(userId: string, at: string, limit: number, lockedAfter: string): Promise<boolean>;
+  /** Forgets the attempts counted: a login succeeded, or an operator unlocked the account. */
+  clearFailedLogins(userId: string): Promise<void>;
+  /** Adds the role if no role of that name exists; returns the stored one. */
+  ensureRole(role: Role): Promise<Role>;
+  listRoles(): Promise<Role[]>;
+  /** Grants a role on a project (granting it again changes nothing). */
+  assignRole(userId: string, projectId: string, roleId: string): Promise<void>;
+  /** The user's roles on the project, by name. */
+  rolesOn(userId: string, projectId: string): Promise<Role[]>;
+  /** Projects on which the user has any role, by name. */
+  projectsOf(userId: string): Promise<Project[]>;
+  insertToken(token: Token): Promise<void>;
+  getToken(hash: string): Promise<Token | null>;
+  /** Marks a token revoked; false when there is no such token. */
+  revokeToken(hash: string): Promise<boolean>;
+  /** Forgets tokens that expired before `before`; returns how many. */
+  purgeTokens(before: string): Promise<number>;
+  insertCredential(credential: Credential): Promise<void>;
+  getCredential(access: string): Promise<Credential | null>;
+  /** The credential made last; null when there is none. */
+  newestCredential(): Promise<Credential | null>;
+}
+

@@ -1,0 +1,20 @@
+/** A PostgreSQL catalog's storage: one connection pool, and the image, lease and identity stores over it. */
+import type { Storage } from '../storage.js';
+import { SqlIdentityStore } from '../sql/sql-identity-store.js';
+import { SqlUploadLeases } from '../sql/sql-upload-leases.js';
+import { PgConnection } from './pg-connection.js';
+import { PgImageStore } from './pg-image-store.js';
+
+/**
+ * Connects, and brings the schema up to date. Tokens are not cached: a revocation by any process must count
+ * from the next request, and reading the token's row costs what asking whether anything changed would.
+ */
+export async function openPostgres(url: string): Promise<Storage> {
+  const connection = await PgConnection.open(url);
+  return {
+    images: new PgImageStore(connection),
+    leases: new SqlUploadLeases(connection),
+    identity: new SqlIdentityStore(connection),
+    close: () => connection.close(),
+  };
+}

@@ -1,0 +1,160 @@
+/**
+ * The catalog's connection pool in PostgreSQL, for several Glint processes (or machines) on one catalog:
+ * every change runs in a transaction that also moves the catalog revision, and the catalog version is that
+ * revision, read from the database, so no process ever answers from a cache another one has made stale.
+ * The image, identity and lease stores all run on it.
+ */
+import pg from 'pg';
+import { throwAsFull } from '../../common/storage-full.js';
+import { MAX_PREPARED } from '../sql/list-sql.js';
+import type { SqlRunner } from '../sql/sql-runner.js';
+import { MIGRATIONS } from './migrations.js';
+
+/** PostgreSQL's disk_full (SQLSTATE 53100): the server could not extend a file; the transaction is rolled back. */
+const catalogFull = (err: unknown) => throwAsFull('catalog', err, (e) => (e as { code?: string }).code === '53100');
+
+/** An id for the migrations' advisory lock, so processes starting together migrate one at a time. */
+const MIGRATION_LOCK = 0x676c696e74;
+
+/** Our SQL uses `?` placeholders (as SQLite's does); PostgreSQL numbers them. None of it has a literal `?`. */
+function numbered(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+export type Queryable = Pick<pg.PoolClient, 'query'>;
+
+/**
+ * PostgreSQL text cannot hold the NUL character, which the APIs therefore refuse in what they store; a
+ * read may still be asked about such text (a name filter, an id in a URL). No row holds it, so it is
+ * sent as NULL, which equals nothing, just as the text would. A write with one is a bug above the store.
+ */
+function withoutNul(sql: string, params: unknown[]): unknown[] {
+  const hasNul = (param: unknown) => typeof param === 'string' && param.includes('\0');
+  if (!params.some(hasNul)) return params;
+  if (!/^\s*SELECT\b/i.test(sql)) throw new Error('PostgreSQL text cannot hold a NUL character');
+  return params.map((param) => (hasNul(param) ? null : param));
+}
+
+export class PgConnection implements SqlRunner {
+  /** The catalog revision read under way, and the one queued to start after it (see `version`). */
+  private revisionRead: Promise<string> | null = null;
+  private nextRevisionRead: Promise<string> | null = null;
+  /** Statement names by SQL text: each distinct statement is prepared once per connection. */
+  private readonly names = new Map<string, string>();
+
+  private constructor(readonly pool: pg.Pool) {}
+
+  /** Connects, and brings the schema up to date. */
+  static async open(url: string): Promise<PgConnection> {
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: 10,
+      // Plans for the values asked: a generic plan cannot tell a changes-since of the last minute (a few
+      // rows, best found through updated_at) from one of last year (most rows, best walked in list order).
+      // No JIT: it compiles a query whose estimate is high (many filters: over a million) for hundreds of
+      // milliseconds, where the catalog's queries run for a few.
+      options: '-c plan_cache_mode=force_custom_plan -c jit=off',
+      // bigint (sizes) as numbers: image sizes stay far below 2^53.
+      types: { getTypeParser: (oid, format) => (oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format)) },
+    });
+    // An idle connection that breaks (the server restarts) is replaced on the next query; without a
+    // listener its error would end the process.
+    pool.on('error', () => undefined);
+    const connection = new PgConnection(pool);
+    try {
+      await connection.migrate();
+    } catch (err) {
+      await pool.end();
+      throw new Error(`cannot open the PostgreSQL catalog: ${(err as Error).message}`, { cause: err });
+    }
+    return connection;
+  }
+
+  private async migrate(): Promise<void> {
+    await this.transaction(async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      await client.query('CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL)');
+      const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_version');
+      const version = rows[0]?.version ?? 0;
+      if (rows.length === 0) await client.query('INSERT INTO schema_version (version) VALUES (0)');
+      for (let v = version; v < MIGRATIONS.length; v++) await client.query(MIGRATIONS[v]);
+      if (version < MIGRATIONS.length) await client.query('UPDATE schema_version SET version = $1', [MIGRATIONS.length]);
+    });
+  }
+
+  /** Runs a statement, prepared once per connection under a name of its own (up to MAX_PREPARED of them). */
+  async execute<R extends pg.QueryResultRow>(sql: string, params: unknown[] = [], on: Queryable = this.pool): Promise<pg.QueryResult<R>> {
+    let name = this.names.get(sql);
+    if (!name && this.names.size < MAX_PREPARED) {
+      name = `glint_${this.names.size + 1}`;
+      this.names.set(sql, name);
+    }
+    return on.query<R>({ name, text: numbered(sql), values: withoutNul(sql, params) }).catch(catalogFull);
+  }
+
+  async query<R extends pg.QueryResultRow>(sql: string, params: unknown[] = [], on: Queryable = this.pool): Promise<R[]> {
+    return (await this.execute<R>(sql, params, on)).rows;
+  }
+
+  async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      return catalogFull(err);
+    } finally {
+      client.release();
+    }
+  }
+
+  /** A change to the image catalog: one transaction, which also moves the catalog revision. */
+  write<T>(change: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.transaction(async (client) => {
+      const result = await change(client);
+      await this.query('UPDATE catalog_revision SET revision = revision + 1', [], client);
+      return result;
+    });
+  }
+
+  /**
+   * The catalog revision, read from the database by a query that started after this call: a change
+   * committed before the call (by any process) is never missed. Calls made while a read is under way
+   * share the next one, so under load one read at a time serves every caller.
+   */
+  version(): Promise<string> {
+    if (!this.revisionRead) return this.readRevision();
+    this.nextRevisionRead ??= this.revisionRead.then(
+      () => this.readRevision(),
+      () => this.readRevision(),
+    );
+    return this.nextRevisionRead;
+  }
+
+  private readRevision(): Promise<string> {
+    this.nextRevisionRead = null;
+    const read: Promise<string> = this.query<{ revision: number }>('SELECT revision FROM catalog_revision')
+      .then(([row]) => String(row.revision))
+      .finally(() => {
+        if (this.revisionRead === read) this.revisionRead = null;
+      });
+    this.revisionRead = read;
+    return read;
+  }
+
+  async all<R>(sql: string, params: unknown[] = []): Promise<R[]> {
+    return this.query<R & pg.QueryResultRow>(sql, params);
+  }
+
+  async run(sql: string, params: unknown[] = []): Promise<number> {
+    return (await this.execute(sql, params)).rowCount ?? 0;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}

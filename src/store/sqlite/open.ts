@@ -1,0 +1,16 @@
+/** The embedded catalog's storage: one SQLite file, and the image, lease and identity stores over its connection. */
+import type { Storage } from '../storage.js';
+import { SqlUploadLeases } from '../sql/sql-upload-leases.js';
+import { SqliteConnection } from './sqlite-connection.js';
+import { SqliteIdentityStore } from './sqlite-identity-store.js';
+import { SqliteImageStore } from './sqlite-image-store.js';
+
+export function openSqlite(file: string): Storage {
+  const connection = new SqliteConnection(file);
+  return {
+    images: new SqliteImageStore(connection),
+    leases: new SqlUploadLeases(connection),
+    identity: new SqliteIdentityStore(connection),
+    close: () => connection.close(),
+  };
+}

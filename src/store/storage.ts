@@ -1,0 +1,13 @@
+/**
+ * Catalog storage as the composition root opens it: one connection to one database, the domain's three
+ * stores over it, closed together.
+ */
+import type { ImageStore, UploadLeaseStore } from '../catalog/ports.js';
+import type { IdentityStore } from '../identity/ports.js';
+
+export interface Storage {
+  images: ImageStore;
+  leases: UploadLeaseStore;
+  identity: IdentityStore;
+  close(): Promise<void>;
+}
