@@ -11,8 +11,10 @@ import { FsBlobStore } from './blobs/fs-blob-store.js';
 import type { BlobStore } from './catalog/ports.js';
 import { ImagePolicy } from './catalog/policy.js';
 import { CatalogService } from './catalog/service.js';
+import { UploadService } from './catalog/uploads.js';
 import { ConfigError, type Config } from './config.js';
 import type { Authenticator } from './identity/context.js';
+import { thisProcess } from './host/processes.js';
 import { KeystoneAuthenticator } from './identity/keystone.js';
 import { NoAuthAuthenticator } from './identity/noauth.js';
 import { SecretBox } from './identity/secret-box.js';
@@ -23,6 +25,8 @@ import type { Storage } from './store/storage.js';
 /** The domain's services over the storage the configuration names; closing them closes that storage. */
 export interface Services {
   catalog: CatalogService;
+  /** Image data on its way in, and recovery of uploads cut short. */
+  uploads: UploadService;
   /** Users, projects and tokens (used by the identity API only under `--auth keystone`). */
   identityService: IdentityService;
   /** Waits for the uploads under way to record their outcome, then closes the storage. */
@@ -95,7 +99,8 @@ export async function openServices(config: ServicesConfig): Promise<Services & {
     if (config.database || config.blobs) throw new ConfigError((err as Error).message);
     throw err;
   }
-  const catalog = new CatalogService(storage.images, storage.leases, blobs, new ImagePolicy(config.policy));
+  const catalog = new CatalogService(storage.images, blobs, new ImagePolicy(config.policy));
+  const uploads = new UploadService(catalog, storage.images, storage.leases, blobs, thisProcess);
   const identityService = new IdentityService(storage.identity, {
     tokenTtlSeconds: config.tokenTtlSeconds,
     lockout: config.lockout,
@@ -105,9 +110,10 @@ export async function openServices(config: ServicesConfig): Promise<Services & {
     storage,
     blobs,
     catalog,
+    uploads,
     identityService,
     async close() {
-      await catalog.idle();
+      await uploads.idle();
       await storage.close();
     },
   };
@@ -130,7 +136,7 @@ export function identityKeyFile(config: Pick<Config, 'dataDir'>): string {
 
 export async function createGlint(config: Config): Promise<Glint> {
   const services = await openServices(config);
-  const { catalog, identityService } = services;
+  const { catalog, uploads, identityService } = services;
   const logger = pino({ level: config.logLevel });
   const keystone = config.auth === 'keystone';
   const auth: Authenticator = keystone ? new KeystoneAuthenticator(identityService) : new NoAuthAuthenticator();
@@ -156,6 +162,7 @@ export async function createGlint(config: Config): Promise<Glint> {
 
   const image = buildImageApi({
     catalog,
+    uploads,
     auth,
     logger,
     limits: config.limits,

@@ -171,7 +171,7 @@ describe(`request bodies (--body-timeout ${BODY_TIMEOUT_S})`, () => {
     assert.notEqual(answer, null, 'closed');
     assert.equal(statusOf(answer!), 408);
     assert.match(bodyOf(answer!), /^408 Request Timeout\n\n/);
-    await glint.catalog.idle();
+    await glint.uploads.idle();
     const image = await fetch(`${glint.urls.image}/v2/images/${id}`, { headers: { 'x-auth-token': token } });
     assert.equal(((await image.json()) as { status: string }).status, 'queued');
     assert.deepEqual(readdirSync(join(dir, 'images')), []);

@@ -26,3 +26,7 @@ export const overLimit = (message: string) => new CatalogError('over_limit', mes
 
 /** The image service's bare 404 (webob's own words, no detail): it says nothing of why. */
 export const unexplainedNotFound = () => new CatalogError('not_found', '', true);
+
+export function isKind(err: unknown, kind: CatalogErrorKind): boolean {
+  return err instanceof CatalogError && err.kind === kind;
+}

@@ -92,6 +92,23 @@ export interface UploadLeaseStore {
   lapsedUploadLeases(at: string): Promise<UploadLease[]>;
 }
 
+/**
+ * The processes that receive uploads, as far as this one can tell (see `upload-lease.ts`): what the host
+ * tells of its processes, kept out of the domain.
+ */
+export interface Receivers {
+  /** This process, as its leases name it. */
+  readonly self: string;
+  /** Records that this process took (true) or let go of (false) the upload of an image. */
+  receiving(imageId: string, held: boolean): void;
+  /**
+   * Whether a lease's holder may still be receiving, where this process can tell: itself, or another process
+   * of the same machine; null for a process elsewhere, whose lease only its end retires.
+   */
+  alive(lease: UploadLease): boolean | null;
+}
+
+/** Where image bytes live; the catalog only records that an image has data. */
 export interface ByteRange {
   /** First byte, inclusive. */
   start: number;

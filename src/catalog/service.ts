@@ -1,11 +1,12 @@
 /**
- * The catalog service: the rules both APIs share, over the store and the blob store — visibility,
- * list paging, creation, changes, uploads (through the status machine), tags, members and deletion.
+ * The catalog service: the rules both APIs share, over the image store and the blob store — visibility,
+ * policy, list paging, creation, changes, downloads, tags, members, deletion, import and export (uploads
+ * are `uploads.ts`'s).
  * No HTTP in here; failures are CatalogErrors in the image service's words.
  */
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import type { BlobStore, BlobWriter, ByteRange, Cursor, ImageStore, StoredImage, UploadLease, UploadLeaseStore } from './ports.js';
+import type { BlobStore, ByteRange, Cursor, ImageStore, StoredImage } from './ports.js';
 import type { RequestContext } from '../identity/context.js';
 import { BASE_ATTRIBUTES, MEMBER_STATUSES, newImage, type Image, type ImageMember, type MemberStatus } from './image.js';
 import {
@@ -13,20 +14,17 @@ import {
   CatalogError,
   conflict,
   forbidden,
-  gone,
   notFound,
   overLimit,
   policyForbids,
+  isKind,
   unexplainedNotFound,
-  type CatalogErrorKind,
 } from './errors.js';
-import { ruleRefused, type ImagePolicy } from './policy.js';
-import { transition, transitionRefused } from './status.js';
+import { ruleRefused, type ImagePolicy, type ImageRule } from './policy.js';
+import { changeImage } from './image-changes.js';
+import { transition } from './status.js';
 import type { ReferenceCatalog, ReferenceImage } from './reference-catalog.js';
 import { exportCatalog, importCatalog } from './transfer.js';
-import { DiskInspector, formatMatches, type Inspection } from './inspect/inspector.js';
-import { digesting } from './upload.js';
-import { holding, IMPORT_WRITE_MS, isHeld, leaseEnd, newLease, RENEW_MS } from './upload-lease.js';
 import { now } from './iso8601.js';
 import type { CatalogQuery } from './query.js';
 import { canModify, canSee } from './visibility.js';
@@ -38,12 +36,8 @@ export type AuthorizeChange = (op: 'add' | 'replace' | 'remove', attribute: stri
 export const LIST_BATCH = 1000;
 
 export class CatalogService {
-  /** The uploads under way, each settling once its outcome is recorded (see `idle`). */
-  private readonly receiving = new Set<Promise<unknown>>();
-
   constructor(
     private readonly images: ImageStore,
-    private readonly leases: UploadLeaseStore,
     private readonly blobs: BlobStore,
     private readonly policy: ImagePolicy,
   ) {}
@@ -77,15 +71,6 @@ export class CatalogService {
   /** Loads many generated images in one go (see `ImageStore.importImages`). */
   importImages(entries: Iterable<StoredImage>, onProgress?: (done: number) => void): Promise<number> {
     return this.images.importImages(entries, onProgress);
-  }
-
-  /**
-   * Resolves once no upload is under way. An upload whose client went away records its outcome (the image
-   * queued again, its partial data removed) after the request ended, so a process shutting down waits for
-   * this before it closes the store.
-   */
-  async idle(): Promise<void> {
-    await Promise.allSettled([...this.receiving]);
   }
 
   /**
@@ -164,23 +149,6 @@ export class CatalogService {
   }
 
   /**
-   * Writes a change computed from an image's record. When another writer (request or process) changed
-   * the record since it was read, the change is computed again from the new record, so neither
-   * writer's change is lost; `compute` may refuse (throw) on the new record, or find nothing to do (null).
-   */
-  private async change(image: Image, compute: (current: Image) => Partial<Image> | null): Promise<Image> {
-    let current = image;
-    for (;;) {
-      const changes = compute(current);
-      if (!changes) return current;
-      if (await this.images.updateImage(current.id, changes, current.updated_at)) return { ...current, ...changes };
-      const fresh = await this.images.getImage(current.id);
-      if (!fresh || fresh.deleted) throw notFound(`No image found with ID ${current.id}`);
-      current = fresh;
-    }
-  }
-
-  /**
    * Replaces an image's custom properties with those `edit` makes of the current ones (modify_image). Keys
    * that name base attributes are not properties and are left alone, as the reference does; its status
    * cannot be written this way at all.
@@ -195,6 +163,20 @@ export class CatalogService {
       return { properties: custom, updated_at: now() };
     });
     return saved.properties;
+  }
+
+  private change(image: Image, compute: (current: Image) => Partial<Image> | null): Promise<Image> {
+    return changeImage(this.images, image, compute);
+  }
+
+  /**
+   * An image the caller may change by `rule` (see `ImagePolicy.enforceChange`): visible, else the image
+   * service's 404, and allowed.
+   */
+  async changeable(ctx: RequestContext, id: string, rule: ImageRule, notOwner?: string): Promise<Image> {
+    const image = await this.visible(ctx, id);
+    this.policy.enforceChange(ctx, rule, image, notOwner);
+    return image;
   }
 
   /** An image the caller can see, or the image service's 404 in `words`. */
@@ -268,157 +250,10 @@ export class CatalogService {
     });
   }
 
-  /**
-   * Streams image data into the catalog: queued → saving → active. The bytes are durable before
-   * the image turns active; if anything fails on the way, the image goes back to queued.
-   */
-  async upload(ctx: RequestContext, id: string, source: AsyncIterable<Uint8Array>, limits: UploadLimits): Promise<Image> {
-    const receiving = this.uploadUnderLease(ctx, id, source, limits);
-    this.receiving.add(receiving);
-    try {
-      return await receiving;
-    } finally {
-      this.receiving.delete(receiving);
-    }
-  }
-
-  private async uploadUnderLease(ctx: RequestContext, id: string, source: AsyncIterable<Uint8Array>, limits: UploadLimits): Promise<Image> {
-    const image = await this.visible(ctx, id);
-    this.policy.enforceChange(ctx, 'upload_image', image, `Not allowed to upload image data for image ${id}`);
-    transition(image.status, 'saving');
-    // The lease comes first, so that a process starting meanwhile on a shared catalog leaves this upload
-    // alone; the write begins before the image is marked saving, so a crash at any point after the mark
-    // leaves the trace that recovery looks for.
-    const lease = await this.claimUpload(id);
-    holding(id, true);
-    // A renewal that fails is tried again at the next; the lease lasts several renewals.
-    const renewal = setInterval(() => void this.leases.renewUpload({ ...lease, expires_at: leaseEnd() }).catch(() => undefined), RENEW_MS).unref();
-    try {
-      return await this.receive(image, await this.blobs.begin(id), source, limits);
-    } finally {
-      clearInterval(renewal);
-      holding(id, false);
-      // The upload's outcome stands whatever happens here: a lease left behind names a holder that is not
-      // receiving, and the next upload of the image takes it over.
-      await this.leases.releaseUpload(id, lease.holder).catch(() => undefined);
-    }
-  }
-
-  /**
-   * This process's lease of the image's upload. Of two uploads racing, one takes it; the other is refused
-   * as though the image were saving already. A lease whose holder is gone is taken over.
-   */
-  private async claimUpload(id: string): Promise<UploadLease> {
-    const lease = newLease(id);
-    if (await this.leases.claimUpload(lease)) return lease;
-    const current = await this.leases.uploadLease(id);
-    if (current && !isHeld(current) && (await this.leases.claimUpload(lease, current.holder))) return lease;
-    throw transitionRefused('saving', 'saving');
-  }
-
-  /** Marks the image saving and streams its data in: active once the bytes are durable, queued again if they fail. */
-  private async receive(image: Image, writer: BlobWriter, source: AsyncIterable<Uint8Array>, limits: UploadLimits): Promise<Image> {
-    const id = image.id;
-    let marked: Image;
-    try {
-      marked = await this.change(image, (current) => ({ status: transition(current.status, 'saving'), updated_at: now() }));
-    } catch (err) {
-      await writer.abort();
-      throw err;
-    }
-    const inspector = limits.inspect ? new DiskInspector() : null;
-    const { stream, digest } = digesting(source, limits.maxBytes, inspector ? [inspector] : []);
-    const saving = marked.status;
-    try {
-      await writer.write(stream);
-      const changes: Partial<Image> = { ...digest(), status: transition(saving, 'active'), has_data: true, updated_at: now() };
-      if (inspector) changes.virtual_size = checkedVirtualSize(inspector.finish(), image.disk_format);
-      return await this.endUpload(marked, changes);
-    } catch (err) {
-      await this.blobs.delete(id);
-      if (!isKind(err, 'gone')) await this.endUpload(marked, { status: transition(saving, 'queued'), updated_at: now() }).catch(throwUnlessGone);
-      throw err;
-    }
-  }
-
-  /**
-   * Records an upload's outcome, only while the image is still saving: one deleted meanwhile (or given back by
-   * recovery) must stay as it is, and its data goes, as the reference does (Glance's `image_data.upload`).
-   */
-  private async endUpload(marked: Image, changes: Partial<Image>): Promise<Image> {
-    const goneAway = () =>
-      gone(`Image ${marked.id} could not be found after upload. The image may have been deleted during the upload, cleaning up the chunks uploaded.`);
-    try {
-      return await this.change(marked, (current) => {
-        if (current.status !== marked.status) throw goneAway();
-        return changes;
-      });
-    } catch (err) {
-      throw isKind(err, 'not_found') ? goneAway() : err;
-    }
-  }
-
-  /**
-   * Images whose upload nobody receives any more go back to queued: those that left partial data, and
-   * those whose data was put in place but never recorded (the receiver stopped between the two), and those
-   * whose receiver left its lease behind. Either way the bytes were never checked into the catalog, so they
-   * are dropped. An upload whose lease names a receiver that may still be alive (see `upload-lease.ts`) is
-   * left alone, as are images in `saving` without any data or lease (e.g. imported in that state). Partial
-   * data of an image the catalog does not hold is dropped once IMPORT_WRITE_MS old. With `among`, only those
-   * images are looked at.
-   */
-  async recoverInterruptedUploads(among?: string[]): Promise<number> {
-    // Images whose receiver is gone, with the lease it left (if any). Each is asked after its trace was
-    // found, never from an earlier reading: an upload takes its lease before it leaves any trace.
-    const gone = new Map<string, UploadLease | null>();
-    const looked = (id: string) => !among || among.includes(id);
-    const abandoned = async (id: string) => {
-      const lease = await this.leases.uploadLease(id);
-      if (lease && isHeld(lease)) return false;
-      gone.set(id, lease);
-      return true;
-    };
-    const interrupted = new Set(
-      await this.blobs.interrupted(async (id, lastActive) => {
-        if (!looked(id)) return false;
-        if (await this.images.getImage(id)) return abandoned(id);
-        return Date.now() - lastActive.getTime() > IMPORT_WRITE_MS;
-      }),
-    );
-    let recovered = 0;
-    for (const { id, updated_at } of await this.images.unfinishedUploads()) {
-      if (!looked(id)) continue;
-      if (!interrupted.has(id)) {
-        // Without partial data, an upload left a trace if its data was put in place but never recorded, or if
-        // its lease outlived it (its receiver could not record the outcome: the catalog's disk was full).
-        const unrecorded = await this.blobs.open(id, { start: 0, end: 0 });
-        unrecorded?.destroy();
-        if (!unrecorded && !(await this.leases.uploadLease(id))) continue;
-        if (!(await abandoned(id))) continue;
-      }
-      await this.blobs.delete(id);
-      // Only as it was read: other processes may be serving the image meanwhile.
-      if (await this.images.updateImage(id, { status: transition('saving', 'queued'), updated_at: now() }, updated_at)) recovered++;
-    }
-    for (const [id, lease] of gone) if (lease) await this.leases.releaseUpload(id, lease.holder);
-    return recovered;
-  }
-
-  /**
-   * Gives back the uploads whose lease lapsed (a receiver on another machine stopped renewing it) without
-   * waiting for a start to do it.
-   */
-  async recoverLapsedUploads(): Promise<number> {
-    const lapsed = await this.leases.lapsedUploadLeases(new Date().toISOString());
-    return lapsed.length === 0 ? 0 : this.recoverInterruptedUploads(lapsed.map((lease) => lease.image_id));
-  }
-
   /** Deactivates or reactivates an active (or deactivated) image. */
   async setActive(ctx: RequestContext, id: string, active: boolean): Promise<void> {
     const target = active ? 'active' : 'deactivated';
-    const image = await this.visible(ctx, id);
-    this.policy.enforceChange(ctx, active ? 'reactivate' : 'deactivate', image);
-    await this.change(image, (image) => {
+    await this.change(await this.changeable(ctx, id, active ? 'reactivate' : 'deactivate'), (image) => {
       if (image.status === target) return null;
       if (image.status !== 'active' && image.status !== 'deactivated') {
         throw forbidden(`Not allowed to ${active ? 'reactivate' : 'deactivate'} image in status '${image.status}'`);
@@ -551,26 +386,3 @@ function checkQuota(what: string, attempted: number, words = (message: string) =
   }
 }
 
-export interface UploadLimits {
-  /** Largest upload accepted, in bytes. */
-  maxBytes: number;
-  /** Inspect the disk format while the data streams, refusing unsafe or mislabelled images. */
-  inspect: boolean;
-}
-
-/** The virtual size of inspected data, or the reason the image service refuses it. */
-function checkedVirtualSize(inspection: Inspection, declared: string | null): number | null {
-  if (inspection.unsafe.length > 0) throw badRequest(`Image is not acceptable: ${inspection.unsafe.join('; ')}.`);
-  if (!formatMatches(declared, inspection.format)) {
-    throw badRequest(`Image disk_format is ${declared} but the uploaded data is ${inspection.format}.`);
-  }
-  return inspection.virtualSize;
-}
-
-function isKind(err: unknown, kind: CatalogErrorKind): boolean {
-  return err instanceof CatalogError && err.kind === kind;
-}
-
-function throwUnlessGone(err: unknown): void {
-  if (!isKind(err, 'gone')) throw err;
-}

@@ -11,7 +11,9 @@ import { newImage, type Image } from './image.js';
 import type { BlobWriter, ImageStore, UploadLeaseStore } from './ports.js';
 import { ImagePolicy } from './policy.js';
 import { CatalogService } from './service.js';
-import { holderOf, holding, IMPORT_WRITE_MS, isHeld, newLease, RENEW_MS } from './upload-lease.js';
+import { holderOf, thisProcess } from '../host/processes.js';
+import { IMPORT_WRITE_MS, isHeld, newLease, RENEW_MS } from './upload-lease.js';
+import { UploadService } from './uploads.js';
 
 const linux = process.platform === 'linux';
 const PAST = '2000-01-01T00:00:00.000Z';
@@ -27,7 +29,7 @@ after(() => rmSync(work, { recursive: true, force: true }));
 interface Fixture {
   store: ImageStore;
   leases: UploadLeaseStore;
-  catalog: CatalogService;
+  uploads: UploadService;
   blobs: FsBlobStore;
   /** The directory of the image data. */
   images: string;
@@ -58,7 +60,8 @@ function withCatalog(body: (fixture: Fixture) => Promise<void>): () => Promise<v
       return id;
     };
     try {
-      await body({ store, leases, catalog: new CatalogService(store, leases, blobs, new ImagePolicy('secure')), blobs, images: imageDir, image, receiving });
+      const uploads = new UploadService(new CatalogService(store, blobs, new ImagePolicy('secure')), store, leases, blobs, thisProcess);
+      await body({ store, leases, uploads, blobs, images: imageDir, image, receiving });
     } finally {
       for (const writer of writers) await writer.abort();
       await storage.close();
@@ -68,32 +71,32 @@ function withCatalog(body: (fixture: Fixture) => Promise<void>): () => Promise<v
 
 describe('isHeld', () => {
   test("this process's lease is held while it receives, even past its end", () => {
-    const own = { ...newLease('x'), expires_at: PAST };
-    holding('x', true);
-    assert.equal(isHeld(own), true);
-    holding('x', false);
-    assert.equal(isHeld({ ...own, expires_at: FUTURE }), false);
+    const own = { ...newLease(thisProcess, 'x'), expires_at: PAST };
+    thisProcess.receiving('x', true);
+    assert.equal(isHeld(thisProcess, own), true);
+    thisProcess.receiving('x', false);
+    assert.equal(isHeld(thisProcess, { ...own, expires_at: FUTURE }), false);
   });
 
   test('a lease of another process on this machine is held while that very process runs, whatever its end', { skip: !linux && 'needs /proc' }, () => {
-    assert.equal(isHeld(lease(holderOf(process.ppid), PAST)), true);
-    assert.equal(isHeld(lease(ended(), FUTURE)), false);
+    assert.equal(isHeld(thisProcess, lease(holderOf(process.ppid), PAST)), true);
+    assert.equal(isHeld(thisProcess, lease(ended(), FUTURE)), false);
     const [place, pid] = holderOf(process.ppid).split('|');
-    assert.equal(isHeld(lease(`${place}|${pid}|1`, FUTURE)), false, 'another process that has the pid now');
+    assert.equal(isHeld(thisProcess, lease(`${place}|${pid}|1`, FUTURE)), false, 'another process that has the pid now');
   });
 
   test('a lease of a process elsewhere is held until its end', () => {
-    assert.equal(isHeld(lease(ELSEWHERE, FUTURE)), true);
-    assert.equal(isHeld(lease(ELSEWHERE, PAST)), false);
+    assert.equal(isHeld(thisProcess, lease(ELSEWHERE, FUTURE)), true);
+    assert.equal(isHeld(thisProcess, lease(ELSEWHERE, PAST)), false);
   });
 });
 
 describe('giving back uploads', () => {
-  test('on start: those whose receiver is gone, and not those still received', { skip: !linux && 'needs /proc' }, withCatalog(async ({ leases, store, catalog, images, receiving }) => {
+  test('on start: those whose receiver is gone, and not those still received', { skip: !linux && 'needs /proc' }, withCatalog(async ({ leases, store, uploads, images, receiving }) => {
     const elsewhere = await receiving(ELSEWHERE);
     const gone = [await receiving(ELSEWHERE, PAST), await receiving(ended()), await receiving(null)];
 
-    assert.equal(await catalog.recoverInterruptedUploads(), 3);
+    assert.equal(await uploads.recoverInterruptedUploads(), 3);
     for (const id of gone) {
       assert.equal((await store.getImage(id))!.status, 'queued');
       assert.equal(await leases.uploadLease(id), null, 'the lease its receiver left is gone too');
@@ -103,14 +106,14 @@ describe('giving back uploads', () => {
     assert.deepEqual(readdirSync(images).map((name) => name.split('.')[1]), [elsewhere], 'only the partial data still being written');
   }));
 
-  test('on start: data written for an image the catalog does not hold yet, as an import writes it, is left to its writer for a day', withCatalog(async ({ catalog, blobs, images }) => {
+  test('on start: data written for an image the catalog does not hold yet, as an import writes it, is left to its writer for a day', withCatalog(async ({ uploads, blobs, images }) => {
     const importing = await blobs.begin(randomUUID());
-    assert.equal(await catalog.recoverInterruptedUploads(), 0);
+    assert.equal(await uploads.recoverInterruptedUploads(), 0);
     assert.equal(await importing.write([new Uint8Array(10)]), 10);
     const crashed = await blobs.begin(randomUUID());
     mock.timers.enable({ apis: ['Date'], now: Date.now() + IMPORT_WRITE_MS + 60_000 });
     try {
-      assert.equal(await catalog.recoverInterruptedUploads(), 0);
+      assert.equal(await uploads.recoverInterruptedUploads(), 0);
     } finally {
       mock.timers.reset();
     }
@@ -118,13 +121,13 @@ describe('giving back uploads', () => {
     await crashed.abort();
   }));
 
-  test('while running: those whose lease lapsed, and only those', withCatalog(async ({ leases, store, catalog, receiving }) => {
+  test('while running: those whose lease lapsed, and only those', withCatalog(async ({ leases, store, uploads, receiving }) => {
     const ids = [await receiving(ELSEWHERE, PAST), await receiving(ELSEWHERE), await receiving(null)];
-    assert.equal(await catalog.recoverLapsedUploads(), 1);
+    assert.equal(await uploads.recoverLapsedUploads(), 1);
     const statuses = await Promise.all(ids.map(async (id) => (await store.getImage(id))!.status));
     assert.deepEqual(statuses, ['queued', 'saving', 'saving'], 'an image without a lease is for a start to give back');
     assert.equal(await leases.uploadLease(ids[0]), null);
-    assert.equal(await catalog.recoverLapsedUploads(), 0);
+    assert.equal(await uploads.recoverLapsedUploads(), 0);
   }));
 });
 
@@ -135,18 +138,18 @@ describe('an upload', () => {
     yield new Uint8Array(10);
   };
 
-  test('is refused while another receiver holds the lease, and takes over one whose receiver is gone', withCatalog(async ({ leases, catalog, image }) => {
+  test('is refused while another receiver holds the lease, and takes over one whose receiver is gone', withCatalog(async ({ leases, uploads, image }) => {
     const { id } = await image('queued');
     await leases.claimUpload(lease(ELSEWHERE, FUTURE, id));
-    await assert.rejects(catalog.upload(ctx, id, data(), limits), /Image status transition from saving to saving is not allowed/);
+    await assert.rejects(uploads.upload(ctx, id, data(), limits), /Image status transition from saving to saving is not allowed/);
     await leases.releaseUpload(id, ELSEWHERE);
     // One this very process left behind, its release having failed.
-    await leases.claimUpload(newLease(id));
-    assert.equal((await catalog.upload(ctx, id, data(), limits)).status, 'active');
+    await leases.claimUpload(newLease(thisProcess, id));
+    assert.equal((await uploads.upload(ctx, id, data(), limits)).status, 'active');
     assert.equal(await leases.uploadLease(id), null);
   }));
 
-  test('renews its lease while it receives, and ends it when done', withCatalog(async ({ leases, catalog, image }) => {
+  test('renews its lease while it receives, and ends it when done', withCatalog(async ({ leases, uploads, image }) => {
     mock.timers.enable({ apis: ['setInterval'] });
     try {
       const { id } = await image('queued');
@@ -159,11 +162,11 @@ describe('an upload', () => {
         started();
         await held;
       })();
-      const upload = catalog.upload(ctx, id, source, limits);
+      const upload = uploads.upload(ctx, id, source, limits);
       await receiving;
 
       const own = (await leases.uploadLease(id))!;
-      assert.ok(isHeld(own), 'held by this process');
+      assert.ok(isHeld(thisProcess, own), 'held by this process');
       await leases.renewUpload({ ...own, expires_at: PAST });
       mock.timers.tick(RENEW_MS);
       for (let tries = 0; (await leases.uploadLease(id))!.expires_at === PAST; tries++) {

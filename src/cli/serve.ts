@@ -1,6 +1,5 @@
 /** `glint serve`: start the three listeners, optionally after loading a catalog or the demo set, in one process or several. */
-import { createGlint, identityKeyFile, withServices, type Glint } from '../app.js';
-import type { CatalogService } from '../catalog/service.js';
+import { createGlint, identityKeyFile, withServices, type Glint, type Services } from '../app.js';
 import { randomText } from '../identity/random-text.js';
 import type { IdentityService } from '../identity/service.js';
 import { LEASE_MS } from '../catalog/upload-lease.js';
@@ -48,7 +47,7 @@ async function demoAccount(identity: IdentityService): Promise<string> {
  * The one-time work before serving: identity bootstrap, token purge, import, demo catalog, recovery of
  * interrupted uploads. Returns the token and project for the example curl, when there is one to show.
  */
-async function prepare(config: Config, options: ServeOptions, catalog: CatalogService, identityService: IdentityService): Promise<Sample | undefined> {
+async function prepare(config: Config, options: ServeOptions, { catalog, uploads, identityService }: Services): Promise<Sample | undefined> {
   const keystone = config.auth === 'keystone';
   let sample: Sample | undefined;
   if (keystone) {
@@ -79,7 +78,7 @@ async function prepare(config: Config, options: ServeOptions, catalog: CatalogSe
     const added = await catalog.importCatalog(demoCatalog(config.profile.name));
     console.log(`Loaded the demo catalog (${added} images)`);
   }
-  const recovered = await catalog.recoverInterruptedUploads();
+  const recovered = await uploads.recoverInterruptedUploads();
   if (recovered > 0) console.log(`${recovered} image(s) whose upload was interrupted are queued again`);
   return sample;
 }
@@ -150,19 +149,19 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
   if (config.workers > 1) {
     // The one-time work that writes happens here, before any worker starts, so workers never race on it.
     // Later the primary writes only to give back the uploads of a worker that died.
-    const sample = await withServices(config, ({ catalog, identityService }) => prepare(config, options, catalog, identityService));
-    const urls = await startWorkers(config.workers, () => withServices(config, ({ catalog }) => catalog.recoverInterruptedUploads()));
+    const sample = await withServices(config, (services) => prepare(config, options, services));
+    const urls = await startWorkers(config.workers, () => withServices(config, ({ uploads }) => uploads.recoverInterruptedUploads()));
     console.log(readyMessage(config, urls, sample, options));
-    sweepLapsedUploads(() => withServices(config, ({ catalog }) => catalog.recoverLapsedUploads()));
+    sweepLapsedUploads(() => withServices(config, ({ uploads }) => uploads.recoverLapsedUploads()));
     return;
   }
   const glint = await createGlint(config);
-  const sample = await prepare(config, options, glint.catalog, glint.identityService);
+  const sample = await prepare(config, options, glint);
   // Before the ready line: whoever reads it may stop the process at once.
   closeOnSignals(glint, true);
   await glint.listen();
   console.log(readyMessage(config, glint.urls, sample, options));
-  sweepLapsedUploads(() => glint.catalog.recoverLapsedUploads());
+  sweepLapsedUploads(() => glint.uploads.recoverLapsedUploads());
 }
 
 /**

@@ -1,7 +1,8 @@
 /** The image API listener (Glance v2): version discovery, then the v2 resources behind a token. */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { CatalogService, UploadLimits } from '../../catalog/service.js';
+import type { CatalogService } from '../../catalog/service.js';
+import type { UploadLimits, UploadService } from '../../catalog/uploads.js';
 import type { Authenticator } from '../../identity/context.js';
 import { imageApiError, imageRoutes } from './routes.js';
 import { ApiError, commonFailure, errorStatus, RESOURCE_NOT_FOUND, webobError, webobMethodNotAllowed, webobPage } from '../common/errors.js';
@@ -15,6 +16,7 @@ import { imageVersions } from './versions.js';
 export interface ImageApiDeps {
   limits: RequestLimits;
   catalog: CatalogService;
+  uploads: UploadService;
   auth: Authenticator;
   logger: Logger;
   upload: UploadLimits;
@@ -69,7 +71,7 @@ export function buildImageApi(deps: ImageApiDeps): FastifyInstance {
     reply.code(302).header('Location', `${origin(request)}/v2/`).header('content-type', 'text/plain; charset=utf8').send(''),
   );
 
-  app.register(imageRoutes, { catalog: deps.catalog, upload: deps.upload, origin, answers });
+  app.register(imageRoutes, { catalog: deps.catalog, uploads: deps.uploads, upload: deps.upload, origin, answers });
 
   app.setNotFoundHandler(async (request, reply) => {
     const path = pathOf(request.url);

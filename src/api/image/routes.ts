@@ -7,7 +7,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CatalogError } from '../../catalog/errors.js';
 import { StorageFull } from '../../common/storage-full.js';
 import type { Image } from '../../catalog/image.js';
-import type { CatalogService, UploadLimits } from '../../catalog/service.js';
+import type { CatalogService } from '../../catalog/service.js';
+import type { UploadLimits, UploadService } from '../../catalog/uploads.js';
 import { UploadTooLarge } from '../../catalog/upload.js';
 import type { AnswerCache } from '../common/answer-cache.js';
 import { ApiError, detailed } from '../common/errors.js';
@@ -22,6 +23,7 @@ import { imageJson, imageView, memberView } from './views.js';
 
 export interface ImageRoutesOptions {
   catalog: CatalogService;
+  uploads: UploadService;
   upload: UploadLimits;
   /** This API's base URL, for `Location` headers. */
   origin: ServiceUrl;
@@ -127,7 +129,7 @@ export function imageRoutes(app: FastifyInstance, opts: ImageRoutesOptions, done
       const type = mediaTypeOf(request.headers);
       if (type !== 'application/octet-stream') throw new ApiError(415, `The request media type ${type} is not supported by this server.`);
       const source = (request.body as Readable | undefined) ?? Readable.from([]);
-      await catalog.upload(ctxOf(request), idOf(request), source, opts.upload);
+      await opts.uploads.upload(ctxOf(request), idOf(request), source, opts.upload);
       return noContent(reply);
     });
   });
