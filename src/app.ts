@@ -18,7 +18,8 @@ import { thisProcess } from './host/processes.js';
 import { KeystoneAuthenticator } from './identity/keystone.js';
 import { NoAuthAuthenticator } from './identity/noauth.js';
 import { SecretBox } from './identity/secret-box.js';
-import { IdentityService } from './identity/service.js';
+import { AccountService } from './identity/accounts.js';
+import { TokenService } from './identity/tokens.js';
 import { openSqlite } from './store/sqlite/open.js';
 import type { Storage } from './store/storage.js';
 
@@ -27,8 +28,10 @@ export interface Services {
   catalog: CatalogService;
   /** Image data on its way in, and recovery of uploads cut short. */
   uploads: UploadService;
-  /** Users, projects and tokens (used by the identity API only under `--auth keystone`). */
-  identityService: IdentityService;
+  /** Users, projects, roles and access keys. */
+  accounts: AccountService;
+  /** Logins and tokens (the identity API serves them only under `--auth keystone`). */
+  tokens: TokenService;
   /** Waits for the uploads under way to record their outcome, then closes the storage. */
   close(): Promise<void>;
 }
@@ -101,17 +104,16 @@ export async function openServices(config: ServicesConfig): Promise<Services & {
   }
   const catalog = new CatalogService(storage.images, blobs, new ImagePolicy(config.policy));
   const uploads = new UploadService(catalog, storage.images, storage.leases, blobs, thisProcess);
-  const identityService = new IdentityService(storage.identity, {
-    tokenTtlSeconds: config.tokenTtlSeconds,
-    lockout: config.lockout,
-    secrets: SecretBox.open(identityKeyFile(config)),
-  });
+  const secrets = SecretBox.open(identityKeyFile(config));
+  const accounts = new AccountService(storage.identity, { secrets });
+  const tokens = new TokenService(storage.identity, { tokenTtlSeconds: config.tokenTtlSeconds, lockout: config.lockout, secrets });
   return {
     storage,
     blobs,
     catalog,
     uploads,
-    identityService,
+    accounts,
+    tokens,
     async close() {
       await uploads.idle();
       await storage.close();
@@ -136,10 +138,10 @@ export function identityKeyFile(config: Pick<Config, 'dataDir'>): string {
 
 export async function createGlint(config: Config): Promise<Glint> {
   const services = await openServices(config);
-  const { catalog, uploads, identityService } = services;
+  const { catalog, uploads, accounts, tokens } = services;
   const logger = pino({ level: config.logLevel });
   const keystone = config.auth === 'keystone';
-  const auth: Authenticator = keystone ? new KeystoneAuthenticator(identityService) : new NoAuthAuthenticator();
+  const auth: Authenticator = keystone ? new KeystoneAuthenticator(tokens) : new NoAuthAuthenticator();
   const urls = { compute: '', image: '', identity: '' };
   /** A listener's port, known once it listens (links ask only then), remembered after the first answer. */
   const portOf = (app: () => FastifyInstance) => {
@@ -173,7 +175,7 @@ export async function createGlint(config: Config): Promise<Glint> {
   const identity = buildIdentityApi({
     logger,
     limits: config.limits,
-    identity: keystone ? identityService : null,
+    identity: keystone ? { accounts, tokens } : null,
     urls: { ...elsewhere, identity: ownUrl(publicUrls.identity) },
   });
   const compute = buildComputeApi({

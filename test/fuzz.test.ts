@@ -1276,7 +1276,8 @@ test('fuzz: the three APIs under --auth keystone answer no 5xx, never hang, and 
     started = await start('keystone', 'huawei');
     const { glint } = started;
     const r = new Rand(SEED);
-    const identity = glint.identityService;
+    const identity = glint.accounts;
+    const tokenService = glint.tokens;
     const projectIds = { admin: r.hex(32), alice: r.hex(32), bob: r.hex(32) };
     const passwords = { admin: 'admin-fuzz-pw', alice: 'alice-fuzz-pw', bob: 'bob-fuzz-pw', carol: 'carol-fuzz-pw' };
     await identity.bootstrap(passwords.admin, projectIds.admin);
@@ -1290,16 +1291,16 @@ test('fuzz: the three APIs under --auth keystone answer no 5xx, never hang, and 
       // Never named to the fuzzer, so wrong passwords cannot lock it: the last check logs in as it.
       sentinel: (await identity.createUser('sentinel-user', 'sentinel-fuzz-pw', projectIds.alice, ['member', 'reader'])).id,
     };
-    const issue = async (user: string, project: string) => (await identity.issueFor(user, project, TOKEN_TTL_S)).token;
+    const issue = async (user: string, project: string) => (await tokenService.issueFor(user, project, TOKEN_TTL_S)).token;
     const tokens = {
       admin: await issue(users.admin, projectIds.admin),
       alice: await issue(users.alice, projectIds.alice),
       bob: await issue(users.bob, projectIds.bob),
       carol: await issue(users.carol, projectIds.alice),
     };
-    const unscoped = (await identity.login({ methods: ['password'], password: { user: { name: 'alice', domain: { name: 'Default' } }, password: passwords.alice } })).value;
+    const unscoped = (await tokenService.login({ methods: ['password'], password: { user: { name: 'alice', domain: { name: 'Default' } }, password: passwords.alice } })).value;
     const revoked = await issue(users.bob, projectIds.bob);
-    await identity.revoke(revoked);
+    await tokenService.revoke(revoked);
     const access = (await identity.createCredential(users.alice)).access;
     const disposable: string[] = [];
     for (const [user, project] of [[users.alice, projectIds.alice], [users.bob, projectIds.bob], [users.carol, projectIds.alice], [users.admin, projectIds.admin]]) {

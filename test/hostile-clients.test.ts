@@ -29,7 +29,7 @@ before(async () => {
       {},
     ),
   );
-  const identity = glint.identityService;
+  const identity = glint.accounts;
   await identity.bootstrap('admin-secret-pw');
   project = (await identity.createProject('p-alice')).id;
   await identity.createUser('alice', PASSWORD, project, ['member']);

@@ -36,7 +36,7 @@ before(async () => {
     {},
   );
   glint = await createGlint(config);
-  const identity = glint.identityService;
+  const identity = glint.accounts;
   await identity.bootstrap(PASSWORDS.admin);
   const pAlice = await identity.createProject('p-alice');
   const pBob = await identity.createProject('p-bob');
@@ -353,7 +353,7 @@ describe('--auth keystone: every endpoint refuses a missing, expired or revoked 
       methods: ['password'], audit_ids: ['x'], issued_at: '2020-01-01T00:00:00.000000Z', expires_at: '2020-01-01T12:00:00.000000Z', revoked: false,
     });
     const revoked = (await login('alice', 'p-alice')).token;
-    assert.equal(await glint.identityService.revoke(revoked), true);
+    assert.equal(await glint.tokens.revoke(revoked), true);
     const valid = (await login('alice', 'p-alice')).token;
 
     const params = { project_id: ids.pAlice, image_id: '6a5b1e2e-0000-4000-8000-000000000001', key: 'k', tag: 't', member_id: ids.pBob, user_id: ids.alice };
@@ -427,7 +427,7 @@ describe('--auth keystone: Huawei AK/SK signed requests', () => {
   }
 
   test('a signed JSON body is verified against its hash: the signed one is taken, a swapped or unsigned one refused', async () => {
-    const { access, secret } = await glint.identityService.createCredential(ids.alice);
+    const { access, secret } = await glint.accounts.createCredential(ids.alice);
     const token = (await login('alice', 'p-alice')).token;
     const created = await call(glint.image, 'POST', '/v2/images', { 'x-auth-token': token }, { name: 'signed-metadata', disk_format: 'raw', container_format: 'bare' });
     const id = created.json<{ id: string }>().id;
@@ -452,7 +452,7 @@ describe('--auth keystone: Huawei AK/SK signed requests', () => {
   });
 
   test('X-Project-Id must be among the signed headers; image data may be signed UNSIGNED-PAYLOAD, as Huawei\'s SDKs sign it', async () => {
-    const { access, secret } = await glint.identityService.createCredential(ids.alice);
+    const { access, secret } = await glint.accounts.createCredential(ids.alice);
     const path = `/v2.1/${ids.pAlice}/images`;
     const signedHeaders = /SignedHeaders=([^,]+)/.exec(signed(path, access, secret, ids.pAlice).Authorization)![1].split(';');
     assert.ok(signedHeaders.includes('x-project-id'), 'the signer signs every header it is given');
@@ -479,7 +479,7 @@ describe('--auth keystone: Huawei AK/SK signed requests', () => {
   });
 
   test('a valid signature acts for the key\'s user on X-Project-Id; a bad one, a stale one or an unknown key gets 401', async () => {
-    const { access, secret } = await glint.identityService.createCredential(ids.alice);
+    const { access, secret } = await glint.accounts.createCredential(ids.alice);
     const path = `/v2.1/${ids.pAlice}/images`;
     const ok = await call(glint.compute, 'GET', path, signed(path, access, secret, ids.pAlice));
     assert.equal(ok.statusCode, 200, ok.body);
@@ -592,7 +592,7 @@ describe('--auth keystone: lockout, as Keystone\'s lockout_failure_attempts', ()
 describe('what the catalog file keeps of secrets', () => {
   test('no token, password or secret key is readable from the database', async () => {
     const issued = [(await login('alice', 'p-alice')).token, (await login('admin', 'admin')).token];
-    const { access, secret } = await glint.identityService.createCredential(ids.bob);
+    const { access, secret } = await glint.accounts.createCredential(ids.bob);
     const db = new Database(join(dir, 'catalog.sqlite'), { readonly: true });
     try {
       const hashes = db.prepare('SELECT hash FROM tokens').pluck().all() as string[];
@@ -624,7 +624,7 @@ describe('public URLs (--compute-url, --image-url, --identity-url)', () => {
       computeUrl: 'https://cloud.example.com/compute/', imageUrl: 'https://images.example.com', identityUrl: 'https://cloud.example.com/identity',
     }, {}));
     try {
-      await behindProxy.identityService.bootstrap('pw');
+      await behindProxy.accounts.bootstrap('pw');
       const loginAnswer = await call(behindProxy.identity, 'POST', '/v3/auth/tokens', {}, passwordLogin('admin', 'pw', 'admin'));
       const body = loginAnswer.json<{ token: { project: { id: string }; catalog: { type: string; endpoints: { url: string }[] }[] } }>().token;
       assert.deepEqual(Object.fromEntries(body.catalog.map((s) => [s.type, [...new Set(s.endpoints.map((e) => e.url))]])), {

@@ -62,10 +62,10 @@ describe('kept list answers', () => {
       done();
     });
     await glint.listen();
-    await glint.identityService.bootstrap('admin-secret-pw');
+    await glint.accounts.bootstrap('admin-secret-pw');
     for (const user of ['alice', 'bob'] as const) {
-      projects[user] = (await glint.identityService.createProject(`${user}-project`)).id;
-      await glint.identityService.createUser(user, `${user}-secret-pw`, projects[user], ['member', 'reader']);
+      projects[user] = (await glint.accounts.createProject(`${user}-project`)).id;
+      await glint.accounts.createUser(user, `${user}-secret-pw`, projects[user], ['member', 'reader']);
       tokens[user] = await login(user);
     }
     const created = await call('image', 'POST', '/v2/images', as('alice'), { name: 'alice-private', disk_format: 'raw', container_format: 'bare' });

@@ -28,9 +28,9 @@ async function start(options: ConfigInput = {}): Promise<Glint> {
   dirs.push(dir);
   const glint = await createGlint(loadConfig({ auth: 'keystone', dataDir: dir, computePort: 0, imagePort: 0, identityPort: 0, ...options }, {}));
   glints.push(glint);
-  await glint.identityService.bootstrap(PASSWORD);
-  const project = await glint.identityService.createProject('p-alice');
-  for (const name of ['alice', 'dora']) await glint.identityService.createUser(name, PASSWORD, project.id, ['member']);
+  await glint.accounts.bootstrap(PASSWORD);
+  const project = await glint.accounts.createProject('p-alice');
+  for (const name of ['alice', 'dora']) await glint.accounts.createUser(name, PASSWORD, project.id, ['member']);
   return glint;
 }
 
@@ -101,9 +101,9 @@ describe('--lockout-attempts 5', () => {
 
 test('roles imply one another as Keystone\'s bootstrap sets them up, and tokens list the implied ones', async () => {
   const glint = await start();
-  const project = await glint.identityService.createProject('p-implied');
+  const project = await glint.accounts.createProject('p-implied');
   for (const [role, listed] of [['admin', ['admin', 'member', 'reader']], ['member', ['member', 'reader']], ['reader', ['reader']]] as const) {
-    await glint.identityService.createUser(`only-${role}`, PASSWORD, project.id, [role]);
+    await glint.accounts.createUser(`only-${role}`, PASSWORD, project.id, [role]);
     const answer = await glint.identity.inject({
       method: 'POST',
       url: '/v3/auth/tokens',

@@ -49,9 +49,9 @@ for (const backend of ['postgres', 'sqlite'] as const) {
       b = await createGlint(config);
       await a.listen();
       await b.listen();
-      await a.identityService.bootstrap('admin-secret-pw');
-      project = (await a.identityService.createProject('shared-catalog')).id;
-      await a.identityService.createUser('alice', 'alice-secret-pw', project, ['member', 'reader']);
+      await a.accounts.bootstrap('admin-secret-pw');
+      project = (await a.accounts.createProject('shared-catalog')).id;
+      await a.accounts.createUser('alice', 'alice-secret-pw', project, ['member', 'reader']);
       const login = await call(a, 'identity', 'POST', '/v3/auth/tokens', {}, {
         auth: {
           identity: { methods: ['password'], password: { user: { name: 'alice', domain: { name: 'Default' }, password: 'alice-secret-pw' } } },

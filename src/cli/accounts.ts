@@ -3,14 +3,14 @@ import { withServices } from '../app.js';
 import type { Config } from '../config.js';
 import { IdentityError } from '../identity/errors.js';
 import { randomText } from '../identity/random-text.js';
-import type { IdentityService } from '../identity/service.js';
+import type { AccountService } from '../identity/accounts.js';
 
-/** Runs `work` on the identity service of the data directory, closing the store afterwards. */
-function withIdentity<T>(config: Config, work: (identity: IdentityService) => Promise<T>): Promise<T> {
-  return withServices(config, async ({ identityService }) => {
+/** Runs `work` on the accounts of the data directory's catalog, closing it afterwards. */
+function withIdentity<T>(config: Config, work: (identity: AccountService) => Promise<T>): Promise<T> {
+  return withServices(config, async ({ accounts }) => {
     // The standard roles exist before anyone is given one, even before the first `serve`.
-    await identityService.ensureRoles();
-    return work(identityService);
+    await accounts.ensureRoles();
+    return work(accounts);
   });
 }
 

@@ -1,7 +1,7 @@
 /** `glint serve`: start the three listeners, optionally after loading a catalog or the demo set, in one process or several. */
 import { createGlint, identityKeyFile, withServices, type Glint, type Services } from '../app.js';
 import { randomText } from '../identity/random-text.js';
-import type { IdentityService } from '../identity/service.js';
+import type { AccountService } from '../identity/accounts.js';
 import { LEASE_MS } from '../catalog/upload-lease.js';
 import type { Config } from '../config.js';
 import { demoCatalog, DEMO_PROJECTS } from './demo-catalog.js';
@@ -32,7 +32,7 @@ const SAMPLE_TOKEN_TTL_SECONDS = 15 * 60;
  * The demo's people under Keystone: project `demo` (the demo catalog's own id) with user `demo`,
  * whose password is printed when it is made. Returns the user's id.
  */
-async function demoAccount(identity: IdentityService): Promise<string> {
+async function demoAccount(identity: AccountService): Promise<string> {
   const existing = await identity.findUser('demo');
   if (existing) return existing.id;
   const project = (await identity.getProject(DEMO_PROJECTS.demo)) ?? (await identity.createProject('demo', 'Demo project', DEMO_PROJECTS.demo));
@@ -47,14 +47,14 @@ async function demoAccount(identity: IdentityService): Promise<string> {
  * The one-time work before serving: identity bootstrap, token purge, import, demo catalog, recovery of
  * interrupted uploads. Returns the token and project for the example curl, when there is one to show.
  */
-async function prepare(config: Config, options: ServeOptions, { catalog, uploads, identityService }: Services): Promise<Sample | undefined> {
+async function prepare(config: Config, options: ServeOptions, { catalog, uploads, accounts, tokens }: Services): Promise<Sample | undefined> {
   const keystone = config.auth === 'keystone';
   let sample: Sample | undefined;
   if (keystone) {
-    const admin = await identityService.bootstrap(process.env.GLINT_ADMIN_PASSWORD, options.demo ? DEMO_PROJECTS.admin : undefined);
+    const admin = await accounts.bootstrap(process.env.GLINT_ADMIN_PASSWORD, options.demo ? DEMO_PROJECTS.admin : undefined);
     if (admin.password) console.log(`Created user admin on project admin; its password (printed only this once): ${admin.password}`);
-    await identityService.purgeExpiredTokens();
-    if (!(await identityService.opensCatalogSecrets())) {
+    await tokens.purgeExpiredTokens();
+    if (!(await accounts.opensCatalogSecrets())) {
       console.error(
         `Warning: ${identityKeyFile(config)} is not the key the catalog's access key secrets were sealed with, ` +
           'so requests signed with those access keys are refused here. Every process and machine serving one catalog needs the same identity.key.',
@@ -70,7 +70,7 @@ async function prepare(config: Config, options: ServeOptions, { catalog, uploads
   if (options.demo) {
     // Under Keystone the example carries a real token of the demo user, which soon expires.
     const token = keystone
-      ? await identityService.issueFor(await demoAccount(identityService), DEMO_PROJECTS.demo, SAMPLE_TOKEN_TTL_SECONDS)
+      ? await tokens.issueFor(await demoAccount(accounts), DEMO_PROJECTS.demo, SAMPLE_TOKEN_TTL_SECONDS)
       : { token: `demo:${DEMO_PROJECTS.demo}` };
     sample = { project: DEMO_PROJECTS.demo, ...token };
   }

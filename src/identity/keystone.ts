@@ -6,12 +6,12 @@
 import { createHash } from 'node:crypto';
 import { authToken, firstHeader, hasBody, type AuthInput, type Authenticator, type RequestContext } from './context.js';
 import { EMPTY_PAYLOAD_HASH, parseSdkAuthorization, payloadHashOf, verifySdkRequest } from './sdk-hmac.js';
-import type { IdentityService } from './service.js';
+import type { TokenService } from './tokens.js';
 
 const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 
 export class KeystoneAuthenticator implements Authenticator {
-  constructor(private readonly identity: IdentityService) {}
+  constructor(private readonly identity: TokenService) {}
 
   async authenticate(request: AuthInput): Promise<RequestContext | null> {
     const token = authToken(request.headers);

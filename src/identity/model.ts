@@ -1,4 +1,13 @@
 /** Who may log in, where, with which roles: the identity records the store keeps. */
+import { randomUUID } from 'node:crypto';
+
+/** Keystone's ids: a UUID's 32 hex digits. */
+export const newId = () => randomUUID().replaceAll('-', '');
+
+/** Keystone's timestamps: whole seconds, written with six zero decimals. */
+export function timestamp(date: Date): string {
+  return `${date.toISOString().slice(0, 19)}.000000Z`;
+}
 
 /** Glint has the one domain Keystone creates on bootstrap. */
 export const DEFAULT_DOMAIN = { id: 'default', name: 'Default' } as const;

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { IdentityError, type IdentityErrorKind } from '../../identity/errors.js';
-import type { IdentityService } from '../../identity/service.js';
+import type { IdentityServices } from './routes.js';
 import type { ServiceUrls } from '../common/endpoints.js';
 import { ApiError, commonFailure, errorStatus, keystoneError, RESOURCE_NOT_FOUND } from '../common/errors.js';
 import type { RequestLimits } from '../common/request-limits.js';
@@ -13,7 +13,7 @@ export interface IdentityApiDeps {
   limits: RequestLimits;
   logger: Logger;
   /** Null under `--auth noauth`: only version discovery is served. */
-  identity: IdentityService | null;
+  identity: IdentityServices | null;
   urls: ServiceUrls;
 }
 

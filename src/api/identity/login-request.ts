@@ -4,7 +4,7 @@
  * `AuthInfo` checks (`keystone/auth/core.py`): each method's payload and exactly one scope.
  */
 import { IdentityError, missingAttribute, unauthorized } from '../../identity/errors.js';
-import type { EntityRef, LoginRequest } from '../../identity/service.js';
+import type { EntityRef, LoginRequest } from '../../identity/tokens.js';
 import { parseJsonBytes } from '../common/http.js';
 
 type Json = Record<string, unknown>;

@@ -2,19 +2,26 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { authToken, firstHeader } from '../../identity/context.js';
 import { IdentityError } from '../../identity/errors.js';
-import type { IdentityService, TokenInfo } from '../../identity/service.js';
+import type { AccountService } from '../../identity/accounts.js';
+import type { TokenInfo, TokenService } from '../../identity/tokens.js';
 import type { ServiceUrls } from '../common/endpoints.js';
 import { pathOf, queryParams, sendJson } from '../common/http.js';
 import { parseLoginRequest } from './login-request.js';
 import { collectionView, domainView, projectView, roleView, tokenView, userView, type CatalogUrls } from './views.js';
 
+/** What the identity API serves: logins and tokens, and the accounts callers look up. */
+export interface IdentityServices {
+  accounts: AccountService;
+  tokens: TokenService;
+}
+
 export interface IdentityRoutesOptions {
-  identity: IdentityService;
+  identity: IdentityServices;
   urls: ServiceUrls;
 }
 
 export function identityRoutes(app: FastifyInstance, opts: IdentityRoutesOptions, done: () => void) {
-  const { identity, urls } = opts;
+  const { identity: { accounts, tokens }, urls } = opts;
   const catalogUrls = (request: FastifyRequest): CatalogUrls => ({
     compute: urls.compute(request),
     image: urls.image(request),
@@ -24,17 +31,17 @@ export function identityRoutes(app: FastifyInstance, opts: IdentityRoutesOptions
   const wantsCatalog = (request: FastifyRequest) => !queryParams(request).has('nocatalog');
 
   /** The caller's own token, which every call but issuing one requires. */
-  const caller = (request: FastifyRequest): Promise<TokenInfo> => identity.caller(authToken(request.headers));
+  const caller = (request: FastifyRequest): Promise<TokenInfo> => tokens.caller(authToken(request.headers));
 
   /** The token named by X-Subject-Token, which the caller may see if it is an admin's or its own. */
   const subject = async (request: FastifyRequest, action: string): Promise<{ value: string; info: TokenInfo }> => {
     const value = firstHeader(request.headers, 'x-subject-token');
-    const info = await identity.subject(await caller(request), value, action);
+    const info = await tokens.subject(await caller(request), value, action);
     return { value: value!, info };
   };
 
   app.post('/v3/auth/tokens', async (request, reply) => {
-    const issued = await identity.login(parseLoginRequest(request.body as Buffer | undefined));
+    const issued = await tokens.login(parseLoginRequest(request.body as Buffer | undefined));
     reply.code(201).header('X-Subject-Token', issued.value);
     return sendJson(reply, tokenView(issued.info, wantsCatalog(request) ? catalogUrls(request) : null));
   });
@@ -52,7 +59,7 @@ export function identityRoutes(app: FastifyInstance, opts: IdentityRoutesOptions
 
   app.delete('/v3/auth/tokens', async (request, reply) => {
     const { value } = await subject(request, 'identity:revoke_token');
-    await identity.revoke(value);
+    await tokens.revoke(value);
     return reply.code(204).send();
   });
 
@@ -65,14 +72,14 @@ export function identityRoutes(app: FastifyInstance, opts: IdentityRoutesOptions
 
   app.get('/v3/auth/projects', async (request, reply) => {
     const me = await caller(request);
-    const projects = await identity.projectsOf(me.user.id);
+    const projects = await accounts.projectsOf(me.user.id);
     const base = urls.identity(request);
     return sendJson(reply, collectionView('projects', projects.map((p) => projectView(p, base)), self(request)));
   });
 
   app.get('/v3/users/:user_id/projects', async (request, reply) => {
     const { user_id: userId } = request.params as { user_id: string };
-    const projects = await identity.projectsOfUser(await caller(request), userId);
+    const projects = await accounts.projectsOfUser(await caller(request), userId);
     const base = urls.identity(request);
     return sendJson(reply, collectionView('projects', projects.map((p) => projectView(p, base)), self(request)));
   });
@@ -91,20 +98,20 @@ export function identityRoutes(app: FastifyInstance, opts: IdentityRoutesOptions
       return sendJson(reply, collectionView(key, items.map((item) => view(item, base)), self(request)));
     });
 
-  adminListing('/v3/projects', 'projects', (me) => identity.allProjects(me), projectView);
-  adminListing('/v3/users', 'users', (me) => identity.allUsers(me), userView);
-  adminListing('/v3/roles', 'roles', (me) => identity.allRoles(me), roleView);
-  adminListing('/v3/domains', 'domains', (me) => identity.domains(me), (_domain, base) => domainView(base));
+  adminListing('/v3/projects', 'projects', (me) => accounts.allProjects(me), projectView);
+  adminListing('/v3/users', 'users', (me) => accounts.allUsers(me), userView);
+  adminListing('/v3/roles', 'roles', (me) => accounts.allRoles(me), roleView);
+  adminListing('/v3/domains', 'domains', (me) => accounts.domains(me), (_domain, base) => domainView(base));
 
   app.get('/v3/projects/:project_id', async (request, reply) => {
     const { project_id: projectId } = request.params as { project_id: string };
-    const project = await identity.project(await caller(request), projectId);
+    const project = await accounts.project(await caller(request), projectId);
     return sendJson(reply, { project: projectView(project, urls.identity(request)) });
   });
 
   app.get('/v3/users/:user_id', async (request, reply) => {
     const { user_id: userId } = request.params as { user_id: string };
-    const user = await identity.user(await caller(request), userId);
+    const user = await accounts.user(await caller(request), userId);
     return sendJson(reply, { user: userView(user, urls.identity(request)) });
   });
 

@@ -1,7 +1,7 @@
 /** Identity records as Keystone renders them: tokens, the service catalog, projects, users, roles, domains. */
 import { createHash } from 'node:crypto';
 import { DEFAULT_DOMAIN, type Project, type Role, type User } from '../../identity/model.js';
-import type { TokenInfo } from '../../identity/service.js';
+import type { TokenInfo } from '../../identity/tokens.js';
 
 /** The public base URL of each service, as this request should see them. */
 export interface CatalogUrls {

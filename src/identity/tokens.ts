@@ -1,14 +1,15 @@
 /**
- * The identity service: who the users and projects are, logging in, and the tokens every API
- * validates through the store (so several Glint processes on one database agree). No HTTP in here.
+ * Tokens: logging in (passwords, with Keystone's lockout), the tokens every API validates through the store
+ * (so several Glint processes on one database agree), and the callers that tokens and access keys stand for.
+ * No HTTP in here.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { IdentityStore } from './ports.js';
 import { countsAttempts, type LockoutPolicy } from './lockout.js';
 import type { RequestContext } from './context.js';
 import { forbiddenAction, IdentityError, missingAttribute, unauthorized } from './errors.js';
-import { DEFAULT_DOMAIN, ROLE_NAMES, withImpliedRoles, type Project, type Role, type Token, type User } from './model.js';
-import { hashPassword, verifyPassword } from './passwords.js';
+import { DEFAULT_DOMAIN, timestamp, withImpliedRoles, type Project, type Role, type Token, type User } from './model.js';
+import { verifyPassword } from './passwords.js';
 import { randomText } from './random-text.js';
 import type { SecretBox } from './secret-box.js';
 
@@ -51,7 +52,7 @@ export interface IssuedToken {
 /** Why a token does not validate: never issued here, or issued and now expired or revoked. */
 export type TokenRefusal = 'unknown' | 'invalid';
 
-export interface IdentityOptions {
+export interface TokenOptions {
   tokenTtlSeconds: number;
   lockout: LockoutPolicy;
   secrets: SecretBox;
@@ -60,23 +61,10 @@ export interface IdentityOptions {
 
 const hashToken = (value: string) => createHash('sha256').update(value).digest('hex');
 const isAdmin = (info: TokenInfo) => info.roles.some((r) => r.name === 'admin');
-
-/** Refuses a call that is an admin's, naming its Keystone policy rule. */
-function requireAdmin(caller: TokenInfo, action: string): void {
-  if (!isAdmin(caller)) throw forbiddenAction(action);
-}
-
-/** Keystone's ids: a UUID's 32 hex digits. */
-const newId = () => randomUUID().replaceAll('-', '');
 /** 43 letters and digits: as much randomness as 32 bytes. */
 const newTokenValue = () => randomText(43);
 /** Keystone's audit ids: 16 random bytes, URL-safe base64 without padding. */
 const newAuditId = () => randomBytes(16).toString('base64url');
-
-/** Keystone's token timestamps: whole seconds, written with six zero decimals. */
-function timestamp(date: Date): string {
-  return `${date.toISOString().slice(0, 19)}.000000Z`;
-}
 
 function inDefaultDomain(domain: DomainRef | undefined): boolean {
   if (!domain) return false;
@@ -84,203 +72,15 @@ function inDefaultDomain(domain: DomainRef | undefined): boolean {
   return domain.name === DEFAULT_DOMAIN.name;
 }
 
-export class IdentityService {
+export class TokenService {
   private readonly now: () => Date;
 
   constructor(
     private readonly store: IdentityStore,
-    private readonly options: IdentityOptions,
+    private readonly options: TokenOptions,
   ) {
     this.now = options.now ?? (() => new Date());
   }
-
-  // ---- users, projects, roles, credentials (the command line's `projects`, `users`, `credentials`)
-
-  async ensureRoles(): Promise<void> {
-    for (const name of ROLE_NAMES) await this.store.ensureRole({ id: newId(), name });
-  }
-
-  /** The three standard roles and, if there is no user `admin` yet, the admin user and project. */
-  async bootstrap(password: string | undefined, projectId = newId()): Promise<{ created: boolean; password?: string }> {
-    await this.ensureRoles();
-    if (await this.store.findUser('admin')) return { created: false };
-    const chosen = password ?? randomText(16);
-    const project = (await this.store.findProject('admin')) ?? (await this.createProject('admin', 'Bootstrap project for initializing the cloud.', projectId));
-    await this.createUser('admin', chosen, project.id, [...ROLE_NAMES]);
-    return { created: true, password: password === undefined ? chosen : undefined };
-  }
-
-  async createProject(name: string, description = '', id = newId()): Promise<Project> {
-    if (!/^[0-9a-f]{32}$/.test(id)) throw new IdentityError('bad_request', `project id '${id}' is not 32 hex digits`);
-    if (await this.store.findProject(name)) throw new IdentityError('conflict', `a project named '${name}' exists`);
-    if (await this.store.getProject(id)) throw new IdentityError('conflict', `a project with id '${id}' exists`);
-    const project: Project = { id, name, description, enabled: true, created_at: timestamp(this.now()) };
-    await this.store.insertProject(project);
-    return project;
-  }
-
-  /** A user, with `roles` on `projectId` when given (each role must exist). */
-  async createUser(name: string, password: string | null, projectId?: string, roles: string[] = []): Promise<User> {
-    if (await this.store.findUser(name)) throw new IdentityError('conflict', `a user named '${name}' exists`);
-    const grants = projectId === undefined ? [] : await this.rolesNamed(roles);
-    if (projectId !== undefined && !(await this.store.getProject(projectId))) throw new IdentityError('not_found', `no project '${projectId}'`);
-    const user: User = {
-      id: newId(),
-      name,
-      enabled: true,
-      password_hash: password === null ? null : await hashPassword(password),
-      failed_logins: 0,
-      last_failed_at: null,
-      created_at: timestamp(this.now()),
-    };
-    await this.store.insertUser(user);
-    for (const role of grants) await this.store.assignRole(user.id, projectId!, role.id);
-    return user;
-  }
-
-  private async rolesNamed(names: string[]): Promise<Role[]> {
-    const known = await this.store.listRoles();
-    return names.map((name) => {
-      const role = known.find((r) => r.name === name);
-      if (!role) throw new IdentityError('not_found', `no role '${name}' (roles: ${known.map((r) => r.name).join(', ')})`);
-      return role;
-    });
-  }
-
-  listProjects(): Promise<Project[]> {
-    return this.store.listProjects();
-  }
-
-  listUsers(): Promise<User[]> {
-    return this.store.listUsers();
-  }
-
-  /** Projects on which the user has any role. */
-  projectsOf(userId: string): Promise<Project[]> {
-    return this.store.projectsOf(userId);
-  }
-
-  /** The roles assigned to the user on the project (not those they imply). */
-  assignedRoles(userId: string, projectId: string): Promise<Role[]> {
-    return this.store.rolesOn(userId, projectId);
-  }
-
-  getProject(id: string): Promise<Project | null> {
-    return this.store.getProject(id);
-  }
-
-  getUser(id: string): Promise<User | null> {
-    return this.store.getUser(id);
-  }
-
-  findUser(name: string): Promise<User | null> {
-    return this.store.findUser(name);
-  }
-
-  // ---- what a caller may look up (Keystone's read calls, with their permission checks)
-
-  /** The caller a token stands for; an unknown, expired or revoked token is refused. */
-  async caller(token: string | undefined): Promise<TokenInfo> {
-    const info = token === undefined ? 'unknown' : await this.validate(token);
-    if (typeof info === 'string') throw unauthorized();
-    return info;
-  }
-
-  /** A token the caller asks about (`X-Subject-Token`): its own, or any for an admin. */
-  async subject(caller: TokenInfo, value: string | undefined, action: string): Promise<TokenInfo> {
-    if (value === undefined) throw missingAttribute('X-Subject-Token', 'header');
-    const info = await this.validate(value);
-    if (info === 'unknown') throw new IdentityError('not_found', 'Could not recognize Fernet token');
-    if (info === 'invalid') throw new IdentityError('not_found', 'Failed to validate token');
-    if (!isAdmin(caller) && caller.user.id !== info.user.id) throw forbiddenAction(action);
-    return info;
-  }
-
-  /** Every project: an admin's listing. */
-  allProjects(caller: TokenInfo): Promise<Project[]> {
-    requireAdmin(caller, 'identity:list_projects');
-    return this.store.listProjects();
-  }
-
-  /** Every user: an admin's listing. */
-  allUsers(caller: TokenInfo): Promise<User[]> {
-    requireAdmin(caller, 'identity:list_users');
-    return this.store.listUsers();
-  }
-
-  /** Every role: an admin's listing. */
-  allRoles(caller: TokenInfo): Promise<Role[]> {
-    requireAdmin(caller, 'identity:list_roles');
-    return this.store.listRoles();
-  }
-
-  /** The domains (Glint has the one): an admin's listing. */
-  domains(caller: TokenInfo): (typeof DEFAULT_DOMAIN)[] {
-    requireAdmin(caller, 'identity:list_domains');
-    return [DEFAULT_DOMAIN];
-  }
-
-  /** The projects a user has roles on: the caller's own, or anyone's for an admin. */
-  async projectsOfUser(caller: TokenInfo, userId: string): Promise<Project[]> {
-    if (!isAdmin(caller) && caller.user.id !== userId) throw forbiddenAction('identity:list_user_projects');
-    if (!(await this.store.getUser(userId))) throw new IdentityError('not_found', `Could not find user: ${userId}.`);
-    return this.store.projectsOf(userId);
-  }
-
-  /** A project: the one the caller's token is scoped to, or any for an admin. */
-  async project(caller: TokenInfo, projectId: string): Promise<Project> {
-    if (!isAdmin(caller) && caller.project?.id !== projectId) throw forbiddenAction('identity:get_project');
-    const project = await this.store.getProject(projectId);
-    if (!project) throw new IdentityError('not_found', `Could not find project: ${projectId}.`);
-    return project;
-  }
-
-  /** A user: the caller itself, or any for an admin. */
-  async user(caller: TokenInfo, userId: string): Promise<User> {
-    if (!isAdmin(caller) && caller.user.id !== userId) throw forbiddenAction('identity:get_user');
-    const user = await this.store.getUser(userId);
-    if (!user) throw new IdentityError('not_found', `Could not find user: ${userId}.`);
-    return user;
-  }
-
-  /** A project by id or, failing that, by name. */
-  async projectByIdOrName(ref: string): Promise<Project | null> {
-    return (await this.store.getProject(ref)) ?? (await this.store.findProject(ref));
-  }
-
-  async userByIdOrName(ref: string): Promise<User | null> {
-    return (await this.store.getUser(ref)) ?? (await this.store.findUser(ref));
-  }
-
-  /** A new access key / secret key pair for the user; the secret is shown to the caller once and kept sealed. */
-  async createCredential(userId: string): Promise<{ access: string; secret: string }> {
-    if (!(await this.store.getUser(userId))) throw new IdentityError('not_found', `no user '${userId}'`);
-    // Huawei's access keys are 20 upper-case letters and digits; their secrets 40 characters.
-    const access = randomText(20, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789');
-    const secret = randomText(40);
-    await this.store.insertCredential({ access, user_id: userId, sealed_secret: this.options.secrets.seal(secret), created_at: timestamp(this.now()) });
-    return { access, secret };
-  }
-
-  /**
-   * Whether this process's key opens the secrets in the catalog (true while it holds none): processes that
-   * serve one catalog with different keys each refuse the access keys the others made.
-   */
-  async opensCatalogSecrets(): Promise<boolean> {
-    const newest = await this.store.newestCredential();
-    return !newest || this.options.secrets.open(newest.sealed_secret) !== null;
-  }
-
-  /** The secret key of an access key, and whose it is; null for an unknown key or a disabled user. */
-  async credential(access: string): Promise<{ secret: string; user: User } | null> {
-    const credential = await this.store.getCredential(access);
-    if (!credential) return null;
-    const user = await this.store.getUser(credential.user_id);
-    const secret = this.options.secrets.open(credential.sealed_secret);
-    return user?.enabled && secret !== null ? { secret, user } : null;
-  }
-
-  // ---- tokens
 
   async login(request: LoginRequest): Promise<IssuedToken> {
     let user: User;
@@ -391,11 +191,6 @@ export class IdentityService {
     return this.store.countLoginAttempt(user.id, timestamp(now), attempts, timestamp(lockedAfter));
   }
 
-  /** Lets a locked user log in again at once, as an expired lockout does. */
-  async unlock(userId: string): Promise<void> {
-    await this.store.clearFailedLogins(userId);
-  }
-
   private async resolveProject(ref: EntityRef): Promise<Project | null> {
     if (ref.id !== undefined) return this.store.getProject(ref.id);
     if (ref.name === undefined) throw missingAttribute('id or name', 'project');
@@ -452,5 +247,31 @@ export class IdentityService {
   /** Forgets expired tokens; they can no longer be used, only take space. */
   async purgeExpiredTokens(): Promise<number> {
     return this.store.purgeTokens(timestamp(this.now()));
+  }
+
+  /** The caller a token stands for; an unknown, expired or revoked token is refused. */
+  async caller(token: string | undefined): Promise<TokenInfo> {
+    const info = token === undefined ? 'unknown' : await this.validate(token);
+    if (typeof info === 'string') throw unauthorized();
+    return info;
+  }
+
+  /** A token the caller asks about (`X-Subject-Token`): its own, or any for an admin. */
+  async subject(caller: TokenInfo, value: string | undefined, action: string): Promise<TokenInfo> {
+    if (value === undefined) throw missingAttribute('X-Subject-Token', 'header');
+    const info = await this.validate(value);
+    if (info === 'unknown') throw new IdentityError('not_found', 'Could not recognize Fernet token');
+    if (info === 'invalid') throw new IdentityError('not_found', 'Failed to validate token');
+    if (!isAdmin(caller) && caller.user.id !== info.user.id) throw forbiddenAction(action);
+    return info;
+  }
+
+  /** The secret key of an access key, and whose it is; null for an unknown key or a disabled user. */
+  async credential(access: string): Promise<{ secret: string; user: User } | null> {
+    const credential = await this.store.getCredential(access);
+    if (!credential) return null;
+    const user = await this.store.getUser(credential.user_id);
+    const secret = this.options.secrets.open(credential.sealed_secret);
+    return user?.enabled && secret !== null ? { secret, user } : null;
   }
 }
