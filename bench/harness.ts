@@ -102,7 +102,7 @@ async function fetchBody(url: string, scenario: Scenario): Promise<Buffer> {
   const body = Buffer.from(await res.arrayBuffer());
   const type = res.headers.get('content-type') ?? '';
   if (res.status !== 200 || !type.includes('json')) {
-    throw new Error(`${scenario.name}: GET ${url} answered ${res.status} (${type}): ${body.subarray(0, 500)}`);
+    throw new Error(`${scenario.name}: GET ${url} answered ${res.status} (${type}): ${body.subarray(0, 500).toString()}`);
   }
   let parsed: { images?: unknown[] };
   try {
@@ -145,7 +145,7 @@ async function cannon(url: string, scenario: Scenario, seconds: number, asked: {
     const instance = autocannon(
       // Answers of many megabytes take seconds each: the timeout must not cut a slow but steady stream.
       { url: vary ? origin : url, requests, headers, connections: scenario.connections ?? CONNECTIONS, pipelining: 1, duration: seconds, timeout: 60 },
-      (err: unknown, res: autocannon.Result) => (err ? reject(err) : resolve(res)),
+      (err: unknown, res: autocannon.Result) => (err ? reject(err instanceof Error ? err : new Error(JSON.stringify(err))) : resolve(res)),
     );
     instance.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
   });

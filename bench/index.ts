@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { scaleBench, type Backend } from './scale.js';
+import { scaleBench } from './scale.js';
 
 const args = process.argv.slice(2);
 const scaleAt = args.indexOf('--scale');
@@ -21,7 +21,7 @@ async function main(): Promise<number> {
     if (backend !== 'sqlite' && backend !== 'postgres') throw new Error(`--backend is sqlite or postgres, got '${backend ?? ''}'`);
     const seeded = dataDirAt >= 0 ? args[dataDirAt + 1] : undefined;
     if (dataDirAt >= 0 && (!seeded || backend !== 'sqlite')) throw new Error('--data-dir names a seeded SQLite data directory');
-    return scaleBench(images, backend as Backend, seeded);
+    return scaleBench(images, backend, seeded);
   }
   if (args.length > 0) throw new Error(`unknown arguments: ${args.join(' ')} (only --scale N [--backend sqlite|postgres] [--data-dir DIR])`);
   for (const script of ['list.ts', 'data.ts']) {

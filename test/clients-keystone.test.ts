@@ -141,7 +141,7 @@ async function imageApi<T>(token: string, method: string, path: string, body?: u
       'X-Auth-Token': token,
       ...(body === undefined ? {} : { 'content-type': json ? 'application/json' : 'application/octet-stream' }),
     },
-    body: body === undefined ? undefined : json ? JSON.stringify(body) : new Uint8Array(body as Buffer),
+    body: body === undefined ? undefined : json ? JSON.stringify(body) : new Uint8Array(body),
   });
   const text = await answer.text();
   let parsed: unknown = undefined;

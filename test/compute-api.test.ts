@@ -341,7 +341,7 @@ for (const profile of ['huawei', 'openstack'] as const) {
       );
       const v21 = await send(server.glint, { url: '/v2.1', token: null });
       assert.equal(v21.statusCode, 200);
-      assert.equal(JSON.parse(v21.body).version.version, max);
+      assert.equal((JSON.parse(v21.body) as { version: { version: string } }).version.version, max);
     });
   });
 }

@@ -146,7 +146,7 @@ test('an upload larger than the free space: 413 in Glance\'s words, the image qu
       const answer = await upload(glint, token, id, 2 * DISK, DISK - 2 * MiB);
       assert.ok(isRunning(glint.child), `the process is alive after attempt ${attempt + 1}`);
       assert.equal(answer?.status, 413, answer?.body);
-      assert.match(answer!.body, new RegExp(`^413 Request Entity Too Large\\n\\n${STORE_FULL}`));
+      assert.match(answer.body, new RegExp(`^413 Request Entity Too Large\\n\\n${STORE_FULL}`));
       assert.equal(await imageStatus(glint, token, id), 'queued');
       assert.deepEqual(partials(), []);
     }

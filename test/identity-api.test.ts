@@ -68,7 +68,7 @@ async function call(app: FastifyInstance, method: string, url: string, headers: 
     headers: payload === undefined ? headers : { 'content-type': 'application/json', ...headers },
     payload: payload === undefined ? undefined : typeof payload === 'string' ? payload : JSON.stringify(payload),
   });
-  return { statusCode: answer.statusCode, headers: answer.headers, body: answer.body, json: <T>() => answer.json() as T };
+  return { statusCode: answer.statusCode, headers: answer.headers, body: answer.body, json: <T>() => answer.json<T>() };
 }
 
 function passwordLogin(user: string, password: string, project?: string | null) {
@@ -423,7 +423,7 @@ describe('--auth keystone: Huawei AK/SK signed requests', () => {
     // The signer signs a given X-Sdk-Date as is, so it must already be in the wire format (20261127T074253Z).
     if (date) headers['X-Sdk-Date'] = date.toISOString().replace(/[-:]|\.\d+/g, '');
     const credentials = new BasicCredentials().withAk(ak).withSk(sk);
-    return AKSKSigner.sign({ endpoint: `http://localhost:80${path}`, method, headers, queryParams: {}, data }, credentials) as Record<string, string>;
+    return AKSKSigner.sign({ endpoint: `http://localhost:80${path}`, method, headers, queryParams: {}, data }, credentials);
   }
 
   test('a signed JSON body is verified against its hash: the signed one is taken, a swapped or unsigned one refused', async () => {

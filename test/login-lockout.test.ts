@@ -41,7 +41,7 @@ async function login(glint: Glint, user: string, password: string) {
     headers: { 'content-type': 'application/json' },
     payload: { auth: { identity: { methods: ['password'], password: { user: { name: user, domain: { id: 'default' }, password } } } } },
   });
-  return { status: answer.statusCode, body: answer.json() as unknown };
+  return { status: answer.statusCode, body: answer.json<unknown>() };
 }
 
 const failedLogins = async (glint: Glint, name: string) => (await glint.storage.identity.findUser(name))!.failed_logins;

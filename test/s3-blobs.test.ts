@@ -47,11 +47,11 @@ test('an image uploaded through the image API is stored in S3 and downloads whol
       headers: { 'content-type': 'application/json' },
     });
     expectStatus(created, 201, 'create');
-    const id = (created.json() as { id: string }).id;
+    const id = created.json<{ id: string }>().id;
 
     const data = imageBytes(9 * MiB + 4321);
     expectStatus(await call('PUT', `/v2/images/${id}/file`, { payload: data, headers: { 'content-type': 'application/octet-stream' } }), 204, 'upload');
-    const image = (await call('GET', `/v2/images/${id}`)).json() as { status: string; size: number; checksum: string };
+    const image = (await call('GET', `/v2/images/${id}`)).json<{ status: string; size: number; checksum: string }>();
     assert.equal(image.status, 'active');
     assert.equal(image.size, data.length);
     assert.equal(image.checksum, createHash('md5').update(data).digest('hex'));

@@ -58,7 +58,7 @@ async function* failingAfter(data: Uint8Array, message: string) {
 async function readAll(stream: Readable | null): Promise<Buffer | null> {
   if (!stream) return null;
   const parts: Buffer[] = [];
-  for await (const part of stream) parts.push(Buffer.from(part));
+  for await (const part of stream) parts.push(Buffer.from(part as Uint8Array));
   return Buffer.concat(parts);
 }
 

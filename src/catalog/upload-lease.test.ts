@@ -20,7 +20,7 @@ const PAST = '2000-01-01T00:00:00.000Z';
 const FUTURE = '2100-01-01T00:00:00.000Z';
 const ELSEWHERE = 'another-machine|12|34';
 /** A process of this machine that has ended: its pid names no process, or another one. */
-const ended = () => holderOf(spawnSync(process.execPath, ['-e', '']).pid!);
+const ended = () => holderOf(spawnSync(process.execPath, ['-e', '']).pid);
 const lease = (holder: string, expires_at: string, image_id = 'x') => ({ image_id, holder, expires_at });
 
 const work = mkdtempSync(join(tmpdir(), 'glint-upload-lease-'));
@@ -34,9 +34,9 @@ interface Fixture {
   /** The directory of the image data. */
   images: string;
   /** A new image of project `p` in `status`. */
-  image(status: Image['status']): Promise<Image>;
+  image: (status: Image['status']) => Promise<Image>;
   /** A new image in saving with a partial write, leased as `holder` says (none when null) until `end`. */
-  receiving(holder: string | null, end?: string): Promise<string>;
+  receiving: (holder: string | null, end?: string) => Promise<string>;
 }
 
 /** A catalog of its own for the test body, closed afterwards with the writes it left open. */

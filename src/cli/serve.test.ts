@@ -18,7 +18,7 @@ test('a running server gives back the uploads whose lease lapsed every lease len
       await new Promise((resolve) => setImmediate(resolve));
     }
     assert.equal(sweeps, 3);
-    assert.deepEqual(logged.mock.calls.map((call) => call.arguments[0]), ['2 image(s) whose upload lease lapsed are queued again']);
+    assert.deepEqual(logged.mock.calls.map((call) => String(call.arguments[0])), ['2 image(s) whose upload lease lapsed are queued again']);
     // Node's own warnings (MockTimers is experimental) are written through console.error too.
     const errors = failed.mock.calls.map((call) => String(call.arguments[0])).filter((text) => !text.includes('ExperimentalWarning'));
     assert.deepEqual(errors, ['Uploads whose lease lapsed stay saving until the next sweep: catalog unreachable']);

@@ -174,5 +174,5 @@ export function sweepLapsedUploads(recover: () => Promise<number>): void {
       (recovered) => recovered > 0 && console.log(`${recovered} image(s) whose upload lease lapsed are queued again`),
       (err: unknown) => console.error(`Uploads whose lease lapsed stay saving until the next sweep: ${(err as Error).message}`),
     );
-  setInterval(sweep, LEASE_MS).unref();
+  setInterval(() => void sweep(), LEASE_MS).unref();
 }

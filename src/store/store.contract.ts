@@ -648,7 +648,7 @@ export function storeContract(name: string, open: () => Promise<Storage>): void 
 
         assert.ok(reports.length > 0, 'no progress reported');
         assert.equal(reports[reports.length - 1], 250);
-        for (let i = 1; i < reports.length; i++) assert.ok(reports[i] >= reports[i - 1], `progress went back: ${reports}`);
+        for (let i = 1; i < reports.length; i++) assert.ok(reports[i] >= reports[i - 1], `progress went back: ${reports.join(', ')}`);
         assert.ok(reports.every((done) => done >= 0 && done <= 250));
       }));
     });

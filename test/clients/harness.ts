@@ -209,8 +209,8 @@ export async function startGlint(options: StartGlintOptions = {}): Promise<Glint
   return {
     ...glint.urls,
     dataDir,
-    outputLength: glint.outputLength,
-    outputSince: glint.outputSince,
+    outputLength: () => glint.outputLength(),
+    outputSince: (mark: number) => glint.outputSince(mark),
     async stop() {
       await stopGlint(glint.child);
       rmSync(dataDir, { recursive: true, force: true });

@@ -128,7 +128,7 @@ async function replay(file: string, policy: PolicyMode): Promise<{ count: number
       payload,
     });
     const what = `#${recorded.n} ${recorded.group} ${recorded.token?.split(':')[0] ?? 'no token'} ${recorded.precondition.visibility ?? ''} ${recorded.method} ${url}`;
-    const expected = recorded.error && JSON.parse(JSON.stringify(recorded.error).replaceAll('{id}', id ?? ''));
+    const expected = recorded.error && (JSON.parse(JSON.stringify(recorded.error).replaceAll('{id}', id ?? '')) as RecordedError);
     if (answer.statusCode !== recorded.status) {
       differences.push(`${what}: ${answer.statusCode} (reference ${recorded.status}) ${answer.body.slice(0, 200)}`);
     } else if (expected) {

@@ -104,7 +104,7 @@ export async function startGlint(serveArgs: string[], options: StartOptions = {}
   };
   let stdout = '';
   let settled = false;
-  child.stderr!.setEncoding('utf8').on('data', keep);
+  child.stderr.setEncoding('utf8').on('data', keep);
 
   const urls = await new Promise<GlintUrls>((resolve, reject) => {
     const fail = (why: string) => {
@@ -117,7 +117,7 @@ export async function startGlint(serveArgs: string[], options: StartOptions = {}
     const timer = setTimeout(() => fail(`printed no compute/image/identity URLs within ${timeoutMs / 1000} s`), timeoutMs);
     child.once('error', (err) => fail(`could not be started: ${err.message}`));
     child.once('exit', (code, signal) => fail(`exited before it was ready (code ${code}, signal ${signal})`));
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       keep(chunk);
       if (settled) return;
       stdout += chunk;

@@ -35,7 +35,7 @@ export interface AnswerCacheOptions {
 
 function keyOf(request: IncomingMessage, ctx: RequestContext): string {
   let key = `${ctx.projectId} ${ctx.roles.join(',')} ${request.url}`;
-  for (const name of SHAPING_HEADERS) key += `\n${request.headers[name] ?? ''}`;
+  for (const name of SHAPING_HEADERS) key += `\n${String(request.headers[name] ?? '')}`;
   return key;
 }
 

@@ -27,7 +27,7 @@ test('a request target in absolute form is read as its path and query', () => {
 
 test('a failure is logged as an error unless the client left before its body was all sent', () => {
   const lines: Array<{ level: number; msg: string }> = [];
-  const sink = new Writable({ write: (chunk: Buffer, _encoding, done) => done(void lines.push(JSON.parse(chunk.toString()))) });
+  const sink = new Writable({ write: (chunk: Buffer, _encoding, done) => done(void lines.push(JSON.parse(chunk.toString()) as { level: number; msg: string })) });
   const logger = pino({ level: 'info' }, sink);
   const request = (destroyed: boolean, complete: boolean) =>
     ({ id: 'req-1', method: 'PUT', url: '/v2/images/x/file', raw: { destroyed, complete } }) as unknown as FastifyRequest;

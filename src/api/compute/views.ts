@@ -172,7 +172,7 @@ export function imagesBody(images: readonly Image[], view: ListView, links: Link
   let body = bodies?.get(key);
   if (!body) {
     body = render();
-    if (!bodies || bodies.size >= VARIANTS) pageBodies.set(images, (bodies = new Map()));
+    if (!bodies || bodies.size >= VARIANTS) pageBodies.set(images, (bodies = new Map<string, Buffer>()));
     bodies.set(key, body);
   }
   return body;

@@ -107,7 +107,7 @@ export function parseLoginRequest(body: Buffer | undefined): LoginRequest {
     }
   }
 
-  const missing = (methods as string[]).find((method) => !Object.hasOwn(identity, method));
+  const missing = methods.find((method) => !Object.hasOwn(identity, method));
   if (missing !== undefined) throw missingAttribute(missing, 'identity');
   if (!methods.every((method) => METHODS.includes(method))) throw unauthorized();
   // A string scope is searched for the names as text, then indexed as if it were an object.
@@ -121,7 +121,7 @@ export function parseLoginRequest(body: Buffer | undefined): LoginRequest {
   // Domains, the system and trusts name nothing Glint grants roles on: no token for them.
   if (kind === 'system' || kind === 'domain' || kind === 'OS-TRUST:trust') throw unauthorized();
 
-  const request: LoginRequest = { methods: methods as string[], project: projectRef };
+  const request: LoginRequest = { methods, project: projectRef };
   if (methods.includes('password')) {
     if (!userRef) throw missingAttribute('user', 'password');
     if (secret === undefined) throw missingAttribute('password', 'user');

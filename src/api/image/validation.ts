@@ -95,7 +95,7 @@ export function setAttribute(target: Writable, key: string, value: unknown): voi
       return;
     case 'min_ram':
     case 'min_disk':
-      if ((value as number) < 0) throw new ApiError(400, `Invalid value '${value}' for parameter '${key}': Cannot be a negative value`);
+      if ((value as number) < 0) throw new ApiError(400, `Invalid value '${value as number}' for parameter '${key}': Cannot be a negative value`);
       if ((value as number) > MAX_INT) throw new ApiError(400, `'${key}' value out of range, must not exceed ${MAX_INT}.`);
       target[key] = value as number;
       return;

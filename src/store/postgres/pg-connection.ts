@@ -56,7 +56,7 @@ export class PgConnection implements SqlRunner {
       // milliseconds, where the catalog's queries run for a few.
       options: '-c plan_cache_mode=force_custom_plan -c jit=off',
       // bigint (sizes) as numbers: image sizes stay far below 2^53.
-      types: { getTypeParser: (oid, format) => (oid === pg.types.builtins.INT8 ? Number : pg.types.getTypeParser(oid, format)) },
+      types: { getTypeParser: (oid, format) => (oid === pg.types.builtins.INT8 ? Number : (pg.types.getTypeParser(oid, format) as (text: string) => unknown)) },
     });
     // An idle connection that breaks (the server restarts) is replaced on the next query; without a
     // listener its error would end the process.

@@ -12,12 +12,12 @@ export interface SqlDialect {
    * `min_ram` 0). An index on such a column finds most of the catalog, to be sorted afterwards; the
    * dialect may write the column so its planner walks the list order instead, stopping at the page.
    */
-  fewValues(column: string): string;
+  fewValues: (column: string) => string;
   /**
    * Property filters as conditions on `images`: `one` holds for an image with one (key, value) pair, `all(n)`
    * for one with each of n pairs (see `properties`); `pair` gives the parameters of a pair, for its placeholders.
    */
-  properties: { one: string; all(count: number): string; pair(key: string, value: string): string[] };
+  properties: { one: string; all: (count: number) => string; pair: (key: string, value: string) => string[] };
   /** The rows of the JSON array of text in `images.tags`, as a table whose column `value` holds each. */
   tagsOf: string;
   /** A condition no row meets. */
@@ -29,15 +29,15 @@ export interface SqlDialect {
    */
   perImage: string;
   /** Null-safe equality of a column and a bound value. */
-  same(column: string): string;
+  same: (column: string) => string;
   /** The order of NULLs that makes them sort before every value, as MySQL (the reference's database) does. */
-  nulls(dir: 'asc' | 'desc'): string;
+  nulls: (dir: 'asc' | 'desc') => string;
   /**
    * What follows `FROM images` for a list sorted by `key` first (not the default order) whose
    * conditions are all ones most images meet: a planner that would rather sort every visible image
    * than walk the key's index, stopping at the page, may be told to walk it.
    */
-  sortedBy(key: SortKey): string;
+  sortedBy: (key: SortKey) => string;
   /**
    * A changes-since list in the default order finds its page one of two ways, which `page` chooses from how
    * many images changed since the bound (see `changesSince`): it reads the images changed since the bound and
@@ -48,8 +48,8 @@ export interface SqlDialect {
    * condition when the list order is walked.
    */
   changedFirst: string;
-  sortedLater(column: string): string;
-  walkedPast(column: string): string;
+  sortedLater: (column: string) => string;
+  walkedPast: (column: string) => string;
 }
 
 /**

@@ -251,7 +251,7 @@ export class SqliteImageStore implements ImageStore {
     try {
       return work();
     } finally {
-      for (const [name, value] of before) this.db.pragma(`${name} = ${value}`);
+      for (const [name, value] of before) this.db.pragma(`${name} = ${String(value)}`);
     }
   }
 
