@@ -105,7 +105,7 @@ export async function openServices(config: ServicesConfig): Promise<Services & {
   const catalog = new CatalogService(storage.images, blobs, new ImagePolicy(config.policy));
   const uploads = new UploadService(catalog, storage.images, storage.leases, blobs, thisProcess);
   const secrets = SecretBox.open(identityKeyFile(config));
-  const accounts = new AccountService(storage.identity, { secrets });
+  const accounts = new AccountService(storage.identity, secrets);
   const tokens = new TokenService(storage.identity, { tokenTtlSeconds: config.tokenTtlSeconds, lockout: config.lockout, secrets });
   return {
     storage,

@@ -84,10 +84,10 @@ async function prepare(config: Config, options: ServeOptions, { catalog, uploads
 }
 
 /** Where the catalog and the image data are, without the database's credentials. */
-function where(config: Config): string {
-  const data = config.blobs ? `image data in ${config.blobs.split('?')[0]}` : `data in ${config.dataDir}`;
-  if (!config.database) return data;
-  const url = new URL(config.database);
+function where({ blobs, database, dataDir }: Config): string {
+  const data = blobs ? `image data in ${blobs.split('?')[0]}` : `data in ${dataDir}`;
+  if (!database) return data;
+  const url = new URL(database);
   return `catalog in PostgreSQL at ${url.host}${url.pathname}, ${data}`;
 }
 

@@ -11,11 +11,6 @@ import { randomText } from './random-text.js';
 import type { SecretBox } from './secret-box.js';
 import type { TokenInfo } from './tokens.js';
 
-export interface AccountOptions {
-  secrets: SecretBox;
-  now?: () => Date;
-}
-
 const isAdmin = (info: TokenInfo) => info.roles.some((r) => r.name === 'admin');
 
 /** Refuses a call that is an admin's, naming its Keystone policy rule. */
@@ -24,14 +19,10 @@ function requireAdmin(caller: TokenInfo, action: string): void {
 }
 
 export class AccountService {
-  private readonly now: () => Date;
-
   constructor(
     private readonly store: IdentityStore,
-    private readonly options: AccountOptions,
-  ) {
-    this.now = options.now ?? (() => new Date());
-  }
+    private readonly secrets: SecretBox,
+  ) {}
 
   async ensureRoles(): Promise<void> {
     for (const name of ROLE_NAMES) await this.store.ensureRole({ id: newId(), name });
@@ -51,7 +42,7 @@ export class AccountService {
     if (!/^[0-9a-f]{32}$/.test(id)) throw new IdentityError('bad_request', `project id '${id}' is not 32 hex digits`);
     if (await this.store.findProject(name)) throw new IdentityError('conflict', `a project named '${name}' exists`);
     if (await this.store.getProject(id)) throw new IdentityError('conflict', `a project with id '${id}' exists`);
-    const project: Project = { id, name, description, enabled: true, created_at: timestamp(this.now()) };
+    const project: Project = { id, name, description, enabled: true, created_at: timestamp(new Date()) };
     await this.store.insertProject(project);
     return project;
   }
@@ -68,7 +59,7 @@ export class AccountService {
       password_hash: password === null ? null : await hashPassword(password),
       failed_logins: 0,
       last_failed_at: null,
-      created_at: timestamp(this.now()),
+      created_at: timestamp(new Date()),
     };
     await this.store.insertUser(user);
     for (const role of grants) await this.store.assignRole(user.id, projectId!, role.id);
@@ -176,7 +167,7 @@ export class AccountService {
     // Huawei's access keys are 20 upper-case letters and digits; their secrets 40 characters.
     const access = randomText(20, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789');
     const secret = randomText(40);
-    await this.store.insertCredential({ access, user_id: userId, sealed_secret: this.options.secrets.seal(secret), created_at: timestamp(this.now()) });
+    await this.store.insertCredential({ access, user_id: userId, sealed_secret: this.secrets.seal(secret), created_at: timestamp(new Date()) });
     return { access, secret };
   }
 
@@ -186,7 +177,7 @@ export class AccountService {
    */
   async opensCatalogSecrets(): Promise<boolean> {
     const newest = await this.store.newestCredential();
-    return !newest || this.options.secrets.open(newest.sealed_secret) !== null;
+    return !newest || this.secrets.open(newest.sealed_secret) !== null;
   }
 
   /** Lets a locked user log in again at once, as an expired lockout does. */

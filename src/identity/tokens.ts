@@ -56,7 +56,6 @@ export interface TokenOptions {
   tokenTtlSeconds: number;
   lockout: LockoutPolicy;
   secrets: SecretBox;
-  now?: () => Date;
 }
 
 const hashToken = (value: string) => createHash('sha256').update(value).digest('hex');
@@ -73,14 +72,10 @@ function inDefaultDomain(domain: DomainRef | undefined): boolean {
 }
 
 export class TokenService {
-  private readonly now: () => Date;
-
   constructor(
     private readonly store: IdentityStore,
     private readonly options: TokenOptions,
-  ) {
-    this.now = options.now ?? (() => new Date());
-  }
+  ) {}
 
   async login(request: LoginRequest): Promise<IssuedToken> {
     let user: User;
@@ -122,12 +117,12 @@ export class TokenService {
     const project = await this.store.getProject(projectId);
     if (!user || !project) throw new IdentityError('not_found', 'no such user or project');
     const roles = await this.rolesOn(user.id, project.id);
-    const expiresAt = new Date(Math.min(this.now().getTime() + ttlSeconds * 1000, this.expiryFromNow().getTime()));
+    const expiresAt = new Date(Math.min(new Date().getTime() + ttlSeconds * 1000, this.expiryFromNow().getTime()));
     return { token: (await this.issue(user, project, roles, ['password'], expiresAt)).value, expiresAt };
   }
 
   private expiryFromNow(): Date {
-    return new Date(this.now().getTime() + this.options.tokenTtlSeconds * 1000);
+    return new Date(new Date().getTime() + this.options.tokenTtlSeconds * 1000);
   }
 
   /** Stores a new token (only its hash) and returns its value once. */
@@ -147,7 +142,7 @@ export class TokenService {
       roles: roles.map((r) => r.name),
       methods,
       audit_ids: [newAuditId(), ...parentAudit],
-      issued_at: timestamp(this.now()),
+      issued_at: timestamp(new Date()),
       expires_at: timestamp(expires),
       revoked: false,
     };
@@ -186,7 +181,7 @@ export class TokenService {
   /** Counts an attempt at the user's password; false when the account is locked. */
   private countAttempt(user: User): Promise<boolean> {
     const { attempts, durationSeconds } = this.options.lockout;
-    const now = this.now();
+    const now = new Date();
     const lockedAfter = new Date(now.getTime() - durationSeconds * 1000);
     return this.store.countLoginAttempt(user.id, timestamp(now), attempts, timestamp(lockedAfter));
   }
@@ -202,7 +197,7 @@ export class TokenService {
   async validate(value: string): Promise<TokenInfo | TokenRefusal> {
     const token = await this.store.getToken(hashToken(value));
     if (!token) return 'unknown';
-    if (token.revoked || token.expires_at <= timestamp(this.now())) return 'invalid';
+    if (token.revoked || token.expires_at <= timestamp(new Date())) return 'invalid';
     const user = await this.store.getUser(token.user_id);
     if (!user?.enabled) return 'invalid';
     const project = token.project_id === null ? null : await this.store.getProject(token.project_id);
@@ -225,7 +220,7 @@ export class TokenService {
    */
   async contextOf(value: string): Promise<RequestContext | null> {
     const token = await this.store.getToken(hashToken(value));
-    if (!token || token.revoked || token.project_id === null || token.expires_at <= timestamp(this.now())) return null;
+    if (!token || token.revoked || token.project_id === null || token.expires_at <= timestamp(new Date())) return null;
     return { userId: token.user_id, projectId: token.project_id, roles: token.roles, isAdmin: token.roles.includes('admin') };
   }
 
@@ -246,7 +241,7 @@ export class TokenService {
 
   /** Forgets expired tokens; they can no longer be used, only take space. */
   async purgeExpiredTokens(): Promise<number> {
-    return this.store.purgeTokens(timestamp(this.now()));
+    return this.store.purgeTokens(timestamp(new Date()));
   }
 
   /** The caller a token stands for; an unknown, expired or revoked token is refused. */

@@ -2,11 +2,33 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import pg from 'pg';
 import { newImage } from '../../catalog/image.js';
+import type { ImageStore } from '../../catalog/ports.js';
 import { freshDatabase } from '../../../test/support/postgres-server.js';
 import { listManyShapes, storeContract } from '../store.contract.js';
 import { MAX_PREPARED } from '../sql/list-sql.js';
 import { openPostgres } from './open.js';
 import { LIST_SQL, type PgImageStore } from './pg-image-store.js';
+
+/** A new database's storage, and a client of the test's own to read its schema and query plans, for `work`; both closed afterwards. */
+async function onFreshDatabase(work: (store: ImageStore, client: pg.Client) => Promise<void>): Promise<void> {
+  const url = await freshDatabase();
+  const storage = await openPostgres(url);
+  const client = new pg.Client({ connectionString: url });
+  try {
+    await client.connect();
+    await work(storage.images, client);
+  } finally {
+    await storage.close();
+    await client.end();
+  }
+}
+
+/** The plan PostgreSQL makes for a list page's SQL, selecting `columns`. */
+async function planOf(client: pg.Client, page: ReturnType<typeof LIST_SQL.page>, columns: string): Promise<string> {
+  let n = 0;
+  const sql = `EXPLAIN SELECT ${columns} FROM ${page.from} WHERE ${page.where} ORDER BY ${page.order} LIMIT ?`.replace(/\?/g, () => `$${++n}`);
+  return (await client.query<{ 'QUERY PLAN': string }>(sql, page.params)).rows.map((row) => row['QUERY PLAN']).join('\n');
+}
 
 storeContract('postgres', async () => openPostgres(await freshDatabase()));
 
@@ -33,20 +55,15 @@ test('postgres: an unreachable server is a clear error', async () => {
 });
 
 test('postgres: a load into an empty catalog builds its indexes and foreign keys afterwards, and they are all there', async () => {
-  const url = await freshDatabase();
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  const schema = async () =>
-    (await client.query<{ name: string }>(
-      "SELECT indexname AS name FROM pg_indexes WHERE schemaname = 'public' UNION ALL SELECT conname FROM pg_constraint WHERE contype = 'f' ORDER BY 1",
-    )).rows.map((row) => row.name);
-  const storage = await openPostgres(url);
-  const store = storage.images;
   const kept = (id: string) => ({
     image: { ...newImage(id, 'p', '2025-01-01T00:00:00.000000Z'), name: 'kept', status: 'active' as const, properties: { k: 'v' } },
     members: [{ member: 'q', status: 'accepted' as const, can_share: false, created_at: '2025-01-01T00:00:00.000000Z', updated_at: '2025-01-01T00:00:00.000000Z' }],
   });
-  try {
+  await onFreshDatabase(async (store, client) => {
+    const schema = async () =>
+      (await client.query<{ name: string }>(
+        "SELECT indexname AS name FROM pg_indexes WHERE schemaname = 'public' UNION ALL SELECT conname FROM pg_constraint WHERE contype = 'f' ORDER BY 1",
+      )).rows.map((row) => row.name);
     const before = await schema();
     assert.ok(before.includes('images_order') && before.includes('members_image_id_fkey'), before.join(' '));
     // A failed load (a member of an image that is not there) leaves the empty catalog as it was.
@@ -60,20 +77,12 @@ test('postgres: a load into an empty catalog builds its indexes and foreign keys
     assert.deepEqual(await schema(), before);
     const byProperty = await store.listImages({ projectId: 'p', isAdmin: false }, [{ kind: 'property', key: 'k', value: 'v' }], null, 10);
     assert.deepEqual(byProperty.map((i) => i.id).sort(), ids);
-  } finally {
-    await storage.close();
-    await client.end();
-  }
+  });
 });
 
 test('postgres: a changes-since list reads the images changed since its bound, or walks the list order, as the store chose', async () => {
-  const url = await freshDatabase();
-  const storage = await openPostgres(url);
-  const store = storage.images;
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
   const stamp = (n: number) => `2025-01-01T00:00:00.${String(n).padStart(6, '0')}Z`;
-  try {
+  await onFreshDatabase(async (store, client) => {
     await store.importImages(
       Array.from({ length: 500 }, (_, i) => ({
         image: { ...newImage(`7e0e0e0e-0000-4000-8000-${String(i).padStart(12, '0')}`, 'p', stamp(i)), status: 'active' as const, updated_at: stamp(i) },
@@ -85,10 +94,7 @@ test('postgres: a changes-since list reads the images changed since its bound, o
     await client.query('SET enable_seqscan = off');
     const plan = async (changed: string) => {
       const since = [{ kind: 'time' as const, field: 'updated_at' as const, op: 'gte' as const, value: stamp(400) }];
-      const { from, where, order, params } = LIST_SQL.page({ projectId: 'p', isAdmin: false }, since, null, 25, [], changed);
-      let n = 0;
-      const sql = `EXPLAIN SELECT id, updated_at FROM ${from} WHERE ${where} ORDER BY ${order} LIMIT ?`.replace(/\?/g, () => `$${++n}`);
-      return (await client.query<{ 'QUERY PLAN': string }>(sql, params)).rows.map((row) => row['QUERY PLAN']).join('\n');
+      return planOf(client, LIST_SQL.page({ projectId: 'p', isAdmin: false }, since, null, 25, [], changed), 'id, updated_at');
     };
     // Fewer images changed since the bound than the store reads and sorts: the last of those changes is older.
     const read = await plan(stamp(300));
@@ -98,19 +104,11 @@ test('postgres: a changes-since list reads the images changed since its bound, o
     const walked = await plan(stamp(450));
     assert.match(walked, /images_order/);
     assert.doesNotMatch(walked, /images_updated_at/);
-  } finally {
-    await storage.close();
-    await client.end();
-  }
+  });
 });
 
 test('postgres: property filters, one or many, find their rows through a B-tree over the key and a digest of the value', async () => {
-  const url = await freshDatabase();
-  const storage = await openPostgres(url);
-  const store = storage.images;
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
+  await onFreshDatabase(async (store, client) => {
     // Every image shares one value, as a million images share architecture x86_64: a hash index kept them all
     // in one bucket that each insert walked.
     await store.importImages(
@@ -126,27 +124,17 @@ test('postgres: property filters, one or many, find their rows through a B-tree 
     await client.query('SET enable_seqscan = off; SET enable_hashjoin = off; SET enable_mergejoin = off');
     for (const count of [1, 9]) {
       const filters = Array.from({ length: count }, (_, i) => ({ kind: 'property' as const, key: i === 0 ? 'n' : `k${i}`, value: '7' }));
-      const { from, where, order, params } = LIST_SQL.page({ projectId: 'p', isAdmin: true }, filters, null, 25, []);
-      let n = 0;
-      const sql = `EXPLAIN SELECT id FROM ${from} WHERE ${where} ORDER BY ${order} LIMIT ?`.replace(/\?/g, () => `$${++n}`);
-      const plan = (await client.query<{ 'QUERY PLAN': string }>(sql, params)).rows.map((row) => row['QUERY PLAN']).join('\n');
+      const plan = await planOf(client, LIST_SQL.page({ projectId: 'p', isAdmin: true }, filters, null, 25, []), 'id');
       assert.match(plan, /image_properties_key_value/, `${count} filter(s):\n${plan}`);
     }
     const found = await store.listImages({ projectId: 'p', isAdmin: true }, [{ kind: 'property', key: 'n', value: '7' }, { kind: 'property', key: 'arch', value: 'x86_64' }], null, 25);
     assert.deepEqual(found.map((image) => image.properties.n), ['7']);
-  } finally {
-    await storage.close();
-    await client.end();
-  }
+  });
 });
 
 test('postgres: list SQL of many shapes keeps a bounded number of statements prepared, and every shape still runs', async () => {
-  const storage = await openPostgres(await freshDatabase());
-  const store = storage.images;
-  try {
+  await onFreshDatabase(async (store) => {
     await listManyShapes(store, MAX_PREPARED + 100);
     assert.equal((store as PgImageStore)['db']['names'].size, MAX_PREPARED);
-  } finally {
-    await storage.close();
-  }
+  });
 });

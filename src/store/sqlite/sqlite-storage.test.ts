@@ -6,6 +6,8 @@ import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { listManyShapes, storeContract } from '../store.contract.js';
 import { MAX_PREPARED } from '../sql/list-sql.js';
+import { newImage } from '../../catalog/image.js';
+import type { ImageStore } from '../../catalog/ports.js';
 import { MIGRATIONS } from './migrations.js';
 import { openSqlite } from './open.js';
 import { LIST_SQL, type SqliteImageStore } from './sqlite-image-store.js';
@@ -25,69 +27,57 @@ const member = (name: string) => ({
 });
 
 const kept = (id: string) => ({
-  image: {
-    id, name: 'kept', status: 'active' as const, visibility: 'public' as const, owner: 'p', protected: false,
-    os_hidden: false, min_ram: 0, min_disk: 0, size: null, virtual_size: null, disk_format: null,
-    container_format: null, checksum: null, os_hash_algo: null, os_hash_value: null,
-    created_at: '2025-01-01T00:00:00.000000Z', updated_at: '2025-01-01T00:00:00.000000Z', deleted: false,
-    deleted_at: null, tags: [], properties: { k: 'v' }, has_data: false,
-  },
+  image: { ...newImage(id, 'p', '2025-01-01T00:00:00.000000Z'), name: 'kept', status: 'active' as const, visibility: 'public' as const, properties: { k: 'v' } },
   members: [],
 });
 
-test('sqlite: image ids must be UUIDs (list pages are read back as JSON built in SQL)', async () => {
-  const storeStorage = openSqlite(freshFile());
-  const store = storeStorage.images;
+/** `look` at the catalog in `file` through a read-only connection of its own. */
+function peek<T>(file: string, look: (db: Database.Database) => T): T {
+  const db = new Database(file, { readonly: true });
   try {
+    return look(db);
+  } finally {
+    db.close();
+  }
+}
+
+/** The catalog in `file` (a new one unless named) opened for `work`, and closed afterwards. */
+async function onCatalog(work: (store: ImageStore) => Promise<void>, file = freshFile()): Promise<void> {
+  const storage = openSqlite(file);
+  try {
+    await work(storage.images);
+  } finally {
+    await storage.close();
+  }
+}
+
+test('sqlite: image ids must be UUIDs (list pages are read back as JSON built in SQL)', async () => {
+  await onCatalog(async (store) => {
     await assert.rejects(store.insertImage(kept('a"b')), /not a UUID/);
     assert.equal(await store.countImages(), 0);
-  } finally {
-    await storeStorage.close();
-  }
+  });
 });
 
 test('sqlite: reopening a catalog file keeps its images and does not migrate twice', async () => {
   const file = freshFile();
-  const firstStorage = openSqlite(file);
-  const first = firstStorage.images;
-  await first.importImages([kept('7e0e0e0e-0000-4000-8000-000000000001')]);
-  await firstStorage.close();
-
-  const secondStorage = openSqlite(file);
-  const second = secondStorage.images;
-  try {
+  await onCatalog(async (first) => void (await first.importImages([kept('7e0e0e0e-0000-4000-8000-000000000001')])), file);
+  await onCatalog(async (second) => {
     assert.equal(await second.countImages(), 1);
     assert.equal((await second.getImage('7e0e0e0e-0000-4000-8000-000000000001'))?.name, 'kept');
     const byProperty = await second.listImages({ projectId: 'p', isAdmin: false }, [{ kind: 'property', key: 'k', value: 'v' }], null, 10);
     assert.deepEqual(byProperty.map((i) => i.id), ['7e0e0e0e-0000-4000-8000-000000000001']);
-  } finally {
-    await secondStorage.close();
-  }
+  }, file);
 });
 
 test('sqlite: a load into an empty catalog builds its indexes afterwards, and they are all there', async () => {
   const file = freshFile();
-  const indexes = () => {
-    const db = new Database(file, { readonly: true });
-    try {
-      return db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name").pluck().all();
-    } finally {
-      db.close();
-    }
-  };
-  const storeStorage = openSqlite(file);
-  const store = storeStorage.images;
-  // A load changes the journal and turns foreign keys off while it runs; both come back, whatever happens.
-  const settingsRestored = async () => {
-    const db = new Database(file, { readonly: true });
-    try {
-      assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
-    } finally {
-      db.close();
-    }
-    await assert.rejects(store.putMember('7e0e0e0e-0000-4000-8000-0000000000ff', member('q')), /FOREIGN KEY/);
-  };
-  try {
+  const indexes = () => peek(file, (db) => db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name").pluck().all());
+  await onCatalog(async (store) => {
+    // A load changes the journal and turns foreign keys off while it runs; both come back, whatever happens.
+    const settingsRestored = async () => {
+      assert.equal(peek(file, (db) => db.pragma('journal_mode', { simple: true })), 'wal');
+      await assert.rejects(store.putMember('7e0e0e0e-0000-4000-8000-0000000000ff', member('q')), /FOREIGN KEY/);
+    };
     const before = indexes();
     // A failed load into the empty catalog leaves it empty, with its indexes.
     await assert.rejects(store.importImages([kept('7e0e0e0e-0000-4000-8000-000000000013'), kept('not-a-uuid')]));
@@ -103,25 +93,22 @@ test('sqlite: a load into an empty catalog builds its indexes afterwards, and th
     assert.deepEqual((await store.getMembers(ids[0])).map((m) => m.member), ['q']);
     const byProperty = await store.listImages({ projectId: 'p', isAdmin: false }, [{ kind: 'property', key: 'k', value: 'v' }], null, 10);
     assert.deepEqual(byProperty.map((i) => i.id).sort(), ids);
-  } finally {
-    await storeStorage.close();
-  }
+  }, file);
 });
 
 test('sqlite: a load while another connection has the file open keeps the write-ahead log', async () => {
   const file = freshFile();
-  const storeStorage = openSqlite(file);
-  const store = storeStorage.images;
-  const other = new Database(file, { readonly: true });
-  try {
-    assert.equal(other.prepare('SELECT count(*) FROM images').pluck().get(), 0);
-    assert.equal(await store.importImages([kept('7e0e0e0e-0000-4000-8000-000000000031'), kept('7e0e0e0e-0000-4000-8000-000000000032')]), 2);
-    assert.equal(other.prepare('SELECT count(*) FROM images').pluck().get(), 2);
-    assert.equal(other.pragma('journal_mode', { simple: true }), 'wal');
-  } finally {
-    other.close();
-    await storeStorage.close();
-  }
+  await onCatalog(async (store) => {
+    const other = new Database(file, { readonly: true });
+    try {
+      assert.equal(other.prepare('SELECT count(*) FROM images').pluck().get(), 0);
+      assert.equal(await store.importImages([kept('7e0e0e0e-0000-4000-8000-000000000031'), kept('7e0e0e0e-0000-4000-8000-000000000032')]), 2);
+      assert.equal(other.prepare('SELECT count(*) FROM images').pluck().get(), 2);
+      assert.equal(other.pragma('journal_mode', { simple: true }), 'wal');
+    } finally {
+      other.close();
+    }
+  }, file);
 });
 
 test('sqlite: migrating a catalog whose ids were a primary key keeps its images, shares and properties', async () => {
@@ -139,9 +126,7 @@ test('sqlite: migrating a catalog whose ids were a primary key keeps its images,
   old.prepare("INSERT INTO members (image_id, member, status, created_at, updated_at) VALUES (?, 'q', 'accepted', ?, ?)").run(id, time, time);
   old.close();
 
-  const storeStorage = openSqlite(file);
-  const store = storeStorage.images;
-  try {
+  await onCatalog(async (store) => {
     assert.equal((await store.getImage(id))?.name, 'old');
     assert.deepEqual((await store.getMembers(id)).map((m) => m.member), ['q']);
     const byProperty = await store.listImages({ projectId: 'q', isAdmin: false }, [{ kind: 'property', key: 'k', value: 'v' }], null, 10);
@@ -150,18 +135,13 @@ test('sqlite: migrating a catalog whose ids were a primary key keeps its images,
     await assert.rejects(store.insertImage(kept(id)), /UNIQUE/);
     assert.equal(await store.addMember(id, member('q')), false);
     await assert.rejects(store.putMember('7e0e0e0e-0000-4000-8000-0000000000ff', member('q')), /FOREIGN KEY/);
-  } finally {
-    await storeStorage.close();
-  }
+  }, file);
 });
 
 test('sqlite: a changes-since list reads the images changed since its bound, or walks the list order, as the store chose', async () => {
   const file = freshFile();
-  const storeStorage = openSqlite(file);
-  const store = storeStorage.images;
   const stamp = (n: number) => `2025-01-01T00:00:00.${String(n).padStart(6, '0')}Z`;
-  const db = new Database(file, { readonly: true });
-  try {
+  await onCatalog(async (store) => {
     await store.importImages(
       Array.from({ length: 500 }, (_, i) => {
         const { image } = kept(`7e0e0e0e-0000-4000-8000-${String(i).padStart(12, '0')}`);
@@ -171,7 +151,7 @@ test('sqlite: a changes-since list reads the images changed since its bound, or 
     const plan = (changed: string) => {
       const since = [{ kind: 'time' as const, field: 'updated_at' as const, op: 'gte' as const, value: stamp(400) }];
       const { from, where, order, params } = LIST_SQL.page({ projectId: 'p', isAdmin: false }, since, null, 25, [], changed);
-      const rows = db.prepare(`EXPLAIN QUERY PLAN SELECT id FROM ${from} WHERE ${where} ORDER BY ${order} LIMIT ?`).all(...params);
+      const rows = peek(file, (db) => db.prepare(`EXPLAIN QUERY PLAN SELECT id FROM ${from} WHERE ${where} ORDER BY ${order} LIMIT ?`).all(...params));
       return (rows as { detail: string }[]).map((row) => row.detail).join('\n');
     };
     // Fewer images changed since the bound than the store reads and sorts: the last of those changes is older.
@@ -186,19 +166,12 @@ test('sqlite: a changes-since list reads the images changed since its bound, or 
     const small = plan('');
     assert.match(small, /images_order/);
     assert.doesNotMatch(small, /images_updated_at|TEMP B-TREE/);
-  } finally {
-    db.close();
-    await storeStorage.close();
-  }
+  }, file);
 });
 
 test('sqlite: list SQL of many shapes keeps a bounded number of statements prepared, and every shape still runs', async () => {
-  const storeStorage = openSqlite(freshFile());
-  const store = storeStorage.images;
-  try {
+  await onCatalog(async (store) => {
     await listManyShapes(store, MAX_PREPARED + 100);
     assert.equal((store as SqliteImageStore)['connection']['statements'].size, MAX_PREPARED);
-  } finally {
-    await storeStorage.close();
-  }
+  });
 });
