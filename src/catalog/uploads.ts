@@ -12,7 +12,7 @@ import { now } from './iso8601.js';
 import type { BlobStore, BlobWriter, ImageStore, Receivers, UploadLease, UploadLeaseStore } from './ports.js';
 import type { CatalogService } from './service.js';
 import { transition, transitionRefused } from './status.js';
-import { digesting } from './upload.js';
+import { digesting } from './data-digest.js';
 import { IMPORT_WRITE_MS, isHeld, leaseEnd, newLease, RENEW_MS } from './upload-lease.js';
 
 export interface UploadLimits {

@@ -9,7 +9,7 @@ import { StorageFull } from '../../common/storage-full.js';
 import type { Image } from '../../catalog/image.js';
 import type { CatalogService } from '../../catalog/service.js';
 import type { UploadLimits, UploadService } from '../../catalog/uploads.js';
-import { UploadTooLarge } from '../../catalog/upload.js';
+import { UploadTooLarge } from '../../catalog/data-digest.js';
 import type { AnswerCache } from '../common/answer-cache.js';
 import { ApiError, detailed } from '../common/errors.js';
 import type { ServiceUrl } from '../common/endpoints.js';
