@@ -75,15 +75,6 @@ for (const backend of ['sqlite', 'postgres'] as const) describe(`conformance rep
       `${failed.length} of ${compute.length} compute API cases failed:\n${failed.map(describeFailure).join('\n')}`);
   });
 
-  // Every image-API case and scenario must pass, but for recordings whose expected answer the reference
-  // itself could not reproduce: each is named here with the reason, and fails the test once it passes
-  // (so the list cannot go stale).
-  const NONDETERMINISTIC: Record<string, string> = {
-    gsc_patch:
-      'replacing tags with ["p","q"] was answered ["q","p"]: the reference keeps tags in a Python set, whose ' +
-      'order depends on the per-process string hash seed (other recordings keep the given order)',
-  };
-
   test('image API cases and scenarios', () => {
     const rest = results.filter((r) => !isCompute(r));
     const failed = rest.filter(isFailure);
@@ -91,10 +82,7 @@ for (const backend of ['sqlite', 'postgres'] as const) describe(`conformance rep
     console.log(`image API / scenarios: ${passed.length} passed, ${failed.length} failed`);
     for (const r of failed) console.log(`  failing: ${r.name}${r.state === 'base' ? '' : ` [${r.state}]`}`);
     assert.ok(passed.length > 0, 'no image API case or scenario ran');
-    const unexpected = failed.filter((r) => !(r.name in NONDETERMINISTIC));
-    assert.equal(unexpected.length, 0,
-      `${unexpected.length} image API cases or scenarios failed:\n${unexpected.map(describeFailure).join('\n')}`);
-    const stale = passed.filter((r) => r.name in NONDETERMINISTIC).map((r) => r.name);
-    assert.deepEqual(stale, [], 'these now pass: remove them from NONDETERMINISTIC');
+    assert.equal(failed.length, 0,
+      `${failed.length} image API cases or scenarios failed:\n${failed.map(describeFailure).join('\n')}`);
   });
 });

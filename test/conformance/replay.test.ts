@@ -34,6 +34,15 @@ describe('diffJson', () => {
     ]);
   });
 
+  test("compares an image's tags as a multiset, and only tags", () => {
+    assert.deepEqual(jsonDiffs({ tags: ['p', 'q'], images: [{ tags: ['a', 'b', 'b'] }] }, { tags: ['q', 'p'], images: [{ tags: ['b', 'a', 'b'] }] }), []);
+    assert.deepEqual(jsonDiffs({ tags: ['p', 'q'] }, { tags: ['q', 'q'] }), ['body.tags[0]: expected "p", got "q"']);
+    assert.deepEqual(jsonDiffs({ names: ['p', 'q'] }, { names: ['q', 'p'] }), [
+      'body.names[0]: expected "p", got "q"',
+      'body.names[1]: expected "q", got "p"',
+    ]);
+  });
+
   test('reports missing and unexpected keys and type changes', () => {
     assert.deepEqual(jsonDiffs({ a: 1, b: null }, { a: '1', c: true }), [
       'body.a: expected 1, got "1"',

@@ -334,12 +334,23 @@ function diffIdArrays(expected: Json[], actual: Json[], p: string, out: Diff[]):
   return true;
 }
 
-/** Semantic JSON diff: key order is ignored, array order is not. */
+/**
+ * Glance keeps an image's tags in a Python set: the order it answers follows the serving process's string-hash
+ * seed, so a list of tags is compared as a multiset.
+ */
+function isTagList(p: string, e: Json[], a: Json[]): boolean {
+  return /(^|\.)tags$/.test(p) && [...e, ...a].every((x) => typeof x === 'string');
+}
+
+const sortedTags = (tags: Json[]) => (tags as string[]).slice().sort();
+
+/** Semantic JSON diff: key order is ignored, array order is not (tag lists aside). */
 export function diffJson(e: Json, a: Json, p: string, out: Diff[]): void {
   const te = typeOf(e);
   if (te !== typeOf(a)) {
     out.push({ path: p, expected: e, actual: a });
   } else if (Array.isArray(e) && Array.isArray(a)) {
+    if (isTagList(p, e, a)) [e, a] = [sortedTags(e), sortedTags(a)];
     if (diffIdArrays(e, a, p, out)) return;
     const n = Math.min(e.length, a.length);
     for (let i = 0; i < n; i++) diffJson(e[i], a[i], `${p}[${i}]`, out);
