@@ -4,7 +4,8 @@
  */
 import { BASE_ATTRIBUTES, MAX_INT, VISIBILITIES, type Image } from '../../catalog/image.js';
 import { ApiError, detailed } from '../common/errors.js';
-import { pyPformat, pyRepr } from '../common/python-repr.js';
+import { pyRepr } from '../common/python-repr.js';
+import { schemaRefusal, type JsonSchema } from './json-schema.js';
 import { SCHEMAS } from './schemas.js';
 
 const READ_ONLY = new Set([
@@ -19,21 +20,11 @@ const CREATE_IGNORED = new Set(['os_hash_algo', 'os_hash_value']);
 
 const IMAGE_SCHEMA = SCHEMAS.image as { properties: Record<string, Record<string, unknown>>; additionalProperties: unknown };
 
-/** Python's `format_as_index`: `schema['properties']['name']`. */
-const asIndex = (container: string, path: Array<string | number>) => container + path.map((p) => `[${pyRepr(p)}]`).join('');
-
-/**
- * A validation failure worded as jsonschema's `str(ValidationError)`, with the failing part of the
- * image schema and the instance pretty-printed, newlines flattened as the reference's page shows them.
- */
+/** A validation failure of the image schema at `schemaPath` (where `keyword` sits), as jsonschema words it. */
 function schemaFailure(message: string, keyword: string, schemaPath: Array<string | number>, instancePath: Array<string | number>, instance: unknown): ApiError {
   let schema: unknown = IMAGE_SCHEMA;
   for (const step of schemaPath) schema = (schema as Record<string | number, unknown>)[step];
-  const pretty = (value: unknown) => pyPformat(value, 72).split('\n').join('\n    ');
-  const text =
-    `${message}\n\nFailed validating ${pyRepr(keyword)} in ${asIndex('schema', schemaPath)}:\n    ${pretty(schema)}\n\n` +
-    `On ${asIndex('instance', instancePath)}:\n    ${pretty(instance)}`;
-  return new ApiError(400, `Provided object does not match schema 'image': ${text.replace(/\n/g, ' ')}`);
+  return schemaRefusal('image', { message, keyword, schemaPath: [...schemaPath, keyword], instancePath, schema: schema as JsonSchema, instance });
 }
 
 /** Custom property names the reference keeps for itself (`images.py` RequestDeserializer). */
