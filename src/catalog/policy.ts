@@ -84,8 +84,8 @@ const LEGACY: Record<ImageRule, Check> = {
   publicize_image: admin,
 };
 
-/** The image service's refusal of a rule: its words, the rule named. */
-export const ruleRefused = (rule: ImageRule) => forbidden(`You are not authorized to complete ${rule} action.`);
+/** The image service's refusal of a rule (of images or metadata definitions): its words, the rule named. */
+export const ruleRefused = (rule: string) => forbidden(`You are not authorized to complete ${rule} action.`);
 
 export class ImagePolicy {
   private readonly rules: Record<ImageRule, Check>;

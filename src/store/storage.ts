@@ -1,7 +1,8 @@
 /**
- * Catalog storage as the composition root opens it: one connection to one database, the domain's three
+ * Catalog storage as the composition root opens it: one connection to one database, the domain's
  * stores over it, closed together.
  */
+import type { MetadefStore } from '../catalog/metadefs/ports.js';
 import type { ImageStore, UploadLeaseStore } from '../catalog/ports.js';
 import type { IdentityStore } from '../identity/ports.js';
 
@@ -9,5 +10,6 @@ export interface Storage {
   images: ImageStore;
   leases: UploadLeaseStore;
   identity: IdentityStore;
+  metadefs: MetadefStore;
   close(): Promise<void>;
 }

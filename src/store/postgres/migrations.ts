@@ -153,4 +153,66 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX image_properties_key_value ON image_properties (key, md5(value));
   CREATE STATISTICS image_properties_digest (dependencies) ON value, (md5(value)) FROM image_properties;
   `,
+  // Metadata definitions (Glance's metadef tables). Each row has a number of its own: lists order by it where
+  // the reference orders by its own (tags and namespaces made in the same instant, associations as made).
+  `
+  CREATE TABLE metadef_namespaces (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    namespace text COLLATE "C" NOT NULL UNIQUE,
+    display_name text COLLATE "C",
+    description text COLLATE "C",
+    visibility text COLLATE "C",
+    protected integer,
+    owner text COLLATE "C" NOT NULL,
+    created_at text COLLATE "C" NOT NULL,
+    updated_at text COLLATE "C"
+  );
+  CREATE INDEX metadef_namespaces_owner ON metadef_namespaces (owner);
+  CREATE TABLE metadef_resource_types (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name text COLLATE "C" NOT NULL UNIQUE,
+    protected integer NOT NULL DEFAULT 0,
+    created_at text COLLATE "C" NOT NULL,
+    updated_at text COLLATE "C"
+  );
+  CREATE TABLE metadef_namespace_resource_types (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    namespace_id bigint NOT NULL REFERENCES metadef_namespaces (id),
+    resource_type_id bigint NOT NULL REFERENCES metadef_resource_types (id),
+    properties_target text COLLATE "C",
+    prefix text COLLATE "C",
+    created_at text COLLATE "C" NOT NULL,
+    updated_at text COLLATE "C",
+    UNIQUE (namespace_id, resource_type_id)
+  );
+  CREATE INDEX metadef_namespace_resource_types_type ON metadef_namespace_resource_types (resource_type_id);
+  CREATE TABLE metadef_objects (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    namespace_id bigint NOT NULL REFERENCES metadef_namespaces (id),
+    name text COLLATE "C" NOT NULL,
+    description text,
+    required text,
+    json_schema text NOT NULL,
+    created_at text COLLATE "C" NOT NULL,
+    updated_at text COLLATE "C",
+    UNIQUE (namespace_id, name)
+  );
+  CREATE TABLE metadef_properties (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    namespace_id bigint NOT NULL REFERENCES metadef_namespaces (id),
+    name text COLLATE "C" NOT NULL,
+    json_schema text NOT NULL,
+    created_at text COLLATE "C" NOT NULL,
+    updated_at text COLLATE "C",
+    UNIQUE (namespace_id, name)
+  );
+  CREATE TABLE metadef_tags (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    namespace_id bigint NOT NULL REFERENCES metadef_namespaces (id),
+    name text COLLATE "C" NOT NULL,
+    created_at text COLLATE "C" NOT NULL,
+    updated_at text COLLATE "C",
+    UNIQUE (namespace_id, name)
+  );
+  `,
 ];

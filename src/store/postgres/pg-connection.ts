@@ -8,6 +8,7 @@ import pg from 'pg';
 import { throwAsFull } from '../../common/storage-full.js';
 import { MAX_PREPARED } from '../sql/list-sql.js';
 import type { SqlRunner } from '../sql/sql-runner.js';
+import { runStepsAsync, UniqueViolation, type StepRunner, type Steps } from '../sql/sql-steps.js';
 import { MIGRATIONS } from './migrations.js';
 
 /** PostgreSQL's disk_full (SQLSTATE 53100): the server could not extend a file; the transaction is rolled back. */
@@ -36,7 +37,7 @@ function withoutNul(sql: string, params: unknown[]): unknown[] {
   return params.map((param) => (hasNul(param) ? null : param));
 }
 
-export class PgConnection implements SqlRunner {
+export class PgConnection implements SqlRunner, StepRunner {
   /** The catalog revision read under way, and the one queued to start after it (see `version`). */
   private revisionRead: Promise<string> | null = null;
   private nextRevisionRead: Promise<string> | null = null;
@@ -119,6 +120,21 @@ export class PgConnection implements SqlRunner {
       await this.query('UPDATE catalog_revision SET revision = revision + 1', [], client);
       return result;
     });
+  }
+
+  async atomically<T>(steps: () => Steps<T>): Promise<T> {
+    try {
+      return await this.write((client) =>
+        runStepsAsync(steps(), async ({ sql, params }) => {
+          const result = await this.execute(sql, params, client);
+          return { rows: result.rows, changes: result.rowCount ?? 0 };
+        }),
+      );
+    } catch (err) {
+      // unique_violation (SQLSTATE 23505)
+      if ((err as { code?: string }).code === '23505') throw new UniqueViolation({ cause: err });
+      throw err;
+    }
   }
 
   /**

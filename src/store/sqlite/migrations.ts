@@ -206,4 +206,66 @@ export const MIGRATIONS: string[] = [
     expires_at TEXT NOT NULL
   );
   `,
+  // Metadata definitions (Glance's metadef tables). Each row has a number of its own: lists order by it where
+  // the reference orders by its own (tags and namespaces made in the same instant, associations as made).
+  `
+  CREATE TABLE metadef_namespaces (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    namespace TEXT NOT NULL UNIQUE,
+    display_name TEXT,
+    description TEXT,
+    visibility TEXT,
+    protected INTEGER,
+    owner TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT
+  );
+  CREATE INDEX metadef_namespaces_owner ON metadef_namespaces (owner);
+  CREATE TABLE metadef_resource_types (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL UNIQUE,
+    protected INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    updated_at TEXT
+  );
+  CREATE TABLE metadef_namespace_resource_types (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    namespace_id INTEGER NOT NULL REFERENCES metadef_namespaces (id),
+    resource_type_id INTEGER NOT NULL REFERENCES metadef_resource_types (id),
+    properties_target TEXT,
+    prefix TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT,
+    UNIQUE (namespace_id, resource_type_id)
+  );
+  CREATE INDEX metadef_namespace_resource_types_type ON metadef_namespace_resource_types (resource_type_id);
+  CREATE TABLE metadef_objects (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    namespace_id INTEGER NOT NULL REFERENCES metadef_namespaces (id),
+    name TEXT NOT NULL,
+    description TEXT,
+    required TEXT,
+    json_schema TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT,
+    UNIQUE (namespace_id, name)
+  );
+  CREATE TABLE metadef_properties (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    namespace_id INTEGER NOT NULL REFERENCES metadef_namespaces (id),
+    name TEXT NOT NULL,
+    json_schema TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT,
+    UNIQUE (namespace_id, name)
+  );
+  CREATE TABLE metadef_tags (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    namespace_id INTEGER NOT NULL REFERENCES metadef_namespaces (id),
+    name TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT,
+    UNIQUE (namespace_id, name)
+  );
+  `,
 ];

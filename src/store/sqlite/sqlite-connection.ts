@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { throwAsFull } from '../../common/storage-full.js';
 import { MAX_PREPARED } from '../sql/list-sql.js';
 import type { SqlRunner } from '../sql/sql-runner.js';
+import { runSteps, UniqueViolation, type StepRunner, type Steps } from '../sql/sql-steps.js';
 import { MIGRATIONS } from './migrations.js';
 import { danglingReferences, tablesToCheck, tableShapes } from './reference-check.js';
 
@@ -18,7 +19,7 @@ const PRIVATE_FILE = 0o600;
 /** The page cache, in KiB: hot index pages of a big catalog outgrow the default 2 MiB. */
 export const CACHE_KIB = 32_768;
 
-export class SqliteConnection implements SqlRunner {
+export class SqliteConnection implements SqlRunner, StepRunner {
   readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
   /** Image catalog changes made through this connection (see `version`). */
@@ -71,6 +72,20 @@ export class SqliteConnection implements SqlRunner {
       return catalogFull(err);
     } finally {
       this.ownWrites++;
+    }
+  }
+
+  async atomically<T>(steps: () => Steps<T>): Promise<T> {
+    try {
+      return this.write(() =>
+        runSteps(steps(), ({ sql, params }) => {
+          const statement = this.prepared(sql);
+          return statement.reader ? { rows: statement.all(...params) as Record<string, unknown>[], changes: 0 } : { rows: [], changes: statement.run(...params).changes };
+        }),
+      );
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new UniqueViolation({ cause: err });
+      throw err;
     }
   }
 
