@@ -9,6 +9,8 @@ import { buildImageApi } from './api/image/app.js';
 import { ownUrl, serviceUrl } from './api/common/endpoints.js';
 import { FsBlobStore } from './blobs/fs-blob-store.js';
 import type { BlobStore } from './catalog/ports.js';
+import { MetadefPolicy } from './catalog/metadefs/policy.js';
+import { MetadefService } from './catalog/metadefs/service.js';
 import { ImagePolicy } from './catalog/policy.js';
 import { CatalogService } from './catalog/service.js';
 import { UploadService } from './catalog/uploads.js';
@@ -26,6 +28,8 @@ import type { Storage } from './store/storage.js';
 /** The domain's services over the storage the configuration names; closing them closes that storage. */
 export interface Services {
   catalog: CatalogService;
+  /** Metadata definitions (namespaces of properties, objects and tags, and the resource types they apply to). */
+  metadefs: MetadefService;
   /** Image data on its way in, and recovery of uploads cut short. */
   uploads: UploadService;
   /** Users, projects, roles and access keys. */
@@ -103,6 +107,7 @@ export async function openServices(config: ServicesConfig): Promise<Services & {
     throw err;
   }
   const catalog = new CatalogService(storage.images, blobs, new ImagePolicy(config.policy));
+  const metadefs = new MetadefService(storage.metadefs, new MetadefPolicy(config.policy));
   const uploads = new UploadService(catalog, storage.images, storage.leases, blobs, thisProcess);
   const secrets = SecretBox.open(identityKeyFile(config));
   const accounts = new AccountService(storage.identity, secrets);
@@ -111,6 +116,7 @@ export async function openServices(config: ServicesConfig): Promise<Services & {
     storage,
     blobs,
     catalog,
+    metadefs,
     uploads,
     accounts,
     tokens,
@@ -138,7 +144,7 @@ export function identityKeyFile(config: Pick<Config, 'dataDir'>): string {
 
 export async function createGlint(config: Config): Promise<Glint> {
   const services = await openServices(config);
-  const { catalog, uploads, accounts, tokens } = services;
+  const { catalog, metadefs, uploads, accounts, tokens } = services;
   const logger = pino({ level: config.logLevel });
   const keystone = config.auth === 'keystone';
   const auth: Authenticator = keystone ? new KeystoneAuthenticator(tokens) : new NoAuthAuthenticator();
@@ -164,6 +170,7 @@ export async function createGlint(config: Config): Promise<Glint> {
 
   const image = buildImageApi({
     catalog,
+    metadefs,
     uploads,
     auth,
     logger,

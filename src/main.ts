@@ -4,6 +4,7 @@ import { withServices } from './app.js';
 import { ConfigError, DEFAULTS, loadConfig, wholeNumber, type ConfigInput } from './config.js';
 import { CatalogFormatError } from './catalog/transfer.js';
 import { createCredential, createProject, createUser, listProjects, listUsers, unlockUser } from './cli/accounts.js';
+import { describeLoad, loadMetadefFiles } from './cli/metadefs.js';
 import { seedSynthetic } from './cli/seed.js';
 import { serve } from './cli/serve.js';
 import { IdentityError } from './identity/errors.js';
@@ -123,6 +124,22 @@ program
   .command('create')
   .requiredOption('--user <name-or-id>')
   .action(async (opts: ConfigInput & { user: string }) => console.log(await createCredential(loadConfig(opts), opts.user)));
+
+program
+  .command('metadefs')
+  .description('metadata definitions (Glance metadefs) in the catalog')
+  .command('load')
+  .description('load namespace files as glance-manage db_load_metadefs does: namespaces already present are left alone')
+  .argument('<path>', 'a directory of namespace files (*.json), or one file')
+  .option('--merge', 'load into namespaces already present what they lack')
+  .option('--prefer-new', 'with --merge: what both hold takes the file\'s attributes')
+  .option('--overwrite', 'with --merge: make namespaces already present again from the file')
+  .action(async (path: string, opts: ConfigInput & { merge?: boolean; preferNew?: boolean; overwrite?: boolean }) => {
+    const report = await withServices(loadConfig(opts), ({ metadefs }) => loadMetadefFiles(metadefs, path, opts));
+    for (const { file, reason } of report.failures) console.error(`glint: ${file} is no namespace file, not loaded: ${reason}`);
+    console.log(describeLoad(path, report));
+    if (report.failures.length) process.exitCode = 1;
+  });
 
 /** Every command that opens the catalog finds it the same way. */
 function addStorageOptions(command: Command): void {

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { CatalogService } from '../../catalog/service.js';
+import type { MetadefService } from '../../catalog/metadefs/service.js';
 import type { UploadLimits, UploadService } from '../../catalog/uploads.js';
 import type { Authenticator } from '../../identity/context.js';
 import { imageApiError, imageRoutes } from './routes.js';
@@ -12,10 +13,12 @@ import type { ServiceUrl } from '../common/endpoints.js';
 import type { RequestLimits } from '../common/request-limits.js';
 import { createListener, logFailure, pathOf, routedMethods, routedPath, sendJson } from '../common/http.js';
 import { imageVersions } from './versions.js';
+import { metadefRoutes } from './metadefs/routes.js';
 
 export interface ImageApiDeps {
   limits: RequestLimits;
   catalog: CatalogService;
+  metadefs: MetadefService;
   uploads: UploadService;
   auth: Authenticator;
   logger: Logger;
@@ -72,6 +75,7 @@ export function buildImageApi(deps: ImageApiDeps): FastifyInstance {
   );
 
   app.register(imageRoutes, { catalog: deps.catalog, uploads: deps.uploads, upload: deps.upload, origin, answers });
+  app.register(metadefRoutes, { metadefs: deps.metadefs, origin });
 
   app.setNotFoundHandler(async (request, reply) => {
     const path = pathOf(request.url);

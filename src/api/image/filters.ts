@@ -140,13 +140,13 @@ export function imageListQuery(params: URLSearchParams): ImageListRequest {
 
 /**
  * `first` and `next` links: the request's parameters as a dict (each key where it first came, with its
- * last value), marker left out, or set to the last image.
+ * last value), marker left out, or set to the last item listed.
  */
-export function listLink(params: URLSearchParams, marker?: string): string {
+export function listLink(params: URLSearchParams, marker?: string, path = '/v2/images'): string {
   const once = new Map<string, string>();
   for (const [key, value] of params) if (key !== 'marker') once.set(key, value);
   const kept = new URLSearchParams([...once]);
   if (marker) kept.append('marker', marker);
   const query = kept.toString();
-  return query ? `/v2/images?${query}` : '/v2/images';
+  return query ? `${path}?${query}` : path;
 }

@@ -25,12 +25,12 @@ export interface NamespaceFile {
   contents: NamespaceContents;
 }
 
-/** glance-manage's refusal of options that go together only with `--merge`, or not at all. */
+/** glance-manage's refusal of options that go together only with `--merge`, or not at all (named as `glint` names them). */
 export function loadOptionsProblem(options: LoadOptions): string | null {
   if (!options.merge && (options.preferNew || options.overwrite)) {
-    return 'To use --prefer_new or --overwrite you need to combine of these options with --merge option.';
+    return 'To use --prefer-new or --overwrite you need to combine of these options with --merge option.';
   }
-  if (options.preferNew && options.overwrite) return 'Please provide no more than one option from this list: --prefer_new, --overwrite';
+  if (options.preferNew && options.overwrite) return 'Please provide no more than one option from this list: --prefer-new, --overwrite';
   return null;
 }
 

@@ -25,8 +25,12 @@ const ITEM_ATTRIBUTES: ReadonlyArray<[string, Kind]> = [['type', 'text'], ['enum
 /** A value the model cannot take, in the words WSME's `InvalidInput` uses. */
 class Unconvertible extends Error {}
 
-const invalid = (attribute: string, value: unknown, reason: string) =>
-  new Unconvertible(`Invalid input for field/attribute ${attribute}. Value: '${JSON.stringify(value)}'. ${reason}`);
+/** WSME's words for a value a model cannot take (`InvalidInput`), and for attributes it does not have. */
+export const invalidInput = (attribute: string, value: unknown, reason: string) =>
+  `Invalid input for field/attribute ${attribute}. Value: '${JSON.stringify(value)}'. ${reason}`;
+export const unknownAttributes = (field: string, names: string[]) => `Unknown attribute for argument ${field}: ${names.join(', ')}`;
+
+const invalid = (attribute: string, value: unknown, reason: string) => new Unconvertible(invalidInput(attribute, value, reason));
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -82,7 +86,7 @@ function convertModel(attributes: ReadonlyArray<[string, Kind]>, mandatory: stri
   }
   const known = new Set(attributes.map(([name]) => name));
   const unknown = Object.keys(value).filter((key) => !known.has(key));
-  if (strict && unknown.length > 0) throw new Unconvertible(`Unknown attribute for argument ${field}: ${unknown.join(', ')}`);
+  if (strict && unknown.length > 0) throw new Unconvertible(unknownAttributes(field, unknown));
   const model: Record<string, unknown> = {};
   for (const [name, kind] of attributes) {
     if (!Object.hasOwn(value, name)) {

@@ -4,7 +4,7 @@
  * its controllers check them (`glance/api/v2/metadef_*.py`), failing in its words. No HTTP in here.
  */
 import type { RequestContext } from '../../identity/context.js';
-import { conflict, forbidden, notFound, unexplainedNotFound } from '../errors.js';
+import { badRequest, conflict, forbidden, notFound, unexplainedNotFound } from '../errors.js';
 import { now } from '../iso8601.js';
 import { refuseFourByte } from './four-byte.js';
 import type { LoadOptions, LoadOutcome, NamespaceFile } from './load.js';
@@ -101,17 +101,11 @@ const lookupFor = (kind: ItemKind): LookupWords => ({ missing: (n) => notFound(K
 
 const protectedNamespace = (name: string) => forbidden(`Metadata definition namespace ${name} is protected and cannot be deleted.`);
 
+/** A sort key the store has no column for: refused in the database layer's words (the reference's answer is a 500). */
 const sortKeyOf = <K extends string>(keys: readonly K[], key: string): K => {
-  if (!(keys as readonly string[]).includes(key)) throw new InvalidSortKey(key);
+  if (!(keys as readonly string[]).includes(key)) throw badRequest(`Sort key supplied is invalid: ${key}`);
   return key as K;
 };
-
-/** A sort key the store has no column for; the reference fails here (500). */
-export class InvalidSortKey extends Error {
-  constructor(readonly key: string) {
-    super(`Sort key supplied is invalid: ${key}`);
-  }
-}
 
 const objectInput = (request: ObjectRequest): ItemInput<'object'> => ({
   name: request.name,
