@@ -45,7 +45,7 @@ export interface MetadefRoutesOptions {
 }
 
 const NAMESPACES = '/v2/metadefs/namespaces';
-const NAMESPACE = `${NAMESPACES}/:namespace`;
+const NAMESPACE = `${NAMESPACES}/:namespace(^.+$)`;
 
 /** Glance answers bodiless successes with webob's default media type. */
 const noContent = (reply: FastifyReply) => reply.code(204).header('content-type', 'text/html; charset=UTF-8').send();
@@ -104,7 +104,7 @@ export function metadefRoutes(app: FastifyInstance, opts: MetadefRoutesOptions, 
     });
   }
 
-  const OBJECT = `${NAMESPACE}/objects/:object`;
+  const OBJECT = `${NAMESPACE}/objects/:object(^.+$)`;
   app.get(`${NAMESPACE}/objects`, async (request, reply) => {
     checkObjectListQuery(queryParams(request));
     const objects = await metadefs.items(ctxOf(request), 'object', ns(request));
@@ -129,7 +129,7 @@ export function metadefRoutes(app: FastifyInstance, opts: MetadefRoutesOptions, 
     return noContent(reply);
   });
 
-  const PROPERTY = `${NAMESPACE}/properties/:property`;
+  const PROPERTY = `${NAMESPACE}/properties/:property(^.+$)`;
   app.get(`${NAMESPACE}/properties`, async (request, reply) => {
     refuseBody(request);
     const properties = await metadefs.items(ctxOf(request), 'property', ns(request));
@@ -154,7 +154,7 @@ export function metadefRoutes(app: FastifyInstance, opts: MetadefRoutesOptions, 
     return noContent(reply);
   });
 
-  const TAG = `${NAMESPACE}/tags/:tag`;
+  const TAG = `${NAMESPACE}/tags/:tag(^.+$)`;
   app.get(`${NAMESPACE}/tags`, async (request, reply) => {
     const tags = await metadefs.tags(ctxOf(request), ns(request), tagListQuery(queryParams(request)));
     return sendJson(reply, { tags: tags.map((tag) => ({ name: tag.name })) });
@@ -196,7 +196,7 @@ export function metadefRoutes(app: FastifyInstance, opts: MetadefRoutesOptions, 
     const association = associationBody(request);
     return sendJson(reply.code(201), associationView(await metadefs.associate(ctxOf(request), ns(request), association)));
   });
-  app.delete(`${NAMESPACE}/resource_types/:resource_type`, async (request, reply) => {
+  app.delete(`${NAMESPACE}/resource_types/:resource_type(^.+$)`, async (request, reply) => {
     refuseBody(request);
     await metadefs.dissociate(ctxOf(request), ns(request), param(request, 'resource_type'));
     return noContent(reply);
