@@ -118,6 +118,16 @@ function itemInput<K extends ItemKind>(kind: K, request: ItemRequests[K]): ItemI
   return (kind === 'object' ? objectInput(request) : request) as ItemInput<K>;
 }
 
+/** A namespace's attributes as a request states them, what it leaves out taking the domain's defaults. */
+const namespaceInput = (request: NamespaceRequest, owner: string): NamespaceInput & Pick<Namespace, 'visibility' | 'protected'> => ({
+  namespace: request.namespace,
+  display_name: request.display_name ?? null,
+  description: request.description ?? null,
+  visibility: request.visibility || 'private',
+  protected: request.protected || false,
+  owner,
+});
+
 /** A namespace's attributes as the database layer writes them, in its order: what the 4-byte check walks. */
 const namespaceValues = (ns: NamespaceInput) => ({
   namespace: ns.namespace, display_name: ns.display_name, description: ns.description, visibility: ns.visibility, protected: ns.protected, owner: ns.owner,
@@ -172,14 +182,7 @@ export class MetadefService {
     if (contents.objects.length) this.policy.enforce(ctx, 'add_metadef_object', null);
     if (contents.properties.length) this.policy.enforce(ctx, 'add_metadef_property', null);
     if (contents.tags.length) this.policy.enforce(ctx, 'add_metadef_tag', null);
-    const namespace: NamespaceInput = {
-      namespace: request.namespace,
-      display_name: request.display_name ?? null,
-      description: request.description ?? null,
-      visibility: request.visibility || 'private',
-      protected: request.protected || false,
-      owner: request.owner ?? ctx.projectId,
-    };
+    const namespace = namespaceInput(request, request.owner ?? ctx.projectId);
     const operation = "Couldn't create metadata namespace";
     refuseFourByte(namespaceValues(namespace), operation);
     const name = namespace.namespace;
@@ -203,7 +206,7 @@ export class MetadefService {
     const at = now();
     const outcome = await this.store.createNamespace(namespace, { ...contents, objects }, { created_at: at, updated_at: at });
     if (outcome === 'duplicate') throw duplicateNamespace();
-    return { ...namespace, visibility: namespace.visibility!, protected: namespace.protected!, created_at: at, updated_at: at };
+    return { ...namespace, created_at: at, updated_at: at };
   }
 
   /** A namespace with all it holds; with `resourceType`, its properties named as they apply to that type. */
@@ -243,21 +246,15 @@ export class MetadefService {
   async updateNamespace(ctx: RequestContext, name: string, request: NamespaceRequest): Promise<Namespace> {
     const old = await this.lookup(ctx, name, NOT_FOUND);
     this.policy.enforce(ctx, 'modify_metadef_namespace', old);
-    const namespace: NamespaceInput = {
-      namespace: request.namespace,
-      display_name: request.display_name ?? null,
-      description: request.description ?? null,
-      visibility: request.visibility || 'private',
-      protected: request.protected || false,
-      owner: request.owner || ctx.projectId,
-    };
+    // An empty owner is none here, unlike in a create.
+    const namespace = namespaceInput(request, request.owner || ctx.projectId);
     refuseFourByte(namespaceValues(namespace), "Couldn't update metadata namespace");
     const outcome = await this.store.updateNamespace(old.id, namespace, now());
     if (outcome === 'gone') throw notFound(namespaceNotFound(name));
     if (outcome === 'duplicate') {
       throw conflict(`Invalid update. It would result in a duplicate metadata definition namespace with the same name of ${namespace.namespace}`);
     }
-    return { ...namespace, visibility: namespace.visibility!, protected: namespace.protected!, created_at: old.created_at, updated_at: old.updated_at };
+    return { ...namespace, created_at: old.created_at, updated_at: old.updated_at };
   }
 
   /** A namespace the caller may delete (or empty of a kind): not protected. */
