@@ -20,14 +20,16 @@ after(() => rmSync(work, { recursive: true, force: true }));
 const run = (args: string[]) => promisify(execFile)(process.execPath, [...glintCommand(), ...args], { cwd: ROOT });
 const ADMIN = 'admin:a1a10000000000000000000000000001';
 
-/** What the image API answers on the catalog in `dataDir`, for `look`. */
+/** What the image API answers on the catalog in `dataDir` (listening on a free port), for `look`. */
 async function onApi<T>(dataDir: string, look: (get: (url: string) => Promise<Record<string, unknown>>, glint: Glint) => Promise<T>): Promise<T> {
   const glint = await createGlint(loadConfig({ profile: 'openstack', auth: 'noauth', dataDir, computePort: 0, imagePort: 0, identityPort: 0 }, {}));
   try {
+    await glint.listen();
     return await look(async (url) => {
-      const res = await glint.image.inject({ url, headers: { 'x-auth-token': ADMIN } });
-      assert.equal(res.statusCode, 200, res.body);
-      return JSON.parse(res.body) as Record<string, unknown>;
+      const res = await fetch(`${glint.urls.image}${url}`, { headers: { 'x-auth-token': ADMIN } });
+      const body = await res.text();
+      assert.equal(res.status, 200, body);
+      return JSON.parse(body) as Record<string, unknown>;
     }, glint);
   } finally {
     await glint.close();
