@@ -257,7 +257,7 @@ export class MetadefService {
     return { ...namespace, created_at: old.created_at, updated_at: old.updated_at };
   }
 
-  /** A namespace the caller may delete (or empty of a kind): not protected. */
+  /** A namespace the caller may delete, or empty of one kind of item (whether it is protected is the caller's to see). */
   private async deletable(ctx: RequestContext, name: string): Promise<StoredNamespace> {
     const namespace = await this.lookup(ctx, name, NOT_FOUND);
     this.policy.enforce(ctx, 'delete_metadef_namespace', namespace);

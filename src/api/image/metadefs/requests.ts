@@ -247,11 +247,12 @@ export type NamespaceList = NamespaceListQuery & { limit: number };
 /** A namespace list's parameters; a `limit` that is no integer fails first (the reference's 500 there). */
 export function namespaceListQuery(params: URLSearchParams): NamespaceList {
   const limitText = firstValue(params, 'limit');
-  const capped = limitText === undefined ? DEFAULT_LIMIT : pythonInt(limitText);
-  if (capped === null) throw bad('limit param must be an integer');
+  const asked = limitText === undefined ? DEFAULT_LIMIT : pythonInt(limitText);
+  if (asked === null) throw bad('limit param must be an integer');
   const dir = sortDir(params);
   const visibility = checkVisibility(params, ['public', 'private']);
-  const limit = validLimit(String(Math.min(MAX_LIMIT, capped)), 0);
+  const limit = Math.min(MAX_LIMIT, asked);
+  if (limit < 0) throw bad('limit param must be positive');
   const resourceTypes = lastValue(params, 'resource_types');
   return {
     key: firstValue(params, 'sort_key') ?? 'created_at',
