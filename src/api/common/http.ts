@@ -12,7 +12,6 @@ import Fastify, {
   type preHandlerHookHandler,
 } from 'fastify';
 import type { Logger } from 'pino';
-import { hasBody } from '../../identity/context.js';
 import { webobPage, type ErrorBody } from './errors.js';
 import { newRequestId } from './request-id.js';
 import { lingerOnClose, MAX_HEADER_BYTES, watchBody, type RequestLimits } from './request-limits.js';
@@ -134,8 +133,7 @@ export function createListener(options: ListenerOptions): FastifyInstance {
   app.decorateRequest('awaitingBody', false);
   app.addHook('onRequest', (request, reply, done) => {
     setRequestIdHeaders(reply, request.id, options.requestIdHeaders);
-    // A request that declares no body has none to wait for.
-    if (!request.raw.complete && hasBody(request.headers)) watchBody(request.raw, reply.raw, limits, request.routeOptions.config.streamsBody === true, failure);
+    if (!request.raw.complete) watchBody(request.raw, reply.raw, limits, request.routeOptions.config.streamsBody === true, failure);
     admitting(request, reply, done);
   });
   // Only routes that read a body need these, and the others (the lists) are spared their cost.

@@ -78,6 +78,8 @@ export function watchBody(
   }, Math.max(1, Math.floor(limits.bodyTimeoutMs / CHECKS_PER_TIMEOUT)));
   timer.unref();
   request.once('close', () => clearInterval(timer));
+  // Once answered, what is left of the body is only read to be dropped (see `lingerOnClose`): nothing to time.
+  response.once('finish', () => clearInterval(timer));
 }
 
 /**
