@@ -13,7 +13,7 @@ interface KindRules {
   delete: MetadefRule;
 }
 
-export interface KindWords {
+interface KindWords {
   rules: KindRules;
   /** The namespace is missing (its objects' calls say so in the database layer's words; the others do not). */
   namespaceMissing: (namespace: string) => string;

@@ -6,9 +6,6 @@
 import type { Timestamp } from '../image.js';
 import type { PropertyType } from './property-type.js';
 
-export const NAMESPACE_VISIBILITIES = ['public', 'private'] as const;
-export type NamespaceVisibility = (typeof NAMESPACE_VISIBILITIES)[number];
-
 /** A namespace's own attributes, as Glance's domain reads them (a missing visibility is private, protection false). */
 export interface Namespace {
   namespace: string;
