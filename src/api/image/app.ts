@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { CatalogService } from '../../catalog/service.js';
 import type { UploadLimits, UploadService } from '../../catalog/uploads.js';
 import type { Authenticator } from '../../identity/context.js';
+import { discoveryRoutes } from './discovery.js';
 import { imageApiError, imageRoutes } from './routes.js';
 import { ApiError, commonFailure, errorStatus, RESOURCE_NOT_FOUND, webobError, webobMethodNotAllowed, webobPage } from '../common/errors.js';
 import { AnswerCache } from '../common/answer-cache.js';
@@ -72,6 +73,7 @@ export function buildImageApi(deps: ImageApiDeps): FastifyInstance {
   );
 
   app.register(imageRoutes, { catalog: deps.catalog, uploads: deps.uploads, upload: deps.upload, origin, answers });
+  app.register(discoveryRoutes);
 
   app.setNotFoundHandler(async (request, reply) => {
     const path = pathOf(request.url);

@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CatalogError } from '../../catalog/errors.js';
 import { StorageFull } from '../../common/storage-full.js';
 import type { Image } from '../../catalog/image.js';
+import { IMPORT_METHODS } from '../../catalog/imports.js';
 import type { CatalogService } from '../../catalog/service.js';
 import type { UploadLimits, UploadService } from '../../catalog/uploads.js';
 import { UploadTooLarge } from '../../catalog/data-digest.js';
@@ -99,7 +100,8 @@ export function imageRoutes(app: FastifyInstance, opts: ImageRoutesOptions, done
     const image = await catalog.createImage(ctxOf(request), fields, () => {
       if (refusal) throw refusal;
     });
-    return sendJson(reply.code(201).header('Location', `${opts.origin(request)}/v2/images/${image.id}`), imageView(image));
+    reply.code(201).header('Location', `${opts.origin(request)}/v2/images/${image.id}`).header('OpenStack-image-import-methods', IMPORT_METHODS.join(','));
+    return sendJson(reply, imageView(image));
   });
 
   app.get('/v2/images/:image_id(^.+$)', async (request, reply) =>
