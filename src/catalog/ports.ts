@@ -6,6 +6,7 @@
 import type { Readable } from 'node:stream';
 import type { Image, ImageMember } from './image.js';
 import type { Condition, ListScope, SortKey, SortOrder } from './query.js';
+import type { Task, TaskStatus } from './task.js';
 
 /** Position in the list order: the sort-key values of the last image seen; the list continues strictly after it. */
 export type Cursor = Pick<Image, 'created_at' | 'id'> & Partial<Pick<Image, SortKey>>;
@@ -90,6 +91,23 @@ export interface UploadLeaseStore {
   uploadLease(imageId: string): Promise<UploadLease | null>;
   /** The leases that ended before `at` (ISO 8601 UTC): their holders stopped renewing them. */
   lapsedUploadLeases(at: string): Promise<UploadLease[]>;
+}
+
+/** The tasks that record imports, kept beside the images so every process sees them. */
+export interface TaskStore {
+  insertTask(task: Task): Promise<void>;
+  getTask(id: string): Promise<Task | null>;
+  /**
+   * Replaces the given attributes of a task, only while its status is still `ifStatus`: of two writers ending
+   * one task, the second learns (false) that it ended already. False, too, for an unknown task.
+   */
+  updateTask(id: string, changes: Partial<Omit<Task, 'id'>>, ifStatus: TaskStatus): Promise<boolean>;
+  /** The image's tasks that have not expired by `at` (ISO 8601 UTC), oldest first. */
+  imageTasks(imageId: string, at: string): Promise<Task[]>;
+  /** The tasks still pending or processing, oldest first. */
+  unfinishedTasks(): Promise<Task[]>;
+  /** Removes the tasks that expired before `at`; how many. */
+  purgeExpiredTasks(at: string): Promise<number>;
 }
 
 /**

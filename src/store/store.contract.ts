@@ -8,6 +8,7 @@ import { describe, test } from 'node:test';
 import { MAX_INT, newImage, type Image, type ImageMember } from '../catalog/image.js';
 import type { Condition, ListScope, SortOrder, TimeField, TimeOp } from '../catalog/query.js';
 import { identityContract } from './identity.contract.js';
+import { taskContract } from './task.contract.js';
 import type { Cursor, ImageStore, StoredImage } from '../catalog/ports.js';
 import type { Storage } from './storage.js';
 
@@ -858,5 +859,6 @@ export function storeContract(name: string, open: () => Promise<Storage>): void 
     });
 
     identityContract(withStore);
+    taskContract(withStore);
   });
 }

@@ -1,6 +1,7 @@
-/** A PostgreSQL catalog's storage: one connection pool, and the image, lease and identity stores over it. */
+/** A PostgreSQL catalog's storage: one connection pool, and the image, lease, task and identity stores over it. */
 import type { Storage } from '../storage.js';
 import { SqlIdentityStore } from '../sql/sql-identity-store.js';
+import { SqlTaskStore } from '../sql/sql-task-store.js';
 import { SqlUploadLeases } from '../sql/sql-upload-leases.js';
 import { PgConnection } from './pg-connection.js';
 import { PgImageStore } from './pg-image-store.js';
@@ -14,6 +15,7 @@ export async function openPostgres(url: string): Promise<Storage> {
   return {
     images: new PgImageStore(connection),
     leases: new SqlUploadLeases(connection),
+    tasks: new SqlTaskStore(connection),
     identity: new SqlIdentityStore(connection),
     close: () => connection.close(),
   };

@@ -1,5 +1,6 @@
-/** The embedded catalog's storage: one SQLite file, and the image, lease and identity stores over its connection. */
+/** The embedded catalog's storage: one SQLite file, and the image, lease, task and identity stores over its connection. */
 import type { Storage } from '../storage.js';
+import { SqlTaskStore } from '../sql/sql-task-store.js';
 import { SqlUploadLeases } from '../sql/sql-upload-leases.js';
 import { SqliteConnection } from './sqlite-connection.js';
 import { SqliteIdentityStore } from './sqlite-identity-store.js';
@@ -10,6 +11,7 @@ export function openSqlite(file: string): Storage {
   return {
     images: new SqliteImageStore(connection),
     leases: new SqlUploadLeases(connection),
+    tasks: new SqlTaskStore(connection),
     identity: new SqliteIdentityStore(connection),
     close: () => connection.close(),
   };
