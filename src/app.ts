@@ -40,6 +40,7 @@ export interface Glint extends Services {
   /** The stores behind the services, for tests to look at directly; the APIs reach them only through the services. */
   storage: Storage;
   blobs: BlobStore;
+  staging: BlobStore;
   compute: FastifyInstance;
   image: FastifyInstance;
   identity: FastifyInstance;
@@ -84,32 +85,43 @@ function whyNotOpened(dataDir: string, err: unknown): unknown {
   );
 }
 
-/** Where image bytes go: the `--blobs` object store, else the data directory. */
-async function openBlobs(config: StorageConfig): Promise<BlobStore> {
-  if (config.blobs) return (await import('./blobs/s3-blob-store.js')).S3BlobStore.open(config.blobs);
-  return new FsBlobStore(join(config.dataDir, 'images'));
+/** Where image bytes go, and where data staged for an import waits: the `--blobs` object store, else the data directory. */
+async function openBlobs(config: StorageConfig): Promise<DataStores> {
+  if (config.blobs) {
+    const images = await (await import('./blobs/s3-blob-store.js')).S3BlobStore.open(config.blobs);
+    return { blobs: images, staging: images.within('staging') };
+  }
+  return { blobs: new FsBlobStore(join(config.dataDir, 'images')), staging: new FsBlobStore(join(config.dataDir, 'staging')) };
+}
+
+/** The image data, and the data staged for glance-direct imports. */
+interface DataStores {
+  blobs: BlobStore;
+  staging: BlobStore;
 }
 
 /** Opens the storage and the services over it (the composition root's first half, shared with the command line). */
-export async function openServices(config: ServicesConfig): Promise<Services & { storage: Storage; blobs: BlobStore }> {
+export async function openServices(config: ServicesConfig): Promise<Services & DataStores & { storage: Storage }> {
   let storage: Storage;
-  let blobs: BlobStore;
+  let data: DataStores;
   try {
     storage = await openStorage(config);
-    blobs = await openBlobs(config);
+    data = await openBlobs(config);
   } catch (err) {
     // A database or bucket that cannot be used is a matter of configuration: one line, no stack.
     if (config.database || config.blobs) throw new ConfigError((err as Error).message);
     throw err;
   }
-  const catalog = new CatalogService(storage.images, blobs, new ImagePolicy(config.policy));
-  const uploads = new UploadService(catalog, storage.images, storage.leases, blobs, thisProcess);
+  const { blobs, staging } = data;
+  const catalog = new CatalogService(storage.images, blobs, staging, new ImagePolicy(config.policy));
+  const uploads = new UploadService(catalog, storage.images, storage.leases, blobs, staging, thisProcess);
   const secrets = SecretBox.open(identityKeyFile(config));
   const accounts = new AccountService(storage.identity, secrets);
   const tokens = new TokenService(storage.identity, { tokenTtlSeconds: config.tokenTtlSeconds, lockout: config.lockout, secrets });
   return {
     storage,
     blobs,
+    staging,
     catalog,
     uploads,
     accounts,

@@ -19,6 +19,9 @@ export interface StoredImage {
 /** An image's id and when it last changed: enough to change it only as it was read. */
 export type ImageStamp = Pick<Image, 'id' | 'updated_at'>;
 
+/** An image whose data a write may have left unfinished, and the status that write gave it. */
+export type UnfinishedUpload = ImageStamp & { status: 'saving' | 'uploading' };
+
 /** That a process receives an image's data, until when unless renewed (see `catalog/upload-lease.ts`). */
 export interface UploadLease {
   image_id: string;
@@ -70,10 +73,11 @@ export interface ImageStore {
    */
   version(): string | Promise<string>;
   /**
-   * The undeleted images in `saving` with no data recorded (uploads under way, or begun and never finished),
-   * with when each last changed, so that whoever gives one back changes it only as it was read.
+   * The undeleted images in `saving` with no data recorded, or in `uploading` with no size recorded (uploads
+   * and stagings under way, or begun and never finished), with their status and when each last changed, so
+   * that whoever gives one back changes it only as it was read.
    */
-  unfinishedUploads(): Promise<ImageStamp[]>;
+  unfinishedUploads(): Promise<UnfinishedUpload[]>;
 }
 
 /** Who receives which image's data (see `upload-lease.ts`), kept beside the images so every process sees them. */
