@@ -130,6 +130,20 @@ export interface Receivers {
   alive(lease: UploadLease): boolean | null;
 }
 
+/** Image data a web-download import fetches from a URL, as far as the site's import filter lets it. */
+export interface WebSource {
+  /** Whether the import filter lets `uri` be fetched: its scheme, host and port, and the addresses its host has. */
+  admits(uri: string): Promise<boolean>;
+  /** The data at `uri`, after any redirects the filter admits; fails when it is no success, or not admitted. */
+  open(uri: string, signal: AbortSignal): Promise<WebData>;
+}
+
+export interface WebData {
+  body: AsyncIterable<Uint8Array>;
+  /** The length the server announced, null when it announced none. */
+  length: number | null;
+}
+
 /** Where image bytes live; the catalog only records that an image has data. */
 export interface ByteRange {
   /** First byte, inclusive. */
