@@ -5,32 +5,16 @@
  * failures are CatalogErrors in the image service's words.
  */
 import type { RequestContext } from '../identity/context.js';
-import { badRequest, gone, isKind, notFound, type CatalogError } from './errors.js';
+import { gone, isKind, notFound, type CatalogError } from './errors.js';
 import type { Image } from './image.js';
 import { changeImage } from './image-changes.js';
-import { DiskInspector, formatMatches, type Inspection } from './inspect/inspector.js';
+import { writeImageData, type UploadLimits } from './image-data.js';
 import { now } from './iso8601.js';
 import type { BlobStore, BlobWriter, ImageStore, Receivers, UploadLease, UploadLeaseStore } from './ports.js';
 import type { CatalogService } from './service.js';
 import { transition, transitionRefused } from './status.js';
-import { capped, digesting } from './data-digest.js';
+import { capped } from './data-digest.js';
 import { holdLease, IMPORT_WRITE_MS, isHeld } from './upload-lease.js';
-
-export interface UploadLimits {
-  /** Largest upload accepted, in bytes. */
-  maxBytes: number;
-  /** Inspect the disk format while the data streams, refusing unsafe or mislabelled images. */
-  inspect: boolean;
-}
-
-/** The virtual size of inspected data, or the reason the image service refuses it. */
-function checkedVirtualSize(inspection: Inspection, declared: string | null): number | null {
-  if (inspection.unsafe.length > 0) throw badRequest(`Image is not acceptable: ${inspection.unsafe.join('; ')}.`);
-  if (!formatMatches(declared, inspection.format)) {
-    throw badRequest(`Image disk_format is ${declared} but the uploaded data is ${inspection.format}.`);
-  }
-  return inspection.virtualSize;
-}
 
 export class UploadService {
   /** The uploads under way, each settling once its outcome is recorded (see `idle`). */
@@ -71,14 +55,11 @@ export class UploadService {
   async upload(ctx: RequestContext, id: string, source: AsyncIterable<Uint8Array>, limits: UploadLimits): Promise<Image> {
     const image = await this.catalog.changeable(ctx, id, 'upload_image', `Not allowed to upload image data for image ${id}`);
     return this.tracked(
-      this.receive(image, { into: this.blobs, status: 'saving', gone: uploadGone(id) }, async (writer) => {
-        const inspector = limits.inspect ? new DiskInspector() : null;
-        const { stream, digest } = digesting(source, limits.maxBytes, inspector ? [inspector] : []);
-        await writer.write(stream);
-        const changes: Partial<Image> = { ...digest(), status: 'active', has_data: true };
-        if (inspector) changes.virtual_size = checkedVirtualSize(inspector.finish(), image.disk_format);
-        return changes;
-      }),
+      this.receive(image, { into: this.blobs, status: 'saving', gone: uploadGone(id) }, async (writer) => ({
+        ...(await writeImageData(writer, source, limits, image.disk_format)),
+        status: 'active',
+        has_data: true,
+      })),
     );
   }
 

@@ -2,7 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { CatalogService } from '../../catalog/service.js';
-import type { UploadLimits, UploadService } from '../../catalog/uploads.js';
+import type { UploadLimits } from '../../catalog/image-data.js';
+import type { UploadService } from '../../catalog/uploads.js';
 import type { Authenticator } from '../../identity/context.js';
 import { discoveryRoutes } from './discovery.js';
 import { imageApiError, imageRoutes } from './routes.js';
