@@ -11,6 +11,7 @@ import { FsBlobStore } from './blobs/fs-blob-store.js';
 import type { BlobStore } from './catalog/ports.js';
 import { ImagePolicy } from './catalog/policy.js';
 import { CatalogService } from './catalog/service.js';
+import { ImportService } from './catalog/imports.js';
 import { UploadService } from './catalog/uploads.js';
 import { ConfigError, type Config } from './config.js';
 import type { Authenticator } from './identity/context.js';
@@ -22,17 +23,20 @@ import { AccountService } from './identity/accounts.js';
 import { TokenService } from './identity/tokens.js';
 import { openSqlite } from './store/sqlite/open.js';
 import type { Storage } from './store/storage.js';
+import { HttpWebSource } from './web/web-source.js';
 
 /** The domain's services over the storage the configuration names; closing them closes that storage. */
 export interface Services {
   catalog: CatalogService;
   /** Image data on its way in, and recovery of uploads cut short. */
   uploads: UploadService;
+  /** Imports (glance-direct, web-download), their tasks, and recovery of imports cut short. */
+  imports: ImportService;
   /** Users, projects, roles and access keys. */
   accounts: AccountService;
   /** Logins and tokens (the identity API serves them only under `--auth keystone`). */
   tokens: TokenService;
-  /** Waits for the uploads under way to record their outcome, then closes the storage. */
+  /** Stops the imports under way and waits for the uploads to record their outcome, then closes the storage. */
   close(): Promise<void>;
 }
 
@@ -51,7 +55,7 @@ export interface Glint extends Services {
 }
 
 export type StorageConfig = Pick<Config, 'dataDir' | 'database' | 'blobs'>;
-export type ServicesConfig = StorageConfig & Pick<Config, 'policy' | 'tokenTtlSeconds' | 'lockout'>;
+export type ServicesConfig = StorageConfig & Pick<Config, 'policy' | 'tokenTtlSeconds' | 'lockout' | 'webDownloadAllowInternal' | 'limits'>;
 
 // The PostgreSQL and S3 modules load only when configured: the AWS SDK is large, and a process that keeps
 // its images on disk has no use for it.
@@ -113,8 +117,12 @@ export async function openServices(config: ServicesConfig): Promise<Services & D
     throw err;
   }
   const { blobs, staging } = data;
-  const catalog = new CatalogService(storage.images, blobs, staging, new ImagePolicy(config.policy));
+  const policy = new ImagePolicy(config.policy);
+  const catalog = new CatalogService(storage.images, blobs, staging, policy);
   const uploads = new UploadService(catalog, storage.images, storage.leases, blobs, staging, thisProcess);
+  // A download that stalls is given as long as a request body that does.
+  const web = new HttpWebSource({ allowInternal: config.webDownloadAllowInternal, idleMs: config.limits.bodyTimeoutMs });
+  const imports = new ImportService(catalog, { ...storage, blobs, staging }, web, thisProcess, policy);
   const secrets = SecretBox.open(identityKeyFile(config));
   const accounts = new AccountService(storage.identity, secrets);
   const tokens = new TokenService(storage.identity, { tokenTtlSeconds: config.tokenTtlSeconds, lockout: config.lockout, secrets });
@@ -124,9 +132,11 @@ export async function openServices(config: ServicesConfig): Promise<Services & D
     staging,
     catalog,
     uploads,
+    imports,
     accounts,
     tokens,
     async close() {
+      await imports.stop();
       await uploads.idle();
       await storage.close();
     },
@@ -150,7 +160,7 @@ export function identityKeyFile(config: Pick<Config, 'dataDir'>): string {
 
 export async function createGlint(config: Config): Promise<Glint> {
   const services = await openServices(config);
-  const { catalog, uploads, accounts, tokens } = services;
+  const { catalog, uploads, imports, accounts, tokens } = services;
   const logger = pino({ level: config.logLevel });
   const keystone = config.auth === 'keystone';
   const auth: Authenticator = keystone ? new KeystoneAuthenticator(tokens) : new NoAuthAuthenticator();
@@ -177,6 +187,7 @@ export async function createGlint(config: Config): Promise<Glint> {
   const image = buildImageApi({
     catalog,
     uploads,
+    imports,
     auth,
     logger,
     limits: config.limits,

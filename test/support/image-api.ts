@@ -14,7 +14,7 @@ export interface Server {
   dir: string;
 }
 
-export type Options = Pick<ConfigInput, 'profile' | 'inspect' | 'maxUploadBytes' | 'policy'>;
+export type Options = Pick<ConfigInput, 'profile' | 'inspect' | 'maxUploadBytes' | 'policy' | 'webDownloadAllowInternal'>;
 
 export async function startServer(options: Options = {}): Promise<Server> {
   const dir = mkdtempSync(join(tmpdir(), 'glint-image-api-'));
