@@ -2,6 +2,7 @@
 // glance-direct and web-download imports and their tasks, with the answers recorded from the reference.
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import {
   type Caller, type GlanceImage, type Server,
 } from './support/image-api.js';
 import { startWebServer, type WebServer } from './support/web-server.js';
+import { holderOf } from '../src/host/processes.js';
 
 const MiB = 1024 * 1024;
 
@@ -499,5 +501,51 @@ describe("an import's lock", () => {
     } finally {
       await web.close();
     }
+  });
+});
+
+describe('imports whose process stopped', () => {
+  const owner = newCaller();
+  const ENDED = holderOf(spawnSync(process.execPath, ['-e', '']).pid);
+  const ELSEWHERE = 'another-machine|12|34';
+
+  /** An image importing its staged data under a task whose lease `holder` has until `end`, as a process leaves it. */
+  async function cutShort(s: Server, holder: string, end: string): Promise<{ id: string; taskId: string }> {
+    const id = await createImage(s, owner);
+    expectStatus(await imageApi(s, owner, { method: 'PUT', url: `/v2/images/${id}/stage`, body: rawBytes(10) }), 204, 'stage');
+    const { storage } = s.glint;
+    const taskId = randomUUID();
+    const time = '2030-01-01T00:00:00.000000Z';
+    await storage.tasks.insertTask({
+      id: taskId, type: 'api_image_import', status: 'processing', owner: owner.project, image_id: id, user_id: 'u', request_id: 'req-x',
+      input: {}, result: null, message: '', expires_at: null, created_at: time, updated_at: time,
+    });
+    const image = (await storage.images.getImage(id))!;
+    const properties = { ...image.properties, os_glance_import_task: taskId, os_glance_importing_to_stores: '', os_glance_failed_import: '' };
+    await storage.images.updateImage(id, { status: 'importing', properties });
+    await storage.leases.claimUpload({ image_id: id, holder, expires_at: end });
+    return { id, taskId };
+  }
+
+  it('are failed at a start, their images queued again without their staged data; those still running are left alone', async () => {
+    const s = await server();
+    const gone = await cutShort(s, ENDED, '2100-01-01T00:00:00.000Z');
+    const running = await cutShort(s, ELSEWHERE, '2100-01-01T00:00:00.000Z');
+    assert.equal(await s.glint.imports.recoverInterruptedImports(), 1);
+    const image = await show(s, owner, gone.id);
+    assert.deepEqual([image.status, image.size, osGlance(image)], ['queued', null, { os_glance_importing_to_stores: '', os_glance_failed_import: '' }]);
+    const task = await s.glint.storage.tasks.getTask(gone.taskId);
+    assert.deepEqual([task?.status, task?.message], ['failure', 'Import interrupted: the process running it stopped before it ended.']);
+    assert.equal(await s.glint.storage.leases.uploadLease(gone.id), null);
+    assert.deepEqual(readdirSync(join(s.dir, 'staging')), [running.id]);
+    assert.equal((await show(s, owner, running.id)).status, 'importing');
+  });
+
+  it('are failed while running once their lease lapsed', async () => {
+    const s = await server();
+    const lapsed = await cutShort(s, ELSEWHERE, '2000-01-01T00:00:00.000Z');
+    assert.equal(await s.glint.imports.recoverLapsedImports(), 1);
+    assert.equal((await show(s, owner, lapsed.id)).status, 'queued');
+    assert.equal(await s.glint.imports.recoverLapsedImports(), 0);
   });
 });
