@@ -74,3 +74,40 @@ test('an image uploaded through the image API is stored in S3 and downloads whol
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('data staged for a glance-direct import waits under staging/ in the bucket, and moves into the image', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'glint-s3-staging-'));
+  const config = loadConfig(
+    { profile: 'openstack', auth: 'noauth', dataDir: dir, blobs: s3.url(PREFIX), computePort: 0, imagePort: 0, identityPort: 0 },
+    {},
+  );
+  const glint = await createGlint(config);
+  try {
+    const headers = { 'x-auth-token': TOKEN };
+    const created = await glint.image.inject({
+      method: 'POST', url: '/v2/images', payload: JSON.stringify({ name: 's3-staged', disk_format: 'raw', container_format: 'bare' }),
+      headers: { ...headers, 'content-type': 'application/json' },
+    });
+    expectStatus(created, 201, 'create');
+    const id = created.json<{ id: string }>().id;
+    const data = imageBytes(MiB + 5);
+    const staged = await glint.image.inject({ method: 'PUT', url: `/v2/images/${id}/stage`, payload: data, headers: { ...headers, 'content-type': 'application/octet-stream' } });
+    expectStatus(staged, 204, 'stage');
+    assert.ok((await s3.stored(PREFIX)).includes(`staging/${id}`), 'the staged data is an object under staging/');
+
+    const imported = await glint.image.inject({
+      method: 'POST', url: `/v2/images/${id}/import`, payload: JSON.stringify({ method: { name: 'glance-direct' } }),
+      headers: { ...headers, 'content-type': 'application/json' },
+    });
+    expectStatus(imported, 202, 'import');
+    await glint.imports.idle();
+    const image = (await glint.image.inject({ url: `/v2/images/${id}`, headers })).json<{ status: string; checksum: string }>();
+    assert.deepEqual([image.status, image.checksum], ['active', createHash('md5').update(data).digest('hex')]);
+    assert.ok(!(await s3.stored(PREFIX)).includes(`staging/${id}`), 'the staged data is gone');
+    assert.ok((await s3.stored(PREFIX)).includes(id), 'the image data is an object of its own');
+    assert.ok(!existsSync(join(dir, 'staging')), 'nothing goes to the data directory');
+  } finally {
+    await glint.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
