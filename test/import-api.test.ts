@@ -14,6 +14,7 @@ import {
 } from './support/image-api.js';
 import { startWebServer, type WebServer } from './support/web-server.js';
 import { holderOf } from '../src/host/processes.js';
+import type { TaskStatus } from '../src/catalog/task.js';
 
 const MiB = 1024 * 1024;
 
@@ -195,6 +196,16 @@ async function importEnded(s: Server, caller: Caller, id: string): Promise<{ tas
 }
 
 const webDownload = (uri: unknown) => ({ method: { name: 'web-download', uri } });
+
+/** A task of the caller's import of the image, written straight into the store as a process would have left it. */
+async function recordTask(s: Server, imageId: string, caller: Caller, status: TaskStatus, updatedAt: string): Promise<string> {
+  const id = randomUUID();
+  await s.glint.storage.tasks.insertTask({
+    id, type: 'api_image_import', status, owner: caller.project, image_id: imageId, user_id: 'u', request_id: 'req-x',
+    input: {}, result: null, message: '', expires_at: null, created_at: updatedAt, updated_at: updatedAt,
+  });
+  return id;
+}
 const GLANCE_DIRECT = { method: { name: 'glance-direct' } };
 const osGlance = (image: GlanceImage) => Object.fromEntries(Object.entries(image).filter(([key]) => key.startsWith('os_glance')));
 
@@ -397,17 +408,25 @@ describe('imports the reference refuses', () => {
 
 describe('an import under way', () => {
   const owner = newCaller();
-  const data = rawBytes(64 * 1024);
 
-  it('holds its image importing and locked: a second import is refused, a member sees no task of it, an admin does', async () => {
-    const web = await startWebServer(data);
+  /** Runs `body` while a web-download import of a new image is under way, its data held half-sent by the test's server. */
+  async function whileImporting(body: (s: Server, id: string, web: WebServer) => Promise<void>): Promise<void> {
+    const web = await startWebServer(rawBytes(64 * 1024));
     try {
       const s = await server({ webDownloadAllowInternal: true });
-      const member = newCaller();
       const id = await createImage(s, owner);
-      await share(s, owner, id, member);
       await startImport(s, owner, id, webDownload(`${web.base}/held`));
       await web.held();
+      await body(s, id, web);
+    } finally {
+      await web.close();
+    }
+  }
+
+  it('holds its image importing and locked: a second import is refused, a member sees no task of it, an admin does', () =>
+    whileImporting(async (s, id, web) => {
+      const member = newCaller();
+      await share(s, owner, id, member);
       const importing = await show(s, owner, id);
       const [task] = await imageTasks(s, owner, id);
       assert.deepEqual([importing.status, task.status, task.message, task.result, task.expires_at], ['importing', 'processing', '', null, null]);
@@ -417,64 +436,34 @@ describe('an import under way', () => {
       assert.deepEqual((await imageTasks(s, newCaller('admin'), id)).map((t) => t.id), [task.id]);
       web.release();
       assert.equal((await importEnded(s, owner, id)).image.status, 'active');
-    } finally {
-      await web.close();
-    }
-  });
+    }));
 
-  it('fails when its image is deleted meanwhile, and leaves no data behind', async () => {
-    const web = await startWebServer(data);
-    try {
-      const s = await server({ webDownloadAllowInternal: true });
-      const id = await createImage(s, owner);
-      await startImport(s, owner, id, webDownload(`${web.base}/held`));
-      await web.held();
-      const admin = newCaller('admin');
+  it('fails when its image is deleted meanwhile, and leaves no data behind', () =>
+    whileImporting(async (s, id, web) => {
       expectStatus(await imageApi(s, owner, { method: 'DELETE', url: `/v2/images/${id}` }), 204, 'delete');
       web.release();
-      for (;;) {
-        const [task] = await s.glint.storage.tasks.imageTasks(id, '2000-01-01T00:00:00.000000Z');
-        if (task.status === 'failure') {
-          assert.equal(task.message, 'Task failed due to Internal Error');
-          break;
-        }
-        await sleep(5);
-      }
+      await s.glint.imports.idle();
+      const [task] = await s.glint.storage.tasks.imageTasks(id, '2000-01-01T00:00:00.000000Z');
+      assert.deepEqual([task.status, task.message], ['failure', 'Task failed due to Internal Error']);
       assert.deepEqual(dataFiles(s), []);
-      assert.equal((await imageApi(s, admin, { url: `/v2/images/${id}` })).statusCode, 404);
-    } finally {
-      await web.close();
-    }
-  });
+    }));
 
-  it('is interrupted when its process stops: the task failed, the image queued again', async () => {
-    const web = await startWebServer(data);
-    try {
-      const s = await server({ webDownloadAllowInternal: true });
-      const id = await createImage(s, owner);
-      await startImport(s, owner, id, webDownload(`${web.base}/held`));
-      await web.held();
+  it('is interrupted when its process stops: the task failed, the image queued again', () =>
+    whileImporting(async (s, id) => {
       await s.glint.imports.stop();
       const [task] = await imageTasks(s, owner, id);
       assert.deepEqual([task.status, task.message], ['failure', 'Import interrupted: the process running it stopped before it ended.']);
       const image = await show(s, owner, id);
       assert.deepEqual([image.status, osGlance(image)], ['queued', { os_glance_importing_to_stores: '', os_glance_failed_import: '' }]);
       assert.deepEqual(dataFiles(s), []);
-    } finally {
-      await web.close();
-    }
-  });
+    }));
 });
 
 describe("an import's lock", () => {
   const owner = newCaller();
-  const lockedBy = async (s: Server, status: string, updatedAt: string) => {
+  const lockedBy = async (s: Server, status: TaskStatus, updatedAt: string) => {
     const id = await createImage(s, owner);
-    const taskId = randomUUID();
-    await s.glint.storage.tasks.insertTask({
-      id: taskId, type: 'api_image_import', status: status as 'pending', owner: owner.project, image_id: id, user_id: 'u', request_id: 'req-x',
-      input: {}, result: null, message: '', expires_at: null, created_at: updatedAt, updated_at: updatedAt,
-    });
+    const taskId = await recordTask(s, id, owner, status, updatedAt);
     const image = (await s.glint.storage.images.getImage(id))!;
     await s.glint.storage.images.updateImage(id, { properties: { ...image.properties, os_glance_import_task: taskId } });
     return { id, taskId };
@@ -483,7 +472,7 @@ describe("an import's lock", () => {
   it('stands while its task has moved within the hour (two, while pending)', async () => {
     const s = await server({ webDownloadAllowInternal: true });
     const ninetyMinutesAgo = new Date(Date.now() - 90 * 60 * 1000).toISOString().replace('Z', '000Z');
-    for (const [status, updated] of [['processing', new Date().toISOString().replace('Z', '000Z')], ['pending', ninetyMinutesAgo]]) {
+    for (const [status, updated] of [['processing', new Date().toISOString().replace('Z', '000Z')], ['pending', ninetyMinutesAgo]] as const) {
       const { id } = await lockedBy(s, status, updated);
       assertWebob(await importCall(s, owner, id, webDownload('http://8.8.8.8/x')), 409, 'Image has active task');
     }
@@ -514,12 +503,7 @@ describe('imports whose process stopped', () => {
     const id = await createImage(s, owner);
     expectStatus(await imageApi(s, owner, { method: 'PUT', url: `/v2/images/${id}/stage`, body: rawBytes(10) }), 204, 'stage');
     const { storage } = s.glint;
-    const taskId = randomUUID();
-    const time = '2030-01-01T00:00:00.000000Z';
-    await storage.tasks.insertTask({
-      id: taskId, type: 'api_image_import', status: 'processing', owner: owner.project, image_id: id, user_id: 'u', request_id: 'req-x',
-      input: {}, result: null, message: '', expires_at: null, created_at: time, updated_at: time,
-    });
+    const taskId = await recordTask(s, id, owner, 'processing', '2030-01-01T00:00:00.000000Z');
     const image = (await storage.images.getImage(id))!;
     const properties = { ...image.properties, os_glance_import_task: taskId, os_glance_importing_to_stores: '', os_glance_failed_import: '' };
     await storage.images.updateImage(id, { status: 'importing', properties });

@@ -1,4 +1,4 @@
-"""Creates an image through the interoperable import with openstacksdk, as test/clients.test.ts asks.
+"""Creates an image through the interoperable import with openstacksdk, as test/clients-import.test.ts asks.
 
 Run with Debian's /usr/bin/python3 (the packaged openstacksdk 0.101 lives there). The one argument is JSON:
 {"endpoint": image API base URL, "token", "name", "file"}. The image is created with
@@ -7,33 +7,15 @@ answer names (OpenStack-image-import-methods), stages the file and starts a glan
 waiting for it. Prints JSON: the image's id and the requests made (urllib3's log lines).
 """
 import json
-import logging
 import sys
 
 import openstack
-
-
-class Requests(logging.Handler):
-    """Collects the request lines urllib3 logs ("PUT /v2/images/<id>/stage HTTP/1.1" 204 …)."""
-
-    def __init__(self):
-        super().__init__(logging.DEBUG)
-        self.lines = []
-
-    def emit(self, record):
-        message = record.getMessage()
-        if ' HTTP/1.' in message:
-            self.lines.append(message)
+from request_log import collect_requests
 
 
 def main():
     config = json.loads(sys.argv[1])
-    # Also on stderr, so a failing test can show every exchange.
-    logging.basicConfig(stream=sys.stderr, level=logging.WARNING)
-    requests = Requests()
-    urllib3_log = logging.getLogger('urllib3.connectionpool')
-    urllib3_log.setLevel(logging.DEBUG)
-    urllib3_log.addHandler(requests)
+    requests = collect_requests()
 
     # admin_token: the token as it is, no discovery; the endpoint must include /v2.
     conn = openstack.connect(
