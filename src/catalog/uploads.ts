@@ -57,7 +57,7 @@ export class UploadService {
     return this.tracked(
       this.receive(image, { into: this.blobs, status: 'saving', gone: uploadGone(id) }, async (writer) => ({
         ...(await writeImageData(writer, source, limits, image.disk_format)),
-        status: 'active',
+        status: transition('saving', 'active'),
         has_data: true,
       })),
     );
