@@ -248,6 +248,17 @@ describe('a glance-direct import', () => {
     assert.ok(Math.abs(kept - 48 * 3600 * 1000) < 1000, `expires 48 h after it ended (${kept} ms)`);
   });
 
+  it('imports empty staged data, its task saying nothing of what it copied, as the reference says nothing', async () => {
+    const s = await server();
+    const id = await createImage(s, owner);
+    expectStatus(await imageApi(s, owner, { method: 'PUT', url: `/v2/images/${id}/stage`, body: Buffer.alloc(0) }), 204, 'stage');
+    const staged = await show(s, owner, id);
+    assert.deepEqual([staged.status, staged.size], ['uploading', 0]);
+    await startImport(s, owner, id, GLANCE_DIRECT);
+    const { task, image } = await importEnded(s, owner, id);
+    assert.deepEqual([image.status, image.size, image.checksum, task.status, task.message], ['active', 0, hex('md5', Buffer.alloc(0)), 'success', '']);
+  });
+
   it('needs the data staged first, and the image in no other status', async () => {
     const s = await server();
     const id = await createImage(s, owner);

@@ -14,7 +14,7 @@ import { changeImage } from './image-changes.js';
 import { DataRefused, writeImageData, type UploadLimits } from './image-data.js';
 import { formatTimestamp, now } from './iso8601.js';
 import type { ImagePolicy } from './policy.js';
-import type { BlobStore, ImageStore, Receivers, TaskStore, UploadLeaseStore, WebSource } from './ports.js';
+import type { BlobStore, ImageStore, Receivers, TaskStore, UploadLeaseStore, WebData, WebSource } from './ports.js';
 import type { CatalogService } from './service.js';
 import { transition } from './status.js';
 import { canBecome, TASK_TTL_MS, type Task, type TaskStatus } from './task.js';
@@ -44,7 +44,7 @@ const STAGE_HOST = 'os_glance_stage_host';
 const LOCK_EXPIRY_MS = 60 * 60 * 1000;
 
 /** The reference's words for any failure inside a task (`taskflow_executor`). */
-export const TASK_FAILED = 'Task failed due to Internal Error';
+const TASK_FAILED = 'Task failed due to Internal Error';
 const INTERRUPTED = 'Import interrupted: the process running it stopped before it ended.';
 
 const MiB = 1024 * 1024;
@@ -86,7 +86,7 @@ export class ImportService {
    * Checks an import as the reference does, in its order, records its task and locks the image to it, then
    * starts it; resolves once it has started (the API answers 202 then). `requestId` is recorded with the task.
    */
-  async startImport(ctx: RequestContext, id: string, request: ImportRequest, requestId: string, limits: UploadLimits): Promise<Task> {
+  async startImport(ctx: RequestContext, id: string, request: ImportRequest, requestId: string, limits: UploadLimits): Promise<void> {
     let image = await this.catalog.findVisible(ctx, id);
     if (!image) throw notFound(`No image found with ID ${id}`);
     checkStatus(image, request.method);
@@ -131,7 +131,6 @@ export class ImportService {
       throw err;
     }
     this.launch(task, request, lease, limits);
-    return task;
   }
 
   /** The image's tasks the caller sees (its project's, or all for an admin), oldest first; not found unless it may read the image. */
@@ -201,12 +200,9 @@ export class ImportService {
     }
     // The image holds its data: what is left cannot undo that.
     await staging.delete(id).catch(() => undefined);
-    const time = now();
-    await tasks.updateTask(
-      task.id,
-      { status: 'success', result: { image_id: id }, message: size >= 1 ? `Copied ${Math.floor(size / MiB)} MiB` : '', expires_at: expiry(), updated_at: time },
-      'processing',
-    );
+    // The reference's progress callback says how much it copied, once any was.
+    const message = size >= 1 ? `Copied ${Math.floor(size / MiB)} MiB` : '';
+    await tasks.updateTask(task.id, { status: 'success', result: { image_id: id }, message, expires_at: expiry(), updated_at: now() }, 'processing');
   }
 
   /** The image an import's task holds the lock of. */
@@ -217,7 +213,7 @@ export class ImportService {
   }
 
   /** The data an import copies in, and the length announced for it (web-download only). */
-  private async source(task: Task, request: ImportRequest, signal: AbortSignal): Promise<{ body: AsyncIterable<Uint8Array>; length: number | null }> {
+  private async source(task: Task, request: ImportRequest, signal: AbortSignal): Promise<WebData> {
     if (request.method === 'web-download') return this.web.open(request.uri!, signal);
     const staged = await this.stores.staging.open(task.image_id);
     if (!staged) throw new Error('the staged data is gone');
