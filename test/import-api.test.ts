@@ -328,15 +328,17 @@ describe('a web-download import', () => {
     assert.equal(web.requests.length, asked, 'nothing was fetched for it');
   });
 
-  for (const [what, path, options] of [
-    ['answers 404', '/missing', {}],
-    ['sends less than it announced', '/short', {}],
-    ['is larger than the upload cap', '/data', { maxUploadBytes: data.length - 1 }],
+  for (const [what, uri, options] of [
+    ['answers 404', () => `${web.base}/missing`, {}],
+    ['sends less than it announced', () => `${web.base}/short`, {}],
+    ['is larger than the upload cap', () => `${web.base}/data`, { maxUploadBytes: data.length - 1 }],
+    ['redirects to an address the filter refuses', () => `${web.base}/astray`, {}],
+    ['cannot be reached', () => 'http://127.0.0.1:1/data', {}],
   ] as const) {
     it(`fails as the reference's does when the URL ${what}: the task a failure, the image queued again without data`, async () => {
       const s = await server({ webDownloadAllowInternal: true, ...options });
       const id = await createImage(s, owner);
-      await startImport(s, owner, id, webDownload(`${web.base}${path}`));
+      await startImport(s, owner, id, webDownload(uri()));
       const { task, image } = await importEnded(s, owner, id);
       assert.deepEqual([task.status, task.message, task.result], ['failure', 'Task failed due to Internal Error', null]);
       assert.deepEqual([image.status, image.size, image.checksum], ['queued', null, null]);

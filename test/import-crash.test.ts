@@ -1,9 +1,11 @@
 // A Glint process killed (SIGKILL) in the middle of a web-download import: the next start fails the import's
 // task, queues its image again without data and lets it be imported anew; another image's import is untouched.
-// Runs real processes over loopback, against an HTTP server of the test's own.
+// Killed while it stages data, it leaves the image queued again and no partial staged data. Runs real processes
+// over loopback, against an HTTP server of the test's own.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -87,5 +89,35 @@ test('a SIGKILL during a web-download import: the next start fails its task and 
   } finally {
     if (isRunning(glint.child)) glint.child.kill('SIGKILL');
     await web.close();
+  }
+});
+
+test('a SIGKILL while data is staged: the next start queues the image again, with no partial staged data', { timeout: 120_000 }, async () => {
+  const dataDir = join(work, 'staging');
+  let glint = await serve(dataDir);
+  try {
+    const id = await createImage(glint, 'staging at the crash');
+    // Half the data announced is sent; the rest never comes.
+    const staging = request(`${glint.urls.image}/v2/images/${id}/stage`, {
+      method: 'PUT',
+      headers: { 'X-Auth-Token': TOKEN, 'Content-Type': 'application/octet-stream', 'Content-Length': String(DATA.length * 2) },
+    });
+    staging.on('error', () => undefined);
+    staging.write(DATA);
+    while ((await image(glint, id)).status !== 'uploading') await sleep(20);
+    const partials = () => readdirSync(join(dataDir, 'staging')).filter((name) => name.endsWith('.partial'));
+    assert.equal(partials().length, 1, 'the staged data is written to a partial file');
+    glint.child.kill('SIGKILL');
+    await waitForExit(glint.child);
+    staging.destroy();
+
+    glint = await serve(dataDir);
+    assert.match(glint.output(), /1 image\(s\) whose upload was interrupted are queued again/);
+    const after = await image(glint, id);
+    assert.deepEqual([after.status, after.size], ['queued', null]);
+    assert.deepEqual(readdirSync(join(dataDir, 'staging')), [], 'no staged data, partial or whole');
+    assert.equal((await stopGlint(glint.child)).code, 0);
+  } finally {
+    if (isRunning(glint.child)) glint.child.kill('SIGKILL');
   }
 });

@@ -17,8 +17,8 @@ export interface WebServer {
 
 /**
  * Serves `data` at `/data` (with its length), at `/unsized` (without), its first half under a length twice the
- * whole at `/short`, a redirect to `/data` at `/moved`, half of it at once and the rest on `release()` at
- * `/held`, and 404 elsewhere.
+ * whole at `/short`, a redirect to `/data` at `/moved` and to an encoded address no filter admits at `/astray`,
+ * half of it at once and the rest on `release()` at `/held`, and 404 elsewhere.
  */
 export async function startWebServer(data: Buffer): Promise<WebServer> {
   const requests: string[] = [];
@@ -33,6 +33,7 @@ export async function startWebServer(data: Buffer): Promise<WebServer> {
     if (path === '/data') return res.writeHead(200, { 'content-length': data.length }).end(data);
     if (path === '/unsized') return res.writeHead(200, { connection: 'close' }).end(data);
     if (path === '/moved') return res.writeHead(302, { location: '/data' }).end();
+    if (path === '/astray') return res.writeHead(302, { location: 'http://2130706433/data' }).end();
     if (path === '/short') {
       res.writeHead(200, { 'content-length': data.length * 2 }).write(data.subarray(0, half));
       return setTimeout(() => res.destroy(), 50);
