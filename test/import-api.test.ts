@@ -187,10 +187,11 @@ async function imageTasks(s: Server, caller: Caller, id: string): Promise<Import
 
 /** The image's last task once it has ended, and the image then. */
 async function importEnded(s: Server, caller: Caller, id: string): Promise<{ task: ImportTask; image: GlanceImage }> {
-  for (;;) {
+  for (let tries = 0; ; tries++) {
     const tasks = await imageTasks(s, caller, id);
     const task = tasks[tasks.length - 1];
     if (task && (task.status === 'success' || task.status === 'failure')) return { task, image: await show(s, caller, id) };
+    assert.ok(tries < 2000, `the import of ${id} ended: ${JSON.stringify(tasks)}`);
     await sleep(5);
   }
 }

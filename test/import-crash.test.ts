@@ -45,10 +45,19 @@ async function importFrom(glint: GlintProcess, id: string, uri: string): Promise
   assert.equal((await call(glint, 'POST', `/v2/images/${id}/import`, { method: { name: 'web-download', uri } })).status, 202);
 }
 
+/** Waits until `done` says so (a few seconds at most). */
+async function until(done: () => Promise<boolean>): Promise<void> {
+  for (let tries = 0; !(await done()); tries++) {
+    assert.ok(tries < 500, 'waited too long');
+    await sleep(20);
+  }
+}
+
 async function ended(glint: GlintProcess, id: string): Promise<Record<string, unknown>> {
-  for (;;) {
+  for (let tries = 0; ; tries++) {
     const last = (await tasks(glint, id)).at(-1);
     if (last && last.status !== 'pending' && last.status !== 'processing') return image(glint, id);
+    assert.ok(tries < 1000, `the import of ${id} ended`);
     await sleep(20);
   }
 }
@@ -66,7 +75,7 @@ test('a SIGKILL during a web-download import: the next start fails its task and 
     const cut = await createImage(glint, 'importing at the crash');
     await importFrom(glint, cut, `${web.base}/held`);
     await web.held();
-    while ((await image(glint, cut)).status !== 'importing') await sleep(20);
+    await until(async () => (await image(glint, cut)).status === 'importing');
     glint.child.kill('SIGKILL');
     assert.equal((await waitForExit(glint.child)).signal, 'SIGKILL');
 
@@ -104,7 +113,7 @@ test('a SIGKILL while data is staged: the next start queues the image again, wit
     });
     staging.on('error', () => undefined);
     staging.write(DATA);
-    while ((await image(glint, id)).status !== 'uploading') await sleep(20);
+    await until(async () => (await image(glint, id)).status === 'uploading');
     const partials = () => readdirSync(join(dataDir, 'staging')).filter((name) => name.endsWith('.partial'));
     assert.equal(partials().length, 1, 'the staged data is written to a partial file');
     glint.child.kill('SIGKILL');

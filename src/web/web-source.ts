@@ -19,7 +19,7 @@ export interface WebSourceOptions extends FilterOptions {
   idleMs: number;
 }
 
-export class WebDownloadError extends Error {}
+class WebDownloadError extends Error {}
 
 export class HttpWebSource implements WebSource {
   constructor(private readonly options: WebSourceOptions) {}
