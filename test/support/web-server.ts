@@ -8,7 +8,7 @@ export interface WebServer {
   base: string;
   /** The paths asked for, in order. */
   requests: string[];
-  /** Resolves once `/held` has been asked for and its first half sent. */
+  /** Resolves once `/held` has been asked for and its first half sent; fails if it is not within 10 s. */
   held(): Promise<void>;
   /** Sends the rest of `/held`. */
   release(): void;
@@ -50,7 +50,11 @@ export async function startWebServer(data: Buffer): Promise<WebServer> {
   return {
     base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
-    held: () => reached,
+    held: () =>
+      Promise.race([
+        reached,
+        new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error('/held was not asked for within 10 s')), 10_000).unref()),
+      ]),
     release() {
       released = true;
       holding?.end(data.subarray(half));
