@@ -23,22 +23,14 @@ test('under umask 000, a new data directory is 0700 and every file Glint writes 
   try {
     const glint = await createGlint(loadConfig({ auth: 'noauth', dataDir: dir, computePort: 0, imagePort: 0, identityPort: 0 }, {}));
     const token = 'alice:0123456789abcdef0123456789abcdef';
-    const id = await createImage(glint, token, 'private bytes');
-    const uploaded = await glint.image.inject({
-      method: 'PUT',
-      url: `/v2/images/${id}/file`,
-      headers: { 'x-auth-token': token, 'content-type': 'application/octet-stream' },
-      payload: Buffer.from('secret image data'),
-    });
-    assert.equal(uploaded.statusCode, 204);
-    const staged = await createImage(glint, token, 'private staged bytes');
-    const staging = await glint.image.inject({
-      method: 'PUT',
-      url: `/v2/images/${staged}/stage`,
-      headers: { 'x-auth-token': token, 'content-type': 'application/octet-stream' },
-      payload: Buffer.from('secret staged data'),
-    });
-    assert.equal(staging.statusCode, 204);
+    const put = async (name: string, data: string, to: 'file' | 'stage') => {
+      const id = await createImage(glint, token, name);
+      const headers = { 'x-auth-token': token, 'content-type': 'application/octet-stream' };
+      assert.equal((await glint.image.inject({ method: 'PUT', url: `/v2/images/${id}/${to}`, headers, payload: Buffer.from(data) })).statusCode, 204);
+      return id;
+    };
+    const id = await put('private bytes', 'secret image data', 'file');
+    const staged = await put('private staged bytes', 'secret staged data', 'stage');
     assert.equal(mode(dir), '700');
     const folders = ['images', 'staging'];
     for (const folder of folders) assert.equal(mode(join(dir, folder)), '700', folder);
