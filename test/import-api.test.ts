@@ -30,6 +30,9 @@ function assertWebob(res: LightMyRequestResponse, status: number, message: strin
   assert.equal(res.body, webob(status, message));
 }
 
+const stage = (s: Server, caller: Caller, id: string, bytes: Buffer, contentType?: string) =>
+  imageApi(s, caller, { method: 'PUT', url: `/v2/images/${id}/stage`, body: bytes, contentType });
+
 /** Shares the image with the member's project, which accepts. */
 async function share(s: Server, owner: Caller, id: string, member: Caller): Promise<void> {
   expectStatus(await imageApi(s, owner, { method: 'POST', url: `/v2/images/${id}/members`, body: { member: member.project } }), 200, 'add member');
@@ -82,8 +85,6 @@ describe('discovery on a single-store site', () => {
 describe('staging data for a glance-direct import', () => {
   const owner = newCaller();
   const data = rawBytes(1000);
-  const stage = (s: Server, caller: Caller, id: string, bytes: Buffer, contentType?: string) =>
-    imageApi(s, caller, { method: 'PUT', url: `/v2/images/${id}/stage`, body: bytes, contentType });
   const staged = (s: Server) => readdirSync(join(s.dir, 'staging'));
 
   it('keeps the data apart, the image uploading with the size it has and no hashes yet, as the reference does', async () => {
@@ -217,7 +218,7 @@ describe('a glance-direct import', () => {
   it('moves the staged data into the image: active with its hashes, the staged data gone, the task a success', async () => {
     const s = await server();
     const id = await createImage(s, owner);
-    expectStatus(await imageApi(s, owner, { method: 'PUT', url: `/v2/images/${id}/stage`, body: data }), 204, 'stage');
+    expectStatus(await stage(s, owner, id, data), 204, 'stage');
     const res = await startImport(s, owner, id, GLANCE_DIRECT);
     assert.equal(res.body, '');
     assert.equal(res.headers['content-type'], 'text/html; charset=UTF-8');
@@ -252,7 +253,7 @@ describe('a glance-direct import', () => {
   it('imports empty staged data, its task saying nothing of what it copied, as the reference says nothing', async () => {
     const s = await server();
     const id = await createImage(s, owner);
-    expectStatus(await imageApi(s, owner, { method: 'PUT', url: `/v2/images/${id}/stage`, body: Buffer.alloc(0) }), 204, 'stage');
+    expectStatus(await stage(s, owner, id, Buffer.alloc(0)), 204, 'stage');
     const staged = await show(s, owner, id);
     assert.deepEqual([staged.status, staged.size], ['uploading', 0]);
     await startImport(s, owner, id, GLANCE_DIRECT);
@@ -272,7 +273,7 @@ describe('a glance-direct import', () => {
   it('inspects the data as an upload does: refused data fails the task in its words, the image queued again', async () => {
     const s = await server({ profile: 'huawei' });
     const id = await createImage(s, owner, { disk_format: 'qcow2' });
-    expectStatus(await imageApi(s, owner, { method: 'PUT', url: `/v2/images/${id}/stage`, body: data }), 204, 'stage');
+    expectStatus(await stage(s, owner, id, data), 204, 'stage');
     await startImport(s, owner, id, GLANCE_DIRECT);
     const { task, image } = await importEnded(s, owner, id);
     assert.deepEqual([task.status, task.message, task.result], ['failure', 'Image disk_format is qcow2 but the uploaded data is raw.', null]);
@@ -285,7 +286,7 @@ describe('a glance-direct import', () => {
   it('records the virtual size inspection finds', async () => {
     const s = await server({ profile: 'huawei' });
     const id = await createImage(s, owner);
-    expectStatus(await imageApi(s, owner, { method: 'PUT', url: `/v2/images/${id}/stage`, body: data }), 204, 'stage');
+    expectStatus(await stage(s, owner, id, data), 204, 'stage');
     await startImport(s, owner, id, GLANCE_DIRECT);
     const { image } = await importEnded(s, owner, id);
     assert.deepEqual([image.status, image.virtual_size], ['active', 1000]);
@@ -394,7 +395,7 @@ describe('imports the reference refuses', () => {
     assertWebob(await importCall(s, owner, noDisk, webDownload('http://8.8.8.8/x')), 409, "'disk_format' needs to be set before import");
     await share(s, owner, id, member);
     assertWebob(await importCall(s, member, id, webDownload('http://8.8.8.8/x')), 403, 'You do not own this image');
-    expectStatus(await imageApi(s, owner, { method: 'PUT', url: `/v2/images/${id}/stage`, body: rawBytes(10) }), 204, 'stage');
+    expectStatus(await stage(s, owner, id, rawBytes(10)), 204, 'stage');
     assertWebob(await importCall(s, owner, id, webDownload('http://8.8.8.8/x')), 409, "Image needs to be in 'queued' state to use 'web-download' method");
   });
 
@@ -515,7 +516,7 @@ describe('imports whose process stopped', () => {
   /** An image importing its staged data under a task whose lease `holder` has until `end`, as a process leaves it. */
   async function cutShort(s: Server, holder: string, end: string): Promise<{ id: string; taskId: string }> {
     const id = await createImage(s, owner);
-    expectStatus(await imageApi(s, owner, { method: 'PUT', url: `/v2/images/${id}/stage`, body: rawBytes(10) }), 204, 'stage');
+    expectStatus(await stage(s, owner, id, rawBytes(10)), 204, 'stage');
     const { storage } = s.glint;
     const taskId = await recordTask(s, id, owner, 'processing', '2030-01-01T00:00:00.000000Z');
     const image = (await storage.images.getImage(id))!;
