@@ -7,7 +7,7 @@ import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescrip
 /** A `no-restricted-imports` pattern: imports whose path matches `regex` are refused, saying `message`. */
 const refuse = (regex, message) => ({ regex, message });
 
-const ADAPTERS = refuse('(^|/)(store|blobs|host)/', 'adapters are the composition root\'s to name (src/app.ts); reach storage through a service');
+const ADAPTERS = refuse('(^|/)(store|blobs|host|web)/', 'adapters are the composition root\'s to name (src/app.ts); reach storage through a service');
 const COMMAND_LINE = refuse('(^|/)(cli/|main\\.js$|app\\.js$)', 'the command line and the composition root sit on top: nothing below imports them');
 const APIS = refuse('(^|/)api/', 'the domain knows no API: HTTP shapes stay in src/api');
 const HTTP = refuse('^(fastify|node:http|light-my-request)$', 'the domain knows no HTTP');
@@ -58,6 +58,8 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': restricted(APIS, HTTP, CONFIG, ADAPTERS, DRIVERS, COMMAND_LINE) },
   },
   { files: ['src/store/**/*.ts', 'src/blobs/**/*.ts', 'src/host/**/*.ts'], ignores: ['**/*.test.ts', '**/*.contract.ts'], rules: { 'no-restricted-imports': restricted(APIS, HTTP, COMMAND_LINE) } },
+  // The one adapter that speaks HTTP, as a client: it fetches web-download data, and serves nothing.
+  { files: ['src/web/**/*.ts'], ignores: ['**/*.test.ts'], rules: { 'no-restricted-imports': restricted(APIS, COMMAND_LINE, refuse('^(fastify|light-my-request)$', 'web-download fetches; serving is the APIs\' job')) } },
   { files: ['src/common/**/*.ts'], ignores: ['**/*.test.ts'], rules: { 'no-restricted-imports': restricted(APIS, HTTP, CONFIG, ADAPTERS, DRIVERS, COMMAND_LINE, refuse('(^|/)(catalog|identity)/', 'src/common is below the domain')) } },
   { files: ['src/api/common/**/*.ts'], rules: { 'no-restricted-imports': restricted(ADAPTERS, COMMAND_LINE, refuse('^\\.\\./(compute|image|identity)/', 'what the APIs share knows none of them')) } },
   ...['compute', 'image', 'identity'].map((api) => ({

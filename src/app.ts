@@ -13,6 +13,7 @@ import { MetadefPolicy } from './catalog/metadefs/policy.js';
 import { MetadefService } from './catalog/metadefs/service.js';
 import { ImagePolicy } from './catalog/policy.js';
 import { CatalogService } from './catalog/service.js';
+import { ImportService } from './catalog/imports.js';
 import { UploadService } from './catalog/uploads.js';
 import { ConfigError, type Config } from './config.js';
 import type { Authenticator } from './identity/context.js';
@@ -24,6 +25,7 @@ import { AccountService } from './identity/accounts.js';
 import { TokenService } from './identity/tokens.js';
 import { openSqlite } from './store/sqlite/open.js';
 import type { Storage } from './store/storage.js';
+import { HttpWebSource } from './web/web-source.js';
 
 /** The domain's services over the storage the configuration names; closing them closes that storage. */
 export interface Services {
@@ -32,11 +34,13 @@ export interface Services {
   metadefs: MetadefService;
   /** Image data on its way in, and recovery of uploads cut short. */
   uploads: UploadService;
+  /** Imports (glance-direct, web-download), their tasks, and recovery of imports cut short. */
+  imports: ImportService;
   /** Users, projects, roles and access keys. */
   accounts: AccountService;
   /** Logins and tokens (the identity API serves them only under `--auth keystone`). */
   tokens: TokenService;
-  /** Waits for the uploads under way to record their outcome, then closes the storage. */
+  /** Stops the imports under way and waits for the uploads to record their outcome, then closes the storage. */
   close(): Promise<void>;
 }
 
@@ -44,6 +48,7 @@ export interface Glint extends Services {
   /** The stores behind the services, for tests to look at directly; the APIs reach them only through the services. */
   storage: Storage;
   blobs: BlobStore;
+  staging: BlobStore;
   compute: FastifyInstance;
   image: FastifyInstance;
   identity: FastifyInstance;
@@ -54,7 +59,7 @@ export interface Glint extends Services {
 }
 
 export type StorageConfig = Pick<Config, 'dataDir' | 'database' | 'blobs'>;
-export type ServicesConfig = StorageConfig & Pick<Config, 'policy' | 'tokenTtlSeconds' | 'lockout'>;
+export type ServicesConfig = StorageConfig & Pick<Config, 'policy' | 'tokenTtlSeconds' | 'lockout' | 'webDownloadAllowInternal' | 'limits'>;
 
 // The PostgreSQL and S3 modules load only when configured: the AWS SDK is large, and a process that keeps
 // its images on disk has no use for it.
@@ -88,39 +93,56 @@ function whyNotOpened(dataDir: string, err: unknown): unknown {
   );
 }
 
-/** Where image bytes go: the `--blobs` object store, else the data directory. */
-async function openBlobs(config: StorageConfig): Promise<BlobStore> {
-  if (config.blobs) return (await import('./blobs/s3-blob-store.js')).S3BlobStore.open(config.blobs);
-  return new FsBlobStore(join(config.dataDir, 'images'));
+/** Where image bytes go, and where data staged for an import waits: the `--blobs` object store, else the data directory. */
+async function openBlobs(config: StorageConfig): Promise<DataStores> {
+  if (config.blobs) {
+    const images = await (await import('./blobs/s3-blob-store.js')).S3BlobStore.open(config.blobs);
+    return { blobs: images, staging: images.within('staging') };
+  }
+  return { blobs: new FsBlobStore(join(config.dataDir, 'images')), staging: new FsBlobStore(join(config.dataDir, 'staging')) };
+}
+
+/** The image data, and the data staged for glance-direct imports. */
+interface DataStores {
+  blobs: BlobStore;
+  staging: BlobStore;
 }
 
 /** Opens the storage and the services over it (the composition root's first half, shared with the command line). */
-export async function openServices(config: ServicesConfig): Promise<Services & { storage: Storage; blobs: BlobStore }> {
+export async function openServices(config: ServicesConfig): Promise<Services & DataStores & { storage: Storage }> {
   let storage: Storage;
-  let blobs: BlobStore;
+  let data: DataStores;
   try {
     storage = await openStorage(config);
-    blobs = await openBlobs(config);
+    data = await openBlobs(config);
   } catch (err) {
     // A database or bucket that cannot be used is a matter of configuration: one line, no stack.
     if (config.database || config.blobs) throw new ConfigError((err as Error).message);
     throw err;
   }
-  const catalog = new CatalogService(storage.images, blobs, new ImagePolicy(config.policy));
+  const { blobs, staging } = data;
+  const policy = new ImagePolicy(config.policy);
+  const catalog = new CatalogService(storage.images, blobs, staging, policy);
   const metadefs = new MetadefService(storage.metadefs, new MetadefPolicy(config.policy));
-  const uploads = new UploadService(catalog, storage.images, storage.leases, blobs, thisProcess);
+  const uploads = new UploadService(catalog, storage.images, storage.leases, blobs, staging, thisProcess);
+  // A download that stalls is given as long as a request body that does.
+  const web = new HttpWebSource({ allowInternal: config.webDownloadAllowInternal, idleMs: config.limits.bodyTimeoutMs });
+  const imports = new ImportService(catalog, { ...storage, blobs, staging }, web, thisProcess, policy);
   const secrets = SecretBox.open(identityKeyFile(config));
   const accounts = new AccountService(storage.identity, secrets);
   const tokens = new TokenService(storage.identity, { tokenTtlSeconds: config.tokenTtlSeconds, lockout: config.lockout, secrets });
   return {
     storage,
     blobs,
+    staging,
     catalog,
     metadefs,
     uploads,
+    imports,
     accounts,
     tokens,
     async close() {
+      await imports.stop();
       await uploads.idle();
       await storage.close();
     },
@@ -144,7 +166,7 @@ export function identityKeyFile(config: Pick<Config, 'dataDir'>): string {
 
 export async function createGlint(config: Config): Promise<Glint> {
   const services = await openServices(config);
-  const { catalog, metadefs, uploads, accounts, tokens } = services;
+  const { catalog, metadefs, uploads, imports, accounts, tokens } = services;
   const logger = pino({ level: config.logLevel });
   const keystone = config.auth === 'keystone';
   const auth: Authenticator = keystone ? new KeystoneAuthenticator(tokens) : new NoAuthAuthenticator();
@@ -172,6 +194,7 @@ export async function createGlint(config: Config): Promise<Glint> {
     catalog,
     metadefs,
     uploads,
+    imports,
     auth,
     logger,
     limits: config.limits,

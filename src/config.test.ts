@@ -18,6 +18,13 @@ test('inspection follows the profile unless asked', () => {
   assert.equal(loadConfig({ profile: 'openstack', inspect: 'on' }, {}).inspect, true);
 });
 
+test('web-download fetches from internal addresses only when the flag (or GLINT_WEB_DOWNLOAD_ALLOW_INTERNAL=on) says so', () => {
+  assert.equal(loadConfig({}, {}).webDownloadAllowInternal, false);
+  assert.equal(loadConfig({ webDownloadAllowInternal: true }, {}).webDownloadAllowInternal, true);
+  assert.equal(loadConfig({}, { GLINT_WEB_DOWNLOAD_ALLOW_INTERNAL: 'on' }).webDownloadAllowInternal, true);
+  assert.throws(() => loadConfig({}, { GLINT_WEB_DOWNLOAD_ALLOW_INTERNAL: 'yes' }), /GLINT_WEB_DOWNLOAD_ALLOW_INTERNAL must be on or off/);
+});
+
 test('bad values are refused with a message naming the option', () => {
   assert.throws(() => loadConfig({ profile: 'nova' }, {}), ConfigError);
   assert.throws(() => loadConfig({ computePort: '70000' }, {}), /--compute-port/);

@@ -23,6 +23,11 @@ export interface Config {
   /** Inspect uploaded disk images (format, virtual size, unsafe features). */
   inspect: boolean;
   /**
+   * Let web-download imports fetch from internal addresses (loopback, private, link-local…) on any port; by
+   * default only public addresses on ports 80 and 443 are fetched from.
+   */
+  webDownloadAllowInternal: boolean;
+  /**
    * Public base URL of each service, as handed out in the identity catalog and in links (e.g. behind a
    * proxy); a service without one is addressed on the host name the client used and its own port.
    */
@@ -72,6 +77,8 @@ export interface ConfigInput {
   logLevel?: string;
   maxUploadBytes?: string | number;
   inspect?: string;
+  /** A flag on the command line, on or off in the environment. */
+  webDownloadAllowInternal?: boolean;
   computeUrl?: string;
   imageUrl?: string;
   identityUrl?: string;
@@ -179,6 +186,7 @@ export function loadConfig(input: ConfigInput, env: NodeJS.ProcessEnv = process.
     // leaves inspection off unless asked; the default profile inspects.
     inspect: onOff('--inspect', input.inspect ?? env.GLINT_INSPECT ?? (profileName === 'openstack' ? 'off' : 'on')),
     maxUploadBytes: count('--max-upload-bytes', input.maxUploadBytes ?? env.GLINT_MAX_UPLOAD_BYTES, DEFAULTS.maxUploadBytes),
+    webDownloadAllowInternal: input.webDownloadAllowInternal ?? onOff('GLINT_WEB_DOWNLOAD_ALLOW_INTERNAL', env.GLINT_WEB_DOWNLOAD_ALLOW_INTERNAL ?? 'off'),
     publicUrls,
     tokenTtlSeconds: count('--token-ttl', input.tokenTtl ?? env.GLINT_TOKEN_TTL, DEFAULTS.tokenTtlSeconds, 1),
     lockout: {

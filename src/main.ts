@@ -44,6 +44,7 @@ program
   .option('--log-level <level>', `pino log level (info logs every request) (default: ${DEFAULTS.logLevel})`)
   .option('--max-upload-bytes <n>', `largest image upload accepted (413 beyond) (default: ${DEFAULTS.maxUploadBytes})`)
   .option('--inspect <on|off>', 'inspect uploaded disk images and refuse unsafe or mislabelled ones (default: on, off in the openstack profile)')
+  .option('--web-download-allow-internal', 'let web-download imports fetch from internal addresses (loopback, private, link-local…) on any port (default: public addresses on ports 80 and 443 only)')
   .option('--import <file>', 'load a reference-catalog/1 file before serving')
   .option('--set <name>', 'with --import: load only images of this set (repeatable)', collect, [])
   .option('--exclude <id>', 'with --import: leave this image out (repeatable)', collect, [])

@@ -78,19 +78,19 @@ async function imageStatus(glint: GlintProcess, token: string, id: string): Prom
 }
 
 /**
- * Uploads `size` bytes in 1 MiB chunks; after `pauseAt` bytes the client waits a while, so that a write the
- * server has under way fails while nothing else of the upload is going on. Resolves with the answer, once
- * there is one (the client stops sending then), or with `null` if `hold` is given: the upload then stays open
- * at `pauseAt` until `hold` settles.
+ * Uploads (or, `to` 'stage', stages) `size` bytes in 1 MiB chunks; after `pauseAt` bytes the client waits a
+ * while, so that a write the server has under way fails while nothing else of the upload is going on.
+ * Resolves with the answer, once there is one (the client stops sending then), or with `null` if `hold` is
+ * given: the upload then stays open at `pauseAt` until `hold` settles.
  */
-function upload(glint: GlintProcess, token: string, id: string, size: number, pauseAt: number, hold?: Promise<unknown>) {
+function upload(glint: GlintProcess, token: string, id: string, size: number, pauseAt: number, { hold, to = 'file' }: { hold?: Promise<unknown>; to?: 'file' | 'stage' } = {}) {
   return new Promise<{ status: number; body: string } | null>((resolve, reject) => {
     const { hostname, port } = new URL(glint.urls.image);
     const req = request({
       host: hostname,
       port,
       method: 'PUT',
-      path: `/v2/images/${id}/file`,
+      path: `/v2/images/${id}/${to}`,
       headers: { 'x-auth-token': token, 'content-type': 'application/octet-stream', 'content-length': size },
     });
     let answered = false;
@@ -120,7 +120,7 @@ function upload(glint: GlintProcess, token: string, id: string, size: number, pa
   });
 }
 
-const partials = () => readdirSync(inside('images')).filter((name) => name.endsWith('.partial'));
+const partials = (place = 'images') => readdirSync(inside(place)).filter((name) => name.endsWith('.partial'));
 
 /** Fills the tmpfs up to its last byte with a file of its own. */
 function fill(): void {
@@ -137,7 +137,7 @@ function fill(): void {
 
 const STORE_FULL = 'Image storage media is full: There is not enough disk space on the image storage media.';
 
-test('an upload larger than the free space: 413 in Glance\'s words, the image queued, no partial file, the process serving', async () => {
+test('an upload (or staging) larger than the free space: 413 in Glance\'s words, the image queued, no partial file, the process serving', async () => {
   const glint = await serve();
   try {
     const token = await adminToken(glint);
@@ -150,6 +150,13 @@ test('an upload larger than the free space: 413 in Glance\'s words, the image qu
       assert.equal(await imageStatus(glint, token, id), 'queued');
       assert.deepEqual(partials(), []);
     }
+    // Staged data for an import meets the same full disk in the same words.
+    const staged = await createImage(glint, token, 'too big to stage');
+    const answer = await upload(glint, token, staged, 2 * DISK, DISK - 2 * MiB, { to: 'stage' });
+    assert.equal(answer?.status, 413, answer?.body);
+    assert.match(answer.body, new RegExp(`^413 Request Entity Too Large\\n\\n${STORE_FULL}`));
+    assert.equal(await imageStatus(glint, token, staged), 'queued');
+    assert.deepEqual(partials('staging'), []);
     // The room the upload took is free again: a smaller one fits.
     const fits = await upload(glint, token, id, 4 * MiB, -1);
     assert.equal(fits?.status, 204, fits?.body);
@@ -221,7 +228,7 @@ test('a start on a full disk says why it cannot; once room is made it starts and
     const token = await adminToken(glint);
     id = await createImage(glint, token, 'cut short');
     // The upload stops halfway; the disk fills up; the process is killed.
-    await upload(glint, token, id, 12 * MiB, 6 * MiB, new Promise<void>((resolve) => (release = resolve)));
+    await upload(glint, token, id, 12 * MiB, 6 * MiB, { hold: new Promise<void>((resolve) => (release = resolve)) });
     for (let i = 0; i < 50 && (await imageStatus(glint, token, id)) !== 'saving'; i++) await sleep(100);
     assert.equal(await imageStatus(glint, token, id), 'saving');
     fill();

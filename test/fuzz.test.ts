@@ -528,6 +528,19 @@ function tokenOf(caller: Caller): string {
 }
 
 /** Image data: plain bytes, or the first bytes of a disk format with random fields, for the inspector. */
+/** An import request: real methods and odd ones, URIs the import filter refuses without asking the network. */
+function importBody(r: Rand): Json {
+  const name = r.pick<Json>(['glance-direct', 'web-download', 'copy-image', 'glance-download', '', null, 5, ['x']]);
+  const uri = r.pick<Json>(['http://127.0.0.1/x', 'http://2130706433/', 'ftp://127.0.0.1/x', '', 'http://[::1/', 'http://10.0.0.1:80/', 5, null]);
+  return r.pick<Json>([
+    { method: { name, uri } },
+    { method: { name } },
+    { method: name },
+    {},
+    { method: { name: 'glance-direct' }, all_stores_must_succeed: r.pick<Json>([true, false, 'no', null]), all_stores: r.pick<Json>([true, 1]) },
+  ]);
+}
+
 function uploadBody(r: Rand): Buffer {
   const size = r.pick([0, 1, 512, 4096, 65_536, 200_000]);
   const data = r.bytes(size);
@@ -753,6 +766,20 @@ function imageShape(r: Rand, w: World): Shape {
         };
       },
     ],
+    [
+      2,
+      () => {
+        const m = method(r, 'PUT');
+        return {
+          route: '/v2/images/{id}/stage',
+          method: m,
+          path: `/v2/images/${id()}/stage`,
+          ...(m === 'PUT' || r.chance(0.1) ? { body: uploadBody(r), contentType: r.chance(0.85) ? 'application/octet-stream' : r.pick(CONTENT_TYPES) } : {}),
+        };
+      },
+    ],
+    [2, () => ({ route: 'POST /v2/images/{id}/import', method: method(r, 'POST'), path: `/v2/images/${id()}/import`, ...json(importBody(r)) })],
+    [1, () => ({ route: '/v2/images/{id}/tasks', method: method(r, 'GET'), path: `/v2/images/${id()}/tasks` })],
     [2, () => ({ route: '/v2/images/{id}/actions/{action}', method: method(r, 'POST'), path: `/v2/images/${id()}/actions/${r.pick(['deactivate', 'reactivate', 'reactivate', 'deactivate', 'junk', '', oddSegment(r)])}` })],
     [
       2,
@@ -794,7 +821,7 @@ function imageShape(r: Rand, w: World): Shape {
         path: `/v2/schemas/${r.pick(['image', 'images', 'member', 'members', 'metadefs/namespace', 'tasks', 'junk', '', oddSegment(r)])}`,
       }),
     ],
-    [1, () => ({ route: 'version documents', method: method(r, 'GET'), path: r.pick(['/', '/versions', '/v2', '/v2/', '/v1/images', '/versions/', '/?x', '/v2/info/import', '/v2/info/stores']) })],
+    [1, () => ({ route: 'version documents', method: method(r, 'GET'), path: r.pick(['/', '/versions', '/v2', '/v2/', '/v1/images', '/versions/', '/?x', '/v2/info/import', '/v2/info/stores', '/v2/info/stores/detail', '/v2/info/usage']) })],
     [
       1,
       () => ({

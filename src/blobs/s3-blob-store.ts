@@ -52,6 +52,11 @@ export class S3BlobStore implements BlobStore {
     return new S3BlobStore(client, bucket, prefix);
   }
 
+  /** A store of its own under `name/` below this one's prefix (this one never lists keys that deep). */
+  within(name: string): S3BlobStore {
+    return new S3BlobStore(this.client, this.bucket, `${this.prefix}${name}/`);
+  }
+
   private key(imageId: string): string {
     return this.prefix + encodeURIComponent(imageId);
   }

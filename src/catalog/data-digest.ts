@@ -33,9 +33,8 @@ export function digesting(source: AsyncIterable<Uint8Array>, maxBytes: number, o
   const sha512 = createHash('sha512');
   let size = 0;
   async function* stream(): AsyncGenerator<Uint8Array> {
-    for await (const chunk of source) {
+    for await (const chunk of capped(source, maxBytes)) {
       size += chunk.length;
-      if (size > maxBytes) throw new UploadTooLarge(maxBytes);
       md5.update(chunk);
       sha512.update(chunk);
       for (const observer of observers) observer.update(chunk);
@@ -44,4 +43,14 @@ export function digesting(source: AsyncIterable<Uint8Array>, maxBytes: number, o
   }
   const digest = (): DataDigest => ({ size, checksum: md5.digest('hex'), os_hash_algo: 'sha512', os_hash_value: sha512.digest('hex') });
   return { stream: stream(), digest };
+}
+
+/** Passes the source through unchanged, failing as soon as more than `maxBytes` have arrived. */
+export async function* capped(source: AsyncIterable<Uint8Array>, maxBytes: number): AsyncGenerator<Uint8Array> {
+  let size = 0;
+  for await (const chunk of source) {
+    size += chunk.length;
+    if (size > maxBytes) throw new UploadTooLarge(maxBytes);
+    yield chunk;
+  }
 }

@@ -27,6 +27,7 @@ export type ImageRule =
   | 'delete_image'
   | 'download_image'
   | 'upload_image'
+  | 'copy_image'
   | 'deactivate'
   | 'reactivate'
   | 'add_member'
@@ -69,6 +70,7 @@ const SECURE: Record<ImageRule, Check> = {
   delete_image: ADMIN_OR_PROJECT_MEMBER,
   download_image: any(admin, all(role('member'), any(ownProject, sharedWith, openToOthers))),
   upload_image: ADMIN_OR_PROJECT_MEMBER,
+  copy_image: admin,
   deactivate: ADMIN_OR_PROJECT_MEMBER,
   reactivate: ADMIN_OR_PROJECT_MEMBER,
   add_member: ADMIN_OR_PROJECT_MEMBER,
@@ -78,10 +80,11 @@ const SECURE: Record<ImageRule, Check> = {
   delete_member: ADMIN_OR_PROJECT_MEMBER,
 };
 
-/** The deprecated defaults (`rule:default`, empty) pass; publicize_image never had one. */
+/** The deprecated defaults (`rule:default`, empty) pass; publicize_image and copy_image never had one. */
 const LEGACY: Record<ImageRule, Check> = {
   ...(Object.fromEntries(Object.keys(SECURE).map((rule) => [rule, pass])) as Record<ImageRule, Check>),
   publicize_image: admin,
+  copy_image: admin,
 };
 
 /** The image service's refusal of a rule (of images or metadata definitions): its words, the rule named. */

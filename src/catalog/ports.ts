@@ -6,6 +6,7 @@
 import type { Readable } from 'node:stream';
 import type { Image, ImageMember } from './image.js';
 import type { Condition, ListScope, SortKey, SortOrder } from './query.js';
+import type { Task, TaskStatus } from './task.js';
 
 /** Position in the list order: the sort-key values of the last image seen; the list continues strictly after it. */
 export type Cursor = Pick<Image, 'created_at' | 'id'> & Partial<Pick<Image, SortKey>>;
@@ -17,6 +18,9 @@ export interface StoredImage {
 
 /** An image's id and when it last changed: enough to change it only as it was read. */
 export type ImageStamp = Pick<Image, 'id' | 'updated_at'>;
+
+/** An image whose data a write may have left unfinished, and the status that write gave it. */
+export type UnfinishedUpload = ImageStamp & { status: 'saving' | 'uploading' };
 
 /** That a process receives an image's data, until when unless renewed (see `catalog/upload-lease.ts`). */
 export interface UploadLease {
@@ -69,10 +73,11 @@ export interface ImageStore {
    */
   version(): string | Promise<string>;
   /**
-   * The undeleted images in `saving` with no data recorded (uploads under way, or begun and never finished),
-   * with when each last changed, so that whoever gives one back changes it only as it was read.
+   * The undeleted images in `saving` with no data recorded, or in `uploading` with no size recorded (uploads
+   * and stagings under way, or begun and never finished), with their status and when each last changed, so
+   * that whoever gives one back changes it only as it was read.
    */
-  unfinishedUploads(): Promise<ImageStamp[]>;
+  unfinishedUploads(): Promise<UnfinishedUpload[]>;
 }
 
 /** Who receives which image's data (see `upload-lease.ts`), kept beside the images so every process sees them. */
@@ -92,6 +97,23 @@ export interface UploadLeaseStore {
   lapsedUploadLeases(at: string): Promise<UploadLease[]>;
 }
 
+/** The tasks that record imports, kept beside the images so every process sees them. */
+export interface TaskStore {
+  insertTask(task: Task): Promise<void>;
+  getTask(id: string): Promise<Task | null>;
+  /**
+   * Replaces the given attributes of a task, only while its status is still `ifStatus`: of two writers ending
+   * one task, the second learns (false) that it ended already. False, too, for an unknown task.
+   */
+  updateTask(id: string, changes: Partial<Omit<Task, 'id'>>, ifStatus: TaskStatus): Promise<boolean>;
+  /** The image's tasks that have not expired by `at` (ISO 8601 UTC), oldest first. */
+  imageTasks(imageId: string, at: string): Promise<Task[]>;
+  /** The tasks still pending or processing, oldest first. */
+  unfinishedTasks(): Promise<Task[]>;
+  /** Removes the tasks that expired before `at`; how many. */
+  purgeExpiredTasks(at: string): Promise<number>;
+}
+
 /**
  * The processes that receive uploads, as far as this one can tell (see `upload-lease.ts`): what the host
  * tells of its processes, kept out of the domain.
@@ -106,6 +128,20 @@ export interface Receivers {
    * of the same machine; null for a process elsewhere, whose lease only its end retires.
    */
   alive(lease: UploadLease): boolean | null;
+}
+
+/** Image data a web-download import fetches from a URL, as far as the site's import filter lets it. */
+export interface WebSource {
+  /** Whether the import filter lets `uri` be fetched: its scheme, host and port, and the addresses its host has. */
+  admits(uri: string): Promise<boolean>;
+  /** The data at `uri`, after any redirects the filter admits; fails when it is no success, or not admitted. */
+  open(uri: string, signal: AbortSignal): Promise<WebData>;
+}
+
+export interface WebData {
+  body: AsyncIterable<Uint8Array>;
+  /** The length the server announced, null when it announced none. */
+  length: number | null;
 }
 
 /** Where image bytes live; the catalog only records that an image has data. */

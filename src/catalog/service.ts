@@ -39,6 +39,8 @@ export class CatalogService {
   constructor(
     private readonly images: ImageStore,
     private readonly blobs: BlobStore,
+    /** Where data staged for an import waits; an image's goes with it. */
+    private readonly staging: BlobStore,
     private readonly policy: ImagePolicy,
   ) {}
 
@@ -143,9 +145,11 @@ export class CatalogService {
     });
     // The image is gone whatever becomes of its data: a store that cannot be reached now (S3 down) leaves the
     // bytes behind, which is said, rather than failing a delete that has happened.
-    await this.blobs.delete(id).catch((err: unknown) => {
-      console.error(`The data of deleted image ${id} could not be removed: ${err instanceof Error ? err.message : String(err)}`);
-    });
+    for (const [store, what] of [[this.blobs, 'data'], [this.staging, 'staged data']] as const) {
+      await store.delete(id).catch((err: unknown) => {
+        console.error(`The ${what} of deleted image ${id} could not be removed: ${err instanceof Error ? err.message : String(err)}`);
+      });
+    }
   }
 
   /**

@@ -15,3 +15,12 @@ test('an active image cannot be uploaded to again; deleted is final', () => {
   assert.equal(canTransition('deleted', 'active'), false);
   assert.equal(canTransition('deactivated', 'active'), true);
 });
+
+test('staged data is imported, never uploaded over: uploading goes on to importing (or back to queued)', () => {
+  assert.equal(transition('queued', 'uploading'), 'uploading');
+  assert.equal(transition('uploading', 'importing'), 'importing');
+  assert.equal(transition('importing', 'queued'), 'queued');
+  assert.throws(() => transition('uploading', 'saving'), (err: CatalogError) =>
+    err.kind === 'conflict' && err.message === 'Image status transition from uploading to saving is not allowed');
+  assert.throws(() => transition('uploading', 'uploading'), /from uploading to uploading is not allowed/);
+});

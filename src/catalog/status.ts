@@ -8,11 +8,11 @@ import { conflict } from './errors.js';
 const ALLOWED: Record<GlanceStatus, readonly GlanceStatus[]> = {
   queued: ['saving', 'uploading', 'importing', 'active', 'deleted'],
   saving: ['active', 'killed', 'deleted', 'queued'],
-  uploading: ['importing', 'queued', 'saving', 'deleted'],
+  uploading: ['importing', 'queued', 'deleted'],
   importing: ['active', 'deleted', 'queued'],
   active: ['pending_delete', 'deleted', 'deactivated'],
   killed: ['deleted'],
-  pending_delete: ['deleted'],
+  pending_delete: ['deleted', 'active'],
   deactivated: ['active', 'deleted'],
   deleted: [],
 };

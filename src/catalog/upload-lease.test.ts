@@ -37,6 +37,12 @@ interface Fixture {
   image: (status: Image['status']) => Promise<Image>;
   /** A new image in saving with a partial write, leased as `holder` says (none when null) until `end`. */
   receiving: (holder: string | null, end?: string) => Promise<string>;
+  /** The directory of the staged data. */
+  staged: string;
+  /** A new image in uploading with a partial write of staged data, leased as `holder` says. */
+  staging: (holder: string | null) => Promise<string>;
+  /** A new image in uploading whose data was staged in full. */
+  stagedInFull: () => Promise<string>;
 }
 
 /** A catalog of its own for the test body, closed afterwards with the writes it left open. */
@@ -53,15 +59,26 @@ function withCatalog(body: (fixture: Fixture) => Promise<void>): () => Promise<v
       await store.insertImage({ image: created, members: [] });
       return created;
     };
-    const receiving = async (holder: string | null, end = FUTURE) => {
-      const { id } = await image('saving');
-      writers.push(await blobs.begin(id));
+    const stagedDir = join(dir, 'staging');
+    const stagingStore = new FsBlobStore(stagedDir);
+    const writing = (into: FsBlobStore, status: Image['status']) => async (holder: string | null, end = FUTURE) => {
+      const { id } = await image(status);
+      writers.push(await into.begin(id));
       if (holder) await leases.claimUpload(lease(holder, end, id));
       return id;
     };
+    const stagedInFull = async () => {
+      const { id } = await image('uploading');
+      await store.updateImage(id, { size: 3 });
+      await stagingStore.put(id, new Uint8Array(3));
+      return id;
+    };
     try {
-      const uploads = new UploadService(new CatalogService(store, blobs, new ImagePolicy('secure')), store, leases, blobs, thisProcess);
-      await body({ store, leases, uploads, blobs, images: imageDir, image, receiving });
+      const uploads = new UploadService(new CatalogService(store, blobs, stagingStore, new ImagePolicy('secure')), store, leases, blobs, stagingStore, thisProcess);
+      await body({
+        store, leases, uploads, blobs, images: imageDir, image, receiving: writing(blobs, 'saving'), staged: stagedDir,
+        staging: writing(stagingStore, 'uploading'), stagedInFull,
+      });
     } finally {
       for (const writer of writers) await writer.abort();
       await storage.close();
@@ -119,6 +136,17 @@ describe('giving back uploads', () => {
     }
     assert.deepEqual(readdirSync(images).filter((name) => name.endsWith('.partial')), [], 'a day later, it is cleared');
     await crashed.abort();
+  }));
+
+  test('on start: staging whose receiver is gone, and not data staged in full', withCatalog(async ({ store, uploads, staged, staging, stagedInFull }) => {
+    const cut = [await staging(ELSEWHERE), await staging(null)];
+    const full = await stagedInFull();
+    assert.equal(await uploads.recoverLapsedUploads(), 0, 'a lease elsewhere that has not lapsed is held');
+    assert.equal(await uploads.recoverInterruptedUploads(), 1);
+    assert.equal((await store.getImage(cut[1]))!.status, 'queued');
+    assert.equal((await store.getImage(cut[0]))!.status, 'uploading', 'still received elsewhere');
+    assert.equal((await store.getImage(full))!.status, 'uploading', 'staged, waiting for its import');
+    assert.deepEqual(readdirSync(staged).map((name) => name.replace(/^\.([^.]+)\..*$/, '$1')).sort(), [cut[0], full].sort());
   }));
 
   test('while running: those whose lease lapsed, and only those', withCatalog(async ({ leases, store, uploads, receiving }) => {

@@ -1,35 +1,20 @@
 /**
  * Image data on its way in, and what an upload cut short leaves behind: an upload streams under a lease naming
- * its receiver (queued → saving → active, or back to queued), and recovery gives back the uploads whose
- * receiver is gone. No HTTP in here; failures are CatalogErrors in the image service's words.
+ * its receiver (queued → saving → active, or back to queued), as does data staged for an import (queued →
+ * uploading, or back to queued), and recovery gives back the writes whose receiver is gone. No HTTP in here;
+ * failures are CatalogErrors in the image service's words.
  */
 import type { RequestContext } from '../identity/context.js';
-import { badRequest, gone, isKind } from './errors.js';
+import { gone, isKind, notFound, type CatalogError } from './errors.js';
 import type { Image } from './image.js';
 import { changeImage } from './image-changes.js';
-import { DiskInspector, formatMatches, type Inspection } from './inspect/inspector.js';
+import { writeImageData, type UploadLimits } from './image-data.js';
 import { now } from './iso8601.js';
 import type { BlobStore, BlobWriter, ImageStore, Receivers, UploadLease, UploadLeaseStore } from './ports.js';
 import type { CatalogService } from './service.js';
 import { transition, transitionRefused } from './status.js';
-import { digesting } from './data-digest.js';
-import { IMPORT_WRITE_MS, isHeld, leaseEnd, newLease, RENEW_MS } from './upload-lease.js';
-
-export interface UploadLimits {
-  /** Largest upload accepted, in bytes. */
-  maxBytes: number;
-  /** Inspect the disk format while the data streams, refusing unsafe or mislabelled images. */
-  inspect: boolean;
-}
-
-/** The virtual size of inspected data, or the reason the image service refuses it. */
-function checkedVirtualSize(inspection: Inspection, declared: string | null): number | null {
-  if (inspection.unsafe.length > 0) throw badRequest(`Image is not acceptable: ${inspection.unsafe.join('; ')}.`);
-  if (!formatMatches(declared, inspection.format)) {
-    throw badRequest(`Image disk_format is ${declared} but the uploaded data is ${inspection.format}.`);
-  }
-  return inspection.virtualSize;
-}
+import { capped } from './data-digest.js';
+import { holdLease, IMPORT_WRITE_MS, isHeld } from './upload-lease.js';
 
 export class UploadService {
   /** The uploads under way, each settling once its outcome is recorded (see `idle`). */
@@ -40,6 +25,8 @@ export class UploadService {
     private readonly images: ImageStore,
     private readonly leases: UploadLeaseStore,
     private readonly blobs: BlobStore,
+    /** Where staged data waits to be imported. */
+    private readonly staging: BlobStore,
     private readonly receivers: Receivers,
   ) {}
 
@@ -52,107 +39,108 @@ export class UploadService {
     await Promise.allSettled([...this.receiving]);
   }
 
+  private async tracked<T>(work: Promise<T>): Promise<T> {
+    this.receiving.add(work);
+    try {
+      return await work;
+    } finally {
+      this.receiving.delete(work);
+    }
+  }
+
   /**
    * Streams image data into the catalog: queued → saving → active. The bytes are durable before
    * the image turns active; if anything fails on the way, the image goes back to queued.
    */
   async upload(ctx: RequestContext, id: string, source: AsyncIterable<Uint8Array>, limits: UploadLimits): Promise<Image> {
-    const receiving = this.uploadUnderLease(ctx, id, source, limits);
-    this.receiving.add(receiving);
-    try {
-      return await receiving;
-    } finally {
-      this.receiving.delete(receiving);
-    }
-  }
-
-  private async uploadUnderLease(ctx: RequestContext, id: string, source: AsyncIterable<Uint8Array>, limits: UploadLimits): Promise<Image> {
     const image = await this.catalog.changeable(ctx, id, 'upload_image', `Not allowed to upload image data for image ${id}`);
-    transition(image.status, 'saving');
-    // The lease comes first, so that a process starting meanwhile on a shared catalog leaves this upload
-    // alone; the write begins before the image is marked saving, so a crash at any point after the mark
-    // leaves the trace that recovery looks for.
-    const lease = await this.claimUpload(id);
-    this.receivers.receiving(id, true);
-    // A renewal that fails is tried again at the next; the lease lasts several renewals.
-    const renewal = setInterval(() => void this.leases.renewUpload({ ...lease, expires_at: leaseEnd() }).catch(() => undefined), RENEW_MS).unref();
+    return this.tracked(
+      this.receive(image, { into: this.blobs, status: 'saving', gone: uploadGone(id) }, async (writer) => ({
+        ...(await writeImageData(writer, source, limits, image.disk_format)),
+        status: transition('saving', 'active'),
+        has_data: true,
+      })),
+    );
+  }
+
+  /**
+   * Stages image data for a glance-direct import (the reference's `image_data.stage`): queued → uploading,
+   * the data kept in the staging store with its size on the image; back to queued if it fails.
+   */
+  async stage(ctx: RequestContext, id: string, source: AsyncIterable<Uint8Array>, limits: UploadLimits): Promise<void> {
+    const image = await this.catalog.changeable(ctx, id, 'modify_image');
+    await this.tracked(
+      this.receive(image, { into: this.staging, status: 'uploading', gone: () => notFound(`No image found with ID ${id}`) }, async (writer) => ({
+        size: await writer.write(capped(source, limits.maxBytes)),
+      })),
+    );
+  }
+
+  /**
+   * Receives an image's data under this process's lease: the image is marked `target.status` and its data
+   * written `into` the store; the image takes the changes `write` returns once the data is durable, or goes back
+   * to queued (its data removed) if anything fails. An image deleted meanwhile stays so, and `gone` is thrown.
+   */
+  private async receive(image: Image, target: ReceiveTarget, write: (writer: BlobWriter) => Promise<Partial<Image>>): Promise<Image> {
+    const { id } = image;
+    transition(image.status, target.status);
+    // The lease comes first, so that a process starting meanwhile on a shared catalog leaves this write
+    // alone; the write begins before the image is marked, so a crash at any point after the mark leaves the
+    // trace that recovery looks for. Of two writes racing, the second is refused as though the image were
+    // marked already.
+    const lease = await holdLease(this.leases, this.receivers, id, () => transitionRefused(target.status, target.status));
     try {
-      return await this.receive(image, await this.blobs.begin(id), source, limits);
+      const writer = await target.into.begin(id);
+      let marked: Image;
+      try {
+        marked = await changeImage(this.images, image, (current) => ({ status: transition(current.status, target.status), updated_at: now() }));
+      } catch (err) {
+        await writer.abort();
+        throw err;
+      }
+      try {
+        const changes = await write(writer);
+        return await this.endReceiving(marked, target, { ...changes, updated_at: now() });
+      } catch (err) {
+        await target.into.delete(id);
+        if (!isKind(err, 'gone') && !isKind(err, 'not_found')) {
+          await this.endReceiving(marked, target, { status: transition(target.status, 'queued'), updated_at: now() }).catch(throwUnlessGone);
+        }
+        throw err;
+      }
     } finally {
-      clearInterval(renewal);
-      this.receivers.receiving(id, false);
-      // The upload's outcome stands whatever happens here: a lease left behind names a holder that is not
-      // receiving, and the next upload of the image takes it over.
-      await this.leases.releaseUpload(id, lease.holder).catch(() => undefined);
+      await lease.release();
     }
   }
 
   /**
-   * This process's lease of the image's upload. Of two uploads racing, one takes it; the other is refused
-   * as though the image were saving already. A lease whose holder is gone is taken over.
+   * Records a write's outcome, only while the image is still as the write marked it: one deleted meanwhile (or
+   * given back by recovery) must stay as it is, and its data goes, as the reference does (Glance's
+   * `image_data.upload`).
    */
-  private async claimUpload(id: string): Promise<UploadLease> {
-    const lease = newLease(this.receivers, id);
-    if (await this.leases.claimUpload(lease)) return lease;
-    const current = await this.leases.uploadLease(id);
-    if (current && !isHeld(this.receivers, current) && (await this.leases.claimUpload(lease, current.holder))) return lease;
-    throw transitionRefused('saving', 'saving');
-  }
-
-  /** Marks the image saving and streams its data in: active once the bytes are durable, queued again if they fail. */
-  private async receive(image: Image, writer: BlobWriter, source: AsyncIterable<Uint8Array>, limits: UploadLimits): Promise<Image> {
-    const id = image.id;
-    let marked: Image;
-    try {
-      marked = await changeImage(this.images, image, (current) => ({ status: transition(current.status, 'saving'), updated_at: now() }));
-    } catch (err) {
-      await writer.abort();
-      throw err;
-    }
-    const inspector = limits.inspect ? new DiskInspector() : null;
-    const { stream, digest } = digesting(source, limits.maxBytes, inspector ? [inspector] : []);
-    const saving = marked.status;
-    try {
-      await writer.write(stream);
-      const changes: Partial<Image> = { ...digest(), status: transition(saving, 'active'), has_data: true, updated_at: now() };
-      if (inspector) changes.virtual_size = checkedVirtualSize(inspector.finish(), image.disk_format);
-      return await this.endUpload(marked, changes);
-    } catch (err) {
-      await this.blobs.delete(id);
-      if (!isKind(err, 'gone')) await this.endUpload(marked, { status: transition(saving, 'queued'), updated_at: now() }).catch(throwUnlessGone);
-      throw err;
-    }
-  }
-
-  /**
-   * Records an upload's outcome, only while the image is still saving: one deleted meanwhile (or given back by
-   * recovery) must stay as it is, and its data goes, as the reference does (Glance's `image_data.upload`).
-   */
-  private async endUpload(marked: Image, changes: Partial<Image>): Promise<Image> {
-    const goneAway = () =>
-      gone(`Image ${marked.id} could not be found after upload. The image may have been deleted during the upload, cleaning up the chunks uploaded.`);
+  private async endReceiving(marked: Image, target: ReceiveTarget, changes: Partial<Image>): Promise<Image> {
     try {
       return await changeImage(this.images, marked, (current) => {
-        if (current.status !== marked.status) throw goneAway();
+        if (current.status !== marked.status) throw target.gone();
         return changes;
       });
     } catch (err) {
-      throw isKind(err, 'not_found') ? goneAway() : err;
+      throw isKind(err, 'not_found') ? target.gone() : err;
     }
   }
 
   /**
-   * Images whose upload nobody receives any more go back to queued: those that left partial data, and
-   * those whose data was put in place but never recorded (the receiver stopped between the two), and those
+   * Images whose upload (or staging) nobody receives any more go back to queued: those that left partial data,
+   * and those whose data was put in place but never recorded (the receiver stopped between the two), and those
    * whose receiver left its lease behind. Either way the bytes were never checked into the catalog, so they
-   * are dropped. An upload whose lease names a receiver that may still be alive (see `upload-lease.ts`) is
-   * left alone, as are images in `saving` without any data or lease (e.g. imported in that state). Partial
-   * data of an image the catalog does not hold is dropped once IMPORT_WRITE_MS old. With `among`, only those
-   * images are looked at.
+   * are dropped. A write whose lease names a receiver that may still be alive (see `upload-lease.ts`) is left
+   * alone, as are images in `saving` or `uploading` without any data or lease (e.g. imported in that state).
+   * Partial data of an image the catalog does not hold is dropped once IMPORT_WRITE_MS old. With `among`, only
+   * those images are looked at.
    */
   async recoverInterruptedUploads(among?: string[]): Promise<number> {
     // Images whose receiver is gone, with the lease it left (if any). Each is asked after its trace was
-    // found, never from an earlier reading: an upload takes its lease before it leaves any trace.
+    // found, never from an earlier reading: a write takes its lease before it leaves any trace.
     const gone = new Map<string, UploadLease | null>();
     const looked = (id: string) => !among || among.includes(id);
     const abandoned = async (id: string) => {
@@ -161,27 +149,28 @@ export class UploadService {
       gone.set(id, lease);
       return true;
     };
-    const interrupted = new Set(
-      await this.blobs.interrupted(async (id, lastActive) => {
+    const partial = async (store: BlobStore) =>
+      store.interrupted(async (id, lastActive) => {
         if (!looked(id)) return false;
         if (await this.images.getImage(id)) return abandoned(id);
         return Date.now() - lastActive.getTime() > IMPORT_WRITE_MS;
-      }),
-    );
+      });
+    const interrupted = new Set([...(await partial(this.blobs)), ...(await partial(this.staging))]);
     let recovered = 0;
-    for (const { id, updated_at } of await this.images.unfinishedUploads()) {
+    for (const { id, updated_at, status } of await this.images.unfinishedUploads()) {
       if (!looked(id)) continue;
+      const store = status === 'uploading' ? this.staging : this.blobs;
       if (!interrupted.has(id)) {
-        // Without partial data, an upload left a trace if its data was put in place but never recorded, or if
+        // Without partial data, a write left a trace if its data was put in place but never recorded, or if
         // its lease outlived it (its receiver could not record the outcome: the catalog's disk was full).
-        const unrecorded = await this.blobs.open(id, { start: 0, end: 0 });
+        const unrecorded = await store.open(id, { start: 0, end: 0 });
         unrecorded?.destroy();
         if (!unrecorded && !(await this.leases.uploadLease(id))) continue;
         if (!(await abandoned(id))) continue;
       }
-      await this.blobs.delete(id);
+      await store.delete(id);
       // Only as it was read: other processes may be serving the image meanwhile.
-      if (await this.images.updateImage(id, { status: transition('saving', 'queued'), updated_at: now() }, updated_at)) recovered++;
+      if (await this.images.updateImage(id, { status: transition(status, 'queued'), updated_at: now() }, updated_at)) recovered++;
     }
     for (const [id, lease] of gone) if (lease) await this.leases.releaseUpload(id, lease.holder);
     return recovered;
@@ -198,5 +187,15 @@ export class UploadService {
 }
 
 function throwUnlessGone(err: unknown): void {
-  if (!isKind(err, 'gone')) throw err;
+  if (!isKind(err, 'gone') && !isKind(err, 'not_found')) throw err;
 }
+
+/** Where a write goes, what the image is while it does, and what answers a write whose image went away. */
+interface ReceiveTarget {
+  into: BlobStore;
+  status: 'saving' | 'uploading';
+  gone: () => CatalogError;
+}
+
+const uploadGone = (id: string) => () =>
+  gone(`Image ${id} could not be found after upload. The image may have been deleted during the upload, cleaning up the chunks uploaded.`);

@@ -45,9 +45,10 @@ async function demoAccount(identity: AccountService): Promise<string> {
 
 /**
  * The one-time work before serving: identity bootstrap, token purge, import, demo catalog, recovery of
- * interrupted uploads. Returns the token and project for the example curl, when there is one to show.
+ * interrupted imports and uploads, purge of expired tasks. Returns the token and project for the example curl,
+ * when there is one to show.
  */
-async function prepare(config: Config, options: ServeOptions, { catalog, uploads, accounts, tokens }: Services): Promise<Sample | undefined> {
+async function prepare(config: Config, options: ServeOptions, { catalog, uploads, imports, accounts, tokens }: Services): Promise<Sample | undefined> {
   const keystone = config.auth === 'keystone';
   let sample: Sample | undefined;
   if (keystone) {
@@ -78,9 +79,21 @@ async function prepare(config: Config, options: ServeOptions, { catalog, uploads
     const added = await catalog.importCatalog(demoCatalog(config.profile.name));
     console.log(`Loaded the demo catalog (${added} images)`);
   }
-  const recovered = await uploads.recoverInterruptedUploads();
+  const recovered = await giveBack({ uploads, imports }, 'interrupted');
   if (recovered > 0) console.log(`${recovered} image(s) whose upload was interrupted are queued again`);
+  await imports.purgeExpiredTasks();
   return sample;
+}
+
+/**
+ * Gives back the imports nobody runs any more, saying how many, then the uploads (see `UploadService`), returning
+ * how many of those: at a start those whose process is gone, on a sweep those whose lease lapsed. Imports first:
+ * an upload's recovery lets go of the lease that tells the import's which it is.
+ */
+async function giveBack({ uploads, imports }: Pick<Services, 'uploads' | 'imports'>, which: 'interrupted' | 'lapsed'): Promise<number> {
+  const failed = which === 'interrupted' ? await imports.recoverInterruptedImports() : await imports.recoverLapsedImports();
+  if (failed > 0) console.log(`${failed} import(s) whose process stopped have failed, their image(s) queued again`);
+  return which === 'interrupted' ? uploads.recoverInterruptedUploads() : uploads.recoverLapsedUploads();
 }
 
 /** Where the catalog and the image data are, without the database's credentials. */
@@ -150,9 +163,9 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
     // The one-time work that writes happens here, before any worker starts, so workers never race on it.
     // Later the primary writes only to give back the uploads of a worker that died.
     const sample = await withServices(config, (services) => prepare(config, options, services));
-    const urls = await startWorkers(config.workers, () => withServices(config, ({ uploads }) => uploads.recoverInterruptedUploads()));
+    const urls = await startWorkers(config.workers, () => withServices(config, (services) => giveBack(services, 'interrupted')));
     console.log(readyMessage(config, urls, sample, options));
-    sweepLapsedUploads(() => withServices(config, ({ uploads }) => uploads.recoverLapsedUploads()));
+    sweepLapsedUploads(() => withServices(config, (services) => giveBack(services, 'lapsed')));
     return;
   }
   const glint = await createGlint(config);
@@ -161,12 +174,13 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
   closeOnSignals(glint, true);
   await glint.listen();
   console.log(readyMessage(config, glint.urls, sample, options));
-  sweepLapsedUploads(() => glint.uploads.recoverLapsedUploads());
+  sweepLapsedUploads(() => giveBack(glint, 'lapsed'));
 }
 
 /**
- * Uploads whose receiver on another machine stopped renewing its lease are given back while this process
- * runs, not only at the next start: one machine's crash leaves no image saving for longer than a few leases.
+ * Uploads and imports whose process on another machine stopped renewing its lease are given back while this
+ * process runs, not only at the next start: one machine's crash leaves no image saving or importing for longer
+ * than a few leases.
  */
 export function sweepLapsedUploads(recover: () => Promise<number>): void {
   const sweep = () =>

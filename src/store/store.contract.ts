@@ -9,6 +9,7 @@ import { MAX_INT, newImage, type Image, type ImageMember } from '../catalog/imag
 import type { Condition, ListScope, SortOrder, TimeField, TimeOp } from '../catalog/query.js';
 import { identityContract } from './identity.contract.js';
 import { metadefContract } from './metadef.contract.js';
+import { taskContract } from './task.contract.js';
 import type { Cursor, ImageStore, StoredImage } from '../catalog/ports.js';
 import type { Storage } from './storage.js';
 
@@ -748,16 +749,22 @@ export function storeContract(name: string, open: () => Promise<Storage>): void 
     });
 
     describe('unfinishedUploads', () => {
-    test('lists the undeleted images in saving without data', withStore(async (store) => {
+    test('lists the undeleted images in saving without data, and in uploading without a size', withStore(async (store) => {
       const saving = image({ status: 'saving' });
+      const staging = image({ status: 'uploading' });
       await store.importImages([
         entry(saving),
+        entry(staging),
         entry(image({ status: 'active', has_data: true })),
         entry(image({ status: 'queued' })),
         entry(image({ status: 'saving', has_data: true })),
         entry(image({ status: 'saving', deleted: true })),
+        entry(image({ status: 'uploading', size: 0 })),
+        entry(image({ status: 'importing' })),
       ]);
-      assert.deepEqual(await store.unfinishedUploads(), [{ id: saving.id, updated_at: saving.updated_at }]);
+      const found = (await store.unfinishedUploads()).sort((a, b) => a.id.localeCompare(b.id));
+      const expected = [saving, staging].map(({ id, updated_at, status }) => ({ id, updated_at, status })).sort((a, b) => a.id.localeCompare(b.id));
+      assert.deepEqual(found, expected);
     }));
   });
 
@@ -860,5 +867,6 @@ export function storeContract(name: string, open: () => Promise<Storage>): void 
 
     identityContract(withStore);
     metadefContract(withStore);
+    taskContract(withStore);
   });
 }

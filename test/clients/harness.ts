@@ -56,14 +56,17 @@ export interface CliResult {
 /**
  * Runs a client with a clean environment: only PATH, LANG and a fresh, empty HOME, so no OS_*
  * variable, clouds.yaml or client cache of the developer's shell changes what is sent. A fresh
- * HOME per command also keeps glanceclient from reusing `~/.glanceclient/image_schema.json`
- * (see the "schema cache" test in clients.test.ts). Never throws; `expectSuccess` checks.
+ * HOME per command also keeps glanceclient from reusing `~/.glanceclient/image_schema.json`: built from a
+ * cached schema that has `stores` (the reference's has it too), `image-create-via-import` fails with
+ * "argument --stores: conflicting option string". Never throws; `expectSuccess` checks.
  */
-export async function runCli(command: string[], server?: GlintServer, options: { home?: string } = {}): Promise<CliResult> {
+export async function runCli(command: string[], server?: GlintServer, options: { home?: string; closedStdin?: boolean } = {}): Promise<CliResult> {
   const home = options.home ?? mkdtempSync(join(tmpdir(), 'glint-clients-home-'));
   const mark = server?.outputLength() ?? 0;
   try {
-    const [file, ...args] = command;
+    // With no standard input at all, as a terminal's user runs it: glanceclient takes any other (a pipe, even
+    // /dev/null) for image data.
+    const [file, ...args] = options.closedStdin ? ['/bin/sh', '-c', 'exec "$@" <&-', 'sh', ...command] : command;
     return await new Promise<CliResult>((resolve) => {
       execFile(
         file,
@@ -191,6 +194,8 @@ export interface StartGlintOptions {
   auth?: 'noauth' | 'keystone';
   /** Added to the server's environment, e.g. `GLINT_ADMIN_PASSWORD` for `keystone`. */
   env?: NodeJS.ProcessEnv;
+  /** More `serve` options. */
+  args?: string[];
 }
 
 /**
@@ -201,7 +206,7 @@ export async function startGlint(options: StartGlintOptions = {}): Promise<Glint
   const dataDir = mkdtempSync(join(tmpdir(), 'glint-clients-'));
   let glint: GlintProcess;
   try {
-    glint = await startGlintProcess(['--profile', 'openstack', '--auth', options.auth ?? 'noauth', '--data-dir', dataDir], { env: options.env });
+    glint = await startGlintProcess(['--profile', 'openstack', '--auth', options.auth ?? 'noauth', '--data-dir', dataDir, ...(options.args ?? [])], { env: options.env });
   } catch (err) {
     rmSync(dataDir, { recursive: true, force: true });
     throw err;

@@ -7,33 +7,15 @@ yielded and the requests it made (urllib3's log lines, which show the paging; th
 also include the login and version discovery).
 """
 import json
-import logging
 import sys
 
 import openstack
-
-
-class Requests(logging.Handler):
-    """Collects the request lines urllib3 logs ("GET /v2.1/images/detail?limit=2 HTTP/1.1" 200 …)."""
-
-    def __init__(self):
-        super().__init__(logging.DEBUG)
-        self.lines = []
-
-    def emit(self, record):
-        message = record.getMessage()
-        if ' HTTP/1.' in message:
-            self.lines.append(message)
+from request_log import collect_requests
 
 
 def main():
     config = json.loads(sys.argv[1])
-    # Also on stderr, so a failing test can show every exchange.
-    logging.basicConfig(stream=sys.stderr, level=logging.WARNING)
-    requests = Requests()
-    urllib3_log = logging.getLogger('urllib3.connectionpool')
-    urllib3_log.setLevel(logging.DEBUG)
-    urllib3_log.addHandler(requests)
+    requests = collect_requests()
 
     conn = openstack.connect(
         auth_url=config['auth_url'],

@@ -107,8 +107,17 @@ export function webobMethodNotAllowed(method: string): ErrorBody {
   return { contentType: 'text/plain; charset=UTF-8', body: `405 Method Not Allowed\n\nThe method ${method} is not allowed for this resource. \n\n ` };
 }
 
+/**
+ * webob's 415, whose own template names the request's Content-Type as sent, or keeps its placeholder when the
+ * request had none (the image service's explanation is not shown).
+ */
+export const unsupportedMediaType = (contentType: string | undefined, headers: Record<string, string> = {}) =>
+  new ApiError(415, `The request media type ${contentType ?? '${CONTENT_TYPE}'} is not supported by this server.`, headers);
+
 /** An ApiError as a webob page. */
 export function webobError(error: ApiError): ErrorBody {
+  // The 415 template ends its sentence with a space and shows no detail.
+  if (error.status === 415) return { contentType: 'text/plain; charset=UTF-8', body: `415 Unsupported Media Type\n\n${error.message} \n\n ` };
   const explanation = entry(error.status).explanation;
   return error.detailed && explanation ? webobPage(error.status, explanation, error.message) : webobPage(error.status, error.message);
 }

@@ -183,7 +183,7 @@ export function readsBody(method: string): boolean {
 }
 
 /** The methods the APIs route, in the order the reference's `Allow` headers name them. */
-const ROUTED_METHODS: readonly HTTPMethods[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+export const ROUTED_METHODS: readonly HTTPMethods[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
 /**
  * Which methods have a route for the request's path: when its own method has none but others do, the

@@ -3,8 +3,12 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { CatalogService } from '../../catalog/service.js';
 import type { MetadefService } from '../../catalog/metadefs/service.js';
-import type { UploadLimits, UploadService } from '../../catalog/uploads.js';
+import type { UploadLimits } from '../../catalog/image-data.js';
+import type { ImportService } from '../../catalog/imports.js';
+import type { UploadService } from '../../catalog/uploads.js';
 import type { Authenticator } from '../../identity/context.js';
+import { discoveryRoutes } from './discovery.js';
+import { importRoutes } from './import-routes.js';
 import { imageApiError, imageRoutes } from './routes.js';
 import { ApiError, commonFailure, errorStatus, RESOURCE_NOT_FOUND, webobError, webobMethodNotAllowed, webobPage } from '../common/errors.js';
 import { AnswerCache } from '../common/answer-cache.js';
@@ -20,6 +24,7 @@ export interface ImageApiDeps {
   catalog: CatalogService;
   metadefs: MetadefService;
   uploads: UploadService;
+  imports: ImportService;
   auth: Authenticator;
   logger: Logger;
   upload: UploadLimits;
@@ -76,6 +81,8 @@ export function buildImageApi(deps: ImageApiDeps): FastifyInstance {
 
   app.register(imageRoutes, { catalog: deps.catalog, uploads: deps.uploads, upload: deps.upload, origin, answers });
   app.register(metadefRoutes, { metadefs: deps.metadefs, origin });
+  app.register(importRoutes, { imports: deps.imports, upload: deps.upload });
+  app.register(discoveryRoutes);
 
   app.setNotFoundHandler(async (request, reply) => {
     const path = pathOf(request.url);

@@ -7,11 +7,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CatalogError } from '../../catalog/errors.js';
 import { StorageFull } from '../../common/storage-full.js';
 import type { Image } from '../../catalog/image.js';
+import { IMPORT_METHODS } from '../../catalog/imports.js';
 import type { CatalogService } from '../../catalog/service.js';
-import type { UploadLimits, UploadService } from '../../catalog/uploads.js';
+import type { UploadLimits } from '../../catalog/image-data.js';
+import type { UploadService } from '../../catalog/uploads.js';
 import { UploadTooLarge } from '../../catalog/data-digest.js';
 import type { AnswerCache } from '../common/answer-cache.js';
-import { ApiError, detailed } from '../common/errors.js';
+import { ApiError, detailed, unsupportedMediaType } from '../common/errors.js';
 import type { ServiceUrl } from '../common/endpoints.js';
 import { mediaTypeOf, parseJsonBytes, queryParams, sendJson, unstorable } from '../common/http.js';
 import { imageListQuery, listLink } from './filters.js';
@@ -99,7 +101,8 @@ export function imageRoutes(app: FastifyInstance, opts: ImageRoutesOptions, done
     const image = await catalog.createImage(ctxOf(request), fields, () => {
       if (refusal) throw refusal;
     });
-    return sendJson(reply.code(201).header('Location', `${opts.origin(request)}/v2/images/${image.id}`), imageView(image));
+    reply.code(201).header('Location', `${opts.origin(request)}/v2/images/${image.id}`).header('OpenStack-image-import-methods', IMPORT_METHODS.join(','));
+    return sendJson(reply, imageView(image));
   });
 
   app.get('/v2/images/:image_id(^.+$)', async (request, reply) =>
@@ -109,7 +112,7 @@ export function imageRoutes(app: FastifyInstance, opts: ImageRoutesOptions, done
   app.patch('/v2/images/:image_id(^.+$)', async (request, reply) => {
     const type = mediaTypeOf(request.headers);
     if (type !== PATCH_V21 && type !== PATCH_V20) {
-      throw new ApiError(415, `The request media type ${type} is not supported by this server.`, { 'Accept-Patch': ACCEPT_PATCH });
+      throw unsupportedMediaType(request.headers['content-type'], { 'Accept-Patch': ACCEPT_PATCH });
     }
     const changes = parsePatch(jsonBody(request), type);
     const saved = await catalog.saveImage(ctxOf(request), idOf(request), (image, authorize) => applyPatch(image, changes, authorize));
@@ -125,11 +128,16 @@ export function imageRoutes(app: FastifyInstance, opts: ImageRoutesOptions, done
   // reference whatever its media type, octet-stream included.
   app.register(async (uploads) => {
     uploads.addContentTypeParser('application/octet-stream', (_request, payload, parsed) => parsed(null, payload));
+    const imageData = (request: FastifyRequest): AsyncIterable<Uint8Array> => {
+      if (mediaTypeOf(request.headers) !== 'application/octet-stream') throw unsupportedMediaType(request.headers['content-type']);
+      return (request.body as Readable | undefined) ?? Readable.from([]);
+    };
     uploads.put('/v2/images/:image_id(^.+$)/file', { config: { streamsBody: true } }, async (request, reply) => {
-      const type = mediaTypeOf(request.headers);
-      if (type !== 'application/octet-stream') throw new ApiError(415, `The request media type ${type} is not supported by this server.`);
-      const source = (request.body as Readable | undefined) ?? Readable.from([]);
-      await opts.uploads.upload(ctxOf(request), idOf(request), source, opts.upload);
+      await opts.uploads.upload(ctxOf(request), idOf(request), imageData(request), opts.upload);
+      return noContent(reply);
+    });
+    uploads.put('/v2/images/:image_id(^.+$)/stage', { config: { streamsBody: true } }, async (request, reply) => {
+      await opts.uploads.stage(ctxOf(request), idOf(request), imageData(request), opts.upload);
       return noContent(reply);
     });
   });

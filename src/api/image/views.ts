@@ -1,6 +1,7 @@
-/** Image API views (`glance/api/v2/images.py` ResponseSerializer): images and members to JSON. */
+/** Image API views (`glance/api/v2/images.py` ResponseSerializer): images, members and tasks to JSON. */
 import type { Image, ImageMember } from '../../catalog/image.js';
 import { isoSeconds } from '../../catalog/iso8601.js';
+import type { Task } from '../../catalog/task.js';
 
 /** Custom properties first, then the base attributes, as the reference emits them. */
 export function imageView(image: Image): Record<string, unknown> {
@@ -52,5 +53,33 @@ export function memberView(imageId: string, member: ImageMember): Record<string,
     created_at: isoSeconds(member.created_at),
     updated_at: isoSeconds(member.updated_at),
     schema: '/v2/schemas/member',
+  };
+}
+
+/** A time as Python's `datetime.isoformat()` writes a naive UTC one: no zone, microseconds unless there are none. */
+function pythonIsoformat(timestamp: string | null): string | null {
+  if (timestamp === null) return null;
+  const [seconds, fraction] = timestamp.replace('Z', '').split('.');
+  return fraction === undefined || /^0+$/.test(fraction) ? seconds : `${seconds}.${fraction}`;
+}
+
+/** A task as an image's task list shows it: the database record as it is (`glance/db/sqlalchemy/api.py` _task_format). */
+export function imageTaskView(task: Task): Record<string, unknown> {
+  return {
+    id: task.id,
+    type: task.type,
+    status: task.status,
+    owner: task.owner,
+    expires_at: pythonIsoformat(task.expires_at),
+    created_at: pythonIsoformat(task.created_at),
+    updated_at: pythonIsoformat(task.updated_at),
+    deleted_at: null,
+    deleted: false,
+    image_id: task.image_id,
+    request_id: task.request_id,
+    user_id: task.user_id,
+    input: task.input,
+    result: task.result,
+    message: task.message,
   };
 }

@@ -215,4 +215,25 @@ export const MIGRATIONS: string[] = [
     UNIQUE (namespace_id, name)
   );
   `,
+  // The tasks that record imports: an image's list, and the unfinished ones a start gives back.
+  `
+  CREATE TABLE tasks (
+    id text COLLATE "C" PRIMARY KEY,
+    type text COLLATE "C" NOT NULL,
+    status text COLLATE "C" NOT NULL,
+    owner text COLLATE "C",
+    image_id text COLLATE "C" NOT NULL,
+    user_id text COLLATE "C" NOT NULL,
+    request_id text COLLATE "C" NOT NULL,
+    input text NOT NULL,
+    result text,
+    message text NOT NULL,
+    expires_at text COLLATE "C",
+    created_at text COLLATE "C" NOT NULL,
+    updated_at text COLLATE "C" NOT NULL
+  );
+  CREATE INDEX tasks_image ON tasks (image_id, created_at, id);
+  CREATE INDEX tasks_status ON tasks (status);
+  CREATE INDEX tasks_expires_at ON tasks (expires_at);
+  `,
 ];

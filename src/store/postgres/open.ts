@@ -1,7 +1,8 @@
-/** A PostgreSQL catalog's storage: one connection pool, and the image, lease, identity and metadata definition stores over it. */
+/** A PostgreSQL catalog's storage: one connection pool, and the image, lease, task, identity and metadata definition stores over it. */
 import type { Storage } from '../storage.js';
 import { SqlIdentityStore } from '../sql/sql-identity-store.js';
 import { SqlMetadefStore } from '../sql/sql-metadef-store.js';
+import { SqlTaskStore } from '../sql/sql-task-store.js';
 import { SqlUploadLeases } from '../sql/sql-upload-leases.js';
 import { PgConnection } from './pg-connection.js';
 import { PgImageStore } from './pg-image-store.js';
@@ -15,6 +16,7 @@ export async function openPostgres(url: string): Promise<Storage> {
   return {
     images: new PgImageStore(connection),
     leases: new SqlUploadLeases(connection),
+    tasks: new SqlTaskStore(connection),
     identity: new SqlIdentityStore(connection),
     metadefs: new SqlMetadefStore(connection),
     close: () => connection.close(),

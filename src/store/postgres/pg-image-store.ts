@@ -4,7 +4,7 @@
  */
 import type pg from 'pg';
 import type { Image, ImageMember } from '../../catalog/image.js';
-import type { Cursor, ImageStamp, ImageStore, StoredImage } from '../../catalog/ports.js';
+import type { Cursor, ImageStore, StoredImage, UnfinishedUpload } from '../../catalog/ports.js';
 import type { Condition, ListScope, SortOrder } from '../../catalog/query.js';
 import { changesSince, ListSql } from '../sql/list-sql.js';
 import { NTH_CHANGE_SQL, RecentChanges } from '../sql/recent-changes.js';
@@ -244,8 +244,8 @@ export class PgImageStore implements ImageStore {
     }
   }
 
-  async unfinishedUploads(): Promise<ImageStamp[]> {
-    return this.db.query<ImageStamp>(UNFINISHED_UPLOADS);
+  async unfinishedUploads(): Promise<UnfinishedUpload[]> {
+    return this.db.query<UnfinishedUpload>(UNFINISHED_UPLOADS);
   }
 
   async countImages(): Promise<number> {

@@ -30,8 +30,10 @@ export interface MemberRow {
 export const NEW_MEMBER_SQL =
   'INSERT INTO members (image_id, member, status, can_share, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (image_id, member) DO NOTHING';
 
-/** `Store.unfinishedUploads`: images in saving with no data recorded. */
-export const UNFINISHED_UPLOADS = "SELECT id, updated_at FROM images WHERE status = 'saving' AND deleted = 0 AND has_data = 0";
+/** `Store.unfinishedUploads`: images in saving with no data recorded, and in uploading with no size recorded. */
+export const UNFINISHED_UPLOADS =
+  "SELECT id, updated_at, status FROM images WHERE status IN ('saving', 'uploading') AND deleted = 0 " +
+  "AND ((status = 'saving' AND has_data = 0) OR (status = 'uploading' AND size IS NULL))";
 
 export const memberParams = (imageId: string, m: ImageMember) => [imageId, m.member, m.status, m.can_share ? 1 : 0, m.created_at, m.updated_at];
 

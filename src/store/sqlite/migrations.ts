@@ -268,4 +268,25 @@ export const MIGRATIONS: string[] = [
     UNIQUE (namespace_id, name)
   );
   `,
+  // The tasks that record imports: an image's list, and the unfinished ones a start gives back.
+  `
+  CREATE TABLE tasks (
+    id TEXT PRIMARY KEY,
+    type TEXT NOT NULL,
+    status TEXT NOT NULL,
+    owner TEXT,
+    image_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    request_id TEXT NOT NULL,
+    input TEXT NOT NULL,
+    result TEXT,
+    message TEXT NOT NULL,
+    expires_at TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX tasks_image ON tasks (image_id, created_at, id);
+  CREATE INDEX tasks_status ON tasks (status);
+  CREATE INDEX tasks_expires_at ON tasks (expires_at);
+  `,
 ];

@@ -1,6 +1,7 @@
-/** The embedded catalog's storage: one SQLite file, and the image, lease, identity and metadata definition stores over its connection. */
+/** The embedded catalog's storage: one SQLite file, and the image, lease, task, identity and metadata definition stores over its connection. */
 import type { Storage } from '../storage.js';
 import { SqlMetadefStore } from '../sql/sql-metadef-store.js';
+import { SqlTaskStore } from '../sql/sql-task-store.js';
 import { SqlUploadLeases } from '../sql/sql-upload-leases.js';
 import { SqliteConnection } from './sqlite-connection.js';
 import { SqliteIdentityStore } from './sqlite-identity-store.js';
@@ -11,6 +12,7 @@ export function openSqlite(file: string): Storage {
   return {
     images: new SqliteImageStore(connection),
     leases: new SqlUploadLeases(connection),
+    tasks: new SqlTaskStore(connection),
     identity: new SqliteIdentityStore(connection),
     metadefs: new SqlMetadefStore(connection),
     close: () => connection.close(),

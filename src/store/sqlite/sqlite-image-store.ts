@@ -1,7 +1,7 @@
 /** The images of the embedded catalog: list pages from SQL shaped to SQLite's planner, and bulk loads. */
 import type { Image, ImageMember } from '../../catalog/image.js';
 import { isImageId } from '../../catalog/image.js';
-import type { Cursor, ImageStamp, ImageStore, StoredImage } from '../../catalog/ports.js';
+import type { Cursor, ImageStore, StoredImage, UnfinishedUpload } from '../../catalog/ports.js';
 import type { Condition, ListScope, SortOrder } from '../../catalog/query.js';
 import { changesSince, ListSql } from '../sql/list-sql.js';
 import { NTH_CHANGE_SQL, RecentChanges } from '../sql/recent-changes.js';
@@ -290,8 +290,8 @@ export class SqliteImageStore implements ImageStore {
     }
   }
 
-  async unfinishedUploads(): Promise<ImageStamp[]> {
-    return this.prepared(UNFINISHED_UPLOADS).all() as ImageStamp[];
+  async unfinishedUploads(): Promise<UnfinishedUpload[]> {
+    return this.prepared(UNFINISHED_UPLOADS).all() as UnfinishedUpload[];
   }
 
   async countImages(): Promise<number> {
