@@ -491,6 +491,21 @@ describe('disk-image inspection', () => {
     assert.equal(image.virtual_size, null);
     assert.deepEqual(dataFiles(s), [id]);
   });
+
+  it('off, still records the virtual size the reference records: raw data in a bare container is as large as it is', async () => {
+    const s = await server({ profile: 'openstack' });
+    const cases: Array<[string, string, Buffer, number | null]> = [
+      ['raw', 'bare', rawBytes(10), 10],
+      ['raw', 'ovf', rawBytes(10), null],
+      ['iso', 'bare', rawBytes(10), null],
+      ['qcow2', 'bare', qcow2(GiB), GiB],
+    ];
+    for (const [diskFormat, containerFormat, data, virtualSize] of cases) {
+      const id = await createImage(s, owner, { disk_format: diskFormat, container_format: containerFormat });
+      expectStatus(await upload(s, owner, id, data), 204, `${diskFormat} upload`);
+      assert.equal((await show(s, owner, id)).virtual_size, virtualSize, `${diskFormat} in ${containerFormat}`);
+    }
+  });
 });
 
 // ---------------------------------------------------------------------------------------------

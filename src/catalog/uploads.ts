@@ -7,7 +7,7 @@ import type { RequestContext } from '../identity/context.js';
 import { badRequest, gone, isKind } from './errors.js';
 import type { Image } from './image.js';
 import { changeImage } from './image-changes.js';
-import { DiskInspector, formatMatches, type Inspection } from './inspect/inspector.js';
+import { declaredVirtualSize, DiskInspector, formatMatches, type Inspection } from './inspect/inspector.js';
 import { now } from './iso8601.js';
 import type { BlobStore, BlobWriter, ImageStore, Receivers, UploadLease, UploadLeaseStore } from './ports.js';
 import type { CatalogService } from './service.js';
@@ -109,14 +109,18 @@ export class UploadService {
       await writer.abort();
       throw err;
     }
-    const inspector = limits.inspect ? new DiskInspector() : null;
-    const { stream, digest } = digesting(source, limits.maxBytes, inspector ? [inspector] : []);
+    // Inspected always: without inspection's refusals, the virtual size is still recorded as the image service does.
+    const inspector = new DiskInspector();
+    const { stream, digest } = digesting(source, limits.maxBytes, [inspector]);
     const saving = marked.status;
     try {
       await writer.write(stream);
-      const changes: Partial<Image> = { ...digest(), status: transition(saving, 'active'), has_data: true, updated_at: now() };
-      if (inspector) changes.virtual_size = checkedVirtualSize(inspector.finish(), image.disk_format);
-      return await this.endUpload(marked, changes);
+      const data = digest();
+      const inspection = inspector.finish();
+      const virtualSize = limits.inspect
+        ? checkedVirtualSize(inspection, image.disk_format)
+        : declaredVirtualSize(marked.disk_format, marked.container_format, inspection, data.size);
+      return await this.endUpload(marked, { ...data, virtual_size: virtualSize, status: transition(saving, 'active'), has_data: true, updated_at: now() });
     } catch (err) {
       await this.blobs.delete(id);
       if (!isKind(err, 'gone')) await this.endUpload(marked, { status: transition(saving, 'queued'), updated_at: now() }).catch(throwUnlessGone);
