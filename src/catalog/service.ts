@@ -22,6 +22,7 @@ import {
 } from './errors.js';
 import { ruleRefused, type ImagePolicy, type ImageRule } from './policy.js';
 import { changeImage } from './image-changes.js';
+import { checkStorable } from './storable.js';
 import { transition } from './status.js';
 import type { ReferenceCatalog, ReferenceImage } from './reference-catalog.js';
 import { exportCatalog, importCatalog } from './transfer.js';
@@ -195,14 +196,14 @@ export class CatalogService {
     fields: Partial<Image> & { properties: Record<string, string>; tags: string[] },
     allowed: () => void = () => undefined,
   ): Promise<Image> {
-    const owner = fields.owner ?? ctx.projectId;
+    // An owner given as null (or empty) stays unset.
+    const owner = fields.owner === undefined ? ctx.projectId : fields.owner || null;
     this.policy.enforceCreation(ctx, owner, fields.visibility);
-    allowed();
     const tags = [...new Set(fields.tags)];
     checkQuota('image tags', tags.length);
+    allowed();
     checkQuota('image properties', Object.keys(fields.properties).length);
     const id = fields.id ?? randomUUID();
-    if (await this.images.getImage(id)) throw conflict(`Image ID ${id} already exists!`);
     const image: Image = {
       ...newImage(id, owner, now()),
       name: fields.name ?? null,
@@ -216,6 +217,8 @@ export class CatalogService {
       tags,
       properties: fields.properties,
     };
+    checkStorable(image);
+    if (await this.images.getImage(id)) throw conflict(`Image ID ${id} already exists!`);
     await this.images.insertImage({ image, members: [] });
     return image;
   }
@@ -227,7 +230,9 @@ export class CatalogService {
    * change takes modify_image. A patch without operations changes nothing and needs no rule.
    */
   async saveImage(ctx: RequestContext, id: string, edit: (current: Image, authorize: AuthorizeChange) => Image): Promise<Image> {
-    return this.change(await this.visible(ctx, id), (current) => {
+    const image = await this.visible(ctx, id);
+    const membership = await this.images.getMember(id, ctx.projectId);
+    return this.change(image, (current) => {
       const authorize: AuthorizeChange = (op, attribute, value) => {
         if (op === 'replace' && attribute === 'owner' && !ctx.isAdmin) throw policyForbids("Owner can't be updated by non admin.");
         if (attribute === 'visibility') this.policy.enforceVisibility(ctx, value, current);
@@ -235,17 +240,16 @@ export class CatalogService {
       };
       const changed = edit(current, authorize);
       if (changed === current) return null;
-      if (changed.owner !== current.owner && !ctx.isAdmin) throw policyForbids("Owner can't be updated by non admin.");
-      for (const field of ['disk_format', 'container_format'] as const) {
-        if (changed[field] !== current[field] && current.status !== 'queued') {
-          throw forbidden(`Attribute ${field} can be only replaced for a queued image.`);
-        }
-      }
       const { id: _id, ...changes } = { ...changed, tags: [...new Set(changed.tags)], updated_at: now() };
       if (changes.tags.length !== current.tags.length) checkQuota('image tags', changes.tags.length);
       const keys = Object.keys(changes.properties);
       // As the reference counts: only a change that adds a property can exceed the quota.
       if (keys.some((key) => !Object.hasOwn(current.properties, key))) checkQuota('image properties', keys.length);
+      checkStorable(changes);
+      // The owner's project may give its image away (an admin may do anything), as long as it still sees it after.
+      if (changes.owner !== current.owner && !ctx.isAdmin && !canSee(ctx, changed, membership)) {
+        throw forbidden(`Forbidding request, image ${id} not visible`);
+      }
       return changes;
     });
   }

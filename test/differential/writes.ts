@@ -28,7 +28,7 @@ const long = (n: number) => 'x'.repeat(n);
 
 /** Attribute values a create or a patch may carry: valid ones mostly, and each schema rule broken now and then. */
 const ATTRIBUTE_VALUES: Record<string, (r: Random, w: World) => Json> = {
-  name: (r) => r.weighted<() => Json>([[() => name(r), 8], [() => null, 1], [() => long(256), 1], [() => 5, 1], [() => '😀', 1]])(),
+  name: (r) => r.weighted<() => Json>([[() => name(r), 8], [() => null, 1], [() => long(256), 1], [() => 5, 1], [() => 'smile 😀', 1]])(),
   visibility: (r) => r.pick(['private', 'shared', 'shared', 'community', 'public', 'bogus', null]),
   min_ram: (r) => r.pick([0, 512, 1024, -1, '512', 2 ** 31, 1.5]),
   min_disk: (r) => r.pick([0, 10, -5, 'x', 2 ** 31 - 1]),
@@ -44,7 +44,7 @@ const ATTRIBUTE_VALUES: Record<string, (r: Random, w: World) => Json> = {
   instance_uuid: (r) => r.pick([r.uuid(), 5]),
   os_distro: (r) => propertyValue(r, 'os_distro'),
   'x-team': (r) => r.pick(['red', 'blue', 7, long(300)]),
-  description: (r) => propertyValue(r, 'description'),
+  description: (r) => (r.chance(0.9) ? propertyValue(r, 'description') : 'smile 😀'),
 };
 /** Attributes no client may write, or names the image service keeps for itself. */
 const FORBIDDEN_VALUES: Record<string, (r: Random) => Json> = {
@@ -89,7 +89,37 @@ const PATCH_PATHS = [
   ['touched', 3], ['a~1b', 1], ['deep/path', 1],
 ] as const;
 
+/** Operations the patch deserializer refuses, each for its own reason, and pointers it reads in its own way. */
+function oddOp(r: Random): Json {
+  return r.pick<Json>([
+    { path: '/name', value: 'x' },
+    { op: null, path: '/name', value: 'x' },
+    { op: 5, path: '/name', value: 'x' },
+    { op: 'test', path: '/name', value: 'x' },
+    { op: 'add', value: 'x' },
+    { op: 'add', path: '/name' },
+    { op: 'add', path: '//name', value: 'double' },
+    { op: 'add', path: '/a//b', value: 'x' },
+    { op: 'add', path: '/a/', value: 'x' },
+    { op: 'add', path: '/a/b', value: 'x' },
+    { op: 'add', path: '/~2', value: 'x' },
+    { op: 'add', path: '/ spaced ', value: 'x' },
+    { op: 'add', path: '/tags/-', value: 'prod' },
+    { op: 'add', path: '/locations', value: [] },
+    { op: 'add', path: '/locations/0', value: { url: 'http://example.com/x', metadata: {} } },
+    { op: 'add', path: '/locations/0', value: { url: 5 } },
+    { op: 'remove', path: '/locations/0' },
+    { op: 'replace', path: '/locations', value: [] },
+    { op: 'replace', path: '/locations', value: [{ url: 'http://example.com/x', metadata: {} }] },
+    { op: 'add', path: '/description', value: 'smile 😀' },
+    { op: 'add', path: '/name', value: 'smile 😀' },
+    { op: 'replace', path: '/container_format', value: 'bare' },
+    'not an object',
+  ]);
+}
+
 function patchOp(r: Random, w: World): Json {
+  if (r.chance(0.08)) return oddOp(r);
   const key = r.weighted(PATCH_PATHS);
   const op = r.weighted([['add', 4], ['replace', 4], ['remove', 2], ['move', 1]] as const);
   const path = r.chance(0.97) ? `/${key}` : key;
@@ -103,8 +133,9 @@ function patchCall(r: Random, w: World, s: Scene): Call {
   if (r.chance(0.1)) {
     call.contentType = PATCH_V20;
     call.json = ops.map((op) => {
-      const { op: verb, path, value } = op as { op: string; path: string; value?: Json };
-      return value === undefined ? { [verb]: path } : { [verb]: path, value };
+      const { op: verb, path, value } = op as { op: unknown; path: string; value?: Json };
+      const name = typeof verb === 'string' ? verb : 'add';
+      return value === undefined ? { [name]: path } : { [name]: path, value };
     });
   }
   if (r.chance(0.03)) call.contentType = 'application/json';
@@ -124,7 +155,9 @@ function metadataKey(r: Random): string {
 function metadataValue(r: Random, w: World, key: string): Json {
   if (key === 'kernel_id' || key === 'ramdisk_id') return r.pick([r.pick(w.images).id, 'not-a-uuid']);
   if (key === 'cinder_encryption_key_deletion_policy') return r.pick(['do_not_delete', 'bogus']);
-  return r.weighted<() => Json>([[() => propertyValue(r, key in PROPERTY_VALUES ? key : 'x-team'), 8], [() => long(256), 1], [() => 5, 1]])();
+  return r.weighted<() => Json>([
+    [() => propertyValue(r, key in PROPERTY_VALUES ? key : 'x-team'), 8], [() => long(256), 1], [() => 5, 1], [() => 'smile 😀', 1], [() => 'none', 1],
+  ])();
 }
 
 function metadataObject(r: Random, w: World, most: number): Record<string, Json> {

@@ -18,7 +18,8 @@ import { imageListQuery, listLink } from './filters.js';
 import { applyPatch, parsePatch, PATCH_V20, PATCH_V21 } from './patch.js';
 import { parseRange } from './range.js';
 import { SCHEMAS } from './schemas.js';
-import { creationFields, setAttribute } from './validation.js';
+import { checkImageSchema } from './schema-check.js';
+import { creationFields } from './validation.js';
 import { imageJson, imageView, memberView } from './views.js';
 
 export interface ImageRoutesOptions {
@@ -159,7 +160,7 @@ export function imageRoutes(app: FastifyInstance, opts: ImageRoutesOptions, done
 
   const tagOf = (request: FastifyRequest) => (request.params as { tag: string }).tag;
   app.put('/v2/images/:image_id(^.+$)/tags/:tag(^.+$)', async (request, reply) => {
-    setAttribute({ properties: {}, tags: [] }, 'tags', [tagOf(request)]);
+    checkImageSchema({ tags: [tagOf(request)] });
     if (unstorable(tagOf(request))) throw new ApiError(400, 'A tag cannot contain the NUL character.');
     await catalog.addTag(ctxOf(request), idOf(request), tagOf(request));
     return noContent(reply);
