@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { LightMyRequestResponse } from 'fastify';
 import { createGlint, type Glint } from '../src/app.js';
 import { loadConfig, type ConfigInput } from '../src/config.js';
+import { PATCH_V21 } from '../src/api/image/patch.js';
 
 // ---------------------------------------------------------------------------------------------
 // Servers, callers and requests
@@ -334,6 +335,40 @@ describe('requests the image API refuses as the reference does', () => {
       const names = (await list(query)).json<{ images: GlanceImage[] }>().images.map((image) => image.name);
       assert.deepEqual(names, ['c', 'b', 'a'], query);
     }
+  });
+
+  it("reads a patch whole before it looks the image up, and refuses read-only attributes of a create in the factory's order", async () => {
+    const s = await server();
+    const patch = (id: string, body: unknown) => imageApi(s, owner, { method: 'PATCH', url: `/v2/images/${id}`, body: body as object, contentType: PATCH_V21 });
+    const unknown = '00000000-0000-4000-8000-00000000abcd';
+    assert.equal((await patch(unknown, [{ op: 'add', path: '/name', value: 'x' }])).statusCode, 404);
+    const schema = await patch(unknown, [{ op: 'add', path: '/name', value: 'x' }, { op: 'add', path: '/min_ram', value: 'x' }]);
+    assertWebobText(schema, 400, 'Bad Request');
+    assert.match(schema.body, /^400 Bad Request\n\nProvided object does not match schema 'image': 'x' is not of type 'integer' /);
+    const pointer = await patch(unknown, [{ op: 'add', path: 'name', value: 'x' }]);
+    assert.equal(pointer.body, '400 Bad Request\n\nPointer `name` does not start with "/".\n\n   ');
+
+    const create = await imageApi(s, owner, { method: 'POST', url: '/v2/images', body: { name: 'ro', virtual_size: 1, checksum: 'x' } });
+    assert.equal(create.body, "403 Forbidden\n\nAttribute 'checksum' is read-only.\n\n   ");
+  });
+
+  it("refuses 4-byte text where the reference's database does, and lets an owner give an image away only while it still sees it", async () => {
+    const s = await server();
+    const described = await imageApi(s, owner, { method: 'POST', url: '/v2/images', body: { name: 'x', description: 'smile \u{1F600}' } });
+    assert.equal(described.body, "400 Bad Request\n\nDescription can't contain 4 byte unicode characters.\n\n   ");
+    const give = (id: string) =>
+      imageApi(s, owner, { method: 'PATCH', url: `/v2/images/${id}`, contentType: PATCH_V21, body: [{ op: 'add', path: '/owner', value: member.project }] });
+    const hidden = await createImage(s, owner, { visibility: 'private' });
+    assert.equal((await give(hidden)).body, `403 Forbidden\n\nForbidding request, image ${hidden} not visible\n\n   `);
+    assert.equal((await show(s, owner, hidden)).owner, owner.project);
+    const open = await createImage(s, owner, { visibility: 'community' });
+    expectStatus(await give(open), 200, 'give a community image away');
+    assert.equal((await show(s, owner, open)).owner, member.project);
+
+    const admin = { project: owner.project, token: `admin:${owner.project}` };
+    const unowned = await imageApi(s, admin, { method: 'POST', url: '/v2/images', body: { name: 'nobody', owner: null } });
+    expectStatus(unowned, 201, 'create without an owner');
+    assert.equal(unowned.json<GlanceImage>().owner, null);
   });
 });
 
