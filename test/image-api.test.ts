@@ -196,6 +196,15 @@ describe('image data through the image API', () => {
     assert.deepEqual((await imageApi(s, owner, { url: `/v2/images/${id}/file` })).rawPayload, data);
   });
 
+  it('refuses data before both formats are set, naming those missing, and leaves the image queued', async () => {
+    const s = await server();
+    const id = await createImage(s, owner, { disk_format: 'raw', container_format: null });
+    const res = await upload(s, owner, id, data);
+    assertWebobText(res, 400, 'Bad Request');
+    assert.equal(res.body, '400 Bad Request\n\nProperty container_format must be set prior to saving data.\n\n   ');
+    assert.equal((await show(s, owner, id)).status, 'queued');
+  });
+
   it('refuses data that is not application/octet-stream with 415 and leaves the image queued', async () => {
     const s = await server();
     const id = await createImage(s, owner);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CatalogError } from './errors.js';
-import { canTransition, transition } from './status.js';
+import { canTransition, checkFormatsForData, transition } from './status.js';
 
 test('uploads move queued images through saving to active, and back to queued when interrupted', () => {
   assert.equal(transition('queued', 'saving'), 'saving');
@@ -14,4 +14,18 @@ test('an active image cannot be uploaded to again; deleted is final', () => {
     err.kind === 'conflict' && err.message === 'Image status transition from active to saving is not allowed');
   assert.equal(canTransition('deleted', 'active'), false);
   assert.equal(canTransition('deactivated', 'active'), true);
+});
+
+test('data waits for both formats, and the refusal names those missing', () => {
+  const refused = (image: { disk_format: string | null; container_format: string | null }) => {
+    try {
+      checkFormatsForData(image);
+      return null;
+    } catch (err) {
+      return (err as CatalogError).message;
+    }
+  };
+  assert.equal(refused({ disk_format: 'raw', container_format: 'bare' }), null);
+  assert.equal(refused({ disk_format: 'raw', container_format: null }), 'Property container_format must be set prior to saving data.');
+  assert.equal(refused({ disk_format: null, container_format: null }), 'Properties disk_format, container_format must be set prior to saving data.');
 });

@@ -11,7 +11,7 @@ import { declaredVirtualSize, DiskInspector, formatMatches, type Inspection } fr
 import { now } from './iso8601.js';
 import type { BlobStore, BlobWriter, ImageStore, Receivers, UploadLease, UploadLeaseStore } from './ports.js';
 import type { CatalogService } from './service.js';
-import { transition, transitionRefused } from './status.js';
+import { checkFormatsForData, transition, transitionRefused } from './status.js';
 import { digesting } from './data-digest.js';
 import { IMPORT_WRITE_MS, isHeld, leaseEnd, newLease, RENEW_MS } from './upload-lease.js';
 
@@ -69,6 +69,7 @@ export class UploadService {
   private async uploadUnderLease(ctx: RequestContext, id: string, source: AsyncIterable<Uint8Array>, limits: UploadLimits): Promise<Image> {
     const image = await this.catalog.changeable(ctx, id, 'upload_image', `Not allowed to upload image data for image ${id}`);
     transition(image.status, 'saving');
+    checkFormatsForData(image);
     // The lease comes first, so that a process starting meanwhile on a shared catalog leaves this upload
     // alone; the write begins before the image is marked saving, so a crash at any point after the mark
     // leaves the trace that recovery looks for.
