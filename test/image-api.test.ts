@@ -630,6 +630,39 @@ describe('the image and compute APIs agree', () => {
     assert.equal(image.k, 'v');
   });
 
+  it('sends an image back from a compute metadata call as Nova does: private unless public, schema-checked, held attributes untouched', async () => {
+    const id = await createImage(s, alice, { visibility: 'shared', kernel_id: null });
+    expectStatus(await imageApi(s, alice, { method: 'POST', url: `/v2/images/${id}/members`, body: { member: bob.project } }), 200, 'add member');
+    const postMetadata = (caller: Caller, metadata: Record<string, string>) =>
+      computeApi(s, caller, { method: 'POST', url: `/images/${id}/metadata`, body: { metadata } });
+
+    const badKernel = await postMetadata(alice, { kernel_id: 'not-a-uuid' });
+    assert.equal(badKernel.statusCode, 400, badKernel.body);
+    assert.equal((await show(s, alice, id)).visibility, 'shared', 'a refused call changes nothing');
+
+    const written = await postMetadata(alice, { k: 'v', ramdisk_id: 'none', min_ram: '5' });
+    expectStatus(written, 200, 'metadata POST');
+    assert.deepEqual(written.json(), { metadata: { kernel_id: null, k: 'v' } });
+    const image = await show(s, alice, id);
+    assert.equal(image.visibility, 'private');
+    assert.equal(image.min_ram, 0);
+    assert.equal(image.kernel_id, null);
+    const shared = await imageApi(s, alice, { method: 'POST', url: `/v2/images/${id}/members`, body: { member: newCaller().project } });
+    assert.equal(shared.statusCode, 403, 'a private image has no members');
+
+    const readOnly = await postMetadata(alice, { status: 'active' });
+    assert.deepEqual(readOnly.json(), { forbidden: { code: 403, message: `Not authorized for image ${id}.` } });
+  });
+
+  it('lets anyone send back a public image unchanged, as the image service takes an empty patch from anyone', async () => {
+    const admin = { project: alice.project, token: `admin:${alice.project}` };
+    const id = await createImage(s, admin, { visibility: 'public', owner: alice.project });
+    const unchanged = await computeApi(s, bob, { method: 'POST', url: `/images/${id}/metadata`, body: { metadata: {} } });
+    expectStatus(unchanged, 200, 'an empty metadata POST by another project');
+    const changed = await computeApi(s, bob, { method: 'POST', url: `/images/${id}/metadata`, body: { metadata: { k: 'v' } } });
+    assert.equal(changed.statusCode, 403, changed.body);
+  });
+
   it('lists a shared image for a member project once it accepts', async () => {
     const id = await createImage(s, alice, { visibility: 'shared' });
     const added = await imageApi(s, alice, { method: 'POST', url: `/v2/images/${id}/members`, body: { member: bob.project } });

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { BlobStore, ByteRange, Cursor, ImageStore, StoredImage } from './ports.js';
 import type { RequestContext } from '../identity/context.js';
-import { BASE_ATTRIBUTES, MEMBER_STATUSES, newImage, type Image, type ImageMember, type MemberStatus } from './image.js';
+import { isReservedName, MEMBER_STATUSES, newImage, READ_ONLY_ATTRIBUTES, type Image, type ImageMember, type MemberStatus, type Properties } from './image.js';
 import {
   badRequest,
   CatalogError,
@@ -150,20 +150,25 @@ export class CatalogService {
   }
 
   /**
-   * Replaces an image's custom properties with those `edit` makes of the current ones (modify_image). Keys
-   * that name base attributes are not properties and are left alone, as the reference does; its status
-   * cannot be written this way at all.
+   * Writes an image as the compute service sends it back after changing its metadata (`nova/image/glance.py`
+   * update): with the properties `edit` makes of the current ones, and the visibility as that service knows
+   * it, public or else private. A write that changes nothing asks nothing; any other is the caller's to make
+   * (modify_image) and refused for attributes no client writes.
    */
-  async editProperties(ctx: RequestContext, image: Image, edit: (properties: Record<string, string>) => Record<string, string>): Promise<Record<string, string>> {
-    this.policy.enforceChange(ctx, 'modify_image', image);
-    const saved = await this.change(image, (current) => {
+  async sendBack(ctx: RequestContext, image: Image, edit: (properties: Properties) => Properties): Promise<Image> {
+    return this.change(image, (current) => {
       const properties = edit(current.properties);
-      if ('status' in properties) throw forbidden("Attribute 'status' is read-only.");
-      // Built as entries: assigning a key such as `__proto__` to a plain object would not store it.
-      const custom = Object.fromEntries(Object.entries(properties).filter(([key]) => !BASE_ATTRIBUTES.has(key)));
-      return { properties: custom, updated_at: now() };
+      const visibility = current.visibility === 'public' ? 'public' : 'private';
+      const written = Object.keys(properties).filter((key) => !Object.hasOwn(current.properties, key) || properties[key] !== current.properties[key]);
+      const removed = Object.keys(current.properties).some((key) => !Object.hasOwn(properties, key));
+      if (!written.length && !removed && visibility === current.visibility) return null;
+      const refused = written.find((key) => READ_ONLY_ATTRIBUTES.has(key) || isReservedName(key));
+      if (refused !== undefined) throw forbidden(`Attribute '${refused}' is ${READ_ONLY_ATTRIBUTES.has(refused) ? 'read-only' : 'reserved'}.`);
+      this.policy.enforceChange(ctx, 'modify_image', current);
+      checkQuota('image properties', Object.keys(properties).length);
+      checkStorable({ ...current, properties });
+      return { properties, visibility, updated_at: now() };
     });
-    return saved.properties;
   }
 
   private change(image: Image, compute: (current: Image) => Partial<Image> | null): Promise<Image> {
@@ -193,7 +198,7 @@ export class CatalogService {
    */
   async createImage(
     ctx: RequestContext,
-    fields: Partial<Image> & { properties: Record<string, string>; tags: string[] },
+    fields: Partial<Image> & { properties: Properties; tags: string[] },
     allowed: () => void = () => undefined,
   ): Promise<Image> {
     // An owner given as null (or empty) stays unset.

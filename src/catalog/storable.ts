@@ -19,7 +19,7 @@ export function checkStorable(image: Pick<Image, 'name' | 'owner' | 'properties'
   }
   for (const [key, value] of Object.entries(image.properties)) {
     if (FOUR_BYTE.test(key)) throw badRequest("Property names can't contain 4 byte unicode.");
-    if (FOUR_BYTE.test(value)) throw badRequest(`${title(key)} can't contain 4 byte unicode characters.`);
+    if (value !== null && FOUR_BYTE.test(value)) throw badRequest(`${title(key)} can't contain 4 byte unicode characters.`);
   }
   for (const key of ['min_disk', 'min_ram'] as const) {
     if (image[key] > MAX_INT) throw badRequest(`'${key}' value out of range, must not exceed ${MAX_INT}.`);

@@ -539,6 +539,19 @@ export function storeContract(name: string, open: () => Promise<Storage>): void 
         assert.equal(await store.getImage(`${stored.id}\0`), null);
       }));
 
+      test('keeps a null property (a core id left unset) on insert, update and import, and no filter matches it', withStore(async (store) => {
+        const unset = image({ name: 'unset', properties: { kernel_id: null, os_distro: 'ubuntu' } });
+        await insertAll(store, [unset]);
+        assert.deepEqual((await store.getImage(unset.id))?.properties, { kernel_id: null, os_distro: 'ubuntu' });
+        assert.ok(await store.updateImage(unset.id, { properties: { ramdisk_id: null, kernel_id: 'k' } }));
+        assert.deepEqual((await store.getImage(unset.id))?.properties, { ramdisk_id: null, kernel_id: 'k' });
+        assert.deepEqual(await listedSet(store, MY_SCOPE, [{ kind: 'property', key: 'kernel_id', value: 'k' }]), ['unset']);
+        assert.deepEqual(await listedSet(store, MY_SCOPE, [{ kind: 'property', key: 'ramdisk_id', value: '' }]), []);
+        const imported = image({ name: 'imported', properties: { ramdisk_id: null } });
+        assert.equal(await store.importImages([entry(imported)]), 1);
+        assert.deepEqual((await store.getImage(imported.id))?.properties, { ramdisk_id: null });
+      }));
+
       test('a property value longer than an index entry can be is stored and found', withStore(async (store) => {
         // Random hex, which no compression shortens: 16 KiB of it.
         const long = Array.from({ length: 2048 }, () => Math.floor(Math.random() * 2 ** 32).toString(16).padStart(8, '0')).join('');

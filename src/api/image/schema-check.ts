@@ -146,3 +146,8 @@ export function checkImageSchema(object: Record<string, unknown>): void {
   const failure = bestMatch(failures(object, IMAGE_SCHEMA, [], []));
   if (failure) throw schemaFailure(failure);
 }
+
+/** Why the image schema refuses an object, in a sentence; null when it does not (what the schema's clients check). */
+export function schemaRefusal(object: Record<string, unknown>): string | null {
+  return bestMatch(failures(object, IMAGE_SCHEMA, [], []))?.message ?? null;
+}

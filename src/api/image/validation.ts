@@ -2,15 +2,12 @@
  * What a client may write on an image (`glance/api/v2/images.py` RequestDeserializer, `glance/domain` ImageFactory):
  * read-only and reserved attributes, the image schema (`schema-check.ts`), and the domain's own refusals.
  */
-import { BASE_ATTRIBUTES, VISIBILITIES, type Image } from '../../catalog/image.js';
+import { BASE_ATTRIBUTES, isReservedName, READ_ONLY_ATTRIBUTES, VISIBILITIES, type Image, type Properties } from '../../catalog/image.js';
 import { ApiError, detailed } from '../common/errors.js';
 import { checkImageSchema } from './schema-check.js';
 
-/** What a patch may not write (`_readonly_properties`, and `stores`, which no image has). */
-const READ_ONLY = new Set([
-  'created_at', 'updated_at', 'status', 'checksum', 'size', 'virtual_size', 'direct_url', 'self', 'file', 'schema', 'id',
-  'os_hash_algo', 'os_hash_value', 'stores',
-]);
+/** What a patch may not write: the read-only attributes, and `stores`, which no image has. */
+const READ_ONLY = new Set([...READ_ONLY_ATTRIBUTES, 'stores']);
 /** What a create may not even send (`_disallowed_properties`), in the order they are looked for. */
 const NEVER_SENT = ['direct_url', 'self', 'file', 'schema', 'stores'];
 /** What the image factory refuses to be given (`ImageFactory._readonly_properties`), in its order. */
@@ -20,19 +17,16 @@ const CREATE_BASE = new Set([
   'checksum', 'created_at', 'container_format', 'disk_format', 'id', 'min_disk', 'min_ram', 'name', 'size', 'virtual_size',
   'status', 'tags', 'owner', 'updated_at', 'visibility', 'protected', 'os_hidden',
 ]);
-/** Custom property names the reference keeps for itself. */
-const isReserved = (key: string) => key === 'location' || key === 'deleted' || key === 'deleted_at' || key.startsWith('os_glance');
-
 const reserved = (key: string) => `Attribute '${key}' is reserved.`;
 const readOnly = (key: string) => new ApiError(403, `Attribute '${key}' is read-only.`);
 
 /** Refuses an attribute no patch may write (`_validate_change`). */
 export function checkWritable(key: string): void {
   if (READ_ONLY.has(key)) throw readOnly(key);
-  if (isReserved(key)) throw new ApiError(403, reserved(key));
+  if (isReservedName(key)) throw new ApiError(403, reserved(key));
 }
 
-export type Writable = Partial<Image> & { properties: Record<string, string>; tags: string[] };
+export type Writable = Partial<Image> & { properties: Properties; tags: string[] };
 
 /** The image's refusal of a negative minimum (the `min_ram` and `min_disk` setters of `glance/domain`). */
 export function negativeMinimum(key: string, value: unknown): ApiError | null {
@@ -76,7 +70,7 @@ export function setAttribute(target: Writable, key: string, value: unknown): voi
   }
   if (BASE_ATTRIBUTES.has(key)) return;
   // Defined rather than assigned: assigning `__proto__` would set the object's prototype instead.
-  if (value !== null) Object.defineProperty(target.properties, key, { value, enumerable: true, writable: true, configurable: true });
+  Object.defineProperty(target.properties, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 /** What a create request asks for, and the refusal of an attribute it may not set, if any. */
@@ -101,7 +95,7 @@ export function creationFields(body: unknown): Creation {
     if (CREATE_BASE.has(key)) continue;
     if ([...key].length > 255) throw new ApiError(400, 'Custom property should not be greater than 255 characters.');
     // Worded under webob's explanation here, where the reference passes its message as the detail.
-    if (isReserved(key)) throw detailed(403, reserved(key));
+    if (isReservedName(key)) throw detailed(403, reserved(key));
   }
   const fields: Writable = { properties: {}, tags: [] };
   for (const [key, value] of Object.entries(body)) setAttribute(fields, key, value);

@@ -131,7 +131,8 @@ export class PgImageStore implements ImageStore {
     const kept = entries.filter((entry) => added.has(entry.image.id));
     await this.db.query(
       'INSERT INTO image_properties (image_id, key, value) SELECT image.id, property.key, property.value ' +
-        'FROM unnest(?::text[], ?::text[]) AS image (id, properties), json_each_text(image.properties::json) AS property',
+        'FROM unnest(?::text[], ?::text[]) AS image (id, properties), json_each_text(image.properties::json) AS property ' +
+        'WHERE property.value IS NOT NULL',
       [kept.map((entry) => entry.image.id), kept.map((entry) => JSON.stringify(entry.image.properties))],
       client,
     );
@@ -221,7 +222,7 @@ export class PgImageStore implements ImageStore {
       if (changes.properties) {
         await this.db.query('DELETE FROM image_properties WHERE image_id = ?', [id], client);
         await this.db.query(
-          'INSERT INTO image_properties (image_id, key, value) SELECT ?, key, value FROM json_each_text(?::json)',
+          'INSERT INTO image_properties (image_id, key, value) SELECT ?, key, value FROM json_each_text(?::json) WHERE value IS NOT NULL',
           [id, JSON.stringify(changes.properties)],
           client,
         );
