@@ -292,6 +292,24 @@ describe('requests the image API refuses as the reference does', () => {
     expectStatus(await setStatus({ status: 'accepted' }), 200, 'accept');
   });
 
+  it('takes a member id given as a number as the reference does, and reads path parameters byte by byte, as Latin-1', async () => {
+    const s = await server();
+    const id = await createImage(s, owner, { visibility: 'shared' });
+    const added = await imageApi(s, owner, { method: 'POST', url: `/v2/images/${id}/members`, body: { member: 5 } });
+    expectStatus(added, 200, 'add member 5');
+    assert.equal(added.json<{ member_id: unknown }>().member_id, 5);
+    const listed = await imageApi(s, owner, { url: `/v2/images/${id}/members` });
+    assert.deepEqual(listed.json<{ members: Array<{ member_id: string }> }>().members.map((m) => m.member_id), ['5']);
+    const removed = await imageApi(s, owner, { method: 'DELETE', url: `/v2/images/${id}/members/5` });
+    expectStatus(removed, 204, 'remove member 5');
+    assert.equal(removed.headers['content-type'], undefined);
+
+    expectStatus(await imageApi(s, owner, { method: 'PUT', url: `/v2/images/${id}/tags/${encodeURIComponent('ü')}` }), 204, 'tag');
+    assert.deepEqual((await show(s, owner, id)).tags, ['Ã¼']);
+    expectStatus(await imageApi(s, owner, { method: 'DELETE', url: `/v2/images/${id}/tags/${encodeURIComponent('ü')}` }), 204, 'untag');
+    assert.deepEqual((await show(s, owner, id)).tags, []);
+  });
+
   it('answers an empty tag or member id with the router\'s 404 and stores no empty tag', async () => {
     const s = await server();
     const id = await createImage(s, owner, { visibility: 'shared' });
