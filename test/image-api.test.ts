@@ -364,6 +364,23 @@ describe('requests the image API refuses as the reference does', () => {
     }
   });
 
+  it('filters on size exactly, and lets an admin (only) page on from a deleted image, in both APIs', async () => {
+    const s = await server();
+    const admin = { project: owner.project, token: `admin:${owner.project}` };
+    const [older, deleted, newer] = [await createImage(s, owner), await createImage(s, owner), await createImage(s, owner)];
+    expectStatus(await upload(s, owner, older, rawBytes(10)), 204, 'upload');
+    const names = (res: LightMyRequestResponse) => res.json<{ images: Array<{ id: string }> }>().images.map((i) => i.id);
+    assert.deepEqual(names(await imageApi(s, owner, { url: '/v2/images?size=10' })), [older]);
+    assert.deepEqual(names(await imageApi(s, owner, { url: '/v2/images?size=%2010.0' })), [older]);
+    assert.deepEqual(names(await imageApi(s, owner, { url: '/v2/images?size=11' })), []);
+
+    expectStatus(await imageApi(s, owner, { method: 'DELETE', url: `/v2/images/${deleted}` }), 204, 'delete');
+    assert.deepEqual(names(await imageApi(s, admin, { url: `/v2/images?marker=${deleted}` })), [older]);
+    assert.deepEqual(names(await computeApi(s, admin, { url: `/images?marker=${deleted}` })), [older]);
+    assert.equal((await imageApi(s, owner, { url: `/v2/images?marker=${deleted}` })).body, `400 Bad Request\n\nNo image found with ID ${deleted}\n\n   `);
+    assert.deepEqual(names(await imageApi(s, owner, { url: `/v2/images?marker=${newer}` })), [older]);
+  });
+
   it("reads a patch whole before it looks the image up, and refuses read-only attributes of a create in the factory's order", async () => {
     const s = await server();
     const patch = (id: string, body: unknown) => imageApi(s, owner, { method: 'PATCH', url: `/v2/images/${id}`, body: body as object, contentType: PATCH_V21 });

@@ -99,11 +99,16 @@ export class CatalogService {
     return image;
   }
 
-  /** The image a list continues after: it must exist and be visible, though filters may exclude it. */
+  /**
+   * The image a list continues after: it must exist and be visible, though filters may exclude it. An admin sees
+   * deleted images here too (the reference's `can_see_deleted`), and pages on from one.
+   */
   private async markerImage(ctx: RequestContext, marker: string): Promise<Image> {
+    // Longer than an id column holds: the reference's words, unformatted as it sends them.
+    if (marker.length > 36) throw badRequest('Image with the given id %(image_id)s was not found');
     const image = await this.images.getImage(marker);
-    if (!image || image.deleted) throw badRequest(`No image found with ID ${marker}`);
-    if (!(await this.findVisible(ctx, marker))) throw forbidden(`Forbidding request, image ${marker} not visible`);
+    if (!image || (image.deleted && !ctx.isAdmin)) throw badRequest(`No image found with ID ${marker}`);
+    if (!ctx.isAdmin && !(await this.findVisible(ctx, marker))) throw forbidden(`Forbidding request, image ${marker} not visible`);
     return image;
   }
 
@@ -120,7 +125,7 @@ export class CatalogService {
       for (const { key } of query.order ?? []) Object.assign(cursor, { [key]: image[key] });
       return cursor;
     };
-    let cursor = query.marker ? cursorOf(await this.markerImage(ctx, query.marker)) : null;
+    let cursor: Cursor | null = query.marker ? { ...cursorOf(await this.markerImage(ctx, query.marker)), marker: true } : null;
     let remaining = query.limit ?? Number.POSITIVE_INFINITY;
     while (remaining > 0) {
       const want = Math.min(remaining, batch);

@@ -31,9 +31,10 @@ export const LIST_SQL = new ListSql({
   },
   tagsOf: 'jsonb_array_elements_text(images.tags::jsonb) AS tag (value)',
   never: 'false',
+  always: 'true',
+  same: (column) => `${column} IS NOT DISTINCT FROM ?`,
   // An OFFSET keeps the planner from turning EXISTS into an IN over a hashed share list.
   perImage: ' OFFSET 0',
-  same: (column) => `${column} IS NOT DISTINCT FROM ?`,
   nulls: (dir) => (dir === 'asc' ? ' NULLS FIRST' : ' NULLS LAST'),
   // PostgreSQL walks the sort key's index by itself, sorting ties incrementally.
   sortedBy: () => '',

@@ -22,9 +22,10 @@ export const LIST_SQL = new ListSql({
   },
   tagsOf: 'json_each(images.tags)',
   never: '0',
+  always: '1',
+  same: (column) => `${column} IS ?`,
   // SQLite asks a correlated EXISTS per row already.
   perImage: '',
-  same: (column) => `${column} IS ?`,
   // SQLite already sorts NULL first ascending and last descending.
   nulls: () => '',
   // SQLite prefers scanning the covering list order index and sorting all it finds.
