@@ -344,6 +344,15 @@ describe('requests the image API refuses as the reference does', () => {
     }
   });
 
+  it('reads a Range header before it looks for data: an image without data refuses one it cannot read', async () => {
+    const s = await server();
+    const id = await createImage(s, owner);
+    const download = (range: string) => imageApi(s, owner, { url: `/v2/images/${id}/file`, headers: { range } });
+    assertWebobText(await download('bytes=x'), 416, 'Request Range Not Satisfiable');
+    assertWebobText(await download('bytes=0-1,5-6'), 400, 'Bad Request');
+    expectStatus(await download('bytes=0-3'), 204, 'a readable range of no data');
+  });
+
   it('reads list parameters as the reference does: first limit (the others filter), exact protected, closed quotes, lenient sort', async () => {
     const s = await server();
     for (const name of ['a', 'b', 'c']) await createImage(s, owner, { name, limit: name === 'c' ? '1' : '2' });

@@ -59,6 +59,7 @@ export function filterCondition(key: string, value: string): Condition {
     case 'virtual_size':
       return intCondition(key, value);
     case 'owner':
+    case 'visibility':
     case 'checksum':
     case 'os_hash_algo':
     case 'os_hash_value':

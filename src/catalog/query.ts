@@ -34,7 +34,7 @@ export type Condition =
   | { kind: 'int'; field: IntField; value: number }
   | { kind: 'time'; field: TimeField; op: TimeOp; value: string }
   | { kind: 'property'; key: string; value: string }
-  | { kind: 'eq'; field: 'owner' | 'checksum' | 'os_hash_algo' | 'os_hash_value'; value: string }
+  | { kind: 'eq'; field: 'owner' | 'visibility' | 'checksum' | 'os_hash_algo' | 'os_hash_value'; value: string }
   | { kind: 'tag'; value: string }
   | { kind: 'bool'; field: 'protected'; value: boolean }
   | { kind: 'range'; field: IntField; op: 'gte' | 'lte'; value: number }

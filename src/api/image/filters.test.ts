@@ -71,3 +71,17 @@ test('filters are read in the order the request names them, so the first bad one
     { kind: 'tag', value: 'a' },
   ]);
 });
+
+test('visibility, checksum and os_hash_value are popped by their first value, their others left among the filters', () => {
+  const { query } = list('visibility=public&visibility=all&checksum=a&checksum=b');
+  assert.equal(query.scope?.visibility, 'public');
+  assert.deepEqual(query.conditions, [
+    { kind: 'eq', field: 'visibility', value: 'all' },
+    { kind: 'eq', field: 'checksum', value: 'a' },
+    { kind: 'eq', field: 'checksum', value: 'b' },
+  ]);
+  // Checked by its last value, listed by its first, which no image has.
+  const bogus = list('visibility=bogus&visibility=public').query;
+  assert.equal(bogus.scope?.visibility, undefined);
+  assert.deepEqual(bogus.conditions, [{ kind: 'eq', field: 'visibility', value: 'public' }, { kind: 'none' }]);
+});

@@ -16,10 +16,13 @@ export const MAX_LIMIT = 1000;
 const CONTROL = new Set(['limit', 'marker', 'sort_key', 'sort_dir', 'sort', 'member_status', 'visibility', 'os_hidden', 'protected', 'tag']);
 
 /**
- * The reference pops these from webob's MultiDict, which takes the first value and leaves the others
- * among the filters; every other parameter it reads with `get`, which returns the last value.
+ * The reference pops these from webob's MultiDict, which takes the first value and leaves the others among the
+ * filters (on a column or a custom property of that name); every other parameter it reads with `get`, which
+ * returns the last value. The database layer pops `visibility` (whose last value the API has checked) and two
+ * filters, which then filter on their first value too.
  */
-const POPPED = new Set(['limit', 'marker', 'member_status', 'sort']);
+const POPPED = new Set(['limit', 'marker', 'member_status', 'sort', 'visibility', 'checksum', 'os_hash_value']);
+const FILTERS_POPPED = new Set(['checksum', 'os_hash_value']);
 
 const firstValue = (params: URLSearchParams, key: string) => params.get(key) ?? undefined;
 
@@ -111,10 +114,14 @@ export function imageListQuery(params: URLSearchParams): ImageListRequest {
   const isProtected = bool(params, 'protected');
   const conditions: Condition[] = [];
   for (const key of new Set(params.keys())) {
-    // A popped parameter's other values are filters like any other: on a custom property of that name.
-    const leftOver = POPPED.has(key) && params.getAll(key).length > 1;
-    if (!CONTROL.has(key) || leftOver) conditions.push(filterCondition(key, lastValue(params, key)!));
+    const values = params.getAll(key);
+    if (FILTERS_POPPED.has(key)) conditions.push(filterCondition(key, values[0]));
+    if (POPPED.has(key) ? values.length > 1 : !CONTROL.has(key)) conditions.push(filterCondition(key, values[values.length - 1]));
   }
+  // The visibility the list covers is the one popped: if it is none the API knows, no image has it.
+  const popped = firstValue(params, 'visibility');
+  const known = popped === undefined || popped === 'all' || (VISIBILITIES as readonly string[]).includes(popped);
+  if (!known) conditions.push({ kind: 'none' });
   // Each tag as the reference pops it: stripped of white space.
   for (const tag of params.getAll('tag')) conditions.push({ kind: 'tag', value: tag.trim() });
   if (isProtected !== undefined) conditions.push({ kind: 'bool', field: 'protected', value: isProtected });
@@ -124,7 +131,7 @@ export function imageListQuery(params: URLSearchParams): ImageListRequest {
     query: {
       conditions,
       scope: {
-        visibility: visibility as Visibility | 'all' | undefined,
+        visibility: known ? (popped as Visibility | 'all' | undefined) : undefined,
         memberStatus: memberStatus as MemberStatus | 'all' | undefined,
         hidden,
       },

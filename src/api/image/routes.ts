@@ -150,8 +150,10 @@ export function imageRoutes(app: FastifyInstance, opts: ImageRoutesOptions, done
 
   app.get('/v2/images/:image_id(^.+$)/file', async (request, reply) => {
     const image = await catalog.downloadable(ctxOf(request), idOf(request));
+    // The range is read before the data is looked for, as the reference reads it; one it can read of an image
+    // without data fails there (a 500), where Glint answers that there is no data.
+    const range = parseRange(request.headers.range, image.size ?? Number.POSITIVE_INFINITY);
     if (!image.has_data || image.size === null) return reply.code(204).send();
-    const range = parseRange(request.headers.range, image.size);
     const stream = await catalog.openData(image, range ?? undefined);
     if (!stream) return reply.code(204).send();
     reply.header('content-type', 'application/octet-stream').header('Content-MD5', image.checksum ?? '');
