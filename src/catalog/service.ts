@@ -206,8 +206,7 @@ export class CatalogService {
     fields: Partial<Image> & { properties: Properties; tags: string[] },
     allowed: () => void = () => undefined,
   ): Promise<Image> {
-    // An owner given as null (or empty) stays unset.
-    const owner = fields.owner === undefined ? ctx.projectId : fields.owner || null;
+    const owner = fields.owner === undefined ? ctx.projectId : fields.owner;
     this.policy.enforceCreation(ctx, owner, fields.visibility);
     const tags = [...new Set(fields.tags)];
     checkQuota('image tags', tags.length);
@@ -215,7 +214,8 @@ export class CatalogService {
     checkQuota('image properties', Object.keys(fields.properties).length);
     const id = fields.id ?? randomUUID();
     const image: Image = {
-      ...newImage(id, owner, now()),
+      // An owner given as null, or empty, is none.
+      ...newImage(id, owner || null, now()),
       name: fields.name ?? null,
       visibility: fields.visibility ?? 'shared',
       protected: fields.protected ?? false,
@@ -250,7 +250,7 @@ export class CatalogService {
       };
       const changed = edit(current, authorize);
       if (changed === current) return null;
-      const { id: _id, ...changes } = { ...changed, tags: [...new Set(changed.tags)], updated_at: now() };
+      const { id: _id, ...changes } = { ...changed, owner: changed.owner || null, tags: [...new Set(changed.tags)], updated_at: now() };
       if (changes.tags.length !== current.tags.length) checkQuota('image tags', changes.tags.length);
       const keys = Object.keys(changes.properties);
       // As the reference counts: only a change that adds a property can exceed the quota.

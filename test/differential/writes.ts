@@ -133,9 +133,9 @@ function patchCall(r: Random, w: World, s: Scene): Call {
   if (r.chance(0.1)) {
     call.contentType = PATCH_V20;
     call.json = ops.map((op) => {
-      const { op: verb, path, value } = op as { op: unknown; path: string; value?: Json };
-      const name = typeof verb === 'string' ? verb : 'add';
-      return value === undefined ? { [name]: path } : { [name]: path, value };
+      const { op: verb, path, value } = op as { op: unknown; path?: Json; value?: Json };
+      const v20 = { [typeof verb === 'string' ? verb : 'add']: path, value };
+      return Object.fromEntries(Object.entries(v20).filter((entry): entry is [string, Json] => entry[1] !== undefined));
     });
   }
   if (r.chance(0.03)) call.contentType = 'application/json';
