@@ -4,6 +4,7 @@ import { mkdirSync, statfsSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildComputeApi } from './api/compute/app.js';
+import { imageSchemaRefusal } from './api/image/schema-check.js';
 import { buildIdentityApi } from './api/identity/app.js';
 import { buildImageApi } from './api/image/app.js';
 import { ownUrl, serviceUrl } from './api/common/endpoints.js';
@@ -213,7 +214,7 @@ export async function createGlint(config: Config): Promise<Glint> {
     auth,
     logger,
     limits: config.limits,
-    settings: { profile: config.profile, origin: ownUrl(publicUrls.compute), imageEndpoint: elsewhere.image },
+    settings: { profile: config.profile, origin: ownUrl(publicUrls.compute), imageEndpoint: elsewhere.image, imageSchema: imageSchemaRefusal },
     identityEndpoint: elsewhere.identity,
   });
 

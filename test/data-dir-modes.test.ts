@@ -12,7 +12,7 @@ import { loadConfig } from '../src/config.js';
 const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
 
 async function createImage(glint: Glint, token: string, name: string): Promise<string> {
-  const created = await glint.image.inject({ method: 'POST', url: '/v2/images', headers: { 'x-auth-token': token }, payload: { name } });
+  const created = await glint.image.inject({ method: 'POST', url: '/v2/images', headers: { 'x-auth-token': token }, payload: { name, disk_format: 'raw', container_format: 'bare' } });
   return created.json<{ id: string }>().id;
 }
 

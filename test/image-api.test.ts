@@ -13,6 +13,7 @@ import {
   stopServers, upload,
   type Caller, type GlanceImage, type Server,
 } from './support/image-api.js';
+import { PATCH_V21 } from '../src/api/image/patch.js';
 
 afterEach(stopServers);
 
@@ -68,6 +69,15 @@ describe('image data through the image API', () => {
     assert.equal(image.status, 'active');
     assert.equal(image.checksum, hex('md5', data));
     assert.deepEqual((await imageApi(s, owner, { url: `/v2/images/${id}/file` })).rawPayload, data);
+  });
+
+  it('refuses data before both formats are set, naming those missing, and leaves the image queued', async () => {
+    const s = await server();
+    const id = await createImage(s, owner, { disk_format: 'raw', container_format: null });
+    const res = await upload(s, owner, id, data);
+    assertWebobText(res, 400, 'Bad Request');
+    assert.equal(res.body, '400 Bad Request\n\nProperty container_format must be set prior to saving data.\n\n   ');
+    assert.equal((await show(s, owner, id)).status, 'queued');
   });
 
   it('refuses data that is not application/octet-stream with 415 and leaves the image queued', async () => {
@@ -157,6 +167,24 @@ describe('requests the image API refuses as the reference does', () => {
     expectStatus(await setStatus({ status: 'accepted' }), 200, 'accept');
   });
 
+  it('takes a member id given as a number as the reference does, and reads path parameters byte by byte, as Latin-1', async () => {
+    const s = await server();
+    const id = await createImage(s, owner, { visibility: 'shared' });
+    const added = await imageApi(s, owner, { method: 'POST', url: `/v2/images/${id}/members`, body: { member: 5 } });
+    expectStatus(added, 200, 'add member 5');
+    assert.equal(added.json<{ member_id: unknown }>().member_id, 5);
+    const listed = await imageApi(s, owner, { url: `/v2/images/${id}/members` });
+    assert.deepEqual(listed.json<{ members: Array<{ member_id: string }> }>().members.map((m) => m.member_id), ['5']);
+    const removed = await imageApi(s, owner, { method: 'DELETE', url: `/v2/images/${id}/members/5` });
+    expectStatus(removed, 204, 'remove member 5');
+    assert.equal(removed.headers['content-type'], undefined);
+
+    expectStatus(await imageApi(s, owner, { method: 'PUT', url: `/v2/images/${id}/tags/${encodeURIComponent('ü')}` }), 204, 'tag');
+    assert.deepEqual((await show(s, owner, id)).tags, ['Ã¼']);
+    expectStatus(await imageApi(s, owner, { method: 'DELETE', url: `/v2/images/${id}/tags/${encodeURIComponent('ü')}` }), 204, 'untag');
+    assert.deepEqual((await show(s, owner, id)).tags, []);
+  });
+
   it('answers an empty tag or member id with the router\'s 404 and stores no empty tag', async () => {
     const s = await server();
     const id = await createImage(s, owner, { visibility: 'shared' });
@@ -191,6 +219,15 @@ describe('requests the image API refuses as the reference does', () => {
     }
   });
 
+  it('reads a Range header before it looks for data: an image without data refuses one it cannot read', async () => {
+    const s = await server();
+    const id = await createImage(s, owner);
+    const download = (range: string) => imageApi(s, owner, { url: `/v2/images/${id}/file`, headers: { range } });
+    assertWebobText(await download('bytes=x'), 416, 'Request Range Not Satisfiable');
+    assertWebobText(await download('bytes=0-1,5-6'), 400, 'Bad Request');
+    expectStatus(await download('bytes=0-3'), 204, 'a readable range of no data');
+  });
+
   it('reads list parameters as the reference does: first limit (the others filter), exact protected, closed quotes, lenient sort', async () => {
     const s = await server();
     for (const name of ['a', 'b', 'c']) await createImage(s, owner, { name, limit: name === 'c' ? '1' : '2' });
@@ -209,6 +246,57 @@ describe('requests the image API refuses as the reference does', () => {
       const names = (await list(query)).json<{ images: GlanceImage[] }>().images.map((image) => image.name);
       assert.deepEqual(names, ['c', 'b', 'a'], query);
     }
+  });
+
+  it('filters on size exactly, and lets an admin (only) page on from a deleted image, in both APIs', async () => {
+    const s = await server();
+    const admin = { project: owner.project, token: `admin:${owner.project}` };
+    const [older, deleted, newer] = [await createImage(s, owner), await createImage(s, owner), await createImage(s, owner)];
+    expectStatus(await upload(s, owner, older, rawBytes(10)), 204, 'upload');
+    const names = (res: LightMyRequestResponse) => res.json<{ images: Array<{ id: string }> }>().images.map((i) => i.id);
+    assert.deepEqual(names(await imageApi(s, owner, { url: '/v2/images?size=10' })), [older]);
+    assert.deepEqual(names(await imageApi(s, owner, { url: '/v2/images?size=%2010.0' })), [older]);
+    assert.deepEqual(names(await imageApi(s, owner, { url: '/v2/images?size=11' })), []);
+
+    expectStatus(await imageApi(s, owner, { method: 'DELETE', url: `/v2/images/${deleted}` }), 204, 'delete');
+    assert.deepEqual(names(await imageApi(s, admin, { url: `/v2/images?marker=${deleted}` })), [older]);
+    assert.deepEqual(names(await computeApi(s, admin, { url: `/images?marker=${deleted}` })), [older]);
+    assert.equal((await imageApi(s, owner, { url: `/v2/images?marker=${deleted}` })).body, `400 Bad Request\n\nNo image found with ID ${deleted}\n\n   `);
+    assert.deepEqual(names(await imageApi(s, owner, { url: `/v2/images?marker=${newer}` })), [older]);
+  });
+
+  it("reads a patch whole before it looks the image up, and refuses read-only attributes of a create in the factory's order", async () => {
+    const s = await server();
+    const patch = (id: string, body: unknown) => imageApi(s, owner, { method: 'PATCH', url: `/v2/images/${id}`, body: body as object, contentType: PATCH_V21 });
+    const unknown = '00000000-0000-4000-8000-00000000abcd';
+    assert.equal((await patch(unknown, [{ op: 'add', path: '/name', value: 'x' }])).statusCode, 404);
+    const schema = await patch(unknown, [{ op: 'add', path: '/name', value: 'x' }, { op: 'add', path: '/min_ram', value: 'x' }]);
+    assertWebobText(schema, 400, 'Bad Request');
+    assert.match(schema.body, /^400 Bad Request\n\nProvided object does not match schema 'image': 'x' is not of type 'integer' /);
+    const pointer = await patch(unknown, [{ op: 'add', path: 'name', value: 'x' }]);
+    assert.equal(pointer.body, '400 Bad Request\n\nPointer `name` does not start with "/".\n\n   ');
+
+    const create = await imageApi(s, owner, { method: 'POST', url: '/v2/images', body: { name: 'ro', virtual_size: 1, checksum: 'x' } });
+    assert.equal(create.body, "403 Forbidden\n\nAttribute 'checksum' is read-only.\n\n   ");
+  });
+
+  it("refuses 4-byte text where the reference's database does, and lets an owner give an image away only while it still sees it", async () => {
+    const s = await server();
+    const described = await imageApi(s, owner, { method: 'POST', url: '/v2/images', body: { name: 'x', description: 'smile \u{1F600}' } });
+    assert.equal(described.body, "400 Bad Request\n\nDescription can't contain 4 byte unicode characters.\n\n   ");
+    const give = (id: string) =>
+      imageApi(s, owner, { method: 'PATCH', url: `/v2/images/${id}`, contentType: PATCH_V21, body: [{ op: 'add', path: '/owner', value: member.project }] });
+    const hidden = await createImage(s, owner, { visibility: 'private' });
+    assert.equal((await give(hidden)).body, `403 Forbidden\n\nForbidding request, image ${hidden} not visible\n\n   `);
+    assert.equal((await show(s, owner, hidden)).owner, owner.project);
+    const open = await createImage(s, owner, { visibility: 'community' });
+    expectStatus(await give(open), 200, 'give a community image away');
+    assert.equal((await show(s, owner, open)).owner, member.project);
+
+    const admin = { project: owner.project, token: `admin:${owner.project}` };
+    const unowned = await imageApi(s, admin, { method: 'POST', url: '/v2/images', body: { name: 'nobody', owner: null } });
+    expectStatus(unowned, 201, 'create without an owner');
+    assert.equal(unowned.json<GlanceImage>().owner, null);
   });
 });
 
@@ -366,6 +454,21 @@ describe('disk-image inspection', () => {
     assert.equal(image.virtual_size, null);
     assert.deepEqual(dataFiles(s), [id]);
   });
+
+  it('off, still records the virtual size the reference records: raw data in a bare container is as large as it is', async () => {
+    const s = await server({ profile: 'openstack' });
+    const cases: Array<[string, string, Buffer, number | null]> = [
+      ['raw', 'bare', rawBytes(10), 10],
+      ['raw', 'ovf', rawBytes(10), null],
+      ['iso', 'bare', rawBytes(10), null],
+      ['qcow2', 'bare', qcow2(GiB), GiB],
+    ];
+    for (const [diskFormat, containerFormat, data, virtualSize] of cases) {
+      const id = await createImage(s, owner, { disk_format: diskFormat, container_format: containerFormat });
+      expectStatus(await upload(s, owner, id, data), 204, `${diskFormat} upload`);
+      assert.equal((await show(s, owner, id)).virtual_size, virtualSize, `${diskFormat} in ${containerFormat}`);
+    }
+  });
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -444,6 +547,39 @@ describe('the image and compute APIs agree', () => {
     const image = await show(s, alice, id);
     assert.equal(image.from_compute, 'yes');
     assert.equal(image.k, 'v');
+  });
+
+  it('sends an image back from a compute metadata call as Nova does: private unless public, schema-checked, held attributes untouched', async () => {
+    const id = await createImage(s, alice, { visibility: 'shared', kernel_id: null });
+    expectStatus(await imageApi(s, alice, { method: 'POST', url: `/v2/images/${id}/members`, body: { member: bob.project } }), 200, 'add member');
+    const postMetadata = (caller: Caller, metadata: Record<string, string>) =>
+      computeApi(s, caller, { method: 'POST', url: `/images/${id}/metadata`, body: { metadata } });
+
+    const badKernel = await postMetadata(alice, { kernel_id: 'not-a-uuid' });
+    assert.equal(badKernel.statusCode, 400, badKernel.body);
+    assert.equal((await show(s, alice, id)).visibility, 'shared', 'a refused call changes nothing');
+
+    const written = await postMetadata(alice, { k: 'v', ramdisk_id: 'none', min_ram: '5' });
+    expectStatus(written, 200, 'metadata POST');
+    assert.deepEqual(written.json(), { metadata: { kernel_id: null, k: 'v' } });
+    const image = await show(s, alice, id);
+    assert.equal(image.visibility, 'private');
+    assert.equal(image.min_ram, 0);
+    assert.equal(image.kernel_id, null);
+    const shared = await imageApi(s, alice, { method: 'POST', url: `/v2/images/${id}/members`, body: { member: newCaller().project } });
+    assert.equal(shared.statusCode, 403, 'a private image has no members');
+
+    const readOnly = await postMetadata(alice, { status: 'active' });
+    assert.deepEqual(readOnly.json(), { forbidden: { code: 403, message: `Not authorized for image ${id}.` } });
+  });
+
+  it('lets anyone send back a public image unchanged, as the image service takes an empty patch from anyone', async () => {
+    const admin = { project: alice.project, token: `admin:${alice.project}` };
+    const id = await createImage(s, admin, { visibility: 'public', owner: alice.project });
+    const unchanged = await computeApi(s, bob, { method: 'POST', url: `/images/${id}/metadata`, body: { metadata: {} } });
+    expectStatus(unchanged, 200, 'an empty metadata POST by another project');
+    const changed = await computeApi(s, bob, { method: 'POST', url: `/images/${id}/metadata`, body: { metadata: { k: 'v' } } });
+    assert.equal(changed.statusCode, 403, changed.body);
   });
 
   it('lists a shared image for a member project once it accepts', async () => {

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { PATCH_V21 } from '../src/api/image/patch.js';
 import { createGlint, type Glint } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { freshDatabase } from './support/postgres-server.js';
@@ -122,6 +123,9 @@ for (const backend of ['postgres', 'sqlite'] as const) {
 
     test('of one member added eight times through both at once, exactly one add is taken', async () => {
       const member = '0123456789abcdef0123456789abcdef';
+      // The metadata calls above sent the image back as the compute API sees it: private, so it is shared again.
+      const shared = await call(a, 'image', 'PATCH', `/v2/images/${imageId}`, { ...auth(), 'content-type': PATCH_V21 }, [{ op: 'replace', path: '/visibility', value: 'shared' }]);
+      assert.equal(shared.statusCode, 200, shared.body.toString());
       const adds = Array.from({ length: 8 }, (_, i) => call(i % 2 === 0 ? a : b, 'image', 'POST', `/v2/images/${imageId}/members`, auth(), { member }));
       const statuses = (await Promise.all(adds)).map((answer) => answer.statusCode).sort();
       assert.deepEqual(statuses, [200, 409, 409, 409, 409, 409, 409, 409]);

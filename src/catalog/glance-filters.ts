@@ -3,7 +3,7 @@
  * key is a custom-property equality. Both APIs end here (the compute API after renaming its filters).
  */
 import { badRequest } from './errors.js';
-import { intCondition, splitFilterOp, timeCondition, valueCondition, type Condition } from './query.js';
+import { INT_FIELDS, intCondition, isIntText, rangeCondition, splitFilterOp, timeCondition, valueCondition, type Condition, type IntField } from './query.js';
 
 /**
  * The reference refuses an `in:` list whose double quotes it cannot pair (`glance/common/utils.py`
@@ -27,7 +27,21 @@ function checkQuotes(expression: string): void {
   if (quoted) throw badRequest(`Invalid filter value ${value}. The quote is not closed.`);
 }
 
+/** `<column>_min` and `<column>_max` of an integer column: the column and the comparison; null for any other key. */
+function rangeOf(key: string): { field: IntField; op: 'gte' | 'lte' } | null {
+  const field = key.slice(0, -4);
+  if (!(INT_FIELDS as readonly string[]).includes(field)) return null;
+  if (key.endsWith('_min')) return { field: field as IntField, op: 'gte' };
+  return key.endsWith('_max') ? { field: field as IntField, op: 'lte' } : null;
+}
+
 export function filterCondition(key: string, value: string): Condition {
+  const range = rangeOf(key);
+  if (range) return rangeCondition(range.field, range.op, value);
+  // The reference reads every such bound as a number first, whatever the column (one it lacks fails there).
+  if ((key.endsWith('_min') || key.endsWith('_max')) && !isIntText(value)) {
+    throw badRequest('Unable to filter on a range with a non-numeric value.');
+  }
   switch (key) {
     case 'id':
     case 'name':
@@ -41,8 +55,11 @@ export function filterCondition(key: string, value: string): Condition {
       return timeCondition(key, value);
     case 'min_ram':
     case 'min_disk':
+    case 'size':
+    case 'virtual_size':
       return intCondition(key, value);
     case 'owner':
+    case 'visibility':
     case 'checksum':
     case 'os_hash_algo':
     case 'os_hash_value':

@@ -4,7 +4,7 @@
  */
 import { CatalogError } from './errors.js';
 import type { Image } from './image.js';
-import { DiskInspector, formatMatches, type Inspection } from './inspect/inspector.js';
+import { declaredVirtualSize, DiskInspector, formatMatches, type Inspection } from './inspect/inspector.js';
 import type { BlobWriter } from './ports.js';
 import { digesting } from './data-digest.js';
 
@@ -32,14 +32,23 @@ function checkedVirtualSize(inspection: Inspection, declared: string | null): nu
 }
 
 /**
- * Streams `source` into `writer` and returns what the image records of the data: size, hashes and, when
- * inspected, its virtual size. Fails (the writer leaving nothing behind) past the cap or when inspection refuses it.
+ * Streams `source` into `writer` and returns what the image records of the data: size, hashes and its virtual
+ * size. Fails (the writer leaving nothing behind) past the cap or when inspection, if asked, refuses it.
  */
-export async function writeImageData(writer: BlobWriter, source: AsyncIterable<Uint8Array>, limits: UploadLimits, diskFormat: string | null): Promise<Partial<Image>> {
-  const inspector = limits.inspect ? new DiskInspector() : null;
-  const { stream, digest } = digesting(source, limits.maxBytes, inspector ? [inspector] : []);
+export async function writeImageData(
+  writer: BlobWriter,
+  source: AsyncIterable<Uint8Array>,
+  limits: UploadLimits,
+  image: Pick<Image, 'disk_format' | 'container_format'>,
+): Promise<Partial<Image>> {
+  // Inspected always: without inspection's refusals, the virtual size is still recorded as the image service does.
+  const inspector = new DiskInspector();
+  const { stream, digest } = digesting(source, limits.maxBytes, [inspector]);
   await writer.write(stream);
-  const recorded: Partial<Image> = digest();
-  if (inspector) recorded.virtual_size = checkedVirtualSize(inspector.finish(), diskFormat);
-  return recorded;
+  const data = digest();
+  const inspection = inspector.finish();
+  const virtualSize = limits.inspect
+    ? checkedVirtualSize(inspection, image.disk_format)
+    : declaredVirtualSize(image.disk_format, image.container_format, inspection, data.size);
+  return { ...data, virtual_size: virtualSize };
 }

@@ -57,10 +57,27 @@ export interface Image {
   deleted: boolean;
   deleted_at: Timestamp | null;
   tags: string[];
-  /** Custom (non-base) properties in insertion order; both APIs emit them in this order. */
-  properties: Record<string, string>;
+  /**
+   * Custom (non-base) properties in insertion order; both APIs emit them in this order. Null only for the core
+   * properties the image schema lets be null (`kernel_id`, `ramdisk_id`), which the image service keeps so.
+   */
+  properties: Properties;
   /** True when image data is stored in the blob store. */
   has_data: boolean;
+}
+
+/** An image's custom properties by name. */
+export type Properties = Record<string, string | null>;
+
+/** Attributes the image service never lets a client write (its deserializer's `_readonly_properties`). */
+export const READ_ONLY_ATTRIBUTES: ReadonlySet<string> = new Set([
+  'created_at', 'updated_at', 'status', 'checksum', 'size', 'virtual_size', 'direct_url', 'self', 'file', 'schema', 'id',
+  'os_hash_algo', 'os_hash_value',
+]);
+
+/** Property names the image service keeps for itself. */
+export function isReservedName(key: string): boolean {
+  return key === 'location' || key === 'deleted' || key === 'deleted_at' || key.startsWith('os_glance');
 }
 
 /** The Glance v2 base attributes: everything else on an image is a custom property. */

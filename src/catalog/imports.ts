@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestContext } from '../identity/context.js';
 import { badRequest, conflict, isKind, notFound, unexplainedNotFound } from './errors.js';
-import type { Image } from './image.js';
+import type { Image, Properties } from './image.js';
 import { changeImage } from './image-changes.js';
 import { DataRefused, writeImageData, type UploadLimits } from './image-data.js';
 import { formatTimestamp, now } from './iso8601.js';
@@ -62,11 +62,11 @@ export interface ImportStores {
 }
 
 /** A store list as the reference keeps it in a property: sorted, distinct, comma-separated (`merge_store_list`). */
-function storeList(value: string | undefined): string {
+function storeList(value: string | null | undefined): string {
   return [...new Set((value ?? '').split(',').filter(Boolean))].sort().join(',');
 }
 
-function without(properties: Record<string, string>, ...keys: string[]): Record<string, string> {
+function without(properties: Properties, ...keys: string[]): Properties {
   return Object.fromEntries(Object.entries(properties).filter(([key]) => !keys.includes(key)));
 }
 
@@ -182,7 +182,7 @@ export class ImportService {
       const writer = await blobs.begin(id);
       let recorded: Partial<Image>;
       try {
-        recorded = await writeImageData(writer, source.body, limits, marked.disk_format);
+        recorded = await writeImageData(writer, source.body, limits, marked);
       } catch (err) {
         throw err instanceof DataRefused ? new TaskFailure(err.message) : err;
       }
@@ -267,7 +267,8 @@ export class ImportService {
    * Returns the image without the lock.
    */
   private async takeOverStaleLock(image: Image): Promise<Image> {
-    const holder = image.properties[LOCK];
+    // Only imports write the lock (clients may not write os_glance_ properties), always a task's id.
+    const holder = image.properties[LOCK] ?? '';
     const task = await this.stores.tasks.getTask(holder);
     const lockExpiry = task?.status === 'pending' ? 2 * LOCK_EXPIRY_MS : LOCK_EXPIRY_MS;
     if (task && Date.now() - Date.parse(task.updated_at) < lockExpiry) throw conflict('Image has active task');

@@ -141,14 +141,16 @@ export class ImagePolicy {
    * so in the older words, under the standard explanation; then the visibility's own rule; then, in legacy
    * mode, the owner check that stands in for add_image there.
    */
-  enforceCreation(ctx: RequestContext, owner: string, visibility: Visibility | undefined): void {
+  enforceCreation(ctx: RequestContext, owner: string | null, visibility: Visibility | undefined): void {
     const target: Target = { owner, visibility: visibility ?? 'private' };
+    // Python's words for no owner.
+    const named = owner ?? 'None';
     if (!this.allows(ctx, 'add_image', target)) {
-      throw owner !== ctx.projectId ? policyForbids(`You are not permitted to create images owned by '${owner}'`) : ruleRefused('add_image');
+      throw owner !== ctx.projectId ? policyForbids(`You are not permitted to create images owned by '${named}'`) : ruleRefused('add_image');
     }
     if (visibility !== undefined) this.enforceVisibility(ctx, visibility, target);
     if (this.mode === 'legacy' && owner !== ctx.projectId && !ctx.isAdmin) {
-      throw forbidden(`You are not permitted to create images owned by '${owner}'.`);
+      throw forbidden(`You are not permitted to create images owned by '${named}'.`);
     }
   }
 

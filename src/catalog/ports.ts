@@ -8,8 +8,11 @@ import type { Image, ImageMember } from './image.js';
 import type { Condition, ListScope, SortKey, SortOrder } from './query.js';
 import type { Task, TaskStatus } from './task.js';
 
-/** Position in the list order: the sort-key values of the last image seen; the list continues strictly after it. */
-export type Cursor = Pick<Image, 'created_at' | 'id'> & Partial<Pick<Image, SortKey>>;
+/**
+ * Position in the list order: the sort-key values of the last image seen; the list continues strictly after it.
+ * A client's marker (`marker`) is paged from as the reference pages from one, which differs where a key is NULL.
+ */
+export type Cursor = Pick<Image, 'created_at' | 'id'> & Partial<Pick<Image, SortKey>> & { marker?: boolean };
 
 export interface StoredImage {
   image: Image;

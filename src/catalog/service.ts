@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { BlobStore, ByteRange, Cursor, ImageStore, StoredImage } from './ports.js';
 import type { RequestContext } from '../identity/context.js';
-import { BASE_ATTRIBUTES, MEMBER_STATUSES, newImage, type Image, type ImageMember, type MemberStatus } from './image.js';
+import { isReservedName, MEMBER_STATUSES, newImage, READ_ONLY_ATTRIBUTES, type Image, type ImageMember, type MemberStatus, type Properties } from './image.js';
 import {
   badRequest,
   CatalogError,
@@ -22,6 +22,7 @@ import {
 } from './errors.js';
 import { ruleRefused, type ImagePolicy, type ImageRule } from './policy.js';
 import { changeImage } from './image-changes.js';
+import { checkStorable } from './storable.js';
 import { transition } from './status.js';
 import type { ReferenceCatalog, ReferenceImage } from './reference-catalog.js';
 import { exportCatalog, importCatalog } from './transfer.js';
@@ -100,11 +101,16 @@ export class CatalogService {
     return image;
   }
 
-  /** The image a list continues after: it must exist and be visible, though filters may exclude it. */
+  /**
+   * The image a list continues after: it must exist and be visible, though filters may exclude it. An admin sees
+   * deleted images here too (the reference's `can_see_deleted`), and pages on from one.
+   */
   private async markerImage(ctx: RequestContext, marker: string): Promise<Image> {
+    // Longer than an id column holds: the reference's words, unformatted as it sends them.
+    if (marker.length > 36) throw badRequest('Image with the given id %(image_id)s was not found');
     const image = await this.images.getImage(marker);
-    if (!image || image.deleted) throw badRequest(`No image found with ID ${marker}`);
-    if (!(await this.findVisible(ctx, marker))) throw forbidden(`Forbidding request, image ${marker} not visible`);
+    if (!image || (image.deleted && !ctx.isAdmin)) throw badRequest(`No image found with ID ${marker}`);
+    if (!ctx.isAdmin && !(await this.findVisible(ctx, marker))) throw forbidden(`Forbidding request, image ${marker} not visible`);
     return image;
   }
 
@@ -121,7 +127,7 @@ export class CatalogService {
       for (const { key } of query.order ?? []) Object.assign(cursor, { [key]: image[key] });
       return cursor;
     };
-    let cursor = query.marker ? cursorOf(await this.markerImage(ctx, query.marker)) : null;
+    let cursor: Cursor | null = query.marker ? { ...cursorOf(await this.markerImage(ctx, query.marker)), marker: true } : null;
     let remaining = query.limit ?? Number.POSITIVE_INFINITY;
     while (remaining > 0) {
       const want = Math.min(remaining, batch);
@@ -153,20 +159,25 @@ export class CatalogService {
   }
 
   /**
-   * Replaces an image's custom properties with those `edit` makes of the current ones (modify_image). Keys
-   * that name base attributes are not properties and are left alone, as the reference does; its status
-   * cannot be written this way at all.
+   * Writes an image as the compute service sends it back after changing its metadata (`nova/image/glance.py`
+   * update): with the properties `edit` makes of the current ones, and the visibility as that service knows
+   * it, public or else private. A write that changes nothing asks nothing; any other is the caller's to make
+   * (modify_image) and refused for attributes no client writes.
    */
-  async editProperties(ctx: RequestContext, image: Image, edit: (properties: Record<string, string>) => Record<string, string>): Promise<Record<string, string>> {
-    this.policy.enforceChange(ctx, 'modify_image', image);
-    const saved = await this.change(image, (current) => {
+  async sendBack(ctx: RequestContext, image: Image, edit: (properties: Properties) => Properties): Promise<Image> {
+    return this.change(image, (current) => {
       const properties = edit(current.properties);
-      if ('status' in properties) throw forbidden("Attribute 'status' is read-only.");
-      // Built as entries: assigning a key such as `__proto__` to a plain object would not store it.
-      const custom = Object.fromEntries(Object.entries(properties).filter(([key]) => !BASE_ATTRIBUTES.has(key)));
-      return { properties: custom, updated_at: now() };
+      const visibility = current.visibility === 'public' ? 'public' : 'private';
+      const written = Object.keys(properties).filter((key) => !Object.hasOwn(current.properties, key) || properties[key] !== current.properties[key]);
+      const removed = Object.keys(current.properties).some((key) => !Object.hasOwn(properties, key));
+      if (!written.length && !removed && visibility === current.visibility) return null;
+      const refused = written.find((key) => READ_ONLY_ATTRIBUTES.has(key) || isReservedName(key));
+      if (refused !== undefined) throw forbidden(`Attribute '${refused}' is ${READ_ONLY_ATTRIBUTES.has(refused) ? 'read-only' : 'reserved'}.`);
+      this.policy.enforceChange(ctx, 'modify_image', current);
+      checkQuota('image properties', Object.keys(properties).length);
+      checkStorable({ ...current, properties });
+      return { properties, visibility, updated_at: now() };
     });
-    return saved.properties;
   }
 
   private change(image: Image, compute: (current: Image) => Partial<Image> | null): Promise<Image> {
@@ -196,19 +207,19 @@ export class CatalogService {
    */
   async createImage(
     ctx: RequestContext,
-    fields: Partial<Image> & { properties: Record<string, string>; tags: string[] },
+    fields: Partial<Image> & { properties: Properties; tags: string[] },
     allowed: () => void = () => undefined,
   ): Promise<Image> {
-    const owner = fields.owner ?? ctx.projectId;
+    const owner = fields.owner === undefined ? ctx.projectId : fields.owner;
     this.policy.enforceCreation(ctx, owner, fields.visibility);
-    allowed();
     const tags = [...new Set(fields.tags)];
     checkQuota('image tags', tags.length);
+    allowed();
     checkQuota('image properties', Object.keys(fields.properties).length);
     const id = fields.id ?? randomUUID();
-    if (await this.images.getImage(id)) throw conflict(`Image ID ${id} already exists!`);
     const image: Image = {
-      ...newImage(id, owner, now()),
+      // An owner given as null, or empty, is none.
+      ...newImage(id, owner || null, now()),
       name: fields.name ?? null,
       visibility: fields.visibility ?? 'shared',
       protected: fields.protected ?? false,
@@ -220,6 +231,8 @@ export class CatalogService {
       tags,
       properties: fields.properties,
     };
+    checkStorable(image);
+    if (await this.images.getImage(id)) throw conflict(`Image ID ${id} already exists!`);
     await this.images.insertImage({ image, members: [] });
     return image;
   }
@@ -231,7 +244,9 @@ export class CatalogService {
    * change takes modify_image. A patch without operations changes nothing and needs no rule.
    */
   async saveImage(ctx: RequestContext, id: string, edit: (current: Image, authorize: AuthorizeChange) => Image): Promise<Image> {
-    return this.change(await this.visible(ctx, id), (current) => {
+    const image = await this.visible(ctx, id);
+    const membership = await this.images.getMember(id, ctx.projectId);
+    return this.change(image, (current) => {
       const authorize: AuthorizeChange = (op, attribute, value) => {
         if (op === 'replace' && attribute === 'owner' && !ctx.isAdmin) throw policyForbids("Owner can't be updated by non admin.");
         if (attribute === 'visibility') this.policy.enforceVisibility(ctx, value, current);
@@ -239,17 +254,16 @@ export class CatalogService {
       };
       const changed = edit(current, authorize);
       if (changed === current) return null;
-      if (changed.owner !== current.owner && !ctx.isAdmin) throw policyForbids("Owner can't be updated by non admin.");
-      for (const field of ['disk_format', 'container_format'] as const) {
-        if (changed[field] !== current[field] && current.status !== 'queued') {
-          throw forbidden(`Attribute ${field} can be only replaced for a queued image.`);
-        }
-      }
-      const { id: _id, ...changes } = { ...changed, tags: [...new Set(changed.tags)], updated_at: now() };
+      const { id: _id, ...changes } = { ...changed, owner: changed.owner || null, tags: [...new Set(changed.tags)], updated_at: now() };
       if (changes.tags.length !== current.tags.length) checkQuota('image tags', changes.tags.length);
       const keys = Object.keys(changes.properties);
       // As the reference counts: only a change that adds a property can exceed the quota.
       if (keys.some((key) => !Object.hasOwn(current.properties, key))) checkQuota('image properties', keys.length);
+      checkStorable(changes);
+      // The owner's project may give its image away (an admin may do anything), as long as it still sees it after.
+      if (changes.owner !== current.owner && !ctx.isAdmin && !canSee(ctx, changed, membership)) {
+        throw forbidden(`Forbidding request, image ${id} not visible`);
+      }
       return changes;
     });
   }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CatalogError } from './errors.js';
-import { canTransition, transition } from './status.js';
+import { canTransition, checkFormatsForData, transition } from './status.js';
 
 test('uploads move queued images through saving to active, and back to queued when interrupted', () => {
   assert.equal(transition('queued', 'saving'), 'saving');
@@ -23,4 +23,18 @@ test('staged data is imported, never uploaded over: uploading goes on to importi
   assert.throws(() => transition('uploading', 'saving'), (err: CatalogError) =>
     err.kind === 'conflict' && err.message === 'Image status transition from uploading to saving is not allowed');
   assert.throws(() => transition('uploading', 'uploading'), /from uploading to uploading is not allowed/);
+});
+
+test('data waits for both formats, and the refusal names those missing', () => {
+  const refused = (image: { disk_format: string | null; container_format: string | null }) => {
+    try {
+      checkFormatsForData(image);
+      return null;
+    } catch (err) {
+      return (err as CatalogError).message;
+    }
+  };
+  assert.equal(refused({ disk_format: 'raw', container_format: 'bare' }), null);
+  assert.equal(refused({ disk_format: 'raw', container_format: null }), 'Property container_format must be set prior to saving data.');
+  assert.equal(refused({ disk_format: null, container_format: null }), 'Properties disk_format, container_format must be set prior to saving data.');
 });

@@ -55,7 +55,7 @@ function withCatalog(body: (fixture: Fixture) => Promise<void>): () => Promise<v
     const blobs = new FsBlobStore(imageDir);
     const writers: BlobWriter[] = [];
     const image = async (status: Image['status']) => {
-      const created = { ...newImage(randomUUID(), 'p', new Date().toISOString()), status };
+      const created = { ...newImage(randomUUID(), 'p', new Date().toISOString()), status, disk_format: 'raw', container_format: 'bare' };
       await store.insertImage({ image: created, members: [] });
       return created;
     };

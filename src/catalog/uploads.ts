@@ -12,7 +12,7 @@ import { writeImageData, type UploadLimits } from './image-data.js';
 import { now } from './iso8601.js';
 import type { BlobStore, BlobWriter, ImageStore, Receivers, UploadLease, UploadLeaseStore } from './ports.js';
 import type { CatalogService } from './service.js';
-import { transition, transitionRefused } from './status.js';
+import { checkFormatsForData, transition, transitionRefused } from './status.js';
 import { capped } from './data-digest.js';
 import { holdLease, IMPORT_WRITE_MS, isHeld } from './upload-lease.js';
 
@@ -56,7 +56,7 @@ export class UploadService {
     const image = await this.catalog.changeable(ctx, id, 'upload_image', `Not allowed to upload image data for image ${id}`);
     return this.tracked(
       this.receive(image, { into: this.blobs, status: 'saving', gone: uploadGone(id) }, async (writer) => ({
-        ...(await writeImageData(writer, source, limits, image.disk_format)),
+        ...(await writeImageData(writer, source, limits, image)),
         status: transition('saving', 'active'),
         has_data: true,
       })),
@@ -84,6 +84,8 @@ export class UploadService {
   private async receive(image: Image, target: ReceiveTarget, write: (writer: BlobWriter) => Promise<Partial<Image>>): Promise<Image> {
     const { id } = image;
     transition(image.status, target.status);
+    // Staged data waits for its formats until the import; the image's own data needs them now.
+    if (target.status === 'saving') checkFormatsForData(image);
     // The lease comes first, so that a process starting meanwhile on a shared catalog leaves this write
     // alone; the write begins before the image is marked, so a crash at any point after the mark leaves the
     // trace that recovery looks for. Of two writes racing, the second is refused as though the image were

@@ -109,7 +109,7 @@ describe('demoCatalog profiles', () => {
     for (const image of publicImages) {
       assert.equal(image.properties.__imagetype, 'gold');
       assert.equal(image.properties.__os_bit, '64');
-      assert.match(image.properties.__os_type, /^(Linux|Windows)$/);
+      assert.match(image.properties.__os_type ?? '', /^(Linux|Windows)$/);
       assert.ok(image.properties.__os_version);
       assert.ok(image.properties.__platform);
     }

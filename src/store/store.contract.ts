@@ -317,6 +317,24 @@ export function storeContract(name: string, open: () => Promise<Storage>): void 
         const once = (await store.listImages(MY_SCOPE, [], null, ALL, [{ key: 'name', dir: 'asc' }, { key: 'size', dir: 'desc' }])).map((i) => i.id);
         assert.deepEqual((await store.listImages(MY_SCOPE, [], null, ALL, orders[orders.length - 1])).map((i) => i.id), once);
       }));
+
+      test("pages from a client's marker as the reference does: a NULL counts as its type's default, a size-less marker as text", withStore(async (store) => {
+        const names = ['b', 'a', '', null];
+        const sizes = [5, null, 1, null];
+        const images = names.map((name, i) => image({ name, size: sizes[i], created_at: ts(i) }));
+        await store.importImages(images.map((img) => entry(img)));
+        const [sized, sizeless, empty] = images;
+        const from = (marker: Image, order: SortOrder[]) =>
+          store.listImages(MY_SCOPE, [], { ...cursorOf(marker, order), marker: true }, ALL, order).then((page) => page.map((i) => i.name));
+        const bySizeDown: SortOrder[] = [{ key: 'size', dir: 'desc' }, { key: 'created_at', dir: 'desc' }, { key: 'id', dir: 'desc' }];
+        assert.deepEqual(await from(sized, bySizeDown), ['', null, 'a']);
+        // Every size is below the empty text a size-less marker counts as; none above it.
+        assert.deepEqual(await from(sizeless, bySizeDown), ['b', '', null, 'a']);
+        assert.deepEqual(await from(sizeless, bySizeDown.map((o) => ({ ...o, dir: 'asc' }))), []);
+        // A NULL name counts as empty text: created after the marker named '', it follows it, though it sorts first.
+        const byNameUp: SortOrder[] = [{ key: 'name', dir: 'asc' }, { key: 'created_at', dir: 'asc' }, { key: 'id', dir: 'asc' }];
+        assert.deepEqual(await from(empty, byNameUp), [null, 'a', 'b']);
+      }));
     });
 
     describe('listImages default scope', () => {
@@ -527,8 +545,8 @@ export function storeContract(name: string, open: () => Promise<Storage>): void 
 
         assert.deepEqual(await listedSet(store, MY_SCOPE, [{ kind: 'int', field: 'min_ram', value: MAX_INT }]), ['largest']);
         assert.deepEqual(await listedSet(store, MY_SCOPE, [{ kind: 'int', field: 'min_disk', value: -MAX_INT - 1 }]), []);
-        assert.deepEqual(await listedSet(store, MY_SCOPE, [{ kind: 'size', op: 'gte', value: Number.MAX_SAFE_INTEGER }]), ['largest']);
-        assert.deepEqual(await listedSet(store, MY_SCOPE, [{ kind: 'size', op: 'lte', value: -Number.MAX_SAFE_INTEGER }]), []);
+        assert.deepEqual(await listedSet(store, MY_SCOPE, [{ kind: 'range', field: 'size', op: 'gte', value: Number.MAX_SAFE_INTEGER }]), ['largest']);
+        assert.deepEqual(await listedSet(store, MY_SCOPE, [{ kind: 'range', field: 'size', op: 'lte', value: -Number.MAX_SAFE_INTEGER }]), []);
       }));
 
       test('a NUL character in the text a read asks about matches nothing', withStore(async (store) => {
@@ -539,6 +557,19 @@ export function storeContract(name: string, open: () => Promise<Storage>): void 
         assert.deepEqual(await listedSet(store, MY_SCOPE, [{ kind: 'property', key: 'k', value: 'v\0' }]), []);
         assert.deepEqual(await listedSet(store, { ...MY_SCOPE, projectId: `${ME}\0` }), []);
         assert.equal(await store.getImage(`${stored.id}\0`), null);
+      }));
+
+      test('keeps a null property (a core id left unset) on insert, update and import, and no filter matches it', withStore(async (store) => {
+        const unset = image({ name: 'unset', properties: { kernel_id: null, os_distro: 'ubuntu' } });
+        await insertAll(store, [unset]);
+        assert.deepEqual((await store.getImage(unset.id))?.properties, { kernel_id: null, os_distro: 'ubuntu' });
+        assert.ok(await store.updateImage(unset.id, { properties: { ramdisk_id: null, kernel_id: 'k' } }));
+        assert.deepEqual((await store.getImage(unset.id))?.properties, { ramdisk_id: null, kernel_id: 'k' });
+        assert.deepEqual(await listedSet(store, MY_SCOPE, [{ kind: 'property', key: 'kernel_id', value: 'k' }]), ['unset']);
+        assert.deepEqual(await listedSet(store, MY_SCOPE, [{ kind: 'property', key: 'ramdisk_id', value: '' }]), []);
+        const imported = image({ name: 'imported', properties: { ramdisk_id: null } });
+        assert.equal(await store.importImages([entry(imported)]), 1);
+        assert.deepEqual((await store.getImage(imported.id))?.properties, { ramdisk_id: null });
       }));
 
       test('a property value longer than an index entry can be is stored and found', withStore(async (store) => {

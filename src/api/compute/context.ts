@@ -10,6 +10,7 @@ import { mediaTypeOf, parseJsonBytes } from '../common/http.js';
 import type { LinkBase } from '../common/links.js';
 import { compareVersions, negotiateVersion, VERSION_VARY, versionHeaders, type Version } from '../common/microversion.js';
 import type { ServiceUrl } from '../common/endpoints.js';
+import type { ImageSchemaCheck } from './sent-image.js';
 
 export interface ComputeRouteOptions {
   /** `/v2`: version headers are ignored and never answered, as Nova's legacy wrapper does. */
@@ -23,6 +24,8 @@ export interface ComputeSettings {
   origin: ServiceUrl;
   /** Image API endpoint for alternate links. */
   imageEndpoint: ServiceUrl;
+  /** The image schema the image service publishes, which images sent back to it are checked against. */
+  imageSchema: ImageSchemaCheck;
 }
 
 export interface ComputeCall {

@@ -46,3 +46,12 @@ test('parameters named like built-in object members are unknown parameters, igno
     assert.deepEqual(query(`${name}=x`).query.conditions, [], name);
   }
 });
+
+test('the marker reaches the image service as query text, as Nova appends it there unencoded', () => {
+  assert.equal(query('marker=%2520').query.marker, ' ');
+  assert.equal(query('marker=a%2Bb').query.marker, 'a b');
+  assert.equal(query('marker=%2541bc').query.marker, 'Abc');
+  const split = query('marker=a%26os_distro%3Dubuntu').query;
+  assert.equal(split.marker, 'a');
+  assert.deepEqual(split.conditions, [{ kind: 'property', key: 'os_distro', value: 'ubuntu' }]);
+});

@@ -35,6 +35,15 @@ function paginationInt(params: URLSearchParams, key: string): number | undefined
   return value;
 }
 
+/**
+ * The marker as the image service receives it: Nova's image client appends it to its URL unencoded, so it is read
+ * as query text there (`%20` and `+` are spaces), and whatever follows an `&` in it is more parameters, filters.
+ */
+function markerAsSent(marker: string): { marker: string; filters: [string, string][] } {
+  const [[, value], ...filters] = [...new URLSearchParams(`marker=${marker}`)];
+  return { marker: value, filters };
+}
+
 export interface ComputeListRequest {
   query: CatalogQuery;
   /** `min(limit, max_limit)`: a non-empty page that holds exactly this many images gets a next link. */
@@ -65,9 +74,11 @@ export function computeListQuery(params: URLSearchParams, maxLimit: number): Com
   }
 
   const marker = lastValue(params, 'marker');
+  const sent = marker === undefined ? undefined : markerAsSent(marker);
+  if (sent) conditions.push(...sent.filters.map(([key, value]) => filterCondition(key, value)));
   return {
     // limit=0 lists everything and never gets a next link, as in the reference.
-    query: { conditions, marker: marker || undefined, limit: limit || undefined },
+    query: { conditions, marker: sent?.marker || undefined, limit: limit || undefined },
     pageFill: Math.min(limit ?? maxLimit, maxLimit),
   };
 }

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CatalogError } from '../../catalog/errors.js';
-import type { Image } from '../../catalog/image.js';
+import type { Image, Properties } from '../../catalog/image.js';
 import type { CatalogService } from '../../catalog/service.js';
 import type { AnswerCache } from '../common/answer-cache.js';
 import { ApiError, htmlEscape, RESOURCE_NOT_FOUND } from '../common/errors.js';
@@ -13,6 +13,7 @@ import { parseVersion, type Version } from '../common/microversion.js';
 import { beginComputeCall, type ComputeCall, type ComputeRouteOptions, type ComputeSettings } from './context.js';
 import { computeListQuery } from './filters.js';
 import { validateMetadataBody } from './metadata-schema.js';
+import { sentProperties } from './sent-image.js';
 import { ListBody } from './list-body.js';
 import { imageJson, linkPieces, metadataView, type ListView } from './views.js';
 
@@ -39,13 +40,13 @@ function quotedImageServiceError(err: unknown): unknown {
 }
 
 /**
- * The reference sends a replacement as a JSON patch computed by its image client, which turns "drop
- * key A, add key B with A's value" into a `move` that the image service refuses; nothing changes.
- * Glint keeps that outcome (so clients see the same state) but answers 400 where the reference fails with 500.
+ * The reference sends an image back as a JSON patch computed by its image client, which turns "drop key A, add key
+ * B with A's value" into a `move` that the image service refuses; nothing changes. Glint keeps that outcome (so
+ * clients see the same state) but answers 400 where the reference fails with 500.
  */
-function refuseMoves(current: Record<string, string>, replacement: Record<string, string>): void {
-  const dropped = new Set(Object.keys(current).filter((key) => !Object.hasOwn(replacement, key)).map((key) => current[key]));
-  const moved = Object.keys(replacement).some((key) => !Object.hasOwn(current, key) && dropped.has(replacement[key]));
+function refuseMoves(current: Properties, sent: Properties): void {
+  const dropped = new Set(Object.keys(current).filter((key) => !Object.hasOwn(sent, key)).map((key) => current[key]));
+  const moved = Object.keys(sent).some((key) => !Object.hasOwn(current, key) && dropped.has(sent[key]));
   if (moved) throw new ApiError(400, 'HTTP 400 Bad Request: Invalid operation: `move`. It must be one of the following: add, remove, replace.');
 }
 
@@ -117,24 +118,26 @@ export function computeImageRoutes(app: FastifyInstance, opts: ComputeRouteOptio
   });
 
   /**
-   * Writes the property set `edit` makes of the current one, after the quota check that the reference
-   * makes first. `edit` may run again, on a newer set, when another writer changed the image meanwhile.
+   * Sends the image back with the properties `wanted` makes of the current ones, after the quota check that the
+   * reference makes first. `wanted` may run again, on newer properties, when another writer changed the image meanwhile.
    */
-  async function writeMetadata(call: ComputeCall, image: Image, edit: (properties: Record<string, string>) => Record<string, string>) {
-    const limited = (properties: Record<string, string>) => {
-      const edited = edit(properties);
-      if (Object.keys(edited).length > METADATA_LIMIT) throw new ApiError(403, 'Image metadata limit exceeded');
-      return edited;
+  async function sendBack(call: ComputeCall, image: Image, wanted: (properties: Properties) => Properties): Promise<Image> {
+    const sent = (current: Properties) => {
+      const properties = wanted(current);
+      if (Object.keys(properties).length > METADATA_LIMIT) throw new ApiError(403, 'Image metadata limit exceeded');
+      const result = sentProperties(current, properties, settings.imageSchema);
+      refuseMoves(current, result);
+      return result;
     };
     try {
-      return await catalog.editProperties(call.ctx, image, limited);
+      return await catalog.sendBack(call.ctx, image, sent);
     } catch (err) {
       if (!(err instanceof CatalogError)) throw err;
       // Nova words any refusal of the image service's as the image not being its caller's to change.
       if (err.kind === 'forbidden') throw new ApiError(403, `Not authorized for image ${image.id}.`);
       // Deleted while the change was being written.
       if (err.kind === 'not_found') throw new ApiError(404, IMAGE_NOT_FOUND);
-      throw err;
+      throw quotedImageServiceError(err);
     }
   }
 
@@ -152,18 +155,15 @@ export function computeImageRoutes(app: FastifyInstance, opts: ComputeRouteOptio
     const call = begin(request, reply, IMAGE_METADATA_MAX);
     const changes = validateMetadataBody(call.body, 'metadata');
     const image = await visibleImage(call, imageId(request));
-    const written = await writeMetadata(call, image, (properties) => ({ ...properties, ...changes }));
-    return sendJson(reply, metadataJson(metadataView(written)));
+    const written = await sendBack(call, image, (properties) => ({ ...properties, ...changes }));
+    return sendJson(reply, metadataJson(metadataView(written.properties)));
   });
 
   app.put('/images/:image_id(^.+$)/metadata', async (request, reply) => {
     const call = begin(request, reply, IMAGE_METADATA_MAX);
     const metadata = validateMetadataBody(call.body, 'metadata');
     const image = await visibleImage(call, imageId(request));
-    await writeMetadata(call, image, (properties) => {
-      refuseMoves(properties, metadata);
-      return metadata;
-    });
+    await sendBack(call, image, () => metadata);
     return sendJson(reply, metadataJson(metadata));
   });
 
@@ -181,7 +181,7 @@ export function computeImageRoutes(app: FastifyInstance, opts: ComputeRouteOptio
     const key = metaKey(request);
     if (!Object.hasOwn(meta, key)) throw new ApiError(400, 'Request body and URI mismatch');
     const image = await visibleImage(call, imageId(request));
-    await writeMetadata(call, image, (properties) => ({ ...properties, [key]: meta[key] }));
+    await sendBack(call, image, (properties) => ({ ...properties, [key]: meta[key] }));
     return sendJson(reply, JSON.stringify({ meta }));
   });
 
@@ -192,7 +192,7 @@ export function computeImageRoutes(app: FastifyInstance, opts: ComputeRouteOptio
     // Looked up in the image as read, before anything is written (and so before the image service decides).
     const invalidKey = () => new ApiError(404, 'Invalid metadata key');
     if (!Object.hasOwn(image.properties, key)) throw invalidKey();
-    await writeMetadata(call, image, (properties) => {
+    await sendBack(call, image, (properties) => {
       if (!Object.hasOwn(properties, key)) throw invalidKey();
       const remaining = { ...properties };
       delete remaining[key];

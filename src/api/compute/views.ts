@@ -2,7 +2,7 @@
  * Compute API views (`nova/api/openstack/compute/views/images.py`): images to JSON bytes.
  * Lists are rendered batch by batch, so a list of any length streams.
  */
-import type { Image } from '../../catalog/image.js';
+import type { Image, Properties } from '../../catalog/image.js';
 import { linkPrefixes, type LinkBase } from '../common/links.js';
 import { novaStatus } from './status.js';
 import { isoSeconds } from '../../catalog/iso8601.js';
@@ -15,9 +15,9 @@ const JSON_PROPERTIES = new Set(['block_device_mapping', 'mappings']);
 /** `oslo_utils.strutils.bool_from_string` truthy spellings. */
 const TRUE_STRINGS = new Set(['1', 't', 'true', 'on', 'y', 'yes']);
 
-export function metadataView(properties: Record<string, string>): Record<string, unknown> {
+export function metadataView(properties: Properties): Record<string, unknown> {
   // Built as entries: assigning a key such as `__proto__` to a plain object would not store it.
-  return Object.fromEntries(Object.entries(properties).map(([key, value]) => [key, JSON_PROPERTIES.has(key) ? decodeJson(value) : value]));
+  return Object.fromEntries(Object.entries(properties).map(([key, value]) => [key, JSON_PROPERTIES.has(key) && value !== null ? decodeJson(value) : value]));
 }
 
 function decodeJson(value: string): unknown {
@@ -92,7 +92,7 @@ function detailedJson(image: Image, links: LinkPieces): string {
     `"status":"${status}","progress":${progress},"OS-EXT-IMG-SIZE:size":${image.size ?? 0},` +
     `"links":${linksJson(links, id.slice(1, -1))}`;
   const serverId = image.properties.instance_uuid;
-  if (serverId !== undefined) {
+  if (typeof serverId === 'string') {
     const serverLinks = [
       { rel: 'self', href: links.serverSelf + serverId },
       { rel: 'bookmark', href: links.serverBookmark + serverId },
@@ -100,7 +100,7 @@ function detailedJson(image: Image, links: LinkPieces): string {
     json += `,"server":${JSON.stringify({ id: serverId, links: serverLinks })}`;
   }
   const diskConfig = image.properties.auto_disk_config;
-  if (diskConfig !== undefined) {
+  if (typeof diskConfig === 'string') {
     json += `,"OS-DCF:diskConfig":"${TRUE_STRINGS.has(diskConfig.trim().toLowerCase()) ? 'AUTO' : 'MANUAL'}"`;
   }
   return json + '}';

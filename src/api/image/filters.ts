@@ -13,13 +13,16 @@ export const DEFAULT_LIMIT = 25;
 export const MAX_LIMIT = 1000;
 
 /** Parameters that shape the list rather than filter on an attribute. */
-const CONTROL = new Set(['limit', 'marker', 'sort_key', 'sort_dir', 'sort', 'member_status', 'visibility', 'os_hidden', 'protected', 'tag', 'size_min', 'size_max']);
+const CONTROL = new Set(['limit', 'marker', 'sort_key', 'sort_dir', 'sort', 'member_status', 'visibility', 'os_hidden', 'protected', 'tag']);
 
 /**
- * The reference pops these from webob's MultiDict, which takes the first value and leaves the others
- * among the filters; every other parameter it reads with `get`, which returns the last value.
+ * The reference pops these from webob's MultiDict, which takes the first value and leaves the others among the
+ * filters (on a column or a custom property of that name); every other parameter it reads with `get`, which
+ * returns the last value. The database layer pops `visibility` (whose last value the API has checked) and two
+ * filters, which then filter on their first value too.
  */
-const POPPED = new Set(['limit', 'marker', 'member_status', 'sort']);
+const POPPED = new Set(['limit', 'marker', 'member_status', 'sort', 'visibility', 'checksum', 'os_hash_value']);
+const FILTERS_POPPED = new Set(['checksum', 'os_hash_value']);
 
 const firstValue = (params: URLSearchParams, key: string) => params.get(key) ?? undefined;
 
@@ -46,12 +49,8 @@ function sortDir(dir: string): 'asc' | 'desc' {
   return dir;
 }
 
-/**
- * `sort=k:dir,k2` or `sort_key=k&sort_dir=d` (one direction for all keys, or one per key); never both.
- * As `_get_sorting_params` reads them: the direction is all after a key's first colon (none, or an empty
- * one, is the default), and keys and directions are stripped of spaces.
- */
-function sortOrder(params: URLSearchParams): SortOrder[] | undefined {
+/** The keys and directions as `_get_sorting_params` reads them, before the reference completes them. */
+function requestedSort(params: URLSearchParams): SortOrder[] | undefined {
   const sort = firstValue(params, 'sort');
   if (sort !== undefined) {
     if (params.has('sort_key') || params.has('sort_dir')) throw bad('Old and new sorting syntax cannot be combined');
@@ -65,8 +64,22 @@ function sortOrder(params: URLSearchParams): SortOrder[] | undefined {
   const dirs = params.getAll('sort_dir').map((dir) => sortDir(dir.trim()));
   if (!keys.length && !dirs.length) return undefined;
   if (dirs.length > 1 && dirs.length !== keys.length) throw bad('Number of sort dirs does not match the number of sort keys');
-  const order = (keys.length ? keys : (['created_at'] as const)).map((key, i) => ({ key, dir: dirs[dirs.length > 1 ? i : 0] ?? 'desc' }));
-  const isDefault = order.length === 1 && order[0].key === 'created_at' && order[0].dir === 'desc';
+  return (keys.length ? keys : (['created_at'] as const)).map((key, i) => ({ key, dir: dirs[dirs.length > 1 ? i : 0] ?? 'desc' }));
+}
+
+/**
+ * `sort=k:dir,k2` or `sort_key=k&sort_dir=d` (one direction for all keys, or one per key); never both. As
+ * `_get_sorting_params` reads them: the direction is all after a key's first colon (none, or an empty one, is the
+ * default), and keys and directions are stripped of spaces. Then as `image_get_all` completes them: created_at and
+ * id break ties, in the one direction the request gave (descending when it gave several).
+ */
+function sortOrder(params: URLSearchParams): SortOrder[] | undefined {
+  const requested = requestedSort(params);
+  if (!requested) return undefined;
+  const tie = requested.length === 1 || params.getAll('sort_dir').length === 1 ? requested[0].dir : 'desc';
+  const order = [...requested];
+  for (const key of ['created_at', 'id'] as const) if (!order.some((o) => o.key === key)) order.push({ key, dir: tie });
+  const isDefault = order.length === 2 && order.every((o, i) => o.key === ['created_at', 'id'][i] && o.dir === 'desc');
   return isDefault ? undefined : order;
 }
 
@@ -77,16 +90,6 @@ function limitParam(params: URLSearchParams): number {
   const limit = Number.parseInt(text, 10);
   if (limit < 0) throw bad('limit param must be positive');
   return Math.min(limit, MAX_LIMIT);
-}
-
-function sizeCondition(params: URLSearchParams, key: 'size_min' | 'size_max'): Condition | undefined {
-  const text = lastValue(params, key);
-  if (text === undefined) return undefined;
-  if (!isIntText(text)) throw bad('Unable to filter on a range with a non-numeric value.');
-  // Held to sizes a number can name exactly (8 PiB): past them the bound means the same, and a database
-  // column of 8-byte integers refuses it.
-  const value = Math.max(-Number.MAX_SAFE_INTEGER, Math.min(Number.parseInt(text, 10), Number.MAX_SAFE_INTEGER));
-  return { kind: 'size', op: key === 'size_min' ? 'gte' : 'lte', value };
 }
 
 export interface ImageListRequest {
@@ -111,23 +114,24 @@ export function imageListQuery(params: URLSearchParams): ImageListRequest {
   const isProtected = bool(params, 'protected');
   const conditions: Condition[] = [];
   for (const key of new Set(params.keys())) {
-    // A popped parameter's other values are filters like any other: on a custom property of that name.
-    const leftOver = POPPED.has(key) && params.getAll(key).length > 1;
-    if (!CONTROL.has(key) || leftOver) conditions.push(filterCondition(key, lastValue(params, key)!));
+    const values = params.getAll(key);
+    if (FILTERS_POPPED.has(key)) conditions.push(filterCondition(key, values[0]));
+    if (POPPED.has(key) ? values.length > 1 : !CONTROL.has(key)) conditions.push(filterCondition(key, values[values.length - 1]));
   }
-  for (const tag of params.getAll('tag')) conditions.push({ kind: 'tag', value: tag });
+  // The visibility the list covers is the one popped: if it is none the API knows, no image has it.
+  const popped = firstValue(params, 'visibility');
+  const known = popped === undefined || popped === 'all' || (VISIBILITIES as readonly string[]).includes(popped);
+  if (!known) conditions.push({ kind: 'none' });
+  // Each tag as the reference pops it: stripped of white space.
+  for (const tag of params.getAll('tag')) conditions.push({ kind: 'tag', value: tag.trim() });
   if (isProtected !== undefined) conditions.push({ kind: 'bool', field: 'protected', value: isProtected });
-  for (const key of ['size_min', 'size_max'] as const) {
-    const condition = sizeCondition(params, key);
-    if (condition) conditions.push(condition);
-  }
   const marker = firstValue(params, 'marker');
   return {
     limit,
     query: {
       conditions,
       scope: {
-        visibility: visibility as Visibility | 'all' | undefined,
+        visibility: known ? (popped as Visibility | 'all' | undefined) : undefined,
         memberStatus: memberStatus as MemberStatus | 'all' | undefined,
         hidden,
       },

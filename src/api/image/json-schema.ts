@@ -52,6 +52,12 @@ function pyEqual(a: unknown, b: unknown): boolean {
   return a === b;
 }
 
+/** Python's `re.search`, as jsonschema matches a `pattern`: its `$` also matches just before a final newline. */
+function pySearch(pattern: string, text: string): boolean {
+  const re = new RegExp(pattern, 'u');
+  return re.test(text) || (text.endsWith('\n') && re.test(text.slice(0, -1)));
+}
+
 /** Resolves a `#/definitions/…` reference against the schema it belongs to. */
 function resolve(root: JsonSchema, ref: string): JsonSchema {
   let target: unknown = root;
@@ -81,6 +87,12 @@ function* failures(root: JsonSchema, schema: JsonSchema, instance: unknown, inst
         break;
       case 'maxLength':
         if (typeof instance === 'string' && [...instance].length > (value as number)) yield fail(keyword, `${pyRepr(instance)} is too long`);
+        break;
+      case 'minLength':
+        if (typeof instance === 'string' && [...instance].length < (value as number)) yield fail(keyword, `${pyRepr(instance)} is too short`);
+        break;
+      case 'pattern':
+        if (typeof instance === 'string' && !pySearch(value as string, instance)) yield fail(keyword, `${pyRepr(instance)} does not match ${pyRepr(value)}`);
         break;
       case 'minimum':
         if (isNumber(instance) && instance < (value as number)) yield fail(keyword, `${pyRepr(instance)} is less than the minimum of ${pyRepr(value)}`);

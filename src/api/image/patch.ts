@@ -1,12 +1,15 @@
 /**
- * PATCH /v2/images/{id}: the image API's JSON-patch dialects (`glance/api/v2/images.py`
- * RequestDeserializer.update): v2.1 `{"op", "path", "value"}` and v2.0 `{"replace": "/name", "value"}`,
- * with add / replace / remove of base attributes and custom properties.
+ * PATCH /v2/images/{id}: the image API's JSON-patch dialects (`glance/api/v2/images.py` RequestDeserializer.update
+ * and ImagesController.update): v2.1 `{"op", "path", "value"}` and v2.0 `{"replace": "/name", "value"}`, with add /
+ * replace / remove of base attributes, custom properties and locations. Every operation is read and checked (the
+ * image schema included) before the image is looked up.
  */
 import { BASE_ATTRIBUTES, type Image } from '../../catalog/image.js';
 import type { AuthorizeChange } from '../../catalog/service.js';
 import { ApiError, detailed } from '../common/errors.js';
-import { checkWritable, setAttribute } from './validation.js';
+import { pyStr } from '../common/python-repr.js';
+import { checkImageSchema } from './schema-check.js';
+import { checkWritable, negativeMinimum, setAttribute } from './validation.js';
 
 export const PATCH_V21 = 'application/openstack-images-v2.1-json-patch';
 export const PATCH_V20 = 'application/openstack-images-v2.0-json-patch';
@@ -14,51 +17,86 @@ export const PATCH_V20 = 'application/openstack-images-v2.0-json-patch';
 type Op = 'add' | 'replace' | 'remove';
 interface Change {
   op: Op;
-  key: string;
+  /** The pointer's decoded parts: one, but a location's position after `locations`. */
+  path: string[];
   value?: unknown;
+  /** v2.0 refuses to add what is there already. */
+  draft4: boolean;
 }
 
 const OPS: readonly string[] = ['add', 'remove', 'replace'];
-/** Base attributes that no patch may remove. */
-const UNREMOVABLE = BASE_ATTRIBUTES;
+const OPS_TEXT = OPS.join(', ');
+/** How many parts a pointer has (`_path_depth_limits`): one, but a location is named by its position. */
+const DEPTH: Record<string, Partial<Record<Op, number>>> = { locations: { add: 2, remove: 2, replace: 1 } };
+/** Attributes whose value is a list, which a deeper pointer adds to (`_validate_change`). */
+const LISTS = new Set(['tags', 'locations']);
 
-/** `/name` → `name`; `~1` and `~0` decode to `/` and `~`; any other `~` and deeper pointers are refused. */
-function pointerKey(path: unknown): string {
-  const invalid = () => new ApiError(400, `Invalid JSON pointer for this resource: '${String(path)}'`);
-  if (typeof path !== 'string' || !path.startsWith('/')) throw invalid();
-  // The reference checks the escapes before the pointer's depth.
-  if (/~(?:[^01]|$)/.test(path)) throw new ApiError(400, `Pointer \`${path}\` contains "~" not part of a recognized escape sequence.`);
-  if (path.slice(1).includes('/')) throw invalid();
-  return path.slice(1).replace(/~1/g, '/').replace(/~0/g, '~');
+const bad = (message: string) => new ApiError(400, message);
+
+/** `_validate_json_pointer`, then `_decode_json_pointer`: the parts, unescaped and stripped of white space. */
+function pointerParts(pointer: unknown): string[] {
+  // The reference fails with a 500 on a pointer that is no string.
+  if (typeof pointer !== 'string') throw bad(`Invalid JSON pointer for this resource: '${pyStr(pointer)}'`);
+  if (!pointer.startsWith('/')) throw bad(`Pointer \`${pointer}\` does not start with "/".`);
+  if (/\/\s*\//.test(pointer.slice(1))) throw bad(`Pointer \`${pointer}\` contains adjacent "/".`);
+  if (pointer.length > 1 && pointer.endsWith('/')) throw bad(`Pointer \`${pointer}\` end with "/".`);
+  if (/~[^01]/.test(pointer) || pointer.endsWith('~')) throw bad(`Pointer \`${pointer}\` contains "~" not part of a recognized escape sequence.`);
+  return pointer.replace(/^\/+/, '').split('/').map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~').trim());
 }
 
-function parseChange(item: unknown, mediaType: string): Change {
-  if (typeof item !== 'object' || item === null || Array.isArray(item)) {
-    throw new ApiError(400, 'Operations must be JSON objects.');
+function operation(entry: Record<string, unknown>, draft4: boolean): { op: Op; pointer: unknown } {
+  if (draft4) {
+    let op: string | undefined;
+    for (const name of OPS) {
+      if (!(name in entry)) continue;
+      if (op !== undefined) throw bad('Operation objects must contain only one member named "add", "remove", or "replace".');
+      op = name;
+    }
+    if (op === undefined) throw bad('Operation objects must contain exactly one member named "add", "remove", or "replace".');
+    return { op: op as Op, pointer: entry[op] };
   }
+  const op = entry.op;
+  if (op === undefined || op === null) throw bad(`Unable to find \`op\` in JSON Schema change. It must be one of the following: ${OPS_TEXT}.`);
+  if (typeof op !== 'string' || !OPS.includes(op)) throw bad(`Invalid operation: \`${pyStr(op)}\`. It must be one of the following: ${OPS_TEXT}.`);
+  if (!('path' in entry)) throw bad("Unable to find 'path' in JSON Schema change");
+  return { op: op as Op, pointer: entry.path };
+}
+
+function parseChange(item: unknown, draft4: boolean): Change {
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) throw bad('Operations must be JSON objects.');
   const entry = item as Record<string, unknown>;
-  if (mediaType === PATCH_V20) {
-    const ops = OPS.filter((op) => op in entry);
-    if (ops.length !== 1) throw new ApiError(400, 'Operation objects must contain exactly one member named "add", "remove", or "replace".');
-    return { op: ops[0] as Op, key: pointerKey(entry[ops[0]]), value: entry.value };
+  const { op, pointer } = operation(entry, draft4);
+  const path = pointerParts(pointer);
+  const [root] = path;
+  if (path.length !== (DEPTH[root]?.[op] ?? 1)) throw bad(`Invalid JSON pointer for this resource: '/${path.join('/')}'`);
+  if (op !== 'remove' && !('value' in entry)) throw bad(`Operation "${op}" requires a member named "value".`);
+  checkWritable(root);
+  if (op !== 'remove') {
+    if (path.length === 1) checkImageSchema({ [root]: entry.value });
+    else if (LISTS.has(root)) checkImageSchema({ [root]: [entry.value] });
   }
-  if (!('op' in entry)) throw new ApiError(400, "Unable to find 'op' in JSON Schema change");
-  if (typeof entry.op !== 'string' || !OPS.includes(entry.op)) {
-    throw new ApiError(400, `Invalid operation: \`${String(entry.op)}\`. It must be one of the following: add, remove, replace.`);
-  }
-  if (!('path' in entry)) throw new ApiError(400, "Unable to find 'path' in JSON Schema change");
-  if (entry.op !== 'remove' && !('value' in entry)) throw new ApiError(400, "Unable to find 'value' in JSON Schema change");
-  return { op: entry.op as Op, key: pointerKey(entry.path), value: entry.value };
+  return { op, path, value: entry.value, draft4 };
 }
 
-/** The changes a patch asks for; read-only attributes are refused here, before the image is even looked up. */
+/** The changes a patch asks for, each read and checked as the reference's deserializer does, before any is applied. */
 export function parsePatch(body: unknown, mediaType: string): Change[] {
-  if (!Array.isArray(body)) throw new ApiError(400, 'Request body must be a JSON array of operation objects.');
-  return body.map((item) => {
-    const change = parseChange(item, mediaType);
-    checkWritable(change.key, false);
-    return change;
-  });
+  if (!Array.isArray(body)) throw bad('Request body must be a JSON array of operation objects.');
+  return body.map((item) => parseChange(item, mediaType === PATCH_V20));
+}
+
+/** Locations are not shown by the reference (`show_multiple_locations` off), so no change of them is allowed. */
+function changeLocations(change: Change, authorize: AuthorizeChange): never {
+  if (change.op === 'replace' && Array.isArray(change.value) && change.value.length === 0) throw detailed(403, 'Cannot set locations to empty list.');
+  if (change.op === 'remove') authorize('remove', 'locations', undefined);
+  const verb = { add: 'add', remove: 'remove', replace: 'update' }[change.op];
+  throw new ApiError(403, `It's not allowed to ${verb} locations if locations are invisible.`);
+}
+
+/** The image's refusal of a format change once it has data (the `disk_format` and `container_format` setters). */
+function checkFormatChange(image: Image, key: string): void {
+  if ((key === 'disk_format' || key === 'container_format') && image.status !== 'queued' && image.status !== 'importing') {
+    throw new ApiError(403, `Attribute ${key} can be only replaced for a queued image.`);
+  }
 }
 
 /**
@@ -69,18 +107,23 @@ export function applyPatch(image: Image, changes: Change[], authorize: Authorize
   if (changes.length === 0) return image;
   const next: Image = { ...image, properties: { ...image.properties }, tags: [...image.tags] };
   for (const change of changes) {
-    authorize(change.op, change.key, change.op === 'remove' ? undefined : change.value);
-    const base = BASE_ATTRIBUTES.has(change.key);
+    const key = change.path[0];
+    if (key === 'locations') changeLocations(change, authorize);
+    authorize(change.op, key, change.value);
+    const base = BASE_ATTRIBUTES.has(key);
     if (change.op === 'remove') {
-      if (UNREMOVABLE.has(change.key)) throw detailed(403, `Property ${change.key} may not be removed.`);
-      if (!Object.hasOwn(next.properties, change.key)) throw detailed(409, `Property ${change.key} does not exist.`);
-      delete next.properties[change.key];
+      if (base) throw detailed(403, `Property ${key} may not be removed.`);
+      if (!Object.hasOwn(next.properties, key)) throw detailed(409, `Property ${key} does not exist.`);
+      delete next.properties[key];
       continue;
     }
-    if (change.op === 'replace' && !base && !Object.hasOwn(next.properties, change.key)) {
-      throw detailed(409, `Property ${change.key} does not exist.`);
-    }
-    setAttribute(next, change.key, change.value);
+    const exists = base || Object.hasOwn(next.properties, key);
+    if (change.op === 'replace' && !exists) throw detailed(409, `Property ${key} does not exist.`);
+    if (change.op === 'add' && change.draft4 && exists) throw detailed(409, `Property ${key} already present.`);
+    checkFormatChange(next, key);
+    const negative = negativeMinimum(key, change.value);
+    if (negative) throw negative;
+    setAttribute(next, key, change.value);
   }
   return next;
 }

@@ -20,7 +20,8 @@ import { imageListQuery, listLink } from './filters.js';
 import { applyPatch, parsePatch, PATCH_V20, PATCH_V21 } from './patch.js';
 import { parseRange } from './range.js';
 import { SCHEMAS } from './schemas.js';
-import { creationFields, setAttribute } from './validation.js';
+import { checkImageSchema } from './schema-check.js';
+import { creationFields } from './validation.js';
 import { imageJson, imageView, memberView } from './views.js';
 
 export interface ImageRoutesOptions {
@@ -76,6 +77,19 @@ function memberBodyField(request: FastifyRequest, key: string, notObject: string
 
 /** Python's falsiness, which the reference tests a member id for: empty strings and containers, null, false and 0. */
 const pyFalsy = (value: unknown) => !value || (typeof value === 'object' && Object.keys(value).length === 0);
+
+/** A member id given as a number or `true`, as the reference's text column keeps it (SQLite's text of the value). */
+function memberText(member: unknown): string | null {
+  if (typeof member === 'string') return member;
+  if (typeof member === 'number') return String(member);
+  return member === true ? '1' : null;
+}
+
+/**
+ * A path parameter as the reference's WSGI server hands it over: the URL's bytes, each one a Latin-1 character,
+ * so that `ü` sent as UTF-8 arrives as `Ã¼`.
+ */
+const wsgiText = (param: string) => Buffer.from(param, 'utf8').toString('latin1');
 
 export function imageRoutes(app: FastifyInstance, opts: ImageRoutesOptions, done: () => void) {
   const { catalog, answers } = opts;
@@ -144,8 +158,10 @@ export function imageRoutes(app: FastifyInstance, opts: ImageRoutesOptions, done
 
   app.get('/v2/images/:image_id(^.+$)/file', async (request, reply) => {
     const image = await catalog.downloadable(ctxOf(request), idOf(request));
+    // The range is read before the data is looked for, as the reference reads it; one it can read of an image
+    // without data fails there (a 500), where Glint answers that there is no data.
+    const range = parseRange(request.headers.range, image.size ?? Number.POSITIVE_INFINITY);
     if (!image.has_data || image.size === null) return reply.code(204).send();
-    const range = parseRange(request.headers.range, image.size);
     const stream = await catalog.openData(image, range ?? undefined);
     if (!stream) return reply.code(204).send();
     reply.header('content-type', 'application/octet-stream').header('Content-MD5', image.checksum ?? '');
@@ -165,9 +181,9 @@ export function imageRoutes(app: FastifyInstance, opts: ImageRoutesOptions, done
     });
   }
 
-  const tagOf = (request: FastifyRequest) => (request.params as { tag: string }).tag;
+  const tagOf = (request: FastifyRequest) => wsgiText((request.params as { tag: string }).tag);
   app.put('/v2/images/:image_id(^.+$)/tags/:tag(^.+$)', async (request, reply) => {
-    setAttribute({ properties: {}, tags: [] }, 'tags', [tagOf(request)]);
+    checkImageSchema({ tags: [tagOf(request)] });
     if (unstorable(tagOf(request))) throw new ApiError(400, 'A tag cannot contain the NUL character.');
     await catalog.addTag(ctxOf(request), idOf(request), tagOf(request));
     return noContent(reply);
@@ -177,7 +193,7 @@ export function imageRoutes(app: FastifyInstance, opts: ImageRoutesOptions, done
     return noContent(reply);
   });
 
-  const memberOf = (request: FastifyRequest) => (request.params as { member_id: string }).member_id;
+  const memberOf = (request: FastifyRequest) => wsgiText((request.params as { member_id: string }).member_id);
   app.get('/v2/images/:image_id(^.+$)/members', async (request, reply) => {
     const { image, members } = await catalog.members(ctxOf(request), idOf(request));
     return sendJson(reply, { members: members.map((m) => memberView(image.id, m)), schema: '/v2/schemas/members' });
@@ -185,11 +201,14 @@ export function imageRoutes(app: FastifyInstance, opts: ImageRoutesOptions, done
   app.post('/v2/images/:image_id(^.+$)/members', async (request, reply) => {
     const member = memberBodyField(request, 'member', 'Expected a member in the form: {"member": "image_id"}', 'Member to be added not specified');
     if (pyFalsy(member)) throw new ApiError(400, "Member can't be empty");
-    if (typeof member !== 'string') throw new ApiError(400, 'Member to be added not specified');
+    // The reference fails with a 500 on a list or an object.
+    const text = memberText(member);
+    if (text === null) throw new ApiError(400, 'Member to be added not specified');
     // The width of the reference's member column.
-    if ([...member].length > 255) throw new ApiError(400, 'Member can not be longer than 255 characters.');
-    const added = await catalog.addMember(ctxOf(request), idOf(request), member);
-    return sendJson(reply, memberView(idOf(request), added));
+    if ([...text].length > 255) throw new ApiError(400, 'Member can not be longer than 255 characters.');
+    const added = await catalog.addMember(ctxOf(request), idOf(request), text);
+    // The answer names the member as the request gave it; the record, as text.
+    return sendJson(reply, { ...memberView(idOf(request), added), member_id: member });
   });
   app.get('/v2/images/:image_id(^.+$)/members/:member_id(^.+$)', async (request, reply) => {
     const member = await catalog.member(ctxOf(request), idOf(request), memberOf(request));
@@ -202,7 +221,8 @@ export function imageRoutes(app: FastifyInstance, opts: ImageRoutesOptions, done
   });
   app.delete('/v2/images/:image_id(^.+$)/members/:member_id(^.+$)', async (request, reply) => {
     await catalog.removeMember(ctxOf(request), idOf(request), memberOf(request));
-    return noContent(reply);
+    // A bare webob Response: no media type at all.
+    return reply.code(204).send();
   });
 
   for (const [name, schema] of Object.entries(SCHEMAS)) {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DiskInspector, formatMatches, type DiskFormat, type Inspection } from './inspector.js';
+import { declaredVirtualSize, DiskInspector, formatMatches, type DiskFormat, type Inspection } from './inspector.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -288,5 +288,25 @@ test('formatMatches', () => {
   ];
   for (const [declared, detected, expected] of cases) {
     assert.equal(formatMatches(declared, detected), expected, `${declared} vs ${detected}`);
+  }
+});
+
+test("the virtual size the image service records: a bare container's data, read as its declared format", () => {
+  const qcow2Image = feed(qcow2({ version: 3, size: 5n * BigInt(GiB) }), 4096);
+  const rawData = feed(new Uint8Array(10), 10);
+  const cases: Array<[string | null, string | null, Inspection, number, number | null]> = [
+    ['raw', 'bare', rawData, 10, 10],
+    ['raw', 'bare', qcow2Image, 8 * KiB, 8 * KiB],
+    ['raw', 'bare', feed(new Uint8Array(0), 1), 0, null],
+    ['raw', 'ovf', rawData, 10, null],
+    ['raw', null, rawData, 10, null],
+    ['qcow2', 'bare', qcow2Image, 8 * KiB, 5 * GiB],
+    ['qcow2', 'bare', rawData, 10, null],
+    ['iso', 'bare', rawData, 10, null],
+    ['ami', 'bare', rawData, 10, null],
+    [null, 'bare', rawData, 10, null],
+  ];
+  for (const [diskFormat, containerFormat, inspection, size, expected] of cases) {
+    assert.equal(declaredVirtualSize(diskFormat, containerFormat, inspection, size), expected, `${diskFormat} in ${containerFormat}`);
   }
 });

@@ -82,6 +82,21 @@ export function formatMatches(declared: string | null, detected: DiskFormat): bo
   return declared === detected;
 }
 
+/** The formats whose virtual size the image service reads from the data it receives (`format_inspector.ALL_FORMATS`, those Glint knows). */
+const SIZED = new Set<string>(['qcow2', 'vhd', 'vhdx', 'vmdk']);
+
+/**
+ * The virtual size the image service records for uploaded data without inspection (`ImageProxy.set_data`): only
+ * for a bare container, read as the declared disk format says; raw data is as large as it is, other formats only
+ * when the data is of that format. Null where it records none (an ISO, an AMI, data of another format).
+ */
+export function declaredVirtualSize(diskFormat: string | null, containerFormat: string | null, inspection: Inspection, size: number): number | null {
+  if (containerFormat !== 'bare') return null;
+  if (diskFormat === 'raw') return size || null;
+  if (diskFormat === null || !SIZED.has(diskFormat) || inspection.format !== diskFormat) return null;
+  return inspection.virtualSize || null;
+}
+
 function inspect(head: Uint8Array, tail: Uint8Array, total: number): Inspection {
   const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
   const iso = startsWith(head, 0x8001, 'CD001');

@@ -31,9 +31,10 @@ export const LIST_SQL = new ListSql({
   },
   tagsOf: 'jsonb_array_elements_text(images.tags::jsonb) AS tag (value)',
   never: 'false',
+  always: 'true',
+  same: (column) => `${column} IS NOT DISTINCT FROM ?`,
   // An OFFSET keeps the planner from turning EXISTS into an IN over a hashed share list.
   perImage: ' OFFSET 0',
-  same: (column) => `${column} IS NOT DISTINCT FROM ?`,
   nulls: (dir) => (dir === 'asc' ? ' NULLS FIRST' : ' NULLS LAST'),
   // PostgreSQL walks the sort key's index by itself, sorting ties incrementally.
   sortedBy: () => '',
@@ -131,7 +132,8 @@ export class PgImageStore implements ImageStore {
     const kept = entries.filter((entry) => added.has(entry.image.id));
     await this.db.query(
       'INSERT INTO image_properties (image_id, key, value) SELECT image.id, property.key, property.value ' +
-        'FROM unnest(?::text[], ?::text[]) AS image (id, properties), json_each_text(image.properties::json) AS property',
+        'FROM unnest(?::text[], ?::text[]) AS image (id, properties), json_each_text(image.properties::json) AS property ' +
+        'WHERE property.value IS NOT NULL',
       [kept.map((entry) => entry.image.id), kept.map((entry) => JSON.stringify(entry.image.properties))],
       client,
     );
@@ -221,7 +223,7 @@ export class PgImageStore implements ImageStore {
       if (changes.properties) {
         await this.db.query('DELETE FROM image_properties WHERE image_id = ?', [id], client);
         await this.db.query(
-          'INSERT INTO image_properties (image_id, key, value) SELECT ?, key, value FROM json_each_text(?::json)',
+          'INSERT INTO image_properties (image_id, key, value) SELECT ?, key, value FROM json_each_text(?::json) WHERE value IS NOT NULL',
           [id, JSON.stringify(changes.properties)],
           client,
         );

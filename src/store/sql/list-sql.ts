@@ -22,14 +22,16 @@ export interface SqlDialect {
   tagsOf: string;
   /** A condition no row meets. */
   never: string;
+  /** A condition every row meets. */
+  always: string;
+  /** Null-safe equality of a column and a bound value. */
+  same: (column: string) => string;
   /**
    * Ends the membership subquery so that it is asked of each shared image a list walks past: a page
    * walks past a few dozen, where a planner that first gathers all the project's shares (thousands)
    * spends more on that than on the page.
    */
   perImage: string;
-  /** Null-safe equality of a column and a bound value. */
-  same: (column: string) => string;
   /** The order of NULLs that makes them sort before every value, as MySQL (the reference's database) does. */
   nulls: (dir: 'asc' | 'desc') => string;
   /**
@@ -87,9 +89,9 @@ export class ListSql {
       case 'bool':
         params.push(condition.value ? 1 : 0);
         return `${condition.field} = ?`;
-      case 'size':
+      case 'range':
         params.push(condition.value);
-        return `size ${TIME_OPERATORS[condition.op]} ?`;
+        return `${condition.field} ${TIME_OPERATORS[condition.op]} ?`;
       case 'none':
         return this.dialect.never;
     }
@@ -125,8 +127,12 @@ export class ListSql {
   }
 
   /**
-   * Keyset condition "strictly after the cursor" for any order: equal on the keys before, after on
-   * one. NULL sorts first ascending and last descending, and that is what "after" follows.
+   * Keyset condition "after the cursor" for any order: equal on the keys before, beyond on one. Continuing a list,
+   * that is strictly after, NULL sorting first ascending and last descending. From a client's marker, it is as the
+   * reference pages (`_paginate_query`): a column's NULL counts as its type's default (0, or empty text) and the
+   * marker's NULL as empty text, so text NULLs page as empty text does, and after a marker with no size every sized
+   * image follows it (descending) or none does (ascending), as the reference's database compares a number with
+   * text. For keys that are never NULL both are the plain keyset.
    */
   after(order: SortOrder[], after: Cursor, params: unknown[]): string {
     // Keys that are never NULL, all in one direction: one row-value comparison, which the planner turns
@@ -136,26 +142,43 @@ export class ListSql {
       return `(${order.map((o) => o.key).join(', ')}) ${order[0].dir === 'asc' ? '>' : '<'} (${order.map(() => '?').join(', ')})`;
     }
     const alternatives: string[] = [];
-    // Implied by the alternatives below, but only this form lets the first key's index start the walk
-    // at the cursor, instead of at the top of the list on every page.
+    // Implied by the alternatives below, but only this form lets the first key's index start the walk at the
+    // cursor, instead of at the top of the list on every page. From a marker, exact only past the column's
+    // default: a NULL counts as that default there, which `>=` does not take.
     const first = order[0];
-    const start = first.dir === 'asc' && after[first.key] != null ? `${first.key} >= ? AND ` : '';
-    if (start) params.push(after[first.key]);
+    const from = after[first.key];
+    const pastDefault = !after.marker || NEVER_NULL.has(first.key) || (first.key === 'size' ? (from as number) > 0 : from !== '');
+    const start = first.dir === 'asc' && from != null && pastDefault ? `${first.key} >= ? AND ` : '';
+    if (start) params.push(from);
     order.forEach((o, i) => {
       const parts: string[] = [];
-      for (const earlier of order.slice(0, i)) {
-        parts.push(this.dialect.same(earlier.key));
-        params.push(after[earlier.key] ?? null);
-      }
-      const value = after[o.key] ?? null;
-      if (value === null) parts.push(o.dir === 'asc' ? `${o.key} IS NOT NULL` : this.dialect.never);
-      else {
-        parts.push(o.dir === 'asc' ? `${o.key} > ?` : `(${o.key} < ? OR ${o.key} IS NULL)`);
-        params.push(value);
-      }
+      for (const earlier of order.slice(0, i)) parts.push(this.compared(earlier.key, '=', after, params));
+      parts.push(this.compared(o.key, o.dir === 'asc' ? '>' : '<', after, params));
       alternatives.push(`(${parts.join(' AND ')})`);
     });
     return `${start}(${alternatives.join(' OR ')})`;
+  }
+
+  /** A key compared with the cursor's value of it (see `after`). */
+  private compared(key: SortKey, op: '=' | '<' | '>', after: Cursor, params: unknown[]): string {
+    const value = after[key] ?? null;
+    if (NEVER_NULL.has(key)) {
+      params.push(value);
+      return `${key} ${op} ?`;
+    }
+    if (after.marker) {
+      // A number is less than any text: below a size-less marker lies every size.
+      if (key === 'size' && value === null) return op === '<' ? this.dialect.always : this.dialect.never;
+      params.push(value ?? '');
+      return `COALESCE(${key}, ${key === 'size' ? '0' : "''"}) ${op} ?`;
+    }
+    if (op === '=') {
+      params.push(value);
+      return this.dialect.same(key);
+    }
+    if (value === null) return op === '>' ? `${key} IS NOT NULL` : this.dialect.never;
+    params.push(value);
+    return op === '>' ? `${key} > ?` : `(${key} < ? OR ${key} IS NULL)`;
   }
 
   /** The list scope's WHERE clause: which images a project's list covers (Glance `_select_images_query`). */

@@ -22,9 +22,10 @@ export const LIST_SQL = new ListSql({
   },
   tagsOf: 'json_each(images.tags)',
   never: '0',
+  always: '1',
+  same: (column) => `${column} IS ?`,
   // SQLite asks a correlated EXISTS per row already.
   perImage: '',
-  same: (column) => `${column} IS ?`,
   // SQLite already sorts NULL first ascending and last descending.
   nulls: () => '',
   // SQLite prefers scanning the covering list order index and sorting all it finds.
@@ -134,9 +135,12 @@ export class SqliteImageStore implements ImageStore {
     return true;
   }
 
-  /** The filter rows of an image's properties, from the JSON object the image row keeps: one statement however many. */
+  /**
+   * The filter rows of an image's properties, from the JSON object the image row keeps: one statement however
+   * many. A null property (a core id left unset) matches no filter and has none.
+   */
   private insertProperties(imageId: string, propertiesJson: string): void {
-    this.prepared('INSERT INTO image_properties (image_id, key, value) SELECT ?, key, value FROM json_each(?)').run(imageId, propertiesJson);
+    this.prepared('INSERT INTO image_properties (image_id, key, value) SELECT ?, key, value FROM json_each(?) WHERE value IS NOT NULL').run(imageId, propertiesJson);
   }
 
   async putMember(imageId: string, m: ImageMember): Promise<void> {
@@ -205,7 +209,7 @@ export class SqliteImageStore implements ImageStore {
         }
         // The property rows of every image at once, from the JSON the rows keep: a third of the time
         // of a statement per image.
-        this.db.exec('INSERT INTO image_properties (image_id, key, value) SELECT images.id, p.key, p.value FROM images, json_each(images.properties) p');
+        this.db.exec('INSERT INTO image_properties (image_id, key, value) SELECT images.id, p.key, p.value FROM images, json_each(images.properties) p WHERE p.value IS NOT NULL');
         this.withSettings({ cache_size: -SORT_CACHE_KIB, threads: SORT_THREADS }, () => {
           for (const sql of rebuild) this.db.exec(sql);
         });
