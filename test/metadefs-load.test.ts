@@ -2,7 +2,8 @@
 // then read back through the image API. The files are Glint's own (test/fixtures/metadefs), not Glance's.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { opendir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -146,4 +147,20 @@ test('a file that is no namespace is told of and left out, the others loaded; op
   // One file may be named instead of a directory.
   const single = await run(['metadefs', 'load', join(FIXTURES, 'glint-plain.json'), '--data-dir', join(work, 'single')]);
   assert.match(single.stdout, /: 1 created\n$/);
+});
+
+test('a directory loads in the order its file system lists it, as glance-manage reads it: the latest first in a list', async () => {
+  const dir = join(work, 'listed');
+  mkdirSync(dir);
+  for (const name of ['m', 'b', 'z', 'a', 'q', 'c']) {
+    writeFileSync(join(dir, `${name}.json`), JSON.stringify({ namespace: `Glint::Order::${name}`, display_name: name }));
+  }
+  const listed: string[] = [];
+  for await (const entry of await opendir(dir)) listed.push(`Glint::Order::${entry.name.replace('.json', '')}`);
+  const dataDir = join(work, 'listed-data');
+  await run(['metadefs', 'load', dir, '--data-dir', dataDir]);
+  await onApi(dataDir, async (get) => {
+    const { namespaces } = (await get('/v2/metadefs/namespaces')) as { namespaces: Array<{ namespace: string }> };
+    assert.deepEqual(namespaces.map((n) => n.namespace), listed.reverse());
+  });
 });

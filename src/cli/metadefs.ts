@@ -1,5 +1,5 @@
 /** `glint metadefs load PATH`: namespace files into the catalog, as `glance-manage db_load_metadefs` loads them. */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { opendir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError } from '../config.js';
 import { loadOptionsProblem, namespaceFile, NamespaceFileError, type LoadOptions, type LoadOutcome } from '../catalog/metadefs/load.js';
@@ -12,13 +12,17 @@ export interface LoadReport {
   failures: Array<{ file: string; reason: string }>;
 }
 
-/** The namespace files of a directory (its `*.json` files, in name order), or the one file named. */
+/**
+ * The namespace files of a directory (its `*.json` files), or the one file named. A directory's files come in
+ * the order the file system lists them, as glance-manage reads them (`os.listdir`): the order decides the
+ * namespaces' creation times, and with them the order of lists.
+ */
 async function namespaceFiles(path: string): Promise<string[]> {
   if ((await stat(path)).isFile()) return [path];
-  const entries = await readdir(path, { withFileTypes: true });
-  const files = entries.filter((entry) => entry.isFile() && entry.name.endsWith('.json')).map((entry) => join(path, entry.name));
+  const files: string[] = [];
+  for await (const entry of await opendir(path)) if (entry.isFile() && entry.name.endsWith('.json')) files.push(join(path, entry.name));
   if (files.length === 0) throw new ConfigError(`no namespace files (*.json) in ${path}`);
-  return files.sort();
+  return files;
 }
 
 export async function loadMetadefFiles(metadefs: MetadefService, path: string, options: LoadOptions): Promise<LoadReport> {

@@ -7,12 +7,13 @@
  * each answer by the conformance replay's rules. Prints each difference and `N passed, M failed`; exits
  * non-zero when anything differed. Not part of `npm test`: it needs the reference deployment.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { startGlint, stopGlint, type GlintProcess } from '../support/glint-process.js';
+import { glintCommand, startGlint, stopGlint, type GlintProcess } from '../support/glint-process.js';
 import { freshDatabase } from '../support/postgres-server.js';
 import { admin, EPOCHS, imageCalls, planWorld, touchCall, type Call, type World } from './catalog.js';
 import { Differ, showAnswer, showCall, type Endpoints, type Outcome } from './differ.js';
@@ -95,8 +96,16 @@ function report(outcome: Outcome, kind: string): string {
   ].join('\n');
 }
 
+/** Where Debian's glance-common keeps the namespace files the reference loads at its start (`db_load_metadefs`). */
+const STOCK_METADEFS = '/etc/glance/metadefs';
+
 async function startServer(backend: string, dataDir: string): Promise<GlintProcess> {
   const database = backend === 'postgres' ? ['--database', await freshDatabase()] : [];
+  if (existsSync(STOCK_METADEFS)) {
+    execFileSync(process.execPath, [...glintCommand(), 'metadefs', 'load', STOCK_METADEFS, '--data-dir', dataDir, ...database], { stdio: 'inherit' });
+  } else {
+    log(`${STOCK_METADEFS} is missing: Glint starts without the reference's metadata definitions`);
+  }
   // As the reference is deployed: Glance's legacy policy defaults, no disk-format inspection.
   return startGlint(['--profile', 'openstack', '--auth', 'noauth', '--policy', 'legacy', '--data-dir', dataDir, ...database]);
 }
