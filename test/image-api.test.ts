@@ -265,6 +265,19 @@ describe('requests the image API refuses as the reference does', () => {
     assert.deepEqual(names(await imageApi(s, owner, { url: `/v2/images?marker=${newer}` })), [older]);
   });
 
+  it('checks each change of a patch on the image as the changes before it left it: after giving the image away, the next is refused', async () => {
+    const s = await server({ policy: 'legacy' });
+    const id = await createImage(s, owner);
+    const patch = (body: object) => imageApi(s, owner, { method: 'PATCH', url: `/v2/images/${id}`, body, contentType: PATCH_V21 });
+    const givenAway = [
+      [{ op: 'add', path: '/owner', value: null }, { op: 'add', path: '/description', value: 'd' }],
+      [{ op: 'replace', path: '/visibility', value: 'community' }, { op: 'add', path: '/owner', value: member.project }, { op: 'remove', path: '/visibility' }],
+    ];
+    for (const body of givenAway) assert.equal((await patch(body)).body, '403 Forbidden\n\nYou do not own this image\n\n   ');
+    const image = await show(s, owner, id);
+    assert.deepEqual([image.owner, image.visibility, image.description], [owner.project, 'shared', undefined]);
+  });
+
   it("reads a patch whole before it looks the image up, and refuses read-only attributes of a create in the factory's order", async () => {
     const s = await server();
     const patch = (id: string, body: unknown) => imageApi(s, owner, { method: 'PATCH', url: `/v2/images/${id}`, body: body as object, contentType: PATCH_V21 });

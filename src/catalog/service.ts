@@ -31,7 +31,8 @@ import type { CatalogQuery } from './query.js';
 import { canModify, canSee } from './visibility.js';
 
 /** Asked before each change of an image's attributes is applied; throws when the caller may not make it. */
-export type AuthorizeChange = (op: 'add' | 'replace' | 'remove', attribute: string, value: unknown) => void;
+/** Authorizes one change of a patch, on the image as the changes before it left it (`image`). */
+export type AuthorizeChange = (op: 'add' | 'replace' | 'remove', attribute: string, value: unknown, image: Image) => void;
 
 /** Rows fetched per store round trip while a list streams; bounds memory whatever the list's size. */
 export const LIST_BATCH = 1000;
@@ -247,10 +248,12 @@ export class CatalogService {
     const image = await this.visible(ctx, id);
     const membership = await this.images.getMember(id, ctx.projectId);
     return this.change(image, (current) => {
-      const authorize: AuthorizeChange = (op, attribute, value) => {
+      // Each change is checked on the image as the changes before it left it, as the reference's policy checks
+      // its image object while the patch changes it: one that gave the image away leaves the next unauthorized.
+      const authorize: AuthorizeChange = (op, attribute, value, changing) => {
         if (op === 'replace' && attribute === 'owner' && !ctx.isAdmin) throw policyForbids("Owner can't be updated by non admin.");
-        if (attribute === 'visibility') this.policy.enforceVisibility(ctx, value, current);
-        this.policy.enforceChange(ctx, 'modify_image', current);
+        if (attribute === 'visibility') this.policy.enforceVisibility(ctx, value, changing);
+        this.policy.enforceChange(ctx, 'modify_image', changing);
       };
       const changed = edit(current, authorize);
       if (changed === current) return null;

@@ -85,9 +85,9 @@ export function parsePatch(body: unknown, mediaType: string): Change[] {
 }
 
 /** Locations are not shown by the reference (`show_multiple_locations` off), so no change of them is allowed. */
-function changeLocations(change: Change, authorize: AuthorizeChange): never {
+function changeLocations(change: Change, image: Image, authorize: AuthorizeChange): never {
   if (change.op === 'replace' && Array.isArray(change.value) && change.value.length === 0) throw detailed(403, 'Cannot set locations to empty list.');
-  if (change.op === 'remove') authorize('remove', 'locations', undefined);
+  if (change.op === 'remove') authorize('remove', 'locations', undefined, image);
   const verb = { add: 'add', remove: 'remove', replace: 'update' }[change.op];
   throw new ApiError(403, `It's not allowed to ${verb} locations if locations are invisible.`);
 }
@@ -108,8 +108,8 @@ export function applyPatch(image: Image, changes: Change[], authorize: Authorize
   const next: Image = { ...image, properties: { ...image.properties }, tags: [...image.tags] };
   for (const change of changes) {
     const key = change.path[0];
-    if (key === 'locations') changeLocations(change, authorize);
-    authorize(change.op, key, change.value);
+    if (key === 'locations') changeLocations(change, next, authorize);
+    authorize(change.op, key, change.value, next);
     const base = BASE_ATTRIBUTES.has(key);
     if (change.op === 'remove') {
       if (base) throw detailed(403, `Property ${key} may not be removed.`);
