@@ -90,23 +90,30 @@ const LEGACY: Record<ImageRule, Check> = {
 /** The image service's refusal of a rule (of images or metadata definitions): its words, the rule named. */
 export const ruleRefused = (rule: string) => forbidden(`You are not authorized to complete ${rule} action.`);
 
-export class ImagePolicy {
-  private readonly rules: Record<ImageRule, Check>;
+/**
+ * A table of rules, enforced as the reference's API policy layers enforce theirs: a refused rule is 403 naming
+ * it, or a bare 404 to a caller who may not even read the target (`readRule`) and so learns nothing of it.
+ */
+export class RuleTable<Rule extends string, T> {
+  constructor(
+    private readonly rules: Record<Rule, (ctx: RequestContext, target: T) => boolean>,
+    private readonly readRule: Rule,
+  ) {}
 
-  constructor(readonly mode: PolicyMode) {
-    this.rules = mode === 'secure' ? SECURE : LEGACY;
+  allows(ctx: RequestContext, rule: Rule, target: T): boolean {
+    return this.rules[rule](ctx, target);
   }
 
-  allows(ctx: RequestContext, rule: ImageRule, image: Target): boolean {
-    return this.rules[rule](ctx, image);
-  }
-
-  /** Refuses `rule` for an image the caller sees: 403 naming the rule, or 404 if it may not get the image at all. */
-  enforce(ctx: RequestContext, rule: ImageRule, image: Target): void {
-    if (this.allows(ctx, rule, image)) return;
-    // A caller who may not even get the image learns nothing of it.
-    if (rule === 'get_image' || !this.allows(ctx, 'get_image', image)) throw unexplainedNotFound();
+  enforce(ctx: RequestContext, rule: Rule, target: T): void {
+    if (this.allows(ctx, rule, target)) return;
+    if (rule === this.readRule || !this.allows(ctx, this.readRule, target)) throw unexplainedNotFound();
     throw ruleRefused(rule);
+  }
+}
+
+export class ImagePolicy extends RuleTable<ImageRule, Target> {
+  constructor(readonly mode: PolicyMode) {
+    super(mode === 'secure' ? SECURE : LEGACY, 'get_image');
   }
 
   /**

@@ -7,8 +7,7 @@
  * see at all is decided before any rule, as the reference's database layer decides it (`canSeeNamespace`).
  */
 import type { RequestContext } from '../../identity/context.js';
-import { unexplainedNotFound } from '../errors.js';
-import { ruleRefused, type PolicyMode } from '../policy.js';
+import { RuleTable, type PolicyMode } from '../policy.js';
 import type { Namespace } from './model.js';
 
 export type MetadefRule =
@@ -63,21 +62,8 @@ export function canSeeNamespace(ctx: RequestContext, namespace: Pick<Namespace, 
   return ctx.isAdmin || namespace.visibility === 'public' || namespace.owner === ctx.projectId;
 }
 
-export class MetadefPolicy {
-  private readonly rules: Record<MetadefRule, Check>;
-
+export class MetadefPolicy extends RuleTable<MetadefRule, MetadefTarget> {
   constructor(mode: PolicyMode) {
-    this.rules = RULES[mode];
-  }
-
-  allows(ctx: RequestContext, rule: MetadefRule, target: MetadefTarget): boolean {
-    return this.rules[rule](ctx, target);
-  }
-
-  /** Refuses a rule: 403 naming it, or a bare 404 to a caller who may not even get the namespace. */
-  enforce(ctx: RequestContext, rule: MetadefRule, target: MetadefTarget): void {
-    if (this.allows(ctx, rule, target)) return;
-    if (rule === 'get_metadef_namespace' || !this.allows(ctx, 'get_metadef_namespace', target)) throw unexplainedNotFound();
-    throw ruleRefused(rule);
+    super(RULES[mode], 'get_metadef_namespace');
   }
 }
