@@ -3,7 +3,10 @@ import { Command } from 'commander';
 import { withServices } from './app.js';
 import { ConfigError, DEFAULTS, loadConfig, wholeNumber, type ConfigInput } from './config.js';
 import { CatalogFormatError } from './catalog/transfer.js';
-import { createCredential, createProject, createUser, listProjects, listUsers, unlockUser } from './cli/accounts.js';
+import {
+  addRole, createCredential, createProject, createUser, deleteCredential, deleteProject, deleteUser, listCredentials, listProjects, listUsers,
+  removeRole, setPassword, unlockUser, type RoleGrant,
+} from './cli/accounts.js';
 import { describeLoad, loadMetadefFiles } from './cli/metadefs.js';
 import { seedSynthetic } from './cli/seed.js';
 import { serve } from './cli/serve.js';
@@ -99,6 +102,11 @@ projects
 projects
   .command('list')
   .action(async (opts: ConfigInput) => console.log(await listProjects(loadConfig(opts))));
+projects
+  .command('delete')
+  .description('remove a project with the roles on it and the tokens scoped to it (its images stay)')
+  .argument('<name-or-id>')
+  .action(async (name: string, opts: ConfigInput) => console.log(await deleteProject(loadConfig(opts), name)));
 
 const users = program.command('users').description('users (Keystone mode) in the catalog');
 users
@@ -118,13 +126,47 @@ users
   .description('let a user locked out by failed logins log in again at once')
   .argument('<name-or-id>')
   .action(async (name: string, opts: ConfigInput) => console.log(await unlockUser(loadConfig(opts), name)));
+users
+  .command('set-password')
+  .description('give a user a new password (revoking its tokens, lifting a lockout)')
+  .argument('<name-or-id>')
+  .option('--password <password>', 'the password (default: a new one, printed once)')
+  .action(async (name: string, opts: ConfigInput & { password?: string }) => console.log(await setPassword(loadConfig(opts), name, opts)));
+users
+  .command('delete')
+  .description('remove a user with its roles, access keys and tokens')
+  .argument('<name-or-id>')
+  .action(async (name: string, opts: ConfigInput) => console.log(await deleteUser(loadConfig(opts), name)));
 
-program
-  .command('credentials')
-  .description('access keys for signed requests (Huawei AK/SK)')
+const roles = program.command('roles').description('roles of users on projects (Keystone mode)');
+roles
+  .command('add')
+  .requiredOption('--user <name-or-id>')
+  .requiredOption('--project <name-or-id>')
+  .requiredOption('--role <name>')
+  .action(async (opts: ConfigInput & RoleGrant) => console.log(await addRole(loadConfig(opts), opts)));
+roles
+  .command('remove')
+  .description('take a role back (revoking the user\'s tokens on the project)')
+  .requiredOption('--user <name-or-id>')
+  .requiredOption('--project <name-or-id>')
+  .requiredOption('--role <name>')
+  .action(async (opts: ConfigInput & RoleGrant) => console.log(await removeRole(loadConfig(opts), opts)));
+
+const credentials = program.command('credentials').description('access keys for signed requests (Huawei AK/SK)');
+credentials
   .command('create')
   .requiredOption('--user <name-or-id>')
   .action(async (opts: ConfigInput & { user: string }) => console.log(await createCredential(loadConfig(opts), opts.user)));
+credentials
+  .command('list')
+  .description('access keys and whose they are (never their secrets)')
+  .option('--user <name-or-id>', 'only this user\'s')
+  .action(async (opts: ConfigInput & { user?: string }) => console.log(await listCredentials(loadConfig(opts), opts)));
+credentials
+  .command('delete')
+  .argument('<access-key>')
+  .action(async (access: string, opts: ConfigInput) => console.log(await deleteCredential(loadConfig(opts), access)));
 
 program
   .command('metadefs')
