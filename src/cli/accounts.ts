@@ -5,6 +5,7 @@ import { IdentityError } from '../identity/errors.js';
 import { randomText } from '../identity/random-text.js';
 import type { AccountService } from '../identity/accounts.js';
 import type { Project, User } from '../identity/model.js';
+import { cloudsFile, setCloudPassword } from './clouds-file.js';
 
 /** Runs `work` on the accounts of the data directory's catalog, closing it afterwards. */
 function withIdentity<T>(config: Config, work: (identity: AccountService) => Promise<T>): Promise<T> {
@@ -86,6 +87,7 @@ export async function setPassword(config: Config, userRef: string, options: { pa
     const password = options.password ?? randomText(16);
     await identity.setPassword(user.id, password);
     const lines = [`Set a new password for user ${user.name}: its tokens are revoked, and a lockout is lifted`];
+    if (setCloudPassword(config.dataDir, user.name, password)) lines.push(`${cloudsFile(config.dataDir)} logs in with it`);
     if (options.password === undefined) lines.push(`Password (printed only this once): ${password}`);
     return lines.join('\n');
   });
