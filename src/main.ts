@@ -1,7 +1,7 @@
 /** Process entry: the `glint` command line. */
 import { Command } from 'commander';
 import { withServices } from './app.js';
-import { ConfigError, DEFAULTS, loadConfig, wholeNumber, type ConfigInput } from './config.js';
+import { ConfigError, DEFAULTS, loadConfig, wholeNumber, type Config, type ConfigInput } from './config.js';
 import { CatalogFormatError } from './catalog/transfer.js';
 import {
   addRole, createCredential, createProject, createUser, deleteCredential, deleteProject, deleteUser, listCredentials, listProjects, listUsers,
@@ -90,6 +90,26 @@ program
     console.log(await seedSynthetic(loadConfig(opts), { images: opts.synthetic, projects: opts.projects, seed: opts.seed }));
   });
 
+/** A command acting on one user or project, named or given by id, printing what it did. */
+function onOne(parent: Command, name: string, description: string, act: (config: Config, ref: string) => Promise<string>): void {
+  parent
+    .command(name)
+    .description(description)
+    .argument('<name-or-id>')
+    .action(async (ref: string, opts: ConfigInput) => console.log(await act(loadConfig(opts), ref)));
+}
+
+/** A command on one user's role on one project, printing what it did. */
+function onGrant(parent: Command, name: string, description: string, act: (config: Config, grant: RoleGrant) => Promise<string>): void {
+  parent
+    .command(name)
+    .description(description)
+    .requiredOption('--user <name-or-id>')
+    .requiredOption('--project <name-or-id>')
+    .requiredOption('--role <name>')
+    .action(async (opts: ConfigInput & RoleGrant) => console.log(await act(loadConfig(opts), opts)));
+}
+
 const projects = program.command('projects').description('projects (Keystone mode) in the catalog');
 projects
   .command('create')
@@ -102,11 +122,7 @@ projects
 projects
   .command('list')
   .action(async (opts: ConfigInput) => console.log(await listProjects(loadConfig(opts))));
-projects
-  .command('delete')
-  .description('remove a project with the roles on it and the tokens scoped to it (its images stay)')
-  .argument('<name-or-id>')
-  .action(async (name: string, opts: ConfigInput) => console.log(await deleteProject(loadConfig(opts), name)));
+onOne(projects, 'delete', 'remove a project with the roles on it and the tokens scoped to it (its images stay)', deleteProject);
 
 const users = program.command('users').description('users (Keystone mode) in the catalog');
 users
@@ -121,37 +137,18 @@ users
 users
   .command('list')
   .action(async (opts: ConfigInput) => console.log(await listUsers(loadConfig(opts))));
-users
-  .command('unlock')
-  .description('let a user locked out by failed logins log in again at once')
-  .argument('<name-or-id>')
-  .action(async (name: string, opts: ConfigInput) => console.log(await unlockUser(loadConfig(opts), name)));
+onOne(users, 'unlock', 'let a user locked out by failed logins log in again at once', unlockUser);
 users
   .command('set-password')
   .description('give a user a new password (revoking its tokens, lifting a lockout)')
   .argument('<name-or-id>')
   .option('--password <password>', 'the password (default: a new one, printed once)')
   .action(async (name: string, opts: ConfigInput & { password?: string }) => console.log(await setPassword(loadConfig(opts), name, opts)));
-users
-  .command('delete')
-  .description('remove a user with its roles, access keys and tokens')
-  .argument('<name-or-id>')
-  .action(async (name: string, opts: ConfigInput) => console.log(await deleteUser(loadConfig(opts), name)));
+onOne(users, 'delete', 'remove a user with its roles, access keys and tokens', deleteUser);
 
 const roles = program.command('roles').description('roles of users on projects (Keystone mode)');
-roles
-  .command('add')
-  .requiredOption('--user <name-or-id>')
-  .requiredOption('--project <name-or-id>')
-  .requiredOption('--role <name>')
-  .action(async (opts: ConfigInput & RoleGrant) => console.log(await addRole(loadConfig(opts), opts)));
-roles
-  .command('remove')
-  .description('take a role back (revoking the user\'s tokens on the project)')
-  .requiredOption('--user <name-or-id>')
-  .requiredOption('--project <name-or-id>')
-  .requiredOption('--role <name>')
-  .action(async (opts: ConfigInput & RoleGrant) => console.log(await removeRole(loadConfig(opts), opts)));
+onGrant(roles, 'add', 'give a user a role on a project', addRole);
+onGrant(roles, 'remove', 'take a role back (revoking the user\'s tokens on the project)', removeRole);
 
 const credentials = program.command('credentials').description('access keys for signed requests (Huawei AK/SK)');
 credentials
