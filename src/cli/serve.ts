@@ -54,7 +54,7 @@ async function demoAccount(identity: AccountService): Promise<{ id: string; pass
 /**
  * The one-time work before serving: identity bootstrap, token purge, import, demo catalog, recovery of
  * interrupted imports and uploads, purge of expired tasks. Returns the token and project for the example curl,
- * when there is one to show.
+ * when there is one to show, and under Keystone the accounts to log in as (with the passwords made now).
  */
 async function prepare(config: Config, options: ServeOptions, { catalog, uploads, imports, accounts, tokens }: Services): Promise<Prepared> {
   const keystone = config.auth === 'keystone';
@@ -122,7 +122,7 @@ function loginLines(config: Config, urls: Urls, { accounts }: Prepared): string[
   const withPasswords = writeClouds(config.dataDir, `${urls.identity}/v3`, accounts);
   const cloud: CloudName = accounts.some((a) => a.cloud === 'glint-demo') ? 'glint-demo' : 'glint-admin';
   const user = cloud === 'glint-demo' ? 'demo' : 'admin';
-  const password = withPasswords.includes(cloud) ? '' : `, and OS_PASSWORD: ${user}'s password is not in the file (set one with glint users set-password ${user})`;
+  const password = withPasswords.includes(cloud) ? '' : `; ${user}'s password is not in it: add OS_PASSWORD, or set a new one with glint users set-password ${user}`;
   return [`Log in with the openstack CLI (clouds ${accounts.map((a) => a.cloud).join(' and ')} in clouds.yaml${password}):`, `  ${exportLine(config.dataDir, cloud)}`];
 }
 
