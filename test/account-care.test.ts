@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { BasicCredentials } from '@huaweicloud/huaweicloud-sdk-core';
+import { AKSKSigner } from '@huaweicloud/huaweicloud-sdk-core/auth/AKSKSigner.js';
 import { glintCommand, startGlint, stopGlint, type GlintUrls } from './support/glint-process.js';
 import { freshDatabase } from './support/postgres-server.js';
 
@@ -60,6 +62,16 @@ async function imageList(urls: GlintUrls, value: string, project: string): Promi
   return answer.status;
 }
 
+/** The status of the image API's image list signed with an access key (Huawei AK/SK) for the project. */
+async function signedImageList(urls: GlintUrls, access: string, secret: string, project: string): Promise<number> {
+  const url = `${urls.image}/v2/images`;
+  const headers = { 'X-Project-Id': project, 'Content-Type': 'application/json', host: new URL(url).host };
+  const signed = AKSKSigner.sign({ endpoint: url, method: 'GET', headers, queryParams: {} }, new BasicCredentials().withAk(access).withSk(secret));
+  const answer = await fetch(url, { headers: signed });
+  await answer.arrayBuffer();
+  return answer.status;
+}
+
 const BACKENDS = {
   sqlite: async (name: string) => ['--data-dir', join(work, name)],
   postgresql: async (name: string) => ['--data-dir', join(work, name), '--database', await freshDatabase()],
@@ -99,21 +111,26 @@ for (const [backend, catalog] of Object.entries(BACKENDS)) {
         const fourth = await token(urls, 'u', 'chosen-password', 'p');
         assert.equal(await imageList(urls, fourth, projectId), 200);
 
-        // Access keys are listed without their secrets, and deleted.
+        // Access keys are listed without their secrets, and deleted: requests signed with them are refused at once.
         const created = await glint(at, 'credentials', 'create', '--user', 'u');
         const [, access] = /access key \(AK\): (\S+)/.exec(created)!;
         const [, secret] = /secret key \(SK, printed only this once\): (\S+)/.exec(created)!;
+        assert.equal(await signedImageList(urls, access, secret, projectId), 200);
         const listed = await glint(at, 'credentials', 'list', '--user', 'u');
         assert.match(listed, new RegExp(`^${access}\\tu\\t`, 'm'));
         assert.ok(!listed.includes(secret), 'no secret in the list');
         assert.match(await glint(at, 'credentials', 'delete', access), /^Deleted access key/);
+        assert.equal(await signedImageList(urls, access, secret, projectId), 401);
         assert.doesNotMatch(await glint(at, 'credentials', 'list'), new RegExp(access));
         assert.equal(await refused(at, 'credentials', 'delete', access), `glint: no access key '${access}'`);
 
         // A deleted user's tokens are refused at once, and it logs in no more.
-        await glint(at, 'credentials', 'create', '--user', 'u');
+        const kept = await glint(at, 'credentials', 'create', '--user', 'u');
+        const [, keptAccess, keptSecret] = /\(AK\): (\S+)\n.*printed only this once\): (\S+)/.exec(kept)!;
+        assert.equal(await signedImageList(urls, keptAccess, keptSecret, projectId), 200);
         await glint(at, 'users', 'delete', 'u');
         assert.equal(await imageList(urls, fourth, projectId), 401);
+        assert.equal(await signedImageList(urls, keptAccess, keptSecret, projectId), 401);
         assert.equal(await login(urls, 'u', 'chosen-password', 'p'), 401);
         assert.equal((await glint(at, 'credentials', 'list')).trim(), 'access key\tuser\tcreated');
         assert.equal(await refused(at, 'users', 'delete', 'u'), "glint: no user 'u'");
