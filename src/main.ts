@@ -1,9 +1,12 @@
 /** Process entry: the `glint` command line. */
 import { Command } from 'commander';
 import { withServices } from './app.js';
-import { ConfigError, DEFAULTS, loadConfig, wholeNumber, type ConfigInput } from './config.js';
+import { ConfigError, DEFAULTS, loadConfig, wholeNumber, type Config, type ConfigInput } from './config.js';
 import { CatalogFormatError } from './catalog/transfer.js';
-import { createCredential, createProject, createUser, listProjects, listUsers, unlockUser } from './cli/accounts.js';
+import {
+  addRole, createCredential, createProject, createUser, deleteCredential, deleteProject, deleteUser, listCredentials, listProjects, listUsers,
+  removeRole, setPassword, unlockUser, type RoleGrant,
+} from './cli/accounts.js';
 import { describeLoad, loadMetadefFiles } from './cli/metadefs.js';
 import { seedSynthetic } from './cli/seed.js';
 import { serve } from './cli/serve.js';
@@ -87,6 +90,26 @@ program
     console.log(await seedSynthetic(loadConfig(opts), { images: opts.synthetic, projects: opts.projects, seed: opts.seed }));
   });
 
+/** A command acting on one user or project, named or given by id, printing what it did. */
+function onOne(parent: Command, name: string, description: string, act: (config: Config, ref: string) => Promise<string>): void {
+  parent
+    .command(name)
+    .description(description)
+    .argument('<name-or-id>')
+    .action(async (ref: string, opts: ConfigInput) => console.log(await act(loadConfig(opts), ref)));
+}
+
+/** A command on one user's role on one project, printing what it did. */
+function onGrant(parent: Command, name: string, description: string, act: (config: Config, grant: RoleGrant) => Promise<string>): void {
+  parent
+    .command(name)
+    .description(description)
+    .requiredOption('--user <name-or-id>')
+    .requiredOption('--project <name-or-id>')
+    .requiredOption('--role <name>')
+    .action(async (opts: ConfigInput & RoleGrant) => console.log(await act(loadConfig(opts), opts)));
+}
+
 const projects = program.command('projects').description('projects (Keystone mode) in the catalog');
 projects
   .command('create')
@@ -99,6 +122,7 @@ projects
 projects
   .command('list')
   .action(async (opts: ConfigInput) => console.log(await listProjects(loadConfig(opts))));
+onOne(projects, 'delete', 'remove a project with the roles on it and the tokens scoped to it (its images stay)', deleteProject);
 
 const users = program.command('users').description('users (Keystone mode) in the catalog');
 users
@@ -113,18 +137,33 @@ users
 users
   .command('list')
   .action(async (opts: ConfigInput) => console.log(await listUsers(loadConfig(opts))));
+onOne(users, 'unlock', 'let a user locked out by failed logins log in again at once', unlockUser);
 users
-  .command('unlock')
-  .description('let a user locked out by failed logins log in again at once')
+  .command('set-password')
+  .description('give a user a new password (revoking its tokens, lifting a lockout)')
   .argument('<name-or-id>')
-  .action(async (name: string, opts: ConfigInput) => console.log(await unlockUser(loadConfig(opts), name)));
+  .option('--password <password>', 'the password (default: a new one, printed once)')
+  .action(async (name: string, opts: ConfigInput & { password?: string }) => console.log(await setPassword(loadConfig(opts), name, opts)));
+onOne(users, 'delete', 'remove a user with its roles, access keys and tokens', deleteUser);
 
-program
-  .command('credentials')
-  .description('access keys for signed requests (Huawei AK/SK)')
+const roles = program.command('roles').description('roles of users on projects (Keystone mode)');
+onGrant(roles, 'add', 'give a user a role on a project', addRole);
+onGrant(roles, 'remove', 'take a role back (revoking the user\'s tokens on the project)', removeRole);
+
+const credentials = program.command('credentials').description('access keys for signed requests (Huawei AK/SK)');
+credentials
   .command('create')
   .requiredOption('--user <name-or-id>')
   .action(async (opts: ConfigInput & { user: string }) => console.log(await createCredential(loadConfig(opts), opts.user)));
+credentials
+  .command('list')
+  .description('access keys and whose they are (never their secrets)')
+  .option('--user <name-or-id>', 'only this user\'s')
+  .action(async (opts: ConfigInput & { user?: string }) => console.log(await listCredentials(loadConfig(opts), opts)));
+credentials
+  .command('delete')
+  .argument('<access-key>')
+  .action(async (access: string, opts: ConfigInput) => console.log(await deleteCredential(loadConfig(opts), access)));
 
 program
   .command('metadefs')

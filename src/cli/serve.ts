@@ -8,6 +8,8 @@ import { demoCatalog, DEMO_PROJECTS } from './demo-catalog.js';
 import { isWorker, reportListening, startWorkers, type Urls } from './cluster.js';
 import { describeImport, importFile } from './transfer.js';
 import type { ImageSelection } from '../catalog/transfer.js';
+import { exportLine, writeClouds, type CloudAccount, type CloudName } from './clouds-file.js';
+import { checkPorts } from './port-check.js';
 
 export interface ServeOptions {
   importFile?: string;
@@ -28,32 +30,40 @@ interface Sample {
  */
 const SAMPLE_TOKEN_TTL_SECONDS = 15 * 60;
 
+/** What the one-time work leaves for the ready message: the example curl's token, and the accounts to log in as. */
+interface Prepared {
+  sample?: Sample;
+  accounts: CloudAccount[];
+}
+
 /**
  * The demo's people under Keystone: project `demo` (the demo catalog's own id) with user `demo`,
- * whose password is printed when it is made. Returns the user's id.
+ * whose password is printed when it is made. Returns the user's id, and the password when it was made now.
  */
-async function demoAccount(identity: AccountService): Promise<string> {
+async function demoAccount(identity: AccountService): Promise<{ id: string; password?: string }> {
   const existing = await identity.findUser('demo');
-  if (existing) return existing.id;
+  if (existing) return { id: existing.id };
   const project = (await identity.getProject(DEMO_PROJECTS.demo)) ?? (await identity.createProject('demo', 'Demo project', DEMO_PROJECTS.demo));
   if (!(await identity.getProject(DEMO_PROJECTS.other))) await identity.createProject('other', 'Another demo project', DEMO_PROJECTS.other);
   const password = randomText(16);
   const user = await identity.createUser('demo', password, project.id, ['member', 'reader']);
   console.log(`Created user demo on project demo; its password (printed only this once): ${password}`);
-  return user.id;
+  return { id: user.id, password };
 }
 
 /**
  * The one-time work before serving: identity bootstrap, token purge, import, demo catalog, recovery of
  * interrupted imports and uploads, purge of expired tasks. Returns the token and project for the example curl,
- * when there is one to show.
+ * when there is one to show, and under Keystone the accounts to log in as (with the passwords made now).
  */
-async function prepare(config: Config, options: ServeOptions, { catalog, uploads, imports, accounts, tokens }: Services): Promise<Sample | undefined> {
+async function prepare(config: Config, options: ServeOptions, { catalog, uploads, imports, accounts, tokens }: Services): Promise<Prepared> {
   const keystone = config.auth === 'keystone';
   let sample: Sample | undefined;
+  const logins: CloudAccount[] = [];
   if (keystone) {
     const admin = await accounts.bootstrap(process.env.GLINT_ADMIN_PASSWORD, options.demo ? DEMO_PROJECTS.admin : undefined);
     if (admin.password) console.log(`Created user admin on project admin; its password (printed only this once): ${admin.password}`);
+    logins.push({ cloud: 'glint-admin', username: 'admin', projectName: 'admin', password: admin.password });
     await tokens.purgeExpiredTokens();
     if (!(await accounts.opensCatalogSecrets())) {
       console.error(
@@ -70,9 +80,9 @@ async function prepare(config: Config, options: ServeOptions, { catalog, uploads
   }
   if (options.demo) {
     // Under Keystone the example carries a real token of the demo user, which soon expires.
-    const token = keystone
-      ? await tokens.issueFor(await demoAccount(accounts), DEMO_PROJECTS.demo, SAMPLE_TOKEN_TTL_SECONDS)
-      : { token: `demo:${DEMO_PROJECTS.demo}` };
+    const demo = keystone ? await demoAccount(accounts) : undefined;
+    if (demo) logins.push({ cloud: 'glint-demo', username: 'demo', projectName: 'demo', password: demo.password });
+    const token = demo ? await tokens.issueFor(demo.id, DEMO_PROJECTS.demo, SAMPLE_TOKEN_TTL_SECONDS) : { token: `demo:${DEMO_PROJECTS.demo}` };
     sample = { project: DEMO_PROJECTS.demo, ...token };
   }
   if (options.demo && (await catalog.isEmpty())) {
@@ -82,7 +92,7 @@ async function prepare(config: Config, options: ServeOptions, { catalog, uploads
   const recovered = await giveBack({ uploads, imports }, 'interrupted');
   if (recovered > 0) console.log(`${recovered} image(s) whose upload was interrupted are queued again`);
   await imports.purgeExpiredTasks();
-  return sample;
+  return { sample, accounts: logins };
 }
 
 /**
@@ -104,8 +114,22 @@ function where({ blobs, database, dataDir }: Config): string {
   return `catalog in PostgreSQL at ${url.host}${url.pathname}, ${data}`;
 }
 
+/**
+ * Once Glint listens, under Keystone: the clouds file pointed at the identity URL, and the login lines (a cloud
+ * without a password in the file is one whose password was given, or made before the file was).
+ */
+function loginLines(config: Config, urls: Urls, { accounts }: Prepared): string[] {
+  const withPasswords = writeClouds(config.dataDir, `${urls.identity}/v3`, accounts);
+  const cloud: CloudName = accounts.some((a) => a.cloud === 'glint-demo') ? 'glint-demo' : 'glint-admin';
+  const user = cloud === 'glint-demo' ? 'demo' : 'admin';
+  const password = withPasswords.includes(cloud) ? '' : `; ${user}'s password is not in it: add OS_PASSWORD, or set a new one with glint users set-password ${user}`;
+  return [`Log in with the openstack CLI (clouds ${accounts.map((a) => a.cloud).join(' and ')} in clouds.yaml${password}):`, `  ${exportLine(config.dataDir, cloud)}`];
+}
+
+const keystoneLogins = (config: Config, urls: Urls, prepared: Prepared) => (config.auth === 'keystone' ? loginLines(config, urls, prepared) : []);
+
 /** The block printed once Glint answers: where, how to log in, and a curl to try. */
-function readyMessage(config: Config, urls: Urls, sample: Sample | undefined, options: ServeOptions): string {
+function readyMessage(config: Config, urls: Urls, { sample }: Prepared, logins: string[]): string {
   const keystone = config.auth === 'keystone';
   const { compute, image, identity } = urls;
   const { token, project } = sample ?? { token: keystone ? '<token>' : '<user>:<project_id>', project: '<project_id>' };
@@ -116,13 +140,7 @@ function readyMessage(config: Config, urls: Urls, sample: Sample | undefined, op
     `  image:    ${image}`,
     `  identity: ${identity}`,
   ];
-  if (keystone) {
-    const user = options.demo ? 'demo' : 'admin';
-    lines.push(
-      `Log in with the openstack CLI (password printed when ${user} was created${options.demo ? '' : ', or GLINT_ADMIN_PASSWORD'}):`,
-      `  export OS_AUTH_URL=${identity}/v3 OS_USERNAME=${user} OS_PROJECT_NAME=${user} OS_USER_DOMAIN_NAME=Default OS_PROJECT_DOMAIN_NAME=Default OS_PASSWORD=…`,
-    );
-  }
+  lines.push(...logins);
   const expiry = sample?.expiresAt ? ` (a token of user demo that expires in ${SAMPLE_TOKEN_TTL_SECONDS / 60} minutes, at ${sample.expiresAt.toISOString().slice(11, 16)} UTC)` : '';
   lines.push(`Try the compute image list${expiry}:`, `  curl -s -H 'X-Auth-Token: ${token}' ${compute}/v2.1/${project}/images`);
   return lines.join('\n');
@@ -159,21 +177,22 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
     reportListening(glint.urls);
     return;
   }
+  await checkPorts(config);
   if (config.workers > 1) {
     // The one-time work that writes happens here, before any worker starts, so workers never race on it.
     // Later the primary writes only to give back the uploads of a worker that died.
-    const sample = await withServices(config, (services) => prepare(config, options, services));
+    const prepared = await withServices(config, (services) => prepare(config, options, services));
     const urls = await startWorkers(config.workers, () => withServices(config, (services) => giveBack(services, 'interrupted')));
-    console.log(readyMessage(config, urls, sample, options));
+    console.log(readyMessage(config, urls, prepared, keystoneLogins(config, urls, prepared)));
     sweepLapsedUploads(() => withServices(config, (services) => giveBack(services, 'lapsed')));
     return;
   }
   const glint = await createGlint(config);
-  const sample = await prepare(config, options, glint);
+  const prepared = await prepare(config, options, glint);
   // Before the ready line: whoever reads it may stop the process at once.
   closeOnSignals(glint, true);
   await glint.listen();
-  console.log(readyMessage(config, glint.urls, sample, options));
+  console.log(readyMessage(config, glint.urls, prepared, keystoneLogins(config, glint.urls, prepared)));
   sweepLapsedUploads(() => giveBack(glint, 'lapsed'));
 }
 

@@ -5,7 +5,7 @@
  */
 import type { IdentityStore } from './ports.js';
 import { forbiddenAction, IdentityError } from './errors.js';
-import { DEFAULT_DOMAIN, newId, ROLE_NAMES, timestamp, type Project, type Role, type User } from './model.js';
+import { DEFAULT_DOMAIN, newId, ROLE_NAMES, timestamp, type Credential, type Project, type Role, type User } from './model.js';
 import { hashPassword } from './passwords.js';
 import { randomText } from './random-text.js';
 import type { SecretBox } from './secret-box.js';
@@ -178,6 +178,52 @@ export class AccountService {
   async opensCatalogSecrets(): Promise<boolean> {
     const newest = await this.store.newestCredential();
     return !newest || this.secrets.open(newest.sealed_secret) !== null;
+  }
+
+  /**
+   * Gives the user a new password, which also lifts a lockout. Their tokens are revoked, as Keystone revokes
+   * them on a password change: whoever held the old password holds nothing more.
+   */
+  async setPassword(userId: string, password: string): Promise<void> {
+    if (!(await this.store.setPasswordHash(userId, await hashPassword(password)))) throw new IdentityError('not_found', `no user '${userId}'`);
+    await this.store.revokeTokensOf(userId);
+  }
+
+  /** Removes a user with their roles, access keys and tokens: what they could do ends at once. */
+  async deleteUser(userId: string): Promise<void> {
+    if (!(await this.store.deleteUser(userId))) throw new IdentityError('not_found', `no user '${userId}'`);
+  }
+
+  /** Removes a project with the roles on it and the tokens scoped to it; its images stay, as Keystone leaves them. */
+  async deleteProject(projectId: string): Promise<void> {
+    if (!(await this.store.deleteProject(projectId))) throw new IdentityError('not_found', `no project '${projectId}'`);
+  }
+
+  /** Gives the user a role on the project (giving it again changes nothing). */
+  async grantRole(userId: string, projectId: string, roleName: string): Promise<void> {
+    const [role] = await this.rolesNamed([roleName]);
+    await this.store.assignRole(userId, projectId, role.id);
+  }
+
+  /**
+   * Takes a role on the project back from the user. Their tokens on the project are revoked, as Keystone
+   * revokes them: a token lists the roles it was issued with. False when the user did not have the role.
+   */
+  async takeRole(userId: string, projectId: string, roleName: string): Promise<boolean> {
+    const [role] = await this.rolesNamed([roleName]);
+    if (!(await this.store.unassignRole(userId, projectId, role.id))) return false;
+    await this.store.revokeTokensOf(userId, projectId);
+    return true;
+  }
+
+  /** The access keys (their secrets stay sealed), only the user's when given. */
+  credentials(userId?: string): Promise<Credential[]> {
+    return this.store.listCredentials(userId);
+  }
+
+  /** Removes an access key: requests signed with it are refused from then on. */
+  async deleteCredential(access: string): Promise<void> {
+    if (!(await this.store.deleteCredential(access))) throw new IdentityError('not_found', `no access key '${access}'`);
   }
 
   /** Lets a locked user log in again at once, as an expired lockout does. */

@@ -22,11 +22,19 @@ export interface IdentityStore {
   countLoginAttempt(userId: string, at: string, limit: number, lockedAfter: string): Promise<boolean>;
   /** Forgets the attempts counted: a login succeeded, or an operator unlocked the account. */
   clearFailedLogins(userId: string): Promise<void>;
+  /** Replaces the user's password hash and forgets their failed logins; false when there is no such user. */
+  setPasswordHash(userId: string, passwordHash: string): Promise<boolean>;
+  /** Removes the user with their role assignments, credentials and tokens; false when there is no such user. */
+  deleteUser(userId: string): Promise<boolean>;
+  /** Removes the project with the role assignments on it and the tokens scoped to it; false when there is none. */
+  deleteProject(projectId: string): Promise<boolean>;
   /** Adds the role if no role of that name exists; returns the stored one. */
   ensureRole(role: Role): Promise<Role>;
   listRoles(): Promise<Role[]>;
   /** Grants a role on a project (granting it again changes nothing). */
   assignRole(userId: string, projectId: string, roleId: string): Promise<void>;
+  /** Takes a role on a project back; false when it was not granted. */
+  unassignRole(userId: string, projectId: string, roleId: string): Promise<boolean>;
   /** The user's roles on the project, by name. */
   rolesOn(userId: string, projectId: string): Promise<Role[]>;
   /** Projects on which the user has any role, by name. */
@@ -35,10 +43,16 @@ export interface IdentityStore {
   getToken(hash: string): Promise<Token | null>;
   /** Marks a token revoked; false when there is no such token. */
   revokeToken(hash: string): Promise<boolean>;
+  /** Revokes the user's tokens, only those scoped to `projectId` when given; returns how many it revoked. */
+  revokeTokensOf(userId: string, projectId?: string): Promise<number>;
   /** Forgets tokens that expired before `before`; returns how many. */
   purgeTokens(before: string): Promise<number>;
   insertCredential(credential: Credential): Promise<void>;
   getCredential(access: string): Promise<Credential | null>;
+  /** The credentials, only the user's when given, oldest first. */
+  listCredentials(userId?: string): Promise<Credential[]>;
+  /** Removes an access key; false when there is no such key. */
+  deleteCredential(access: string): Promise<boolean>;
   /** The credential made last; null when there is none. */
   newestCredential(): Promise<Credential | null>;
 }

@@ -77,6 +77,81 @@ export function identityContract(withStorage: (body: (images: ImageStore, storag
     }));
   });
 
+  describe('identity: changing and removing accounts', () => {
+    test('a new password hash replaces the old and forgets failed logins', withStore(async (store) => {
+      await store.insertUser(user(1, { failed_logins: 4, last_failed_at: T0 }));
+      assert.equal(await store.setPasswordHash(user(1).id, 'scrypt$new'), true);
+      assert.deepEqual(await store.getUser(user(1).id), user(1, { password_hash: 'scrypt$new' }));
+      assert.equal(await store.setPasswordHash('nobody', 'scrypt$new'), false);
+    }));
+
+    test('a deleted user takes their assignments, credentials and tokens along, and no one else\'s', withStore(async (store) => {
+      await store.insertProject(project(1));
+      await store.insertUser(user(1));
+      await store.insertUser(user(2));
+      const member = await store.ensureRole({ id: 'rm', name: 'member' });
+      for (const n of [1, 2]) {
+        await store.assignRole(user(n).id, project(1).id, member.id);
+        await store.insertCredential({ access: `AK${n}`, user_id: user(n).id, sealed_secret: 's', created_at: T0 });
+        await store.insertToken(token(`h${n}`, { user_id: user(n).id }));
+      }
+      assert.equal(await store.deleteUser(user(1).id), true);
+      assert.equal(await store.getUser(user(1).id), null);
+      assert.deepEqual(await store.projectsOf(user(1).id), []);
+      assert.equal(await store.getCredential('AK1'), null);
+      assert.equal(await store.getToken('h1'), null);
+
+      assert.deepEqual(await store.rolesOn(user(2).id, project(1).id), [member]);
+      assert.notEqual(await store.getCredential('AK2'), null);
+      assert.notEqual(await store.getToken('h2'), null);
+      assert.equal(await store.deleteUser(user(1).id), false);
+    }));
+
+    test('a deleted project takes the assignments on it and the tokens scoped to it along', withStore(async (store) => {
+      await store.insertProject(project(1));
+      await store.insertProject(project(2));
+      await store.insertUser(user(1));
+      const member = await store.ensureRole({ id: 'rm', name: 'member' });
+      await store.assignRole(user(1).id, project(1).id, member.id);
+      await store.assignRole(user(1).id, project(2).id, member.id);
+      await store.insertToken(token('h1', { project_id: project(1).id }));
+      await store.insertToken(token('h2', { project_id: project(2).id }));
+      await store.insertToken(token('h3', { project_id: null }));
+
+      assert.equal(await store.deleteProject(project(1).id), true);
+      assert.equal(await store.getProject(project(1).id), null);
+      assert.deepEqual((await store.projectsOf(user(1).id)).map((p) => p.id), [project(2).id]);
+      assert.equal(await store.getToken('h1'), null);
+      assert.notEqual(await store.getToken('h2'), null);
+      assert.notEqual(await store.getToken('h3'), null);
+      assert.equal(await store.deleteProject(project(1).id), false);
+    }));
+
+    test('a role taken back leaves the others', withStore(async (store) => {
+      await store.insertProject(project(1));
+      await store.insertUser(user(1));
+      const member = await store.ensureRole({ id: 'rm', name: 'member' });
+      const reader = await store.ensureRole({ id: 'rr', name: 'reader' });
+      await store.assignRole(user(1).id, project(1).id, member.id);
+      await store.assignRole(user(1).id, project(1).id, reader.id);
+      assert.equal(await store.unassignRole(user(1).id, project(1).id, member.id), true);
+      assert.deepEqual(await store.rolesOn(user(1).id, project(1).id), [reader]);
+      assert.equal(await store.unassignRole(user(1).id, project(1).id, member.id), false);
+    }));
+
+    test('a user\'s tokens are revoked, all or those on one project, and read back revoked', withStore(async (store) => {
+      await store.insertToken(token('h1', { project_id: project(1).id }));
+      await store.insertToken(token('h2', { project_id: project(2).id }));
+      await store.insertToken(token('h3', { user_id: user(2).id }));
+      assert.notEqual(await store.getToken('h1'), null, 'read once, as a server that keeps tokens has');
+
+      assert.equal(await store.revokeTokensOf(user(1).id, project(1).id), 1);
+      assert.deepEqual(await Promise.all(['h1', 'h2', 'h3'].map(async (h) => (await store.getToken(h))?.revoked)), [true, false, false]);
+      assert.equal(await store.revokeTokensOf(user(1).id), 1);
+      assert.deepEqual(await Promise.all(['h1', 'h2', 'h3'].map(async (h) => (await store.getToken(h))?.revoked)), [true, true, false]);
+    }));
+  });
+
   describe('identity: roles and assignments', () => {
     test('ensureRole keeps the first role of a name', withStore(async (store) => {
       const first = await store.ensureRole({ id: 'r1', name: 'member' });
@@ -129,6 +204,11 @@ export function identityContract(withStorage: (body: (images: ImageStore, storag
       await store.insertUser(user(1));
       await store.insertToken(token('h1'));
       await store.countLoginAttempt(user(1).id, T0, 5, T0);
+      await store.setPasswordHash(user(1).id, 'scrypt$new');
+      await store.revokeTokensOf(user(1).id);
+      await store.deleteUser(user(1).id);
+      await store.insertProject(project(1));
+      await store.deleteProject(project(1).id);
       assert.equal(await images.version(), before);
     }));
 
@@ -139,6 +219,20 @@ export function identityContract(withStorage: (body: (images: ImageStore, storag
       assert.deepEqual(await store.getCredential('AK1'), credential);
       assert.equal(await store.getCredential('AK2'), null);
       await assert.rejects(store.insertCredential(credential));
+    }));
+
+    test('credentials are listed oldest first, all or one user\'s, and deleted by access key', withStore(async (store) => {
+      await store.insertUser(user(1));
+      await store.insertUser(user(2));
+      const made = (access: string, n: number, created_at: string): Credential => ({ access, user_id: user(n).id, sealed_secret: `sealed ${access}`, created_at });
+      const credentials = [made('AK2', 1, T0), made('AK3', 2, '2025-01-02T10:00:00.000000Z'), made('AK1', 1, '2025-01-03T10:00:00.000000Z')];
+      for (const credential of credentials) await store.insertCredential(credential);
+      assert.deepEqual(await store.listCredentials(), credentials);
+      assert.deepEqual(await store.listCredentials(user(1).id), [credentials[0], credentials[2]]);
+      assert.deepEqual(await store.listCredentials('nobody'), []);
+      assert.equal(await store.deleteCredential('AK2'), true);
+      assert.equal(await store.deleteCredential('AK2'), false);
+      assert.deepEqual((await store.listCredentials()).map((c) => c.access), ['AK3', 'AK1']);
     }));
 
     test('the newest credential is the one made last', withStore(async (store) => {

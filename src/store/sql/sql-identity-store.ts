@@ -10,6 +10,16 @@ import { oneRow, type SqlRunner } from './sql-runner.js';
 export class SqlIdentityStore implements IdentityStore {
   constructor(private readonly db: SqlRunner) {}
 
+  /** Called after every write that changes or removes tokens, for a subclass that keeps tokens to drop them. */
+  protected tokensChanged(): void {}
+
+  /** Runs a write that changes or removes tokens; how many rows it changed. */
+  private async changeTokens(sql: string, params: unknown[]): Promise<number> {
+    const changed = await this.db.run(sql, params);
+    this.tokensChanged();
+    return changed;
+  }
+
   private one<R, T>(sql: string, convert: (row: R) => T, ...params: unknown[]): Promise<T | null> {
     return oneRow(this.db, sql, convert, ...params);
   }
@@ -65,6 +75,25 @@ export class SqlIdentityStore implements IdentityStore {
     await this.db.run('UPDATE users SET failed_logins = 0, last_failed_at = NULL WHERE id = ? AND failed_logins != 0', [userId]);
   }
 
+  async setPasswordHash(userId: string, passwordHash: string): Promise<boolean> {
+    return (await this.db.run('UPDATE users SET password_hash = ?, failed_logins = 0, last_failed_at = NULL WHERE id = ?', [passwordHash, userId])) > 0;
+  }
+
+  // What refers to the user or project goes first, the row itself last: a delete cut short leaves a row that a
+  // second delete finishes, and a login racing it finds no role to scope a token with.
+  async deleteUser(userId: string): Promise<boolean> {
+    await this.db.run('DELETE FROM role_assignments WHERE user_id = ?', [userId]);
+    await this.db.run('DELETE FROM credentials WHERE user_id = ?', [userId]);
+    await this.changeTokens('DELETE FROM tokens WHERE user_id = ?', [userId]);
+    return (await this.db.run('DELETE FROM users WHERE id = ?', [userId])) > 0;
+  }
+
+  async deleteProject(projectId: string): Promise<boolean> {
+    await this.db.run('DELETE FROM role_assignments WHERE project_id = ?', [projectId]);
+    await this.changeTokens('DELETE FROM tokens WHERE project_id = ?', [projectId]);
+    return (await this.db.run('DELETE FROM projects WHERE id = ?', [projectId])) > 0;
+  }
+
   async ensureRole(role: Role): Promise<Role> {
     await this.db.run('INSERT INTO roles (id, name) VALUES (?, ?) ON CONFLICT (name) DO NOTHING', [role.id, role.name]);
     return (await this.db.all<Role>('SELECT id, name FROM roles WHERE name = ?', [role.name]))[0];
@@ -76,6 +105,10 @@ export class SqlIdentityStore implements IdentityStore {
 
   async assignRole(userId: string, projectId: string, roleId: string): Promise<void> {
     await this.db.run('INSERT INTO role_assignments (user_id, project_id, role_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING', [userId, projectId, roleId]);
+  }
+
+  async unassignRole(userId: string, projectId: string, roleId: string): Promise<boolean> {
+    return (await this.db.run('DELETE FROM role_assignments WHERE user_id = ? AND project_id = ? AND role_id = ?', [userId, projectId, roleId])) > 0;
   }
 
   async rolesOn(userId: string, projectId: string): Promise<Role[]> {
@@ -108,11 +141,16 @@ export class SqlIdentityStore implements IdentityStore {
   }
 
   async revokeToken(hash: string): Promise<boolean> {
-    return (await this.db.run('UPDATE tokens SET revoked = 1 WHERE hash = ?', [hash])) > 0;
+    return (await this.changeTokens('UPDATE tokens SET revoked = 1 WHERE hash = ?', [hash])) > 0;
+  }
+
+  async revokeTokensOf(userId: string, projectId?: string): Promise<number> {
+    if (projectId === undefined) return this.changeTokens('UPDATE tokens SET revoked = 1 WHERE user_id = ? AND revoked = 0', [userId]);
+    return this.changeTokens('UPDATE tokens SET revoked = 1 WHERE user_id = ? AND project_id = ? AND revoked = 0', [userId, projectId]);
   }
 
   async purgeTokens(before: string): Promise<number> {
-    return this.db.run('DELETE FROM tokens WHERE expires_at < ?', [before]);
+    return this.changeTokens('DELETE FROM tokens WHERE expires_at < ?', [before]);
   }
 
   async insertCredential(credential: Credential): Promise<void> {
@@ -123,6 +161,16 @@ export class SqlIdentityStore implements IdentityStore {
 
   async getCredential(access: string): Promise<Credential | null> {
     return this.one<Credential, Credential>('SELECT * FROM credentials WHERE access = ?', (row) => row, access);
+  }
+
+  async listCredentials(userId?: string): Promise<Credential[]> {
+    const order = 'ORDER BY created_at, access';
+    if (userId === undefined) return this.db.all<Credential>(`SELECT * FROM credentials ${order}`);
+    return this.db.all<Credential>(`SELECT * FROM credentials WHERE user_id = ? ${order}`, [userId]);
+  }
+
+  async deleteCredential(access: string): Promise<boolean> {
+    return (await this.db.run('DELETE FROM credentials WHERE access = ?', [access])) > 0;
   }
 
   async newestCredential(): Promise<Credential | null> {

@@ -10,7 +10,7 @@ import type { SqliteConnection } from './sqlite-connection.js';
 export class SqliteIdentityStore extends SqlIdentityStore {
   /**
    * Tokens by hash, as every authenticated request asks for its own: valid while no process has
-   * written to the catalog file and this one has revoked nothing, so a revocation anywhere is seen
+   * written to the catalog file and this one has changed no token, so a revocation anywhere is seen
    * at once.
    */
   private readonly tokens = new VersionedCache<Token>({ maxEntries: 100_000, maxWeight: 100_000 }, () => 1);
@@ -31,13 +31,7 @@ export class SqliteIdentityStore extends SqlIdentityStore {
     return token;
   }
 
-  override async revokeToken(hash: string): Promise<boolean> {
+  protected override tokensChanged(): void {
     this.tokenChanges++;
-    return super.revokeToken(hash);
-  }
-
-  override async purgeTokens(before: string): Promise<number> {
-    this.tokenChanges++;
-    return super.purgeTokens(before);
   }
 }
