@@ -1,8 +1,9 @@
 /**
  * Builds `dist/` from `src/` only when a source is newer than the last build, so a command starts without
- * the compiler. Run directly (`prepare`), it builds when needed.
+ * the compiler. Run directly (`prepare`), it builds when needed; with `--always` (`npm run build`), always.
  */
 import { spawnSync } from 'node:child_process';
+import console from 'node:console';
 import { existsSync, readdirSync, statSync, writeFileSync, utimesSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -70,4 +71,14 @@ export function buildIfStale(root, compile = build) {
   return true;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) buildIfStale(fileURLToPath(new URL('..', import.meta.url)));
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  // `npm run build` always builds, and stamps, so the next command does not build the same sources again.
+  try {
+    if (process.argv.includes('--always')) build(root);
+    else buildIfStale(root);
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  }
+}
