@@ -7,11 +7,14 @@
 import { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
+  CopyObjectCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
   ListMultipartUploadsCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
   type MultipartUpload,
@@ -28,11 +31,19 @@ const PART_SIZE = 8 * 1024 * 1024;
 const PARTS_IN_FLIGHT = 4;
 
 export class S3BlobStore implements BlobStore {
+  /** Every key of this store starts so. */
+  private readonly prefix: string;
+
   private constructor(
     private readonly client: S3Client,
     private readonly bucket: string,
-    private readonly prefix: string,
-  ) {}
+    /** The `--blobs` prefix, or a snapshot's prefix below it (see `snapshot`). */
+    private readonly root: string,
+    /** The part of the prefix `within` adds below the root. */
+    private readonly sub = '',
+  ) {
+    this.prefix = root + sub;
+  }
 
   /** Opens the store a `--blobs` URL names, once its bucket has answered. */
   static async open(url: string): Promise<S3BlobStore> {
@@ -54,7 +65,12 @@ export class S3BlobStore implements BlobStore {
 
   /** A store of its own under `name/` below this one's prefix (this one never lists keys that deep). */
   within(name: string): S3BlobStore {
-    return new S3BlobStore(this.client, this.bucket, `${this.prefix}${name}/`);
+    return new S3BlobStore(this.client, this.bucket, this.root, `${this.sub}${name}/`);
+  }
+
+  /** `snapshots/NAME/` below the root, where the same `within` stores sit below it. */
+  snapshot(name: string): S3BlobStore {
+    return new S3BlobStore(this.client, this.bucket, `${this.root}snapshots/${name}/`, this.sub);
   }
 
   private key(imageId: string): string {
@@ -140,6 +156,41 @@ export class S3BlobStore implements BlobStore {
 
   async delete(imageId: string): Promise<void> {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(imageId) }));
+  }
+
+  async ids(): Promise<string[]> {
+    return (await this.keys()).map((key) => this.imageIdOf(key)).filter((id) => id !== null);
+  }
+
+  /**
+   * A copy inside the object store, the bytes never leaving it. A single copy takes objects of up to 5 GiB
+   * (S3's limit); larger ones fail.
+   */
+  async adopt(from: BlobStore, imageId: string): Promise<void> {
+    if (!(from instanceof S3BlobStore)) throw new Error('an S3 store adopts data from another S3 store only');
+    const source = `${from.bucket}/${from.key(imageId)}`.split('/').map(encodeURIComponent).join('/');
+    await this.client.send(new CopyObjectCommand({ Bucket: this.bucket, Key: this.key(imageId), CopySource: source }));
+  }
+
+  async destroy(): Promise<void> {
+    const keys = await this.keys();
+    // DeleteObjects takes up to 1000 keys.
+    for (let at = 0; at < keys.length; at += 1000) {
+      const Objects = keys.slice(at, at + 1000).map((Key) => ({ Key }));
+      await this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects, Quiet: true } }));
+    }
+  }
+
+  /** The keys of this store's objects, not those deeper under its prefix (other stores'). */
+  private async keys(): Promise<string[]> {
+    const keys: string[] = [];
+    let ContinuationToken: string | undefined;
+    do {
+      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix || undefined, Delimiter: '/', ContinuationToken }));
+      for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key);
+      ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (ContinuationToken);
+    return keys;
   }
 
   /** Aborts the uploads in progress that `abandoned` picks, and names their images. */

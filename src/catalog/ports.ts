@@ -184,4 +184,15 @@ export interface BlobStore {
    * `catalog/upload-lease.ts`): other processes, on this machine or others, may write into the same place.
    */
   interrupted(abandoned: (imageId: string, lastActive: Date) => Promise<boolean>): Promise<string[]>;
+  /** The images whose finished data the store holds. */
+  ids(): Promise<string[]>;
+  /**
+   * Gives this store the data `from` (a store of the same kind, see `snapshot`) holds of the image, replacing any
+   * it had, as cheaply as the kind allows (a hard link, a copy inside the object store).
+   */
+  adopt(from: BlobStore, imageId: string): Promise<void>;
+  /** A store of the same kind, beside this one, that keeps this store's data as of snapshot `name`. */
+  snapshot(name: string): BlobStore;
+  /** Removes the store and all it holds (a snapshot's store, when the snapshot goes). */
+  destroy(): Promise<void>;
 }
