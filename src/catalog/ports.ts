@@ -117,6 +117,33 @@ export interface TaskStore {
   purgeExpiredTasks(at: string): Promise<number>;
 }
 
+/** A named copy of the catalog, and when it was made (ISO 8601 UTC). */
+export interface SnapshotInfo {
+  name: string;
+  created_at: string;
+}
+
+/**
+ * Named copies of the image catalog (images with their properties, tags and members, upload leases, tasks and
+ * metadata definitions), kept beside it. The accounts (projects, users, roles, access keys, tokens) are never part
+ * of a copy, nor changed by a restore. Image data is the blob stores' to keep (`BlobStore.snapshot`).
+ */
+export interface CatalogSnapshots {
+  /** Copies the catalog as one consistent state under `name`, replacing any copy of that name. */
+  save(name: string): Promise<SnapshotInfo>;
+  /** The copies kept, by name. */
+  list(): Promise<SnapshotInfo[]>;
+  /**
+   * Replaces the catalog with the copy, in one transaction that moves the catalog's version (every process
+   * sharing it sees the whole change or none of it); false for a name no copy has.
+   */
+  restore(name: string): Promise<boolean>;
+  /** Removes the copy; false for a name no copy has. */
+  delete(name: string): Promise<boolean>;
+  /** Empties the catalog, in one transaction that moves its version. */
+  clear(): Promise<void>;
+}
+
 /**
  * The processes that receive uploads, as far as this one can tell (see `upload-lease.ts`): what the host
  * tells of its processes, kept out of the domain.

@@ -9,6 +9,7 @@ import { MAX_INT, newImage, type Image, type ImageMember } from '../catalog/imag
 import type { Condition, ListScope, SortOrder, TimeField, TimeOp } from '../catalog/query.js';
 import { identityContract } from './identity.contract.js';
 import { metadefContract } from './metadef.contract.js';
+import { snapshotContract } from './snapshot.contract.js';
 import { taskContract } from './task.contract.js';
 import type { Cursor, ImageStore, StoredImage } from '../catalog/ports.js';
 import type { Storage } from './storage.js';
@@ -899,5 +900,6 @@ export function storeContract(name: string, open: () => Promise<Storage>): void 
     identityContract(withStore);
     metadefContract(withStore);
     taskContract(withStore);
+    snapshotContract(withStore);
   });
 }
