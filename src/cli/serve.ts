@@ -6,6 +6,9 @@ import { LEASE_MS } from '../catalog/upload-lease.js';
 import type { Config } from '../config.js';
 import { demoCatalog, DEMO_PROJECTS } from './demo-catalog.js';
 import { isWorker, reportListening, startWorkers, type Urls } from './cluster.js';
+import { announceServer } from './control-file.js';
+import { isKind } from '../catalog/errors.js';
+import { START_SNAPSHOT } from '../catalog/state.js';
 import { describeImport, importFile } from './transfer.js';
 import type { ImageSelection } from '../catalog/transfer.js';
 
@@ -48,7 +51,7 @@ async function demoAccount(identity: AccountService): Promise<string> {
  * interrupted imports and uploads, purge of expired tasks. Returns the token and project for the example curl,
  * when there is one to show.
  */
-async function prepare(config: Config, options: ServeOptions, { catalog, uploads, imports, accounts, tokens }: Services): Promise<Sample | undefined> {
+async function prepare(config: Config, options: ServeOptions, { catalog, uploads, imports, accounts, tokens, state }: Services): Promise<Sample | undefined> {
   const keystone = config.auth === 'keystone';
   let sample: Sample | undefined;
   if (keystone) {
@@ -82,7 +85,18 @@ async function prepare(config: Config, options: ServeOptions, { catalog, uploads
   const recovered = await giveBack({ uploads, imports }, 'interrupted');
   if (recovered > 0) console.log(`${recovered} image(s) whose upload was interrupted are queued again`);
   await imports.purgeExpiredTasks();
+  await saveStart(state);
   return sample;
+}
+
+/** The catalog served from the start, for `reset --to-start`; another process's upload in progress leaves the last one. */
+async function saveStart(state: Services['state']): Promise<void> {
+  try {
+    await state.save(START_SNAPSHOT);
+  } catch (err) {
+    if (!isKind(err, 'conflict')) throw err;
+    console.error(`Warning: the catalog's start snapshot was not taken: ${(err as Error).message}`);
+  }
 }
 
 /**
@@ -164,6 +178,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
     // Later the primary writes only to give back the uploads of a worker that died.
     const sample = await withServices(config, (services) => prepare(config, options, services));
     const urls = await startWorkers(config.workers, () => withServices(config, (services) => giveBack(services, 'interrupted')));
+    announceServer(config.dataDir, { identity: urls.identity, pid: process.pid, auth: config.auth });
     console.log(readyMessage(config, urls, sample, options));
     sweepLapsedUploads(() => withServices(config, (services) => giveBack(services, 'lapsed')));
     return;
@@ -173,6 +188,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
   // Before the ready line: whoever reads it may stop the process at once.
   closeOnSignals(glint, true);
   await glint.listen();
+  announceServer(config.dataDir, { identity: glint.urls.identity, pid: process.pid, auth: config.auth });
   console.log(readyMessage(config, glint.urls, sample, options));
   sweepLapsedUploads(() => giveBack(glint, 'lapsed'));
 }

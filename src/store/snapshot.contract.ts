@@ -29,6 +29,9 @@ export function snapshotContract(withStorage: (body: (images: ImageStore, storag
       await tasks.insertTask(task);
       assert.equal(await metadefs.createNamespace({ namespace: 'saved-ns', display_name: null, description: null, visibility: 'public', protected: false, owner: 'p1' }, EMPTY, { created_at: T(0), updated_at: T(0) }), 'done');
       await identity.insertUser(user('before'));
+      await identity.insertProject({ id: 'a'.repeat(32), name: 'project', description: '', enabled: true, created_at: T(0) });
+      const role = await identity.ensureRole({ id: 'r'.repeat(32), name: 'member' });
+      await identity.assignRole(user('before').id, 'a'.repeat(32), role.id);
       const saved = await snapshots.save('s1');
       assert.equal(saved.name, 's1');
       assert.ok(!Number.isNaN(Date.parse(saved.created_at)));
@@ -50,6 +53,7 @@ export function snapshotContract(withStorage: (body: (images: ImageStore, storag
       assert.ok(await metadefs.getNamespace('saved-ns'));
       assert.ok(await identity.findUser('before'));
       assert.ok(await identity.findUser('after'));
+      assert.deepEqual(await identity.rolesOn(user('before').id, 'a'.repeat(32)), [role]);
       // Ids the store generates go on after the restored ones.
       assert.equal(await metadefs.createNamespace({ namespace: 'new-ns', display_name: null, description: null, visibility: 'public', protected: false, owner: 'p1' }, EMPTY, { created_at: T(1), updated_at: T(1) }), 'done');
     }));

@@ -93,6 +93,8 @@ export class SqliteSnapshots implements CatalogSnapshots {
 function stripAccounts(file: string): void {
   const copy = new Database(file);
   try {
+    // Every account table goes, so the order of their references does not matter.
+    copy.pragma('foreign_keys = OFF');
     const catalog = new Set<string>(CATALOG_TABLES);
     const tables = copy.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").pluck().all() as string[];
     copy.transaction(() => {
