@@ -148,6 +148,7 @@ describe('control API refusals', () => {
     assert.deepEqual(member.json(), {
       error: { code: 403, title: 'Forbidden', message: 'You are not authorized to perform the requested action: glint:reset.' },
     });
+    expectStatus(await control(server, 'POST', '/glint/v1/snapshots', '{not json', newCaller().token), 403, 'a member with a body that is no JSON');
   }));
 
   test('names that are no snapshot names are refused before anything is touched; unknown ones are 404', () => withServer('sqlite', async (server) => {

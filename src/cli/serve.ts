@@ -48,8 +48,8 @@ async function demoAccount(identity: AccountService): Promise<string> {
 
 /**
  * The one-time work before serving: identity bootstrap, token purge, import, demo catalog, recovery of
- * interrupted imports and uploads, purge of expired tasks. Returns the token and project for the example curl,
- * when there is one to show.
+ * interrupted imports and uploads, purge of expired tasks, the start snapshot. Returns the token and project for
+ * the example curl, when there is one to show.
  */
 async function prepare(config: Config, options: ServeOptions, { catalog, uploads, imports, accounts, tokens, state }: Services): Promise<Sample | undefined> {
   const keystone = config.auth === 'keystone';

@@ -40,9 +40,11 @@ export function controlRoutes(app: FastifyInstance, opts: ControlRoutesOptions, 
   const nameOf = (request: FastifyRequest) => (request.params as { name: string }).name;
 
   app.post('/glint/v1/reset', async (request, reply) => {
-    const { to = 'empty' } = parseJson(request.body as Buffer | undefined);
-    if (to !== 'empty' && to !== 'start') throw new IdentityError('bad_request', 'Invalid reset target: "to" is "empty" or "start".');
-    await asAdmin(request, 'glint:reset', () => state.reset(to));
+    await asAdmin(request, 'glint:reset', () => {
+      const { to = 'empty' } = parseJson(request.body as Buffer | undefined);
+      if (to !== 'empty' && to !== 'start') throw new IdentityError('bad_request', 'Invalid reset target: "to" is "empty" or "start".');
+      return state.reset(to);
+    });
     return reply.code(204).send();
   });
 
@@ -52,8 +54,10 @@ export function controlRoutes(app: FastifyInstance, opts: ControlRoutesOptions, 
   });
 
   app.post('/glint/v1/snapshots', async (request, reply) => {
-    const { name } = parseJson(request.body as Buffer | undefined);
-    const snapshot = await asAdmin(request, 'glint:save_snapshot', () => state.save(typeof name === 'string' ? name : ''));
+    const snapshot = await asAdmin(request, 'glint:save_snapshot', () => {
+      const { name } = parseJson(request.body as Buffer | undefined);
+      return state.save(typeof name === 'string' ? name : '');
+    });
     return sendJson(reply.code(201), { snapshot });
   });
 

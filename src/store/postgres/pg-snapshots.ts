@@ -6,6 +6,7 @@
  */
 import type pg from 'pg';
 import type { CatalogSnapshots, SnapshotInfo } from '../../catalog/ports.js';
+import { isSnapshotName } from '../../catalog/snapshot-name.js';
 import { CATALOG_TABLES, checkedName } from '../sql/catalog-tables.js';
 import type { PgConnection } from './pg-connection.js';
 
@@ -41,7 +42,8 @@ export class PgSnapshots implements CatalogSnapshots {
       'SELECT substr(nspname, $2) AS name FROM pg_namespace WHERE starts_with(nspname, $1) ORDER BY nspname',
       [SCHEMA_PREFIX, SCHEMA_PREFIX.length + 1],
     );
-    const found = await Promise.all(rows.map(({ name }) => this.find(name)));
+    // A schema of the prefix that is no snapshot of Glint's is none of its business.
+    const found = await Promise.all(rows.filter(({ name }) => isSnapshotName(name)).map(({ name }) => this.find(name)));
     return found.filter((info) => info !== null);
   }
 

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { CatalogSnapshots, SnapshotInfo } from '../../catalog/ports.js';
+import { isSnapshotName } from '../../catalog/snapshot-name.js';
 import { CATALOG_TABLES, CATALOG_TABLES_DEPENDENTS_FIRST, checkedName } from '../sql/catalog-tables.js';
 import type { SqliteConnection } from './sqlite-connection.js';
 
@@ -48,7 +49,7 @@ export class SqliteSnapshots implements CatalogSnapshots {
   async list(): Promise<SnapshotInfo[]> {
     if (!existsSync(this.dir)) return [];
     return readdirSync(this.dir)
-      .filter((name) => existsSync(join(this.dir, name, FILE)))
+      .filter((name) => isSnapshotName(name) && existsSync(join(this.dir, name, FILE)))
       .sort()
       .map((name) => this.info(name));
   }
