@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { createGlint } from '../src/app.js';
-import { loadConfig, type ConfigInput } from '../src/config.js';
+import { loadConfig, type Config, type ConfigInput } from '../src/config.js';
 import { freshDatabase } from './support/postgres-server.js';
 import { startTestS3 } from './support/s3-test-server.js';
 import { createImage, expectStatus, imageApi, computeApi, newCaller, upload, type Caller, type Server } from './support/image-api.js';
@@ -20,19 +20,26 @@ let prefixes = 0;
 const ADMIN = `admin:${'0'.repeat(32)}`;
 
 /** A Glint on a data directory of its own, and (`postgres`) its catalog in a new database and its data in S3. */
-async function start(backend: 'sqlite' | 'postgres'): Promise<Server> {
+async function start(backend: 'sqlite' | 'postgres'): Promise<Server & { config: Config }> {
   const dir = mkdtempSync(join(tmpdir(), 'glint-state-api-'));
   const stores: ConfigInput = backend === 'postgres' ? { database: await freshDatabase(), blobs: s3.url(`state-${++prefixes}/`) } : {};
   const config = loadConfig({ profile: 'openstack', auth: 'noauth', ...stores, dataDir: dir, computePort: 0, imagePort: 0, identityPort: 0 }, {});
-  return { glint: await createGlint(config), dir };
+  return { glint: await createGlint(config), dir, config };
 }
 
-async function withServer(backend: 'sqlite' | 'postgres', body: (server: Server) => Promise<void>): Promise<void> {
+/** Runs `body` on a new Glint; `another` opens a second process's worth of Glint on the same catalog. */
+async function withServer(backend: 'sqlite' | 'postgres', body: (server: Server, another: () => Promise<Server>) => Promise<void>): Promise<void> {
   const server = await start(backend);
+  const others: Server[] = [];
+  const another = async () => {
+    const other = { glint: await createGlint(server.config), dir: server.dir };
+    others.push(other);
+    return other;
+  };
   try {
-    await body(server);
+    await body(server, another);
   } finally {
-    await server.glint.close();
+    for (const glint of [...others, server].map((s) => s.glint)) await glint.close();
     rmSync(server.dir, { recursive: true, force: true });
   }
 }
@@ -92,6 +99,21 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       expectStatus(await control(server, 'POST', '/glint/v1/snapshots/before-suite/restore'), 404, 'restore of a deleted snapshot');
     }));
 
+    test('another process on the same catalog answers from the restored catalog at once, its caches retired', () => withServer(backend, async (server, another) => {
+      const caller = newCaller();
+      await createImage(server, caller, { name: 'saved' });
+      expectStatus(await control(server, 'POST', '/glint/v1/snapshots', { name: 'saved' }), 201, 'save');
+      await createImage(server, caller, { name: 'after' });
+      const other = await another();
+      // Asked twice, so that the answer is cached there.
+      assert.deepEqual(await names(other, caller), ['after', 'saved']);
+      assert.deepEqual(await names(other, caller), ['after', 'saved']);
+      expectStatus(await control(server, 'POST', '/glint/v1/snapshots/saved/restore'), 204, 'restore');
+      assert.deepEqual(await names(other, caller), ['saved']);
+      const compute = await computeApi(other, caller, { url: '/images' });
+      assert.deepEqual(compute.json<{ images: Array<{ name: string }> }>().images.map((image) => image.name), ['saved']);
+    }));
+
     test('every list answered while a restore runs is wholly the old catalog or wholly the new one', () => withServer(backend, async (server) => {
       const caller = newCaller();
       const old = ['old-1', 'old-2', 'old-3', 'old-4'];
@@ -117,6 +139,20 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       seen.push(await names(server, caller));
       for (const answer of seen) assert.ok([old.join(), restored.join()].includes(answer.join()), `a mixed answer: ${answer.join()}`);
       assert.deepEqual(seen.at(-1), restored);
+    }));
+
+    test("an image id used anew after a reset gets the snapshot's data back on restore, not the newer bytes", () => withServer(backend, async (server) => {
+      const caller = newCaller();
+      const id = await createImage(server, caller, { name: 'first-life' });
+      expectStatus(await upload(server, caller, id, bytesOf(4)), 204, 'upload');
+      expectStatus(await control(server, 'POST', '/glint/v1/snapshots', { name: 'first' }), 201, 'save');
+      expectStatus(await control(server, 'POST', '/glint/v1/reset'), 204, 'reset');
+      await createImage(server, caller, { id, name: 'second-life' });
+      expectStatus(await upload(server, caller, id, bytesOf(5)), 204, 'upload anew');
+
+      expectStatus(await control(server, 'POST', '/glint/v1/snapshots/first/restore'), 204, 'restore');
+      assert.deepEqual(await names(server, caller), ['first-life']);
+      assert.ok((await download(server, caller, id)).rawPayload.equals(bytesOf(4)));
     }));
 
     test('a reset empties the catalog and its data, or goes back to the start snapshot; the accounts stay', () => withServer(backend, async (server) => {
