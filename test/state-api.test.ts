@@ -202,13 +202,17 @@ describe('control API refusals', () => {
     expectStatus(await control(server, 'POST', '/glint/v1/reset', '{not json'), 400, 'a body that is no JSON');
   }));
 
-  test('a reset or restore while an upload runs is refused, changing nothing', () => withServer('sqlite', async (server) => {
+  test('a reset or restore while an upload runs is refused, changing nothing; an image merely left saving does not stop it', () => withServer('sqlite', async (server) => {
     const caller = newCaller();
     const id = await createImage(server, caller, { name: 'uploading' });
     assert.equal(await server.glint.storage.images.updateImage(id, { status: 'saving' }), true);
-    const res = await control(server, 'POST', '/glint/v1/reset');
-    expectStatus(res, 409, 'reset during an upload');
-    assert.match(res.json<{ error: { message: string } }>().error.message, /1 upload\(s\) and 0 import\(s\) are in progress/);
+    expectStatus(await control(server, 'POST', '/glint/v1/snapshots', { name: 'saving' }), 201, 'save with an image saving and no upload');
+    assert.equal(await server.glint.storage.leases.claimUpload({ image_id: id, holder: 'another-process', expires_at: '2999-01-01T00:00:00.000Z' }), true);
+    for (const [url, body] of [['/glint/v1/reset', undefined], ['/glint/v1/snapshots/saving/restore', undefined], ['/glint/v1/snapshots', { name: 'other' }]] as const) {
+      const res = await control(server, 'POST', url, body);
+      expectStatus(res, 409, `${url} during an upload`);
+      assert.match(res.json<{ error: { message: string } }>().error.message, /^1 upload\(s\) and 0 import\(s\) are in progress/);
+    }
     assert.deepEqual(await names(server, caller), ['uploading']);
   }));
 });

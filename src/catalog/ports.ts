@@ -98,6 +98,8 @@ export interface UploadLeaseStore {
   uploadLease(imageId: string): Promise<UploadLease | null>;
   /** The leases that ended before `at` (ISO 8601 UTC): their holders stopped renewing them. */
   lapsedUploadLeases(at: string): Promise<UploadLease[]>;
+  /** How many leases there are, lapsed or not: uploads under way, and those a crash cut short not yet given back. */
+  countUploadLeases(): Promise<number>;
 }
 
 /** The tasks that record imports, kept beside the images so every process sees them. */

@@ -4,7 +4,7 @@
  * it. Each change runs alone (see `StateGate`) and is refused while an upload or an import runs, so that no data
  * is written into a catalog that is being replaced.
  */
-import type { BlobStore, CatalogSnapshots, ImageStore, SnapshotInfo, TaskStore } from './ports.js';
+import type { BlobStore, CatalogSnapshots, SnapshotInfo, TaskStore, UploadLeaseStore } from './ports.js';
 import { badRequest, conflict, notFound } from './errors.js';
 import { isSnapshotName } from './snapshot-name.js';
 import type { StateGate } from './state-gate.js';
@@ -14,7 +14,7 @@ export const START_SNAPSHOT = 'start';
 
 export interface StateStores {
   snapshots: CatalogSnapshots;
-  images: ImageStore;
+  leases: UploadLeaseStore;
   tasks: TaskStore;
   /** Image data, and data staged for imports. */
   data: BlobStore[];
@@ -89,11 +89,12 @@ export class StateService {
   }
 
   private async refuseWhileWriting(): Promise<void> {
-    const uploads = await this.stores.images.unfinishedUploads();
+    // An image left saving with no lease (as a catalog may be loaded) is no upload under way.
+    const uploads = await this.stores.leases.countUploadLeases();
     const imports = await this.stores.tasks.unfinishedTasks();
-    if (uploads.length > 0 || imports.length > 0) {
+    if (uploads > 0 || imports.length > 0) {
       throw conflict(
-        `${uploads.length} upload(s) and ${imports.length} import(s) are in progress; the catalog's state can be saved, restored or reset ` +
+        `${uploads} upload(s) and ${imports.length} import(s) are in progress; the catalog's state can be saved, restored or reset ` +
           'once they have finished (an upload cut short by a crash is given back within a few minutes).',
       );
     }

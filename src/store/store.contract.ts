@@ -834,6 +834,7 @@ export function storeContract(name: string, open: () => Promise<Storage>): void 
         await leases.claimUpload(lease(late.id, 'b', '2030-01-02T00:00:00.000Z'));
         assert.deepEqual(await leases.lapsedUploadLeases('2030-01-01T00:00:00.000Z'), []);
         assert.deepEqual(await leases.lapsedUploadLeases('2030-01-01T12:00:00.000Z'), [lease(early.id, 'a', '2030-01-01T00:00:00.000Z')]);
+        assert.equal(await leases.countUploadLeases(), 2);
       }));
     });
 
