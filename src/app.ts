@@ -8,6 +8,7 @@ import { imageSchemaRefusal } from './api/image/schema-check.js';
 import { buildIdentityApi } from './api/identity/app.js';
 import { buildImageApi } from './api/image/app.js';
 import { ownUrl, serviceUrl } from './api/common/endpoints.js';
+import { gateRequests } from './api/common/state-gate.js';
 import { FsBlobStore } from './blobs/fs-blob-store.js';
 import type { BlobStore } from './catalog/ports.js';
 import { MetadefPolicy } from './catalog/metadefs/policy.js';
@@ -15,6 +16,8 @@ import { MetadefService } from './catalog/metadefs/service.js';
 import { ImagePolicy } from './catalog/policy.js';
 import { CatalogService } from './catalog/service.js';
 import { ImportService } from './catalog/imports.js';
+import { StateGate } from './catalog/state-gate.js';
+import { StateService } from './catalog/state.js';
 import { UploadService } from './catalog/uploads.js';
 import { ConfigError, type Config } from './config.js';
 import type { Authenticator } from './identity/context.js';
@@ -41,6 +44,8 @@ export interface Services {
   accounts: AccountService;
   /** Logins and tokens (the identity API serves them only under `--auth keystone`). */
   tokens: TokenService;
+  /** Snapshots of the catalog and its data, restores and resets. */
+  state: StateService;
   /** Stops the imports under way and waits for the uploads to record their outcome, then closes the storage. */
   close(): Promise<void>;
 }
@@ -109,6 +114,12 @@ interface DataStores {
   staging: BlobStore;
 }
 
+/**
+ * How long a restore or a reset waits for the requests in flight, and a request for a restore or a reset, before
+ * either gives up.
+ */
+const STATE_CHANGE_WAIT_MS = 30_000;
+
 /** Opens the storage and the services over it (the composition root's first half, shared with the command line). */
 export async function openServices(config: ServicesConfig): Promise<Services & DataStores & { storage: Storage }> {
   let storage: Storage;
@@ -132,6 +143,7 @@ export async function openServices(config: ServicesConfig): Promise<Services & D
   const secrets = SecretBox.open(identityKeyFile(config));
   const accounts = new AccountService(storage.identity, secrets);
   const tokens = new TokenService(storage.identity, { tokenTtlSeconds: config.tokenTtlSeconds, lockout: config.lockout, secrets });
+  const state = new StateService({ ...storage, data: [blobs, staging] }, new StateGate(STATE_CHANGE_WAIT_MS));
   return {
     storage,
     blobs,
@@ -142,6 +154,7 @@ export async function openServices(config: ServicesConfig): Promise<Services & D
     imports,
     accounts,
     tokens,
+    state,
     async close() {
       await imports.stop();
       await uploads.idle();
@@ -167,7 +180,7 @@ export function identityKeyFile(config: Pick<Config, 'dataDir'>): string {
 
 export async function createGlint(config: Config): Promise<Glint> {
   const services = await openServices(config);
-  const { catalog, metadefs, uploads, imports, accounts, tokens } = services;
+  const { catalog, metadefs, uploads, imports, accounts, tokens, state } = services;
   const logger = pino({ level: config.logLevel });
   const keystone = config.auth === 'keystone';
   const auth: Authenticator = keystone ? new KeystoneAuthenticator(tokens) : new NoAuthAuthenticator();
@@ -208,6 +221,7 @@ export async function createGlint(config: Config): Promise<Glint> {
     limits: config.limits,
     identity: keystone ? { accounts, tokens } : null,
     urls: { ...elsewhere, identity: ownUrl(publicUrls.identity) },
+    control: { state, auth },
   });
   const compute = buildComputeApi({
     catalog,
@@ -217,6 +231,10 @@ export async function createGlint(config: Config): Promise<Glint> {
     settings: { profile: config.profile, origin: ownUrl(publicUrls.compute), imageEndpoint: elsewhere.image, imageSchema: imageSchemaRefusal },
     identityEndpoint: elsewhere.identity,
   });
+
+  // The identity listener is not held: the accounts are no part of the catalog's state, and it serves the changes.
+  gateRequests(compute, state.gate);
+  gateRequests(image, state.gate);
 
   const listeners = { compute: [compute, config.computePort], image: [image, config.imagePort], identity: [identity, config.identityPort] } as const;
 

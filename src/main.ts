@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { withServices } from './app.js';
 import { ConfigError, DEFAULTS, loadConfig, wholeNumber, type Config, type ConfigInput } from './config.js';
 import { CatalogFormatError } from './catalog/transfer.js';
+import { CatalogError } from './catalog/errors.js';
 import {
   addRole, createCredential, createProject, createUser, deleteCredential, deleteProject, deleteUser, listCredentials, listProjects, listUsers,
   removeRole, setPassword, unlockUser, type RoleGrant,
@@ -10,6 +11,8 @@ import {
 import { describeLoad, loadMetadefFiles } from './cli/metadefs.js';
 import { seedSynthetic } from './cli/seed.js';
 import { serve } from './cli/serve.js';
+import { ephemeral } from './cli/ephemeral.js';
+import { runStateCommand } from './cli/state.js';
 import { IdentityError } from './identity/errors.js';
 import { describeImport, exportFile, importFile } from './cli/transfer.js';
 
@@ -53,8 +56,10 @@ program
   .option('--exclude <id>', 'with --import: leave this image out (repeatable)', collect, [])
   .option('--demo', 'load the demo catalog when the catalog is empty')
   .option('--workers <n>', 'processes serving the APIs on the same ports (default: 1)')
-  .action(async (opts: ConfigInput & SelectionOptions & { import?: string; demo?: boolean }) => {
-    await serve(loadConfig(opts), { importFile: opts.import, selection: { sets: opts.set, exclude: opts.exclude }, demo: opts.demo });
+  .option('--ephemeral', 'keep the catalog and image data in a new temporary directory, removed on exit')
+  .action(async (opts: ConfigInput & SelectionOptions & { import?: string; demo?: boolean; ephemeral?: boolean }) => {
+    const config = loadConfig(opts);
+    await serve(opts.ephemeral ? ephemeral(config) : config, { importFile: opts.import, selection: { sets: opts.set, exclude: opts.exclude }, demo: opts.demo });
   });
 
 program
@@ -181,6 +186,35 @@ program
     if (report.failures.length) process.exitCode = 1;
   });
 
+const STATE_HELP = ' (through the running server on the same data directory, else on the catalog directly)';
+
+program
+  .command('reset')
+  .description(`empty the catalog and its image data; the accounts stay${STATE_HELP}`)
+  .option('--to-start', 'go back to the catalog the server started with (its start snapshot) instead')
+  .action(async (opts: ConfigInput & { toStart?: boolean }) => {
+    console.log(await runStateCommand(loadConfig(opts), { action: 'reset', to: opts.toStart ? 'start' : 'empty' }));
+  });
+
+const snapshot = program.command('snapshot').description(`named snapshots of the catalog and its image data${STATE_HELP}`);
+snapshot
+  .command('save')
+  .description('save the catalog under NAME, replacing any snapshot of that name')
+  .argument('<name>')
+  .action(async (name: string, opts: ConfigInput) => console.log(await runStateCommand(loadConfig(opts), { action: 'save', name })));
+snapshot
+  .command('list')
+  .action(async (opts: ConfigInput) => console.log(await runStateCommand(loadConfig(opts), { action: 'list' })));
+snapshot
+  .command('restore')
+  .description('replace the catalog and its image data with the snapshot')
+  .argument('<name>')
+  .action(async (name: string, opts: ConfigInput) => console.log(await runStateCommand(loadConfig(opts), { action: 'restore', name })));
+snapshot
+  .command('delete')
+  .argument('<name>')
+  .action(async (name: string, opts: ConfigInput) => console.log(await runStateCommand(loadConfig(opts), { action: 'delete', name })));
+
 /** Every command that opens the catalog finds it the same way. */
 function addStorageOptions(command: Command): void {
   if (command.commands.length > 0) {
@@ -195,7 +229,7 @@ function addStorageOptions(command: Command): void {
 addStorageOptions(program);
 
 program.parseAsync().catch((err: unknown) => {
-  if (err instanceof ConfigError || err instanceof CatalogFormatError || err instanceof IdentityError) {
+  if (err instanceof ConfigError || err instanceof CatalogFormatError || err instanceof IdentityError || err instanceof CatalogError) {
     console.error(`glint: ${err.message}`);
   } else if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
     console.error(`glint: ${(err as Error).message} (choose another port, or 0 for a free one)`);

@@ -66,6 +66,31 @@ const sha256 = (data: Uint8Array | null) => (data ? createHash('sha256').update(
 
 export function blobStoreContract(name: string, open: () => Promise<BlobSite>): void {
   describe(`${name} (BlobStore contract)`, () => {
+    test('a snapshot keeps the data as it was, apart from the store, and its data can be adopted back', async () => {
+      const blobs = await (await open()).open();
+      const [first, second] = [bytes(1000, 1), bytes(3 * MiB, 2)];
+      await blobs.put(ID, first);
+      await blobs.put(OTHER_ID, second);
+      const snapshot = blobs.snapshot('s1');
+      for (const id of await blobs.ids()) await snapshot.adopt(blobs, id);
+      assert.deepEqual((await snapshot.ids()).sort(), [ID, OTHER_ID]);
+
+      await blobs.put(ID, bytes(10, 3));
+      await blobs.delete(OTHER_ID);
+      assert.deepEqual(await blobs.ids(), [ID]);
+      assert.equal(sha256(await snapshot.get(ID)), sha256(first));
+
+      await blobs.adopt(snapshot, ID);
+      await blobs.adopt(snapshot, OTHER_ID);
+      assert.equal(sha256(await blobs.get(ID)), sha256(first));
+      assert.equal(sha256(await blobs.get(OTHER_ID)), sha256(second));
+
+      await snapshot.destroy();
+      assert.deepEqual(await blobs.snapshot('s1').ids(), []);
+      assert.deepEqual((await blobs.ids()).sort(), [ID, OTHER_ID]);
+      assert.equal(sha256(await blobs.get(OTHER_ID)), sha256(second));
+    });
+
     test('put stores bytes that get and open return whole', async () => {
       const site = await open();
       const blobs = await site.open();

@@ -4,8 +4,8 @@
  * temporary files a crash left behind are removed when `interrupted()` reports them.
  */
 import { chmodSync, createReadStream, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { open, readFile, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { copyFile, link, open, readdir, readFile, rename, rm, rmdir } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { throwAsFull } from '../common/storage-full.js';
@@ -129,5 +129,42 @@ export class FsBlobStore implements BlobStore {
 
   async delete(imageId: string): Promise<void> {
     await rm(this.path(imageId), { force: true });
+  }
+
+  async ids(): Promise<string[]> {
+    // Dot-names are writes under way; a destroyed store holds nothing.
+    const names = await readdir(this.dir).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? [] : Promise.reject(err)));
+    return names.filter((name) => !name.startsWith('.')).map((name) => decodeURIComponent(name));
+  }
+
+  /**
+   * A hard link where the file system allows it: a file is never written again once renamed into place (a new
+   * write replaces the name, not the bytes), so the linked file keeps its bytes whatever the other store does.
+   */
+  async adopt(from: BlobStore, imageId: string): Promise<void> {
+    if (!(from instanceof FsBlobStore)) throw new Error('a directory store adopts data from another directory store only');
+    const source = from.path(imageId);
+    const temp = join(this.dir, `.${encodeURIComponent(imageId)}.${randomUUID()}${PARTIAL}`);
+    try {
+      await link(source, temp).catch(async (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EXDEV' && err.code !== 'EPERM') throw err;
+        await copyFile(source, temp);
+      });
+      await rename(temp, this.path(imageId));
+    } catch (err) {
+      await rm(temp, { force: true });
+      return dataFull(err);
+    }
+  }
+
+  /** `snapshots/NAME/<this directory's name>` beside this directory: the catalog's snapshot keeps its file there too. */
+  snapshot(name: string): FsBlobStore {
+    return new FsBlobStore(join(dirname(this.dir), 'snapshots', name, basename(this.dir)));
+  }
+
+  async destroy(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true });
+    // The snapshot's directory goes with the last of what it held.
+    await rmdir(dirname(this.dir)).catch(() => undefined);
   }
 }

@@ -57,6 +57,19 @@ describe('S3BlobStore', () => {
     await writer.abort();
   });
 
+  test('data larger than a copy part is adopted in parts, byte for byte', async () => {
+    const store = await S3BlobStore.open(s3.url(freshPrefix()), { copyPartBytes: 5 * MiB });
+    const data = bytes(12 * MiB + 123, 7);
+    await store.put(ID, data);
+    const snapshot = store.snapshot('parts');
+    await snapshot.adopt(store, ID);
+    assert.ok(Buffer.from((await snapshot.get(ID))!).equals(data));
+    await store.delete(ID);
+    await store.adopt(snapshot, ID);
+    assert.ok(Buffer.from((await store.get(ID))!).equals(data));
+    assert.deepEqual(await store.interrupted(async () => true), []);
+  });
+
   test('open refuses a bucket that does not exist, naming it', async () => {
     const url = s3.url().replace(TEST_BUCKET, 'no-such-bucket');
     await assert.rejects(S3BlobStore.open(url), /S3 bucket 'no-such-bucket' at http:\/\/127\.0\.0\.1:\d+ cannot be used: no such bucket/);

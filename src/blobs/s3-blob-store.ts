@@ -7,13 +7,20 @@
 import { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   HeadBucketCommand,
+  HeadObjectCommand,
   ListMultipartUploadsCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
+  UploadPartCopyCommand,
+  type CompletedPart,
   type MultipartUpload,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -27,15 +34,35 @@ import { parseS3Url } from './s3-location.js';
 const PART_SIZE = 8 * 1024 * 1024;
 const PARTS_IN_FLIGHT = 4;
 
+/**
+ * Data up to this size is copied inside the bucket by one request, larger data in parts of it: S3 copies at most
+ * 5 GiB at once, and a copy takes up to 10,000 parts.
+ */
+const COPY_PART_BYTES = 1024 ** 3;
+
+export interface S3StoreOptions {
+  /** The size of the parts large data is copied in (see COPY_PART_BYTES). */
+  copyPartBytes?: number;
+}
+
 export class S3BlobStore implements BlobStore {
+  /** Every key of this store starts so. */
+  private readonly prefix: string;
+
   private constructor(
     private readonly client: S3Client,
     private readonly bucket: string,
-    private readonly prefix: string,
-  ) {}
+    private readonly copyPartBytes: number,
+    /** The `--blobs` prefix, or a snapshot's prefix below it (see `snapshot`). */
+    private readonly root: string,
+    /** The part of the prefix `within` adds below the root. */
+    private readonly sub = '',
+  ) {
+    this.prefix = root + sub;
+  }
 
   /** Opens the store a `--blobs` URL names, once its bucket has answered. */
-  static async open(url: string): Promise<S3BlobStore> {
+  static async open(url: string, { copyPartBytes = COPY_PART_BYTES }: S3StoreOptions = {}): Promise<S3BlobStore> {
     const { bucket, prefix, endpoint, region } = parseS3Url(url);
     const client = new S3Client({
       region,
@@ -49,12 +76,17 @@ export class S3BlobStore implements BlobStore {
       client.destroy();
       throw new Error(`--blobs: the S3 bucket '${bucket}' ${endpoint ? `at ${endpoint}` : `in ${region}`} cannot be used: ${whyUnusable(err)}`);
     }
-    return new S3BlobStore(client, bucket, prefix);
+    return new S3BlobStore(client, bucket, copyPartBytes, prefix);
   }
 
   /** A store of its own under `name/` below this one's prefix (this one never lists keys that deep). */
   within(name: string): S3BlobStore {
-    return new S3BlobStore(this.client, this.bucket, `${this.prefix}${name}/`);
+    return new S3BlobStore(this.client, this.bucket, this.copyPartBytes, this.root, `${this.sub}${name}/`);
+  }
+
+  /** `snapshots/NAME/` below the root, where the same `within` stores sit below it. */
+  snapshot(name: string): S3BlobStore {
+    return new S3BlobStore(this.client, this.bucket, this.copyPartBytes, `${this.root}snapshots/${name}/`, this.sub);
   }
 
   private key(imageId: string): string {
@@ -140,6 +172,64 @@ export class S3BlobStore implements BlobStore {
 
   async delete(imageId: string): Promise<void> {
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(imageId) }));
+  }
+
+  async ids(): Promise<string[]> {
+    return (await this.keys()).map((key) => this.imageIdOf(key)).filter((id) => id !== null);
+  }
+
+  /** A copy inside the object store, the bytes never leaving it; large data in parts (see COPY_PART_BYTES). */
+  async adopt(from: BlobStore, imageId: string): Promise<void> {
+    if (!(from instanceof S3BlobStore)) throw new Error('an S3 store adopts data from another S3 store only');
+    const CopySource = `${from.bucket}/${from.key(imageId)}`.split('/').map(encodeURIComponent).join('/');
+    const target = { Bucket: this.bucket, Key: this.key(imageId) };
+    const { ContentLength: size = 0 } = await this.client.send(new HeadObjectCommand({ Bucket: from.bucket, Key: from.key(imageId) }));
+    if (size <= this.copyPartBytes) {
+      await this.client.send(new CopyObjectCommand({ ...target, CopySource }));
+      return;
+    }
+    // Shows only once complete, as an upload does; until then it is the trace of a write, as an upload's is.
+    const { UploadId } = await this.client.send(new CreateMultipartUploadCommand(target));
+    try {
+      const parts: CompletedPart[] = [];
+      const count = Math.ceil(size / this.copyPartBytes);
+      let next = 0;
+      const copyParts = async () => {
+        while (next < count) {
+          const index = next++;
+          const start = index * this.copyPartBytes;
+          const CopySourceRange = `bytes=${start}-${Math.min(start + this.copyPartBytes, size) - 1}`;
+          const { CopyPartResult } = await this.client.send(new UploadPartCopyCommand({ ...target, UploadId, PartNumber: index + 1, CopySource, CopySourceRange }));
+          parts[index] = { PartNumber: index + 1, ETag: CopyPartResult?.ETag };
+        }
+      };
+      await Promise.all(Array.from({ length: PARTS_IN_FLIGHT }, copyParts));
+      await this.client.send(new CompleteMultipartUploadCommand({ ...target, UploadId, MultipartUpload: { Parts: parts } }));
+    } catch (err) {
+      await this.client.send(new AbortMultipartUploadCommand({ ...target, UploadId })).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async destroy(): Promise<void> {
+    const keys = await this.keys();
+    // DeleteObjects takes up to 1000 keys.
+    for (let at = 0; at < keys.length; at += 1000) {
+      const Objects = keys.slice(at, at + 1000).map((Key) => ({ Key }));
+      await this.client.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects, Quiet: true } }));
+    }
+  }
+
+  /** The keys of this store's objects, not those deeper under its prefix (other stores'). */
+  private async keys(): Promise<string[]> {
+    const keys: string[] = [];
+    let ContinuationToken: string | undefined;
+    do {
+      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix || undefined, Delimiter: '/', ContinuationToken }));
+      for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key);
+      ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (ContinuationToken);
+    return keys;
   }
 
   /** Aborts the uploads in progress that `abandoned` picks, and names their images. */

@@ -98,6 +98,8 @@ export interface UploadLeaseStore {
   uploadLease(imageId: string): Promise<UploadLease | null>;
   /** The leases that ended before `at` (ISO 8601 UTC): their holders stopped renewing them. */
   lapsedUploadLeases(at: string): Promise<UploadLease[]>;
+  /** How many leases there are, lapsed or not: uploads under way, and those a crash cut short not yet given back. */
+  countUploadLeases(): Promise<number>;
 }
 
 /** The tasks that record imports, kept beside the images so every process sees them. */
@@ -115,6 +117,33 @@ export interface TaskStore {
   unfinishedTasks(): Promise<Task[]>;
   /** Removes the tasks that expired before `at`; how many. */
   purgeExpiredTasks(at: string): Promise<number>;
+}
+
+/** A named copy of the catalog, and when it was made (ISO 8601 UTC). */
+export interface SnapshotInfo {
+  name: string;
+  created_at: string;
+}
+
+/**
+ * Named copies of the image catalog (images with their properties, tags and members, upload leases, tasks and
+ * metadata definitions), kept beside it. The accounts (projects, users, roles, access keys, tokens) are never part
+ * of a copy, nor changed by a restore. Image data is the blob stores' to keep (`BlobStore.snapshot`).
+ */
+export interface CatalogSnapshots {
+  /** Copies the catalog as one consistent state under `name`, replacing any copy of that name. */
+  save(name: string): Promise<SnapshotInfo>;
+  /** The copies kept, by name. */
+  list(): Promise<SnapshotInfo[]>;
+  /**
+   * Replaces the catalog with the copy, in one transaction that moves the catalog's version (every process
+   * sharing it sees the whole change or none of it); false for a name no copy has.
+   */
+  restore(name: string): Promise<boolean>;
+  /** Removes the copy; false for a name no copy has. */
+  delete(name: string): Promise<boolean>;
+  /** Empties the catalog, in one transaction that moves its version. */
+  clear(): Promise<void>;
 }
 
 /**
@@ -184,4 +213,15 @@ export interface BlobStore {
    * `catalog/upload-lease.ts`): other processes, on this machine or others, may write into the same place.
    */
   interrupted(abandoned: (imageId: string, lastActive: Date) => Promise<boolean>): Promise<string[]>;
+  /** The images whose finished data the store holds. */
+  ids(): Promise<string[]>;
+  /**
+   * Gives this store the data `from` (a store of the same kind, see `snapshot`) holds of the image, replacing any
+   * it had, as cheaply as the kind allows (a hard link, a copy inside the object store).
+   */
+  adopt(from: BlobStore, imageId: string): Promise<void>;
+  /** A store of the same kind, beside this one, that keeps this store's data as of snapshot `name`. */
+  snapshot(name: string): BlobStore;
+  /** Removes the store and all it holds (a snapshot's store, when the snapshot goes). */
+  destroy(): Promise<void>;
 }

@@ -6,6 +6,9 @@ import { LEASE_MS } from '../catalog/upload-lease.js';
 import type { Config } from '../config.js';
 import { demoCatalog, DEMO_PROJECTS } from './demo-catalog.js';
 import { isWorker, reportListening, startWorkers, type Urls } from './cluster.js';
+import { announceServer } from './control-file.js';
+import { isKind } from '../catalog/errors.js';
+import { START_SNAPSHOT } from '../catalog/state.js';
 import { describeImport, importFile } from './transfer.js';
 import type { ImageSelection } from '../catalog/transfer.js';
 import { exportLine, writeClouds, type CloudAccount, type CloudName } from './clouds-file.js';
@@ -53,10 +56,11 @@ async function demoAccount(identity: AccountService): Promise<{ id: string; pass
 
 /**
  * The one-time work before serving: identity bootstrap, token purge, import, demo catalog, recovery of
- * interrupted imports and uploads, purge of expired tasks. Returns the token and project for the example curl,
- * when there is one to show, and under Keystone the accounts to log in as (with the passwords made now).
+ * interrupted imports and uploads, purge of expired tasks, the start snapshot. Returns the token and project for
+ * the example curl, when there is one to show, and under Keystone the accounts to log in as (with the passwords
+ * made now).
  */
-async function prepare(config: Config, options: ServeOptions, { catalog, uploads, imports, accounts, tokens }: Services): Promise<Prepared> {
+async function prepare(config: Config, options: ServeOptions, { catalog, uploads, imports, accounts, tokens, state }: Services): Promise<Prepared> {
   const keystone = config.auth === 'keystone';
   let sample: Sample | undefined;
   const logins: CloudAccount[] = [];
@@ -92,7 +96,22 @@ async function prepare(config: Config, options: ServeOptions, { catalog, uploads
   const recovered = await giveBack({ uploads, imports }, 'interrupted');
   if (recovered > 0) console.log(`${recovered} image(s) whose upload was interrupted are queued again`);
   await imports.purgeExpiredTasks();
+  if (options.demo || options.importFile) await saveStart(state);
   return { sample, accounts: logins };
+}
+
+/**
+ * The catalog a start loaded (demo or imported), for `reset --to-start`; another process's upload in progress
+ * leaves the last one. A start that loads nothing takes none: copying a large catalog at every start would
+ * cost its time and its disk space again.
+ */
+async function saveStart(state: Services['state']): Promise<void> {
+  try {
+    await state.save(START_SNAPSHOT);
+  } catch (err) {
+    if (!isKind(err, 'conflict')) throw err;
+    console.error(`Warning: the catalog's start snapshot was not taken: ${(err as Error).message}`);
+  }
 }
 
 /**
@@ -183,6 +202,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
     // Later the primary writes only to give back the uploads of a worker that died.
     const prepared = await withServices(config, (services) => prepare(config, options, services));
     const urls = await startWorkers(config.workers, () => withServices(config, (services) => giveBack(services, 'interrupted')));
+    announceServer(config.dataDir, { identity: urls.identity, pid: process.pid, auth: config.auth });
     console.log(readyMessage(config, urls, prepared, keystoneLogins(config, urls, prepared)));
     sweepLapsedUploads(() => withServices(config, (services) => giveBack(services, 'lapsed')));
     return;
@@ -192,6 +212,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<void
   // Before the ready line: whoever reads it may stop the process at once.
   closeOnSignals(glint, true);
   await glint.listen();
+  announceServer(config.dataDir, { identity: glint.urls.identity, pid: process.pid, auth: config.auth });
   console.log(readyMessage(config, glint.urls, prepared, keystoneLogins(config, glint.urls, prepared)));
   sweepLapsedUploads(() => giveBack(glint, 'lapsed'));
 }

@@ -3,7 +3,7 @@
  * over it, closed together.
  */
 import type { MetadefStore } from '../catalog/metadefs/ports.js';
-import type { ImageStore, TaskStore, UploadLeaseStore } from '../catalog/ports.js';
+import type { CatalogSnapshots, ImageStore, TaskStore, UploadLeaseStore } from '../catalog/ports.js';
 import type { IdentityStore } from '../identity/ports.js';
 
 export interface Storage {
@@ -12,5 +12,6 @@ export interface Storage {
   tasks: TaskStore;
   identity: IdentityStore;
   metadefs: MetadefStore;
+  snapshots: CatalogSnapshots;
   close(): Promise<void>;
 }

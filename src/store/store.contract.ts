@@ -9,6 +9,7 @@ import { MAX_INT, newImage, type Image, type ImageMember } from '../catalog/imag
 import type { Condition, ListScope, SortOrder, TimeField, TimeOp } from '../catalog/query.js';
 import { identityContract } from './identity.contract.js';
 import { metadefContract } from './metadef.contract.js';
+import { snapshotContract } from './snapshot.contract.js';
 import { taskContract } from './task.contract.js';
 import type { Cursor, ImageStore, StoredImage } from '../catalog/ports.js';
 import type { Storage } from './storage.js';
@@ -833,6 +834,7 @@ export function storeContract(name: string, open: () => Promise<Storage>): void 
         await leases.claimUpload(lease(late.id, 'b', '2030-01-02T00:00:00.000Z'));
         assert.deepEqual(await leases.lapsedUploadLeases('2030-01-01T00:00:00.000Z'), []);
         assert.deepEqual(await leases.lapsedUploadLeases('2030-01-01T12:00:00.000Z'), [lease(early.id, 'a', '2030-01-01T00:00:00.000Z')]);
+        assert.equal(await leases.countUploadLeases(), 2);
       }));
     });
 
@@ -899,5 +901,6 @@ export function storeContract(name: string, open: () => Promise<Storage>): void 
     identityContract(withStore);
     metadefContract(withStore);
     taskContract(withStore);
+    snapshotContract(withStore);
   });
 }

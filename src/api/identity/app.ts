@@ -8,6 +8,7 @@ import { ApiError, commonFailure, errorStatus, keystoneError, RESOURCE_NOT_FOUND
 import type { RequestLimits } from '../common/request-limits.js';
 import { createListener, logFailure, routedMethods, sendJson } from '../common/http.js';
 import { identityRoutes } from './routes.js';
+import { controlRoutes, type ControlRoutesOptions } from './control-routes.js';
 
 export interface IdentityApiDeps {
   limits: RequestLimits;
@@ -15,6 +16,8 @@ export interface IdentityApiDeps {
   /** Null under `--auth noauth`: only version discovery is served. */
   identity: IdentityServices | null;
   urls: ServiceUrls;
+  /** Glint's control API (`/glint/v1/`), served in either auth mode. */
+  control: ControlRoutesOptions;
 }
 
 /**
@@ -59,6 +62,7 @@ export function buildIdentityApi(deps: IdentityApiDeps): FastifyInstance {
     app.get(path, async (request, reply) => sendJson(reply, { version: v3(own(request)) }));
   }
   if (deps.identity) app.register(identityRoutes, { identity: deps.identity, urls: deps.urls });
+  app.register(controlRoutes, deps.control);
 
   app.setNotFoundHandler(async (request, reply) => {
     const routed = routedMethods(app, request);

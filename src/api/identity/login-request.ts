@@ -50,7 +50,7 @@ function entity(value: Json): EntityRef {
   return { ...reference(value), domain: domain && reference(domain) };
 }
 
-function parseJson(body: Buffer | undefined): Json {
+export function parseJson(body: Buffer | undefined): Json {
   // Keystone reads no body as an empty object, and any JSON but an object as no JSON at all.
   if (!body?.length) return {};
   let parsed: unknown;

@@ -6,6 +6,7 @@ import { SqlTaskStore } from '../sql/sql-task-store.js';
 import { SqlUploadLeases } from '../sql/sql-upload-leases.js';
 import { PgConnection } from './pg-connection.js';
 import { PgImageStore } from './pg-image-store.js';
+import { PgSnapshots } from './pg-snapshots.js';
 
 /**
  * Connects, and brings the schema up to date. Tokens are not cached: a revocation by any process must count
@@ -19,6 +20,7 @@ export async function openPostgres(url: string): Promise<Storage> {
     tasks: new SqlTaskStore(connection),
     identity: new SqlIdentityStore(connection),
     metadefs: new SqlMetadefStore(connection),
+    snapshots: new PgSnapshots(connection),
     close: () => connection.close(),
   };
 }

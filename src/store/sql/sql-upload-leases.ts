@@ -25,6 +25,11 @@ export class SqlUploadLeases implements UploadLeaseStore {
     return this.db.all<UploadLease>('SELECT image_id, holder, expires_at FROM upload_leases WHERE expires_at < ?', [at]);
   }
 
+  async countUploadLeases(): Promise<number> {
+    const [{ n }] = await this.db.all<{ n: number | string }>('SELECT count(*) AS n FROM upload_leases');
+    return Number(n);
+  }
+
   async uploadLease(imageId: string): Promise<UploadLease | null> {
     return oneRow(this.db, 'SELECT image_id, holder, expires_at FROM upload_leases WHERE image_id = ?', (row: UploadLease) => row, imageId);
   }

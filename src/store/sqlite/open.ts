@@ -1,4 +1,5 @@
 /** The embedded catalog's storage: one SQLite file, and the image, lease, task, identity and metadata definition stores over its connection. */
+import { dirname, join } from 'node:path';
 import type { Storage } from '../storage.js';
 import { SqlMetadefStore } from '../sql/sql-metadef-store.js';
 import { SqlTaskStore } from '../sql/sql-task-store.js';
@@ -6,6 +7,7 @@ import { SqlUploadLeases } from '../sql/sql-upload-leases.js';
 import { SqliteConnection } from './sqlite-connection.js';
 import { SqliteIdentityStore } from './sqlite-identity-store.js';
 import { SqliteImageStore } from './sqlite-image-store.js';
+import { SqliteSnapshots } from './sqlite-snapshots.js';
 
 export function openSqlite(file: string): Storage {
   const connection = new SqliteConnection(file);
@@ -15,6 +17,7 @@ export function openSqlite(file: string): Storage {
     tasks: new SqlTaskStore(connection),
     identity: new SqliteIdentityStore(connection),
     metadefs: new SqlMetadefStore(connection),
+    snapshots: new SqliteSnapshots(connection, join(dirname(file), 'snapshots')),
     close: () => connection.close(),
   };
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -17,7 +17,12 @@ const dir = mkdtempSync(join(tmpdir(), 'glint-sqlite-store-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 let files = 0;
-const freshFile = () => join(dir, `catalog-${++files}.sqlite`);
+/** In a directory of its own: a catalog keeps its snapshots beside it. */
+const freshFile = () => {
+  const own = join(dir, String(++files));
+  mkdirSync(own);
+  return join(own, 'catalog.sqlite');
+};
 
 storeContract('sqlite', async () => openSqlite(freshFile()));
 
