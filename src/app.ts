@@ -8,6 +8,7 @@ import { imageSchemaRefusal } from './api/image/schema-check.js';
 import { buildIdentityApi } from './api/identity/app.js';
 import { buildImageApi } from './api/image/app.js';
 import { ownUrl, serviceUrl } from './api/common/endpoints.js';
+import { healthCheck } from './api/common/healthcheck.js';
 import { FsBlobStore } from './blobs/fs-blob-store.js';
 import type { BlobStore } from './catalog/ports.js';
 import { MetadefPolicy } from './catalog/metadefs/policy.js';
@@ -19,6 +20,7 @@ import { UploadService } from './catalog/uploads.js';
 import { ConfigError, type Config } from './config.js';
 import type { Authenticator } from './identity/context.js';
 import { thisProcess } from './host/processes.js';
+import { WritableDir } from './host/writable-dir.js';
 import { KeystoneAuthenticator } from './identity/keystone.js';
 import { NoAuthAuthenticator } from './identity/noauth.js';
 import { SecretBox } from './identity/secret-box.js';
@@ -183,6 +185,8 @@ export async function createGlint(config: Config): Promise<Glint> {
       return port;
     };
   };
+  const dataDir = new WritableDir(config.dataDir);
+  const health = healthCheck({ catalog, dataDirWritable: () => dataDir.writable() });
   const ports = { compute: portOf(() => compute), image: portOf(() => image), identity: portOf(() => identity) };
   const { publicUrls } = config;
   const elsewhere = {
@@ -198,6 +202,7 @@ export async function createGlint(config: Config): Promise<Glint> {
     imports,
     auth,
     logger,
+    health,
     limits: config.limits,
     upload: { maxBytes: config.maxUploadBytes, inspect: config.inspect },
     origin: ownUrl(publicUrls.image),
@@ -205,6 +210,7 @@ export async function createGlint(config: Config): Promise<Glint> {
   });
   const identity = buildIdentityApi({
     logger,
+    health,
     limits: config.limits,
     identity: keystone ? { accounts, tokens } : null,
     urls: { ...elsewhere, identity: ownUrl(publicUrls.identity) },
@@ -213,6 +219,7 @@ export async function createGlint(config: Config): Promise<Glint> {
     catalog,
     auth,
     logger,
+    health,
     limits: config.limits,
     settings: { profile: config.profile, origin: ownUrl(publicUrls.compute), imageEndpoint: elsewhere.image, imageSchema: imageSchemaRefusal },
     identityEndpoint: elsewhere.identity,

@@ -37,6 +37,8 @@ export interface ListenerOptions {
    * Requests are then not logged, so it is left out when requests are.
    */
   shortcut?: Shortcut;
+  /** Answers `/healthcheck` before anything else sees the request (see `healthcheck.ts`). */
+  healthcheck?: Shortcut;
 }
 
 export type Shortcut = (request: IncomingMessage, response: ServerResponse) => boolean | Promise<boolean>;
@@ -73,6 +75,22 @@ function shortcutServer(shortcut: Shortcut): FastifyServerFactory {
   };
 }
 
+/** The first shortcut, then the second for the requests the first leaves to others. */
+function inTurn(first: Shortcut, second: Shortcut): Shortcut {
+  return (request, response) => {
+    const answered = first(request, response);
+    if (answered === false) return second(request, response);
+    if (answered === true) return true;
+    return answered.then((done) => done || second(request, response));
+  };
+}
+
+/** The shortcuts a listener has: the health check always, kept answers unless requests are logged (see `shortcut`). */
+function shortcutOf(options: ListenerOptions, logRequests: boolean): Shortcut | undefined {
+  const shortcuts = [options.healthcheck, logRequests ? undefined : options.shortcut].filter((each) => each !== undefined);
+  return shortcuts.length === 0 ? undefined : shortcuts.reduce(inTurn);
+}
+
 /**
  * Requests the HTTP parser refuses never reach an API; they get a plain webob-style 400 (431 for headers past
  * the size cap, as Node itself answers) and the connection closes.
@@ -97,12 +115,13 @@ function refuseMalformedRequest(error: Error, socket: import('node:net').Socket)
 
 export function createListener(options: ListenerOptions): FastifyInstance {
   const logRequests = options.logger.isLevelEnabled('info');
+  const shortcut = shortcutOf(options, logRequests);
   const app = Fastify({
     // Requests are logged at info level, one line each, with their request id. Below that level Fastify
     // gets no logger at all: a per-request child logger that never writes is pure cost.
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- without it Fastify's instance type is inferred from pino's Logger, not the FastifyBaseLogger this function returns
     ...(logRequests ? { loggerInstance: options.logger as FastifyBaseLogger } : {}),
-    ...(options.shortcut && !logRequests ? { serverFactory: shortcutServer(options.shortcut) } : {}),
+    ...(shortcut ? { serverFactory: shortcutServer(shortcut) } : {}),
     http: SERVER_OPTIONS,
     genReqId: newRequestId,
     rewriteUrl: (request) => originForm(request.url ?? '/'),

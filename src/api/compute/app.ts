@@ -7,6 +7,7 @@ import { AnswerCache } from '../common/answer-cache.js';
 import { admitCaller, keystoneChallenge } from '../common/auth.js';
 import type { ServiceUrl } from '../common/endpoints.js';
 import { ApiError, commonFailure, errorStatus, novaFault, webobNotFound } from '../common/errors.js';
+import { healthcheckShortcut, type HealthCheck } from '../common/healthcheck.js';
 import type { RequestLimits } from '../common/request-limits.js';
 import { createListener, logFailure, pathOf, routedPath, sendJson } from '../common/http.js';
 import { negotiateVersion, VERSION_VARY, versionHeaders } from '../common/microversion.js';
@@ -22,6 +23,8 @@ export interface ComputeApiDeps {
   /** Where clients authenticate, for `WWW-Authenticate` on 401s. */
   identityEndpoint: ServiceUrl;
   logger: Logger;
+  /** Answers `/healthcheck`. */
+  health: HealthCheck;
 }
 
 /** Nova's project segment: hex and dashes only; anything else falls through to a routing 404. */
@@ -49,6 +52,7 @@ export function buildComputeApi(deps: ComputeApiDeps): FastifyInstance {
   });
   const app = createListener({
     logger: deps.logger,
+    healthcheck: healthcheckShortcut(deps.health),
     limits: deps.limits,
     failure: novaFault,
     requestIdHeaders: REQUEST_ID_HEADERS,

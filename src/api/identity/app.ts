@@ -5,6 +5,7 @@ import { IdentityError, type IdentityErrorKind } from '../../identity/errors.js'
 import type { IdentityServices } from './routes.js';
 import type { ServiceUrls } from '../common/endpoints.js';
 import { ApiError, commonFailure, errorStatus, keystoneError, RESOURCE_NOT_FOUND } from '../common/errors.js';
+import { healthcheckShortcut, type HealthCheck } from '../common/healthcheck.js';
 import type { RequestLimits } from '../common/request-limits.js';
 import { createListener, logFailure, routedMethods, sendJson } from '../common/http.js';
 import { identityRoutes } from './routes.js';
@@ -12,6 +13,8 @@ import { identityRoutes } from './routes.js';
 export interface IdentityApiDeps {
   limits: RequestLimits;
   logger: Logger;
+  /** Answers `/healthcheck`. */
+  health: HealthCheck;
   /** Null under `--auth noauth`: only version discovery is served. */
   identity: IdentityServices | null;
   urls: ServiceUrls;
@@ -43,6 +46,7 @@ export function buildIdentityApi(deps: IdentityApiDeps): FastifyInstance {
   const own = deps.urls.identity;
   const app = createListener({
     logger: deps.logger,
+    healthcheck: healthcheckShortcut(deps.health),
     limits: deps.limits,
     failure: keystoneError,
     requestIdHeaders: ['x-openstack-request-id'],

@@ -14,6 +14,7 @@ import { ApiError, commonFailure, errorStatus, RESOURCE_NOT_FOUND, webobError, w
 import { AnswerCache } from '../common/answer-cache.js';
 import { admitCaller, keystoneChallenge, type Refusal } from '../common/auth.js';
 import type { ServiceUrl } from '../common/endpoints.js';
+import { healthcheckShortcut, type HealthCheck } from '../common/healthcheck.js';
 import type { RequestLimits } from '../common/request-limits.js';
 import { createListener, logFailure, pathOf, routedMethods, routedPath, sendJson } from '../common/http.js';
 import { imageVersions } from './versions.js';
@@ -27,6 +28,8 @@ export interface ImageApiDeps {
   imports: ImportService;
   auth: Authenticator;
   logger: Logger;
+  /** Answers `/healthcheck`. */
+  health: HealthCheck;
   upload: UploadLimits;
   /** This API's own base URL, for its links. */
   origin: ServiceUrl;
@@ -65,6 +68,7 @@ export function buildImageApi(deps: ImageApiDeps): FastifyInstance {
   });
   const app = createListener({
     logger: deps.logger,
+    healthcheck: healthcheckShortcut(deps.health),
     limits: deps.limits,
     failure: (status, message) => webobPage(status, message),
     requestIdHeaders: REQUEST_ID_HEADERS,
