@@ -9,6 +9,7 @@ import { buildIdentityApi } from './api/identity/app.js';
 import { buildImageApi } from './api/image/app.js';
 import { ownUrl, serviceUrl } from './api/common/endpoints.js';
 import { healthCheck } from './api/common/healthcheck.js';
+import { Metrics } from './api/common/metrics.js';
 import { FsBlobStore } from './blobs/fs-blob-store.js';
 import type { BlobStore } from './catalog/ports.js';
 import { MetadefPolicy } from './catalog/metadefs/policy.js';
@@ -17,7 +18,7 @@ import { ImagePolicy } from './catalog/policy.js';
 import { CatalogService } from './catalog/service.js';
 import { ImportService } from './catalog/imports.js';
 import { UploadService } from './catalog/uploads.js';
-import { ConfigError, type Config } from './config.js';
+import { ConfigError, type Config, type ServiceName } from './config.js';
 import type { Authenticator } from './identity/context.js';
 import { thisProcess } from './host/processes.js';
 import { WritableDir } from './host/writable-dir.js';
@@ -25,7 +26,7 @@ import { KeystoneAuthenticator } from './identity/keystone.js';
 import { NoAuthAuthenticator } from './identity/noauth.js';
 import { SecretBox } from './identity/secret-box.js';
 import { AccountService } from './identity/accounts.js';
-import { TokenService } from './identity/tokens.js';
+import { TokenService, type TokenOptions } from './identity/tokens.js';
 import { openSqlite } from './store/sqlite/open.js';
 import type { Storage } from './store/storage.js';
 import { HttpWebSource } from './web/web-source.js';
@@ -112,7 +113,7 @@ interface DataStores {
 }
 
 /** Opens the storage and the services over it (the composition root's first half, shared with the command line). */
-export async function openServices(config: ServicesConfig): Promise<Services & DataStores & { storage: Storage }> {
+export async function openServices(config: ServicesConfig, observers: Pick<TokenOptions, 'tokenChecked'> = {}): Promise<Services & DataStores & { storage: Storage }> {
   let storage: Storage;
   let data: DataStores;
   try {
@@ -133,7 +134,7 @@ export async function openServices(config: ServicesConfig): Promise<Services & D
   const imports = new ImportService(catalog, { ...storage, blobs, staging }, web, thisProcess, policy);
   const secrets = SecretBox.open(identityKeyFile(config));
   const accounts = new AccountService(storage.identity, secrets);
-  const tokens = new TokenService(storage.identity, { tokenTtlSeconds: config.tokenTtlSeconds, lockout: config.lockout, secrets });
+  const tokens = new TokenService(storage.identity, { tokenTtlSeconds: config.tokenTtlSeconds, lockout: config.lockout, secrets, ...observers });
   return {
     storage,
     blobs,
@@ -168,8 +169,11 @@ export function identityKeyFile(config: Pick<Config, 'dataDir'>): string {
 }
 
 export async function createGlint(config: Config): Promise<Glint> {
-  const services = await openServices(config);
+  const metrics = config.metrics.length > 0 ? new Metrics() : undefined;
+  const services = await openServices(config, { tokenChecked: metrics?.tokenChecked });
   const { catalog, metadefs, uploads, imports, accounts, tokens } = services;
+  metrics?.collectFrom(services);
+  const metricsOf = (api: ServiceName) => metrics?.forListener(api, config.metrics.includes(api));
   const logger = pino({ level: config.logLevel });
   const keystone = config.auth === 'keystone';
   const auth: Authenticator = keystone ? new KeystoneAuthenticator(tokens) : new NoAuthAuthenticator();
@@ -203,6 +207,7 @@ export async function createGlint(config: Config): Promise<Glint> {
     auth,
     logger,
     health,
+    metrics: metricsOf('image'),
     limits: config.limits,
     upload: { maxBytes: config.maxUploadBytes, inspect: config.inspect },
     origin: ownUrl(publicUrls.image),
@@ -211,6 +216,7 @@ export async function createGlint(config: Config): Promise<Glint> {
   const identity = buildIdentityApi({
     logger,
     health,
+    metrics: metricsOf('identity'),
     limits: config.limits,
     identity: keystone ? { accounts, tokens } : null,
     urls: { ...elsewhere, identity: ownUrl(publicUrls.identity) },
@@ -220,6 +226,7 @@ export async function createGlint(config: Config): Promise<Glint> {
     auth,
     logger,
     health,
+    metrics: metricsOf('compute'),
     limits: config.limits,
     settings: { profile: config.profile, origin: ownUrl(publicUrls.compute), imageEndpoint: elsewhere.image, imageSchema: imageSchemaRefusal },
     identityEndpoint: elsewhere.identity,

@@ -50,6 +50,7 @@ program
   .option('--exclude <id>', 'with --import: leave this image out (repeatable)', collect, [])
   .option('--demo', 'load the demo catalog when the catalog is empty')
   .option('--workers <n>', 'processes serving the APIs on the same ports (default: 1)')
+  .option('--metrics <listeners>', 'serve Prometheus metrics at /metrics on these listeners, comma-separated: compute, image, identity (default: none, metrics off)')
   .action(async (opts: ConfigInput & SelectionOptions & { import?: string; demo?: boolean }) => {
     await serve(loadConfig(opts), { importFile: opts.import, selection: { sets: opts.set, exclude: opts.exclude }, demo: opts.demo });
   });

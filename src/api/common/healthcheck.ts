@@ -52,7 +52,7 @@ export function healthcheckShortcut(check: HealthCheck): Shortcut {
     if (routedPath(originForm(request.url ?? '/')) !== HEALTHCHECK_PATH) return false;
     return check().then((reasons) => {
       answer(request, response, reasons);
-      return true;
+      return HEALTHCHECK_PATH;
     });
   };
 }

@@ -1,5 +1,7 @@
 /** Shared Fastify setup of every listener: request ids, raw query parameters, raw bodies, bad requests, logging. */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import Fastify, {
   LogController,
   type FastifyBaseLogger,
@@ -39,9 +41,29 @@ export interface ListenerOptions {
   shortcut?: Shortcut;
   /** Answers `/healthcheck` before anything else sees the request (see `healthcheck.ts`). */
   healthcheck?: Shortcut;
+  /** Off (undefined) unless `--metrics` is given: then every request is observed. */
+  metrics?: ListenerMetrics;
 }
 
-export type Shortcut = (request: IncomingMessage, response: ServerResponse) => boolean | Promise<boolean>;
+/** The route pattern a shortcut answered the request as (for metrics), or false when it left it to others. */
+export type Answered = string | false;
+
+export type Shortcut = (request: IncomingMessage, response: ServerResponse) => Answered | Promise<Answered>;
+
+/** Told of every answered request: its route pattern (`UNMATCHED` for none), method, status and time taken. */
+export type RequestObserver = (route: string, method: string, status: number, seconds: number) => void;
+
+/** The route label of a request no route matched: the raw URL would make a series of each. */
+export const UNMATCHED = 'unmatched';
+
+/** What a listener does for metrics, when they are on. */
+export interface ListenerMetrics {
+  observe: RequestObserver;
+  /** Told of each connection, whose bytes it counts. */
+  connected(socket: Socket): void;
+  /** The Prometheus text, when this listener serves `/metrics`. */
+  scrape?: () => Promise<{ contentType: string; body: string }>;
+}
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -52,11 +74,16 @@ declare module 'fastify' {
 
 const SERVER_OPTIONS = { maxHeaderSize: MAX_HEADER_BYTES };
 
-/** A server whose requests meet `shortcut` first; those it does not answer (or fails on) go to the framework. */
-function shortcutServer(shortcut: Shortcut): FastifyServerFactory {
+/**
+ * A server whose requests meet `shortcut` first; those it does not answer (or fails on) go to the framework.
+ * `observe` is told of those it answers (the framework's own hook tells it of the others).
+ */
+function shortcutServer(shortcut: Shortcut, observe: RequestObserver | undefined): FastifyServerFactory {
   return (handler, options) => {
     const server = createServer(SERVER_OPTIONS, (request, response) => {
-      let answered: boolean | Promise<boolean>;
+      const start = observe && performance.now();
+      const answeredAs = (route: string) => observe?.(route, request.method!, response.statusCode, (performance.now() - start!) / 1000);
+      let answered: Answered | Promise<Answered>;
       try {
         answered = shortcut(request, response);
       } catch {
@@ -64,7 +91,8 @@ function shortcutServer(shortcut: Shortcut): FastifyServerFactory {
         answered = false;
       }
       if (answered === false) handler(request, response);
-      else if (answered !== true) answered.then((done) => done || handler(request, response), () => handler(request, response));
+      else if (typeof answered === 'string') answeredAs(answered);
+      else answered.then((done) => (done === false ? handler(request, response) : answeredAs(done)), () => handler(request, response));
     });
     // What Fastify sets on a server it makes itself (from its options, defaults filled in).
     const timeouts = options as { keepAliveTimeout: number; requestTimeout: number; connectionTimeout: number };
@@ -80,7 +108,7 @@ function inTurn(first: Shortcut, second: Shortcut): Shortcut {
   return (request, response) => {
     const answered = first(request, response);
     if (answered === false) return second(request, response);
-    if (answered === true) return true;
+    if (typeof answered === 'string') return answered;
     return answered.then((done) => done || second(request, response));
   };
 }
@@ -121,7 +149,7 @@ export function createListener(options: ListenerOptions): FastifyInstance {
     // gets no logger at all: a per-request child logger that never writes is pure cost.
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- without it Fastify's instance type is inferred from pino's Logger, not the FastifyBaseLogger this function returns
     ...(logRequests ? { loggerInstance: options.logger as FastifyBaseLogger } : {}),
-    ...(shortcut ? { serverFactory: shortcutServer(shortcut) } : {}),
+    ...(shortcut ? { serverFactory: shortcutServer(shortcut, options.metrics?.observe) } : {}),
     http: SERVER_OPTIONS,
     genReqId: newRequestId,
     rewriteUrl: (request) => originForm(request.url ?? '/'),
@@ -174,10 +202,27 @@ export function createListener(options: ListenerOptions): FastifyInstance {
     route.onSend = [...[route.onSend ?? []].flat(), closeEarly];
   });
   app.server.maxConnections = limits.maxConnections;
+  if (options.metrics) observeRequests(app, options.metrics);
   // Each API decides what a body means (and which media types it refuses), so bodies arrive as bytes.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   return app;
+}
+
+/** Counts the listener's requests and connections, and serves `/metrics` if it is to. */
+function observeRequests(app: FastifyInstance, metrics: ListenerMetrics): void {
+  const { observe, scrape } = metrics;
+  app.addHook('onResponse', (request, reply, done) => {
+    observe(request.routeOptions.url ?? UNMATCHED, request.method, reply.statusCode, reply.elapsedTime / 1000);
+    done();
+  });
+  app.server.on('connection', (socket: Socket) => metrics.connected(socket));
+  if (scrape) {
+    app.get('/metrics', async (_request, reply) => {
+      const { contentType, body } = await scrape();
+      return reply.header('content-type', contentType).send(body);
+    });
+  }
 }
 
 /**

@@ -9,7 +9,7 @@ import type { ServiceUrl } from '../common/endpoints.js';
 import { ApiError, commonFailure, errorStatus, novaFault, webobNotFound } from '../common/errors.js';
 import { healthcheckShortcut, type HealthCheck } from '../common/healthcheck.js';
 import type { RequestLimits } from '../common/request-limits.js';
-import { createListener, logFailure, pathOf, routedPath, sendJson } from '../common/http.js';
+import { createListener, logFailure, pathOf, routedPath, sendJson, type ListenerMetrics } from '../common/http.js';
 import { negotiateVersion, VERSION_VARY, versionHeaders } from '../common/microversion.js';
 import type { ComputeSettings } from './context.js';
 import { computeImageRoutes } from './routes.js';
@@ -25,6 +25,8 @@ export interface ComputeApiDeps {
   logger: Logger;
   /** Answers `/healthcheck`. */
   health: HealthCheck;
+  /** Off (undefined) unless `--metrics` is given. */
+  metrics?: ListenerMetrics;
 }
 
 /** Nova's project segment: hex and dashes only; anything else falls through to a routing 404. */
@@ -53,6 +55,7 @@ export function buildComputeApi(deps: ComputeApiDeps): FastifyInstance {
   const app = createListener({
     logger: deps.logger,
     healthcheck: healthcheckShortcut(deps.health),
+    metrics: deps.metrics,
     limits: deps.limits,
     failure: novaFault,
     requestIdHeaders: REQUEST_ID_HEADERS,

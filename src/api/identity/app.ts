@@ -7,7 +7,7 @@ import type { ServiceUrls } from '../common/endpoints.js';
 import { ApiError, commonFailure, errorStatus, keystoneError, RESOURCE_NOT_FOUND } from '../common/errors.js';
 import { healthcheckShortcut, type HealthCheck } from '../common/healthcheck.js';
 import type { RequestLimits } from '../common/request-limits.js';
-import { createListener, logFailure, routedMethods, sendJson } from '../common/http.js';
+import { createListener, logFailure, routedMethods, sendJson, type ListenerMetrics } from '../common/http.js';
 import { identityRoutes } from './routes.js';
 
 export interface IdentityApiDeps {
@@ -15,6 +15,8 @@ export interface IdentityApiDeps {
   logger: Logger;
   /** Answers `/healthcheck`. */
   health: HealthCheck;
+  /** Off (undefined) unless `--metrics` is given. */
+  metrics?: ListenerMetrics;
   /** Null under `--auth noauth`: only version discovery is served. */
   identity: IdentityServices | null;
   urls: ServiceUrls;
@@ -47,6 +49,7 @@ export function buildIdentityApi(deps: IdentityApiDeps): FastifyInstance {
   const app = createListener({
     logger: deps.logger,
     healthcheck: healthcheckShortcut(deps.health),
+    metrics: deps.metrics,
     limits: deps.limits,
     failure: keystoneError,
     requestIdHeaders: ['x-openstack-request-id'],

@@ -16,7 +16,7 @@ import { admitCaller, keystoneChallenge, type Refusal } from '../common/auth.js'
 import type { ServiceUrl } from '../common/endpoints.js';
 import { healthcheckShortcut, type HealthCheck } from '../common/healthcheck.js';
 import type { RequestLimits } from '../common/request-limits.js';
-import { createListener, logFailure, pathOf, routedMethods, routedPath, sendJson } from '../common/http.js';
+import { createListener, logFailure, pathOf, routedMethods, routedPath, sendJson, type ListenerMetrics } from '../common/http.js';
 import { imageVersions } from './versions.js';
 import { metadefRoutes } from './metadefs/routes.js';
 
@@ -30,6 +30,8 @@ export interface ImageApiDeps {
   logger: Logger;
   /** Answers `/healthcheck`. */
   health: HealthCheck;
+  /** Off (undefined) unless `--metrics` is given. */
+  metrics?: ListenerMetrics;
   upload: UploadLimits;
   /** This API's own base URL, for its links. */
   origin: ServiceUrl;
@@ -69,6 +71,7 @@ export function buildImageApi(deps: ImageApiDeps): FastifyInstance {
   const app = createListener({
     logger: deps.logger,
     healthcheck: healthcheckShortcut(deps.health),
+    metrics: deps.metrics,
     limits: deps.limits,
     failure: (status, message) => webobPage(status, message),
     requestIdHeaders: REQUEST_ID_HEADERS,
