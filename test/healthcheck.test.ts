@@ -4,13 +4,14 @@
 // probe, so the data directory is a small tmpfs in a mount namespace of its own, filled up under Glint).
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { createGlint, type Glint } from '../src/app.js';
 import { CATALOG_UNREADABLE, DATA_DIR_NOT_WRITABLE } from '../src/api/common/healthcheck.js';
 import { loadConfig } from '../src/config.js';
+import { fillFileSystem } from './support/fill-disk.js';
 import { killOnExit, startGlint, stopGlint } from './support/glint-process.js';
 import { startCluster } from './support/postgres-server.js';
 
@@ -36,18 +37,6 @@ async function startInProcess(database?: string): Promise<Glint> {
 async function health(url: string, method = 'GET') {
   const answer = await fetch(`${url}/healthcheck`, { method });
   return { status: answer.status, type: answer.headers.get('content-type'), body: await answer.text(), headers: answer.headers };
-}
-
-/** Fills the file system holding `file` up to its last byte. */
-function fill(file: string): void {
-  writeFileSync(file, '');
-  for (const size of [1024 * 1024, 4096, 1]) {
-    try {
-      for (;;) appendFileSync(file, Buffer.alloc(size));
-    } catch (err) {
-      assert.equal((err as NodeJS.ErrnoException).code, 'ENOSPC');
-    }
-  }
 }
 
 describe('a healthy Glint', () => {
@@ -105,7 +94,7 @@ describe('a Glint whose data directory fills up', () => {
     const glint = await startGlint(['--auth', 'noauth', '--data-dir', dir], { prefix: [...inNamespace, '--wd'] });
     try {
       assert.equal((await health(glint.urls.compute)).body, 'OK');
-      fill(join(`/proc/${holder.pid}/root`, dir, 'filler'));
+      fillFileSystem(join(`/proc/${holder.pid}/root`, dir, 'filler'));
       // The probe's last outcome is kept a few seconds: poll as a load balancer would, until it is probed again.
       let answer = await health(glint.urls.identity);
       for (let polls = 0; answer.status === 200 && polls < 100; polls++) {

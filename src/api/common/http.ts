@@ -15,6 +15,7 @@ import Fastify, {
 } from 'fastify';
 import type { Logger } from 'pino';
 import { webobPage, type ErrorBody } from './errors.js';
+import { RouteDescriptions, type ApiTitle } from './openapi.js';
 import { newRequestId } from './request-id.js';
 import { lingerOnClose, MAX_HEADER_BYTES, watchBody, type RequestLimits } from './request-limits.js';
 
@@ -39,10 +40,15 @@ export interface ListenerOptions {
    * Requests are then not logged, so it is left out when requests are.
    */
   shortcut?: Shortcut;
-  /** Answers `/healthcheck` before anything else sees the request (see `healthcheck.ts`). */
+  /**
+   * Answers `/healthcheck` before anything else sees the request (see `healthcheck.ts`), whether requests are
+   * logged or not: a load balancer's poll every second would drown the log.
+   */
   healthcheck?: Shortcut;
   /** Off (undefined) unless `--metrics` is given: then every request is observed. */
   metrics?: ListenerMetrics;
+  /** The API `/openapi.json` describes. */
+  describes: ApiTitle;
 }
 
 /** The route pattern a shortcut answered the request as (for metrics), or false when it left it to others. */
@@ -171,6 +177,15 @@ export function createListener(options: ListenerOptions): FastifyInstance {
     },
     clientErrorHandler: refuseMalformedRequest,
   });
+  // Route schemas describe routes (`/openapi.json`); they never change how a request is read or answered.
+  app.setValidatorCompiler(() => () => true);
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  const descriptions = new RouteDescriptions();
+  app.addHook('onRoute', (route) => descriptions.add(route));
+  let description: Buffer | undefined;
+  app.get('/openapi.json', { schema: { summary: 'This document' } }, async (_request, reply) =>
+    sendJson(reply, (description ??= Buffer.from(JSON.stringify(descriptions.document(options.describes))))),
+  );
   const { admit, limits, failure } = options;
   const admitting = (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
     const admitted = admit ? admit(request, reply) : true;

@@ -55,6 +55,7 @@ export function buildComputeApi(deps: ComputeApiDeps): FastifyInstance {
   const app = createListener({
     logger: deps.logger,
     healthcheck: healthcheckShortcut(deps.health),
+    describes: { title: 'Glint compute API (Nova-compatible images)', version: 'v2.1' },
     metrics: deps.metrics,
     limits: deps.limits,
     failure: novaFault,

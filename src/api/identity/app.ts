@@ -49,6 +49,7 @@ export function buildIdentityApi(deps: IdentityApiDeps): FastifyInstance {
   const app = createListener({
     logger: deps.logger,
     healthcheck: healthcheckShortcut(deps.health),
+    describes: { title: 'Glint identity API (Keystone v3 subset)', version: 'v3' },
     metrics: deps.metrics,
     limits: deps.limits,
     failure: keystoneError,

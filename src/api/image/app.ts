@@ -71,6 +71,7 @@ export function buildImageApi(deps: ImageApiDeps): FastifyInstance {
   const app = createListener({
     logger: deps.logger,
     healthcheck: healthcheckShortcut(deps.health),
+    describes: { title: 'Glint image API (Glance-compatible)', version: 'v2' },
     metrics: deps.metrics,
     limits: deps.limits,
     failure: (status, message) => webobPage(status, message),
