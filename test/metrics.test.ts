@@ -4,6 +4,7 @@
 // images by status, uploads and imports under way, and the process's own metrics. The scrape is read with a
 // strict parser of the text format, so a malformed line fails the test.
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,21 +78,11 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'glint-metrics-'));
   const config = loadConfig({ auth: 'keystone', metrics: 'image,identity', dataDir: dir, computePort: 0, imagePort: 0, identityPort: 0 }, {});
   glint = await createGlint(config);
-  await glint.accounts.bootstrap(PASSWORD);
+  project = randomUUID().replaceAll('-', '');
+  await glint.accounts.bootstrap(PASSWORD, project);
   await glint.listen();
-  const login = await fetch(`${glint.urls.identity}/v3/auth/tokens`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      auth: {
-        identity: { methods: ['password'], password: { user: { name: 'admin', domain: { id: 'default' }, password: PASSWORD } } },
-        scope: { project: { name: 'admin', domain: { id: 'default' } } },
-      },
-    }),
-  });
-  assert.equal(login.status, 201);
-  token = login.headers.get('x-subject-token')!;
-  project = ((await login.json()) as { token: { project: { id: string } } }).token.project.id;
+  const admin = await glint.accounts.findUser('admin');
+  token = (await glint.tokens.issueFor(admin!.id, project, 3600)).token;
 });
 
 after(async () => {
