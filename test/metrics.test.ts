@@ -123,6 +123,7 @@ test('the scrape counts what was sent, by API, route pattern, method and status'
   assert.equal(await send(`${glint.urls.image}/v2/images`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name": "m"}' }), 201);
   assert.equal(await send(`${glint.urls.compute}/no/such/route`), 300);
   assert.equal(await send(`${glint.urls.image}/healthcheck`), 200);
+  assert.equal(await send(`${glint.urls.identity}/openapi.json`), 200);
 
   const after = await scrape('image');
   const sent = [
@@ -131,6 +132,7 @@ test('the scrape counts what was sent, by API, route pattern, method and status'
     [{ api: 'image', route: '/v2/images', method: 'POST', status: '201' }, 1],
     [compute({ route: 'unmatched', status: '300' }), 1],
     [{ api: 'image', route: '/healthcheck', method: 'GET', status: '200' }, 1],
+    [{ api: 'identity', route: '/openapi.json', method: 'GET', status: '200' }, 1],
   ] as const;
   for (const [labels, count] of sent) {
     const grew = (name: string, more = {}) => counted(after, name, { ...labels, ...more }) - counted(before, name, { ...labels, ...more });

@@ -10,6 +10,7 @@ import Fastify, {
   type FastifyRequest,
   type FastifyServerFactory,
   type HTTPMethods,
+  type onResponseHookHandler,
   type onSendHookHandler,
   type preHandlerHookHandler,
 } from 'fastify';
@@ -87,8 +88,7 @@ const SERVER_OPTIONS = { maxHeaderSize: MAX_HEADER_BYTES };
 function shortcutServer(shortcut: Shortcut, observe: RequestObserver | undefined): FastifyServerFactory {
   return (handler, options) => {
     const server = createServer(SERVER_OPTIONS, (request, response) => {
-      const start = observe && performance.now();
-      const answeredAs = (route: string) => observe?.(route, request.method!, response.statusCode, (performance.now() - start!) / 1000);
+      const start = observe ? performance.now() : 0;
       let answered: Answered | Promise<Answered>;
       try {
         answered = shortcut(request, response);
@@ -97,8 +97,13 @@ function shortcutServer(shortcut: Shortcut, observe: RequestObserver | undefined
         answered = false;
       }
       if (answered === false) handler(request, response);
-      else if (typeof answered === 'string') answeredAs(answered);
-      else answered.then((done) => (done === false ? handler(request, response) : answeredAs(done)), () => handler(request, response));
+      else if (typeof answered === 'string') observe?.(answered, request.method!, response.statusCode, (performance.now() - start) / 1000);
+      else {
+        answered.then(
+          (done) => (done === false ? handler(request, response) : observe?.(done, request.method!, response.statusCode, (performance.now() - start) / 1000)),
+          () => handler(request, response),
+        );
+      }
     });
     // What Fastify sets on a server it makes itself (from its options, defaults filled in).
     const timeouts = options as { keepAliveTimeout: number; requestTimeout: number; connectionTimeout: number };
@@ -182,6 +187,7 @@ export function createListener(options: ListenerOptions): FastifyInstance {
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   const descriptions = new RouteDescriptions();
   app.addHook('onRoute', (route) => descriptions.add(route));
+  if (options.metrics) observeRequests(app, options.metrics);
   let description: Buffer | undefined;
   app.get('/openapi.json', { schema: { summary: 'This document' } }, async (_request, reply) =>
     sendJson(reply, (description ??= Buffer.from(JSON.stringify(descriptions.document(options.describes))))),
@@ -217,7 +223,6 @@ export function createListener(options: ListenerOptions): FastifyInstance {
     route.onSend = [...[route.onSend ?? []].flat(), closeEarly];
   });
   app.server.maxConnections = limits.maxConnections;
-  if (options.metrics) observeRequests(app, options.metrics);
   // Each API decides what a body means (and which media types it refuses), so bodies arrive as bytes.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
@@ -227,8 +232,16 @@ export function createListener(options: ListenerOptions): FastifyInstance {
 /** Counts the listener's requests and connections, and serves `/metrics` if it is to. */
 function observeRequests(app: FastifyInstance, metrics: ListenerMetrics): void {
   const { observe, scrape } = metrics;
+  // Each route's hook knows its pattern (`request.routeOptions` would build an object per request to tell it).
+  app.addHook('onRoute', (route) => {
+    const hook: onResponseHookHandler = (request, reply, done) => {
+      observe(route.url, request.method, reply.statusCode, reply.elapsedTime / 1000);
+      done();
+    };
+    route.onResponse = [...[route.onResponse ?? []].flat(), hook];
+  });
   app.addHook('onResponse', (request, reply, done) => {
-    observe(request.routeOptions.url ?? UNMATCHED, request.method, reply.statusCode, reply.elapsedTime / 1000);
+    if (request.is404) observe(UNMATCHED, request.method, reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
   app.server.on('connection', (socket: Socket) => metrics.connected(socket));
