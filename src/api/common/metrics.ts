@@ -70,18 +70,22 @@ interface Traffic {
 export class Metrics {
   private readonly registry = new Registry();
   private readonly series: RequestSeries[] = [];
-  private readonly tokenChecks = new Counter({
-    name: 'glint_token_checks_total',
-    help: 'Checks of the tokens requests carry, by whether the answer was kept (hit) or asked of the catalog (miss).',
-    labelNames: ['result'] as const,
-    registers: [this.registry],
-  });
-  private readonly tokenResults = { hit: this.tokenChecks.labels('hit'), miss: this.tokenChecks.labels('miss') };
+  private readonly tokenChecks: Record<TokenCheck, number> = { hit: 0, miss: 0 };
   private readonly traffic = new Map<string, Traffic>();
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
-    const { series, traffic } = this;
+    const { series, traffic, tokenChecks } = this;
+    new Counter({
+      name: 'glint_token_checks_total',
+      help: 'Checks of the tokens requests carry, by whether the answer was kept (hit) or asked of the catalog (miss).',
+      labelNames: ['result'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [result, count] of Object.entries(tokenChecks)) this.inc({ result }, count);
+      },
+    });
     new Counter({
       name: 'glint_http_requests_total',
       help: 'Requests answered, by API, route pattern, method and status.',
@@ -113,7 +117,9 @@ export class Metrics {
   }
 
   /** Counts a token check (see `TokenOptions.tokenChecked`). */
-  readonly tokenChecked = (result: TokenCheck): void => this.tokenResults[result].inc();
+  readonly tokenChecked = (result: TokenCheck): void => {
+    this.tokenChecks[result]++;
+  };
 
   /** The gauges of the catalog and of the work under way, read from `sources` when scraped. */
   collectFrom({ catalog, uploads, imports }: MetricsSources): void {
