@@ -9,6 +9,8 @@ import { buildIdentityApi } from './api/identity/app.js';
 import { buildImageApi } from './api/image/app.js';
 import { ownUrl, serviceUrl } from './api/common/endpoints.js';
 import { gateRequests } from './api/common/state-gate.js';
+import { healthCheck } from './api/common/healthcheck.js';
+import { Metrics } from './api/common/metrics.js';
 import { FsBlobStore } from './blobs/fs-blob-store.js';
 import type { BlobStore } from './catalog/ports.js';
 import { MetadefPolicy } from './catalog/metadefs/policy.js';
@@ -19,14 +21,15 @@ import { ImportService } from './catalog/imports.js';
 import { StateGate } from './catalog/state-gate.js';
 import { StateService } from './catalog/state.js';
 import { UploadService } from './catalog/uploads.js';
-import { ConfigError, type Config } from './config.js';
+import { ConfigError, type Config, type ServiceName } from './config.js';
 import type { Authenticator } from './identity/context.js';
 import { thisProcess } from './host/processes.js';
+import { WritableDir } from './host/writable-dir.js';
 import { KeystoneAuthenticator } from './identity/keystone.js';
 import { NoAuthAuthenticator } from './identity/noauth.js';
 import { SecretBox } from './identity/secret-box.js';
 import { AccountService } from './identity/accounts.js';
-import { TokenService } from './identity/tokens.js';
+import { TokenService, type TokenOptions } from './identity/tokens.js';
 import { openSqlite } from './store/sqlite/open.js';
 import type { Storage } from './store/storage.js';
 import { HttpWebSource } from './web/web-source.js';
@@ -121,7 +124,7 @@ interface DataStores {
 const STATE_CHANGE_WAIT_MS = 30_000;
 
 /** Opens the storage and the services over it (the composition root's first half, shared with the command line). */
-export async function openServices(config: ServicesConfig): Promise<Services & DataStores & { storage: Storage }> {
+export async function openServices(config: ServicesConfig, observers: Pick<TokenOptions, 'tokenChecked'> = {}): Promise<Services & DataStores & { storage: Storage }> {
   let storage: Storage;
   let data: DataStores;
   try {
@@ -142,7 +145,7 @@ export async function openServices(config: ServicesConfig): Promise<Services & D
   const imports = new ImportService(catalog, { ...storage, blobs, staging }, web, thisProcess, policy);
   const secrets = SecretBox.open(identityKeyFile(config));
   const accounts = new AccountService(storage.identity, secrets);
-  const tokens = new TokenService(storage.identity, { tokenTtlSeconds: config.tokenTtlSeconds, lockout: config.lockout, secrets });
+  const tokens = new TokenService(storage.identity, { tokenTtlSeconds: config.tokenTtlSeconds, lockout: config.lockout, secrets, ...observers });
   const state = new StateService({ ...storage, data: [blobs, staging] }, new StateGate(STATE_CHANGE_WAIT_MS));
   return {
     storage,
@@ -179,8 +182,11 @@ export function identityKeyFile(config: Pick<Config, 'dataDir'>): string {
 }
 
 export async function createGlint(config: Config): Promise<Glint> {
-  const services = await openServices(config);
+  const metrics = config.metrics.length > 0 ? new Metrics() : undefined;
+  const services = await openServices(config, { tokenChecked: metrics?.tokenChecked });
   const { catalog, metadefs, uploads, imports, accounts, tokens, state } = services;
+  metrics?.collectFrom(services);
+  const metricsOf = (api: ServiceName) => metrics?.forListener(api, config.metrics.includes(api));
   const logger = pino({ level: config.logLevel });
   const keystone = config.auth === 'keystone';
   const auth: Authenticator = keystone ? new KeystoneAuthenticator(tokens) : new NoAuthAuthenticator();
@@ -196,6 +202,8 @@ export async function createGlint(config: Config): Promise<Glint> {
       return port;
     };
   };
+  const dataDir = new WritableDir(config.dataDir);
+  const health = healthCheck({ catalog, dataDirWritable: () => dataDir.writable() });
   const ports = { compute: portOf(() => compute), image: portOf(() => image), identity: portOf(() => identity) };
   const { publicUrls } = config;
   const elsewhere = {
@@ -211,6 +219,8 @@ export async function createGlint(config: Config): Promise<Glint> {
     imports,
     auth,
     logger,
+    health,
+    metrics: metricsOf('image'),
     limits: config.limits,
     upload: { maxBytes: config.maxUploadBytes, inspect: config.inspect },
     origin: ownUrl(publicUrls.image),
@@ -218,6 +228,8 @@ export async function createGlint(config: Config): Promise<Glint> {
   });
   const identity = buildIdentityApi({
     logger,
+    health,
+    metrics: metricsOf('identity'),
     limits: config.limits,
     identity: keystone ? { accounts, tokens } : null,
     urls: { ...elsewhere, identity: ownUrl(publicUrls.identity) },
@@ -227,6 +239,8 @@ export async function createGlint(config: Config): Promise<Glint> {
     catalog,
     auth,
     logger,
+    health,
+    metrics: metricsOf('compute'),
     limits: config.limits,
     settings: { profile: config.profile, origin: ownUrl(publicUrls.compute), imageEndpoint: elsewhere.image, imageSchema: imageSchemaRefusal },
     identityEndpoint: elsewhere.identity,

@@ -46,3 +46,10 @@ test('the catalog database, the blob store and the worker count', () => {
   assert.equal(chosen.blobs, 's3://images?endpoint=http://127.0.0.1:9000');
   assert.equal(chosen.workers, 4);
 });
+
+test('--metrics names the listeners that serve /metrics; none by default', () => {
+  assert.deepEqual(loadConfig({}, {}).metrics, []);
+  assert.deepEqual(loadConfig({ metrics: 'compute, identity' }, {}).metrics, ['compute', 'identity']);
+  assert.deepEqual(loadConfig({}, { GLINT_METRICS: 'image' }).metrics, ['image']);
+  assert.throws(() => loadConfig({ metrics: 'compute,admin' }, {}), /--metrics must be compute or image or identity, got 'admin'/);
+});

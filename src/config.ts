@@ -7,7 +7,8 @@ import { PROFILES, type Profile, type ProfileName } from './profile.js';
 
 export type AuthMode = 'keystone' | 'noauth';
 
-export type ServiceName = 'compute' | 'image' | 'identity';
+export const SERVICE_NAMES = ['compute', 'image', 'identity'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export interface Config {
   profile: Profile;
@@ -45,6 +46,8 @@ export interface Config {
   blobs?: string;
   /** Processes serving the APIs (Node cluster workers sharing the listeners); 1 serves from this process. */
   workers: number;
+  /** The listeners that serve `/metrics`; none (metrics off) by default. */
+  metrics: ServiceName[];
 }
 
 export const DEFAULTS = {
@@ -93,6 +96,8 @@ export interface ConfigInput {
   database?: string;
   blobs?: string;
   workers?: string | number;
+  /** Listeners serving `/metrics`, comma-separated. */
+  metrics?: string;
 }
 
 export class ConfigError extends Error {}
@@ -202,5 +207,6 @@ export function loadConfig(input: ConfigInput, env: NodeJS.ProcessEnv = process.
     database: urlOption('--database', input.database ?? env.GLINT_DATABASE, ['postgres', 'postgresql']),
     blobs: urlOption('--blobs', input.blobs ?? env.GLINT_BLOBS, ['s3']),
     workers: count('--workers', input.workers ?? env.GLINT_WORKERS, 1, 1),
+    metrics: names(input.metrics ?? env.GLINT_METRICS).map((name) => oneOf('--metrics', name, SERVICE_NAMES)),
   };
 }

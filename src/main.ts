@@ -57,6 +57,7 @@ program
   .option('--demo', 'load the demo catalog when the catalog is empty')
   .option('--workers <n>', 'processes serving the APIs on the same ports (default: 1)')
   .option('--ephemeral', 'keep the catalog and image data in a new temporary directory, removed on exit')
+  .option('--metrics <listeners>', 'serve Prometheus metrics at /metrics on these listeners, comma-separated: compute, image, identity (default: none, metrics off)')
   .action(async (opts: ConfigInput & SelectionOptions & { import?: string; demo?: boolean; ephemeral?: boolean }) => {
     const config = loadConfig(opts);
     await serve(opts.ephemeral ? ephemeral(config) : config, { importFile: opts.import, selection: { sets: opts.set, exclude: opts.exclude }, demo: opts.demo });

@@ -6,12 +6,13 @@
 // holder process; Glint runs in it through `nsenter`, and the test reaches its files through /proc/<pid>/root.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, unlinkSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
+import { fillFileSystem } from './support/fill-disk.js';
 import { isRunning, killOnExit, startGlint, stopGlint, waitForExit, glintCommand, type GlintProcess } from './support/glint-process.js';
 
 const MiB = 1024 * 1024;
@@ -123,17 +124,7 @@ function upload(glint: GlintProcess, token: string, id: string, size: number, pa
 const partials = (place = 'images') => readdirSync(inside(place)).filter((name) => name.endsWith('.partial'));
 
 /** Fills the tmpfs up to its last byte with a file of its own. */
-function fill(): void {
-  const filler = inside('filler');
-  writeFileSync(filler, '');
-  for (const size of [MiB, 4096, 1]) {
-    try {
-      for (;;) appendFileSync(filler, Buffer.alloc(size));
-    } catch (err) {
-      assert.equal((err as NodeJS.ErrnoException).code, 'ENOSPC');
-    }
-  }
-}
+const fill = () => fillFileSystem(inside('filler'));
 
 const STORE_FULL = 'Image storage media is full: There is not enough disk space on the image storage media.';
 

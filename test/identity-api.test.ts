@@ -346,6 +346,8 @@ function routesOf(app: FastifyInstance, params: Record<string, string>): [string
 
 describe('--auth keystone: every endpoint refuses a missing, expired or revoked token', () => {
   const VERSION_DOCUMENTS = new Set(['/', '/v2', '/v2/', '/v2.1', '/v2.1/', '/versions', '/v3', '/v3/']);
+  /** Each listener's description of itself, public as the version documents are (checked below). */
+  const API_DESCRIPTION = '/openapi.json';
 
   test('401 from all three APIs, in keystonemiddleware\'s (or Keystone\'s) form', async () => {
     const store = glint.storage.identity;
@@ -366,7 +368,10 @@ describe('--auth keystone: every endpoint refuses a missing, expired or revoked 
     ];
     let checked = 0;
     for (const api of apis) {
-      const routes = routesOf(api.app, params).filter(([method, path]) => !VERSION_DOCUMENTS.has(path) && !(method === 'POST' && path === '/v3/auth/tokens'));
+      const routes = routesOf(api.app, params).filter(
+        ([method, path]) => !VERSION_DOCUMENTS.has(path) && path !== API_DESCRIPTION && !(method === 'POST' && path === '/v3/auth/tokens'),
+      );
+      assert.equal((await call(api.app, 'GET', API_DESCRIPTION, {})).statusCode, 200, `${api.name}: ${API_DESCRIPTION} needs no token`);
       assert.ok(routes.length >= 8, `${api.name}: only ${routes.length} routes found`);
       for (const [method, path] of routes) {
         for (const [what, token] of [['no token', null], ['an expired token', expired], ['a revoked token', revoked], ['a made-up token', 'not-a-token']] as const) {

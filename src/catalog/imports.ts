@@ -140,6 +140,11 @@ export class ImportService {
     return ctx.isAdmin ? tasks : tasks.filter((task) => task.owner === null || task.owner === ctx.projectId);
   }
 
+  /** How many imports this process runs. */
+  get underWay(): number {
+    return this.running.size;
+  }
+
   /** Resolves once no import runs here. */
   async idle(): Promise<void> {
     await Promise.allSettled([...this.running.keys()]);

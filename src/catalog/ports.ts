@@ -69,6 +69,10 @@ export interface ImageStore {
   /** Every image with its members, oldest first, for export. */
   exportImages(): AsyncIterable<StoredImage>;
   countImages(): Promise<number>;
+  /** How many images are in each status, deleted ones included; statuses no image is in are absent. */
+  countByStatus(): Promise<Record<string, number>>;
+  /** Reads the catalog as cheaply as it can be read: resolves when it can be, fails when it cannot. */
+  ping(): Promise<void>;
   /**
    * A token that changes whenever anything in the catalog changes, by this process or another, and
    * is never older than the data a read after it sees: caches keyed by it never serve a stale answer.

@@ -59,6 +59,16 @@ export class CatalogService {
     return this.images.countImages();
   }
 
+  /** How many images are in each status (see `ImageStore.countByStatus`). */
+  countByStatus(): Promise<Record<string, number>> {
+    return this.images.countByStatus();
+  }
+
+  /** Resolves when the catalog can be read, at the least cost; fails when it cannot. */
+  ping(): Promise<void> {
+    return this.images.ping();
+  }
+
   /**
    * Loads a catalog in the `reference-catalog/1` format, or only `images` of it (images already present are
    * kept); returns how many were added. `onProgress` is told how many of `total` are done.

@@ -39,6 +39,11 @@ export class UploadService {
     await Promise.allSettled([...this.receiving]);
   }
 
+  /** How many uploads this process has under way. */
+  get underWay(): number {
+    return this.receiving.size;
+  }
+
   private async tracked<T>(work: Promise<T>): Promise<T> {
     this.receiving.add(work);
     try {

@@ -52,10 +52,15 @@ export interface IssuedToken {
 /** Why a token does not validate: never issued here, or issued and now expired or revoked. */
 export type TokenRefusal = 'unknown' | 'invalid';
 
+/** How a token check was answered: from what the process keeps (hit) or by asking the store (miss). */
+export type TokenCheck = 'hit' | 'miss';
+
 export interface TokenOptions {
   tokenTtlSeconds: number;
   lockout: LockoutPolicy;
   secrets: SecretBox;
+  /** Told of every check of a token a request to the compute or image API carries (metrics). */
+  tokenChecked?: (result: TokenCheck) => void;
 }
 
 const hashToken = (value: string) => createHash('sha256').update(value).digest('hex');
@@ -219,6 +224,7 @@ export class TokenService {
    * (the APIs act on a project) gives one.
    */
   async contextOf(value: string): Promise<RequestContext | null> {
+    this.options.tokenChecked?.('miss');
     const token = await this.store.getToken(hashToken(value));
     if (!token || token.revoked || token.project_id === null || token.expires_at <= timestamp(new Date())) return null;
     return { userId: token.user_id, projectId: token.project_id, roles: token.roles, isAdmin: token.roles.includes('admin') };

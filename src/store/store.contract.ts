@@ -896,6 +896,24 @@ export function storeContract(name: string, open: () => Promise<Storage>): void 
 
         assert.equal(await store.countImages(), 4);
       }));
+
+      test('countByStatus counts the images of each status, deleted ones included', withStore(async (store) => {
+        assert.deepEqual(await store.countByStatus(), {});
+        await insertAll(store, [
+          image(),
+          image({ status: 'queued' }),
+          image({ status: 'deleted', deleted: true, deleted_at: ts(1) }),
+          image({ os_hidden: true, visibility: 'private' }),
+        ]);
+
+        assert.deepEqual(await store.countByStatus(), { active: 2, deleted: 1, queued: 1 });
+      }));
+
+      test('ping reads an empty catalog as well as a full one', withStore(async (store) => {
+        await store.ping();
+        await insertAll(store, [image()]);
+        await store.ping();
+      }));
     });
 
     identityContract(withStore);

@@ -45,7 +45,15 @@ function run(program: string, args: string[]): void {
 
 let server: Promise<string> | undefined;
 
-async function startCluster(): Promise<string> {
+/** A server of this test process's own. */
+export interface Cluster {
+  url: string;
+  /** Stops the server at once, as a crash would. */
+  stop(): void;
+}
+
+/** A new server on a cluster of its own, which a test may stop; removed when the test process ends. */
+export async function startCluster(): Promise<Cluster> {
   const bin = binDir();
   const dir = mkdtempSync(join(tmpdir(), 'glint-postgres-'));
   if (process.getuid?.() === 0) {
@@ -60,16 +68,17 @@ async function startCluster(): Promise<string> {
   run(join(bin, 'pg_ctl'), ['-D', data, '-o', options, '-l', join(dir, 'server.log'), '-w', 'start']);
   // At exit rather than in an `after` hook: called from inside a test, `after` would stop the server
   // when that one test ends.
+  const stop = () => void spawnSync(...asPostgres(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']));
   process.on('exit', () => {
-    spawnSync(...asPostgres(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', 'stop']));
+    stop();
     rmSync(dir, { recursive: true, force: true });
   });
-  return `postgres://postgres@127.0.0.1:${port}/postgres`;
+  return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, stop };
 }
 
 /** The URL of a server this test process may create databases on. */
 export function postgresServer(): Promise<string> {
-  server ??= process.env.GLINT_TEST_POSTGRES_URL ? Promise.resolve(process.env.GLINT_TEST_POSTGRES_URL) : startCluster();
+  server ??= process.env.GLINT_TEST_POSTGRES_URL ? Promise.resolve(process.env.GLINT_TEST_POSTGRES_URL) : startCluster().then((cluster) => cluster.url);
   return server;
 }
 

@@ -11,7 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { VersionedCache } from '../../common/versioned-cache.js';
 import { hasBody, type Authenticator, type RequestContext } from '../../identity/context.js';
-import { pathOf } from './http.js';
+import { pathOf, type Answered } from './http.js';
 import { newRequestId } from './request-id.js';
 
 /** Request headers an answer may depend on besides the caller: links name the host, versions shape the headers. */
@@ -21,6 +21,8 @@ interface Answer {
   /** Response headers as name, value, name, value…, without the request id headers. */
   headers: string[];
   body: Buffer;
+  /** The pattern of the route that computed it. */
+  route: string;
 }
 
 export interface AnswerCacheOptions {
@@ -51,23 +53,24 @@ export class AnswerCache {
   constructor(private readonly options: AnswerCacheOptions) {}
 
   /**
-   * Answers the request with a kept answer; false (having written nothing) when the framework must.
+   * Answers the request with a kept answer (returning the route it is kept for); false (having written
+   * nothing) when the framework must.
    * When the caller and the catalog version are known at once (a token that names its caller, SQLite),
    * it answers within the request event: waiting a microtask for each costs a few µs of a kept answer's ~50.
    */
-  answer(request: IncomingMessage, response: ServerResponse): boolean | Promise<boolean> {
+  answer(request: IncomingMessage, response: ServerResponse): Answered | Promise<Answered> {
     if (request.method !== 'GET' || !this.options.cacheable(pathOf(request.url!)) || hasBody(request.headers)) return false;
     const ctx = this.options.auth.authenticate(request as IncomingMessage & { url: string; method: string });
     return ctx instanceof Promise ? ctx.then((known) => this.answerFor(request, response, known)) : this.answerFor(request, response, ctx);
   }
 
-  private answerFor(request: IncomingMessage, response: ServerResponse, ctx: RequestContext | null): boolean | Promise<boolean> {
+  private answerFor(request: IncomingMessage, response: ServerResponse, ctx: RequestContext | null): Answered | Promise<Answered> {
     if (!ctx) return false;
     const version = this.options.version();
     return typeof version === 'string' ? this.answerAt(request, response, ctx, version) : version.then((known) => this.answerAt(request, response, ctx, known));
   }
 
-  private answerAt(request: IncomingMessage, response: ServerResponse, ctx: RequestContext, version: string): boolean {
+  private answerAt(request: IncomingMessage, response: ServerResponse, ctx: RequestContext, version: string): Answered {
     const answer = this.answers.get(keyOf(request, ctx), version);
     if (!answer) {
       this.missed.set(request, version);
@@ -78,7 +81,7 @@ export class AnswerCache {
     for (const name of this.options.requestIdHeaders) headers.push(name, id);
     response.writeHead(200, headers.concat(answer.headers));
     response.end(answer.body);
-    return true;
+    return answer.route;
   }
 
   /** The catalog version to answer the request for. */
@@ -102,7 +105,7 @@ export class AnswerCache {
       for (const each of Array.isArray(value) ? value : [value]) headers.push(name, String(each));
     }
     headers.push('content-length', String(body.length));
-    this.answers.put(keyOf(request.raw, request.ctx!), version, { headers, body });
+    this.answers.put(keyOf(request.raw, request.ctx!), version, { headers, body, route: request.routeOptions.url ?? '' });
     return reply.send(body);
   }
 }

@@ -1,5 +1,7 @@
 /** Shared Fastify setup of every listener: request ids, raw query parameters, raw bodies, bad requests, logging. */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import Fastify, {
   LogController,
   type FastifyBaseLogger,
@@ -8,11 +10,13 @@ import Fastify, {
   type FastifyRequest,
   type FastifyServerFactory,
   type HTTPMethods,
+  type onResponseHookHandler,
   type onSendHookHandler,
   type preHandlerHookHandler,
 } from 'fastify';
 import type { Logger } from 'pino';
 import { webobPage, type ErrorBody } from './errors.js';
+import { RouteDescriptions, type ApiTitle } from './openapi.js';
 import { newRequestId } from './request-id.js';
 import { lingerOnClose, MAX_HEADER_BYTES, watchBody, type RequestLimits } from './request-limits.js';
 
@@ -37,9 +41,36 @@ export interface ListenerOptions {
    * Requests are then not logged, so it is left out when requests are.
    */
   shortcut?: Shortcut;
+  /**
+   * Answers `/healthcheck` before anything else sees the request (see `healthcheck.ts`), whether requests are
+   * logged or not: a load balancer's poll every second would drown the log.
+   */
+  healthcheck?: Shortcut;
+  /** Off (undefined) unless `--metrics` is given: then every request is observed. */
+  metrics?: ListenerMetrics;
+  /** The API `/openapi.json` describes. */
+  describes: ApiTitle;
 }
 
-export type Shortcut = (request: IncomingMessage, response: ServerResponse) => boolean | Promise<boolean>;
+/** The route pattern a shortcut answered the request as (for metrics), or false when it left it to others. */
+export type Answered = string | false;
+
+export type Shortcut = (request: IncomingMessage, response: ServerResponse) => Answered | Promise<Answered>;
+
+/** Told of every answered request: its route pattern (`UNMATCHED` for none), method, status and time taken. */
+export type RequestObserver = (route: string, method: string, status: number, seconds: number) => void;
+
+/** The route label of a request no route matched: the raw URL would make a series of each. */
+export const UNMATCHED = 'unmatched';
+
+/** What a listener does for metrics, when they are on. */
+export interface ListenerMetrics {
+  observe: RequestObserver;
+  /** Told of each connection, whose bytes it counts. */
+  connected(socket: Socket): void;
+  /** The Prometheus text, when this listener serves `/metrics`. */
+  scrape?: () => Promise<{ contentType: string; body: string }>;
+}
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -50,11 +81,15 @@ declare module 'fastify' {
 
 const SERVER_OPTIONS = { maxHeaderSize: MAX_HEADER_BYTES };
 
-/** A server whose requests meet `shortcut` first; those it does not answer (or fails on) go to the framework. */
-function shortcutServer(shortcut: Shortcut): FastifyServerFactory {
+/**
+ * A server whose requests meet `shortcut` first; those it does not answer (or fails on) go to the framework.
+ * `observe` is told of those it answers (the framework's own hook tells it of the others).
+ */
+function shortcutServer(shortcut: Shortcut, observe: RequestObserver | undefined): FastifyServerFactory {
   return (handler, options) => {
     const server = createServer(SERVER_OPTIONS, (request, response) => {
-      let answered: boolean | Promise<boolean>;
+      const start = observe ? performance.now() : 0;
+      let answered: Answered | Promise<Answered>;
       try {
         answered = shortcut(request, response);
       } catch {
@@ -62,7 +97,13 @@ function shortcutServer(shortcut: Shortcut): FastifyServerFactory {
         answered = false;
       }
       if (answered === false) handler(request, response);
-      else if (answered !== true) answered.then((done) => done || handler(request, response), () => handler(request, response));
+      else if (typeof answered === 'string') observe?.(answered, request.method!, response.statusCode, (performance.now() - start) / 1000);
+      else {
+        answered.then(
+          (done) => (done === false ? handler(request, response) : observe?.(done, request.method!, response.statusCode, (performance.now() - start) / 1000)),
+          () => handler(request, response),
+        );
+      }
     });
     // What Fastify sets on a server it makes itself (from its options, defaults filled in).
     const timeouts = options as { keepAliveTimeout: number; requestTimeout: number; connectionTimeout: number };
@@ -71,6 +112,22 @@ function shortcutServer(shortcut: Shortcut): FastifyServerFactory {
     server.setTimeout(timeouts.connectionTimeout);
     return server;
   };
+}
+
+/** The first shortcut, then the second for the requests the first leaves to others. */
+function inTurn(first: Shortcut, second: Shortcut): Shortcut {
+  return (request, response) => {
+    const answered = first(request, response);
+    if (answered === false) return second(request, response);
+    if (typeof answered === 'string') return answered;
+    return answered.then((done) => done || second(request, response));
+  };
+}
+
+/** The shortcuts a listener has: the health check always, kept answers unless requests are logged (see `shortcut`). */
+function shortcutOf(options: ListenerOptions, logRequests: boolean): Shortcut | undefined {
+  const shortcuts = [options.healthcheck, logRequests ? undefined : options.shortcut].filter((each) => each !== undefined);
+  return shortcuts.length === 0 ? undefined : shortcuts.reduce(inTurn);
 }
 
 /**
@@ -97,12 +154,13 @@ function refuseMalformedRequest(error: Error, socket: import('node:net').Socket)
 
 export function createListener(options: ListenerOptions): FastifyInstance {
   const logRequests = options.logger.isLevelEnabled('info');
+  const shortcut = shortcutOf(options, logRequests);
   const app = Fastify({
     // Requests are logged at info level, one line each, with their request id. Below that level Fastify
     // gets no logger at all: a per-request child logger that never writes is pure cost.
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- without it Fastify's instance type is inferred from pino's Logger, not the FastifyBaseLogger this function returns
     ...(logRequests ? { loggerInstance: options.logger as FastifyBaseLogger } : {}),
-    ...(options.shortcut && !logRequests ? { serverFactory: shortcutServer(options.shortcut) } : {}),
+    ...(shortcut ? { serverFactory: shortcutServer(shortcut, options.metrics?.observe) } : {}),
     http: SERVER_OPTIONS,
     genReqId: newRequestId,
     rewriteUrl: (request) => originForm(request.url ?? '/'),
@@ -124,6 +182,16 @@ export function createListener(options: ListenerOptions): FastifyInstance {
     },
     clientErrorHandler: refuseMalformedRequest,
   });
+  // Route schemas describe routes (`/openapi.json`); they never change how a request is read or answered.
+  app.setValidatorCompiler(() => () => true);
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  const descriptions = new RouteDescriptions();
+  app.addHook('onRoute', (route) => descriptions.add(route));
+  if (options.metrics) observeRequests(app, options.metrics);
+  let description: Buffer | undefined;
+  app.get('/openapi.json', { schema: { summary: 'This document' } }, async (_request, reply) =>
+    sendJson(reply, (description ??= Buffer.from(JSON.stringify(descriptions.document(options.describes))))),
+  );
   const { admit, limits, failure } = options;
   const admitting = (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
     const admitted = admit ? admit(request, reply) : true;
@@ -159,6 +227,30 @@ export function createListener(options: ListenerOptions): FastifyInstance {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   return app;
+}
+
+/** Counts the listener's requests and connections, and serves `/metrics` if it is to. */
+function observeRequests(app: FastifyInstance, metrics: ListenerMetrics): void {
+  const { observe, scrape } = metrics;
+  // Each route's hook knows its pattern (`request.routeOptions` would build an object per request to tell it).
+  app.addHook('onRoute', (route) => {
+    const hook: onResponseHookHandler = (request, reply, done) => {
+      observe(route.url, request.method, reply.statusCode, reply.elapsedTime / 1000);
+      done();
+    };
+    route.onResponse = [...[route.onResponse ?? []].flat(), hook];
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    if (request.is404) observe(UNMATCHED, request.method, reply.statusCode, reply.elapsedTime / 1000);
+    done();
+  });
+  app.server.on('connection', (socket: Socket) => metrics.connected(socket));
+  if (scrape) {
+    app.get('/metrics', async (_request, reply) => {
+      const { contentType, body } = await scrape();
+      return reply.header('content-type', contentType).send(body);
+    });
+  }
 }
 
 /**

@@ -7,8 +7,9 @@ import { AnswerCache } from '../common/answer-cache.js';
 import { admitCaller, keystoneChallenge } from '../common/auth.js';
 import type { ServiceUrl } from '../common/endpoints.js';
 import { ApiError, commonFailure, errorStatus, novaFault, webobNotFound } from '../common/errors.js';
+import { healthcheckShortcut, type HealthCheck } from '../common/healthcheck.js';
 import type { RequestLimits } from '../common/request-limits.js';
-import { createListener, logFailure, pathOf, routedPath, sendJson } from '../common/http.js';
+import { createListener, logFailure, pathOf, routedPath, sendJson, type ListenerMetrics } from '../common/http.js';
 import { negotiateVersion, VERSION_VARY, versionHeaders } from '../common/microversion.js';
 import type { ComputeSettings } from './context.js';
 import { computeImageRoutes } from './routes.js';
@@ -22,6 +23,10 @@ export interface ComputeApiDeps {
   /** Where clients authenticate, for `WWW-Authenticate` on 401s. */
   identityEndpoint: ServiceUrl;
   logger: Logger;
+  /** Answers `/healthcheck`. */
+  health: HealthCheck;
+  /** Off (undefined) unless `--metrics` is given. */
+  metrics?: ListenerMetrics;
 }
 
 /** Nova's project segment: hex and dashes only; anything else falls through to a routing 404. */
@@ -49,6 +54,9 @@ export function buildComputeApi(deps: ComputeApiDeps): FastifyInstance {
   });
   const app = createListener({
     logger: deps.logger,
+    healthcheck: healthcheckShortcut(deps.health),
+    describes: { title: 'Glint compute API (Nova-compatible images)', version: 'v2.1' },
+    metrics: deps.metrics,
     limits: deps.limits,
     failure: novaFault,
     requestIdHeaders: REQUEST_ID_HEADERS,

@@ -57,6 +57,31 @@ export interface ComputeRoutesDeps {
   answers: AnswerCache;
 }
 
+/** What `/openapi.json` says of the list routes' parameters and answers (it validates nothing). */
+const LIST_SCHEMA = {
+  querystring: {
+    type: 'object',
+    properties: Object.fromEntries(
+      [
+        ['name', 'images of this name'],
+        ['status', 'images in this status'],
+        ['changes-since', 'images changed since this ISO 8601 time, deleted ones included'],
+        ['server', 'snapshots of this server'],
+        ['type', 'images of this image_type property (snapshot)'],
+        ['minRam', 'images needing at least this much RAM (MiB)'],
+        ['minDisk', 'images needing at least this much disk (GiB)'],
+        ['limit', 'at most this many images'],
+        ['marker', 'the images after the one of this id'],
+      ].map(([name, description]) => [name, { type: 'string', description }]),
+    ),
+  },
+  response: {
+    200: { description: 'A page of images, with a next link when more follow' },
+    400: { description: 'A parameter that cannot be read' },
+    401: { description: 'No valid token' },
+  },
+};
+
 export function computeImageRoutes(app: FastifyInstance, opts: ComputeRouteOptions & ComputeRoutesDeps, done: () => void) {
   const { catalog, settings, answers } = opts;
   const route: ComputeRouteOptions = { legacy: opts.legacy, withProject: opts.withProject };
@@ -95,8 +120,8 @@ export function computeImageRoutes(app: FastifyInstance, opts: ComputeRouteOptio
     return answers.sendJson(request, reply, version, body);
   }
 
-  app.get('/images', (request, reply) => list(request, reply, 'basic'));
-  app.get('/images/detail', (request, reply) => list(request, reply, 'detailed'));
+  app.get('/images', { schema: { summary: 'List images (id, name, links)', ...LIST_SCHEMA } }, (request, reply) => list(request, reply, 'basic'));
+  app.get('/images/detail', { schema: { summary: 'List images with their details', ...LIST_SCHEMA } }, (request, reply) => list(request, reply, 'detailed'));
 
   app.get('/images/:image_id(^.+$)', async (request, reply) => {
     const call = begin(request, reply, IMAGE_PROXY_MAX);

@@ -5,14 +5,19 @@ import { IdentityError, type IdentityErrorKind } from '../../identity/errors.js'
 import type { IdentityServices } from './routes.js';
 import type { ServiceUrls } from '../common/endpoints.js';
 import { ApiError, commonFailure, errorStatus, keystoneError, RESOURCE_NOT_FOUND } from '../common/errors.js';
+import { healthcheckShortcut, type HealthCheck } from '../common/healthcheck.js';
 import type { RequestLimits } from '../common/request-limits.js';
-import { createListener, logFailure, routedMethods, sendJson } from '../common/http.js';
+import { createListener, logFailure, routedMethods, sendJson, type ListenerMetrics } from '../common/http.js';
 import { identityRoutes } from './routes.js';
 import { controlRoutes, type ControlRoutesOptions } from './control-routes.js';
 
 export interface IdentityApiDeps {
   limits: RequestLimits;
   logger: Logger;
+  /** Answers `/healthcheck`. */
+  health: HealthCheck;
+  /** Off (undefined) unless `--metrics` is given. */
+  metrics?: ListenerMetrics;
   /** Null under `--auth noauth`: only version discovery is served. */
   identity: IdentityServices | null;
   urls: ServiceUrls;
@@ -46,6 +51,9 @@ export function buildIdentityApi(deps: IdentityApiDeps): FastifyInstance {
   const own = deps.urls.identity;
   const app = createListener({
     logger: deps.logger,
+    healthcheck: healthcheckShortcut(deps.health),
+    describes: { title: 'Glint identity API (Keystone v3 subset)', version: 'v3' },
+    metrics: deps.metrics,
     limits: deps.limits,
     failure: keystoneError,
     requestIdHeaders: ['x-openstack-request-id'],

@@ -14,8 +14,9 @@ import { ApiError, commonFailure, errorStatus, RESOURCE_NOT_FOUND, webobError, w
 import { AnswerCache } from '../common/answer-cache.js';
 import { admitCaller, keystoneChallenge, type Refusal } from '../common/auth.js';
 import type { ServiceUrl } from '../common/endpoints.js';
+import { healthcheckShortcut, type HealthCheck } from '../common/healthcheck.js';
 import type { RequestLimits } from '../common/request-limits.js';
-import { createListener, logFailure, pathOf, routedMethods, routedPath, sendJson } from '../common/http.js';
+import { createListener, logFailure, pathOf, routedMethods, routedPath, sendJson, type ListenerMetrics } from '../common/http.js';
 import { imageVersions } from './versions.js';
 import { metadefRoutes } from './metadefs/routes.js';
 
@@ -27,6 +28,10 @@ export interface ImageApiDeps {
   imports: ImportService;
   auth: Authenticator;
   logger: Logger;
+  /** Answers `/healthcheck`. */
+  health: HealthCheck;
+  /** Off (undefined) unless `--metrics` is given. */
+  metrics?: ListenerMetrics;
   upload: UploadLimits;
   /** This API's own base URL, for its links. */
   origin: ServiceUrl;
@@ -65,6 +70,9 @@ export function buildImageApi(deps: ImageApiDeps): FastifyInstance {
   });
   const app = createListener({
     logger: deps.logger,
+    healthcheck: healthcheckShortcut(deps.health),
+    describes: { title: 'Glint image API (Glance-compatible)', version: 'v2' },
+    metrics: deps.metrics,
     limits: deps.limits,
     failure: (status, message) => webobPage(status, message),
     requestIdHeaders: REQUEST_ID_HEADERS,

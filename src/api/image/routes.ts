@@ -91,12 +91,46 @@ function memberText(member: unknown): string | null {
  */
 const wsgiText = (param: string) => Buffer.from(param, 'utf8').toString('latin1');
 
+/** What `/openapi.json` says of the image list's parameters and answers (it validates nothing). */
+const LIST_SCHEMA = {
+  summary: 'List images',
+  querystring: {
+    type: 'object',
+    properties: Object.fromEntries(
+      [
+        ['limit', 'at most this many images'],
+        ['marker', 'the images after the one of this id'],
+        ['sort_key', 'sort by this attribute (created_at by default)'],
+        ['sort_dir', 'asc or desc (default)'],
+        ['sort', 'key[:dir] pairs, comma-separated'],
+        ['visibility', 'public, private, shared, community or all'],
+        ['member_status', 'with visibility=shared: pending, accepted, rejected or all'],
+        ['os_hidden', 'true lists the hidden images instead'],
+        ['protected', 'true or false'],
+        ['tag', 'images with this tag (repeatable)'],
+        ['name', 'images of this name, or in:a,b'],
+        ['status', 'images in this status, or in:a,b'],
+        ['owner', 'images of this project'],
+        ['size_min', 'images of at least this many bytes'],
+        ['size_max', 'images of at most this many bytes'],
+        ['created_at', 'an operator (gt, gte, eq, neq, lt, lte) and an ISO 8601 time, e.g. gte:2025-01-01T00:00:00Z'],
+        ['updated_at', 'as created_at'],
+      ].map(([name, description]) => [name, { type: 'string', description }]),
+    ),
+  },
+  response: {
+    200: { description: 'The images, with first, schema and next links' },
+    400: { description: 'A parameter that cannot be read' },
+    401: { description: 'No valid token' },
+  },
+};
+
 export function imageRoutes(app: FastifyInstance, opts: ImageRoutesOptions, done: () => void) {
   const { catalog, answers } = opts;
   const ctxOf = (request: FastifyRequest) => request.ctx!;
   const idOf = (request: FastifyRequest) => (request.params as { image_id: string }).image_id;
 
-  app.get('/v2/images', async (request, reply) => {
+  app.get('/v2/images', { schema: LIST_SCHEMA }, async (request, reply) => {
     const version = await answers.versionFor(request);
     const kept = answers.kept(request, version);
     if (kept) return sendJson(reply, kept);

@@ -9,7 +9,7 @@ import type { Condition, ListScope, SortOrder } from '../../catalog/query.js';
 import { changesSince, ListSql } from '../sql/list-sql.js';
 import { NTH_CHANGE_SQL, RecentChanges } from '../sql/recent-changes.js';
 import { isScan, ListCache } from '../sql/list-cache.js';
-import { COLUMNS, memberParams, NEW_MEMBER_SQL, toImage, toMember, toRow, UNFINISHED_UPLOADS, updateSql, type ImageRow, type MemberRow } from '../sql/rows.js';
+import { COLUMNS, COUNT_BY_STATUS, countsOf, PING, type StatusCount, memberParams, NEW_MEMBER_SQL, toImage, toMember, toRow, UNFINISHED_UPLOADS, updateSql, type ImageRow, type MemberRow } from '../sql/rows.js';
 import { oneRow } from '../sql/sql-runner.js';
 import type { PgConnection } from './pg-connection.js';
 
@@ -252,5 +252,13 @@ export class PgImageStore implements ImageStore {
 
   async countImages(): Promise<number> {
     return (await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM images'))[0].n;
+  }
+
+  async countByStatus(): Promise<Record<string, number>> {
+    return countsOf(await this.db.query<StatusCount>(COUNT_BY_STATUS));
+  }
+
+  async ping(): Promise<void> {
+    await this.db.query(PING);
   }
 }

@@ -35,6 +35,22 @@ export const UNFINISHED_UPLOADS =
   "SELECT id, updated_at, status FROM images WHERE status IN ('saving', 'uploading') AND deleted = 0 " +
   "AND ((status = 'saving' AND has_data = 0) OR (status = 'uploading' AND size IS NULL))";
 
+/** The images in each status: the status index answers it without reading the table. */
+export const COUNT_BY_STATUS = 'SELECT status, count(*) AS n FROM images GROUP BY status';
+
+export interface StatusCount {
+  status: string;
+  n: number | string;
+}
+
+/** Status counts as a record; PostgreSQL's count is a bigint, which its driver hands over as text. */
+export function countsOf(rows: StatusCount[]): Record<string, number> {
+  return Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
+}
+
+/** The cheapest read that still reaches the image table (a health check's). */
+export const PING = 'SELECT 1 FROM images LIMIT 1';
+
 export const memberParams = (imageId: string, m: ImageMember) => [imageId, m.member, m.status, m.can_share ? 1 : 0, m.created_at, m.updated_at];
 
 export const COLUMNS = [

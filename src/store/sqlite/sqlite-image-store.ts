@@ -5,7 +5,7 @@ import type { Cursor, ImageStore, StoredImage, UnfinishedUpload } from '../../ca
 import type { Condition, ListScope, SortOrder } from '../../catalog/query.js';
 import { changesSince, ListSql } from '../sql/list-sql.js';
 import { NTH_CHANGE_SQL, RecentChanges } from '../sql/recent-changes.js';
-import { COLUMNS, memberParams, NEW_MEMBER_SQL, toImage, toMember, toRow, UNFINISHED_UPLOADS, updateSql, type ImageRow, type MemberRow } from '../sql/rows.js';
+import { COLUMNS, COUNT_BY_STATUS, countsOf, PING, type StatusCount, memberParams, NEW_MEMBER_SQL, toImage, toMember, toRow, UNFINISHED_UPLOADS, updateSql, type ImageRow, type MemberRow } from '../sql/rows.js';
 import { isScan, ListCache } from '../sql/list-cache.js';
 import type { SqliteConnection } from './sqlite-connection.js';
 
@@ -300,5 +300,13 @@ export class SqliteImageStore implements ImageStore {
 
   async countImages(): Promise<number> {
     return (this.prepared('SELECT count(*) AS n FROM images').get() as { n: number }).n;
+  }
+
+  async countByStatus(): Promise<Record<string, number>> {
+    return countsOf(this.prepared(COUNT_BY_STATUS).all() as StatusCount[]);
+  }
+
+  async ping(): Promise<void> {
+    this.prepared(PING).get();
   }
 }
