@@ -8,7 +8,11 @@ import { toProject, toToken, toUser, type ProjectRow, type TokenRow, type UserRo
 import { oneRow, type SqlRunner } from './sql-runner.js';
 
 export class SqlIdentityStore implements IdentityStore {
-  constructor(private readonly db: SqlRunner) {}
+  constructor(
+    private readonly db: SqlRunner,
+    /** The backend's read of the identity revision (a table its triggers move). */
+    readonly revision: () => string | Promise<string>,
+  ) {}
 
   private one<R, T>(sql: string, convert: (row: R) => T, ...params: unknown[]): Promise<T | null> {
     return oneRow(this.db, sql, convert, ...params);
