@@ -1,14 +1,19 @@
 /**
  * `npm run bench` (first part): throughput and latency of Glint's Nova image list endpoints, against a
- * bare node:http server that sends the same bytes (the ceiling for this machine and load generator).
+ * bare node:http server that sends the same bytes (the ceiling for this machine and load generator), and
+ * of Glint in keystone mode (the default) on the same catalog against Glint in noauth mode.
  * Settings: see bench/harness.ts. Exits non-zero when any request failed or was not 2xx, so a run that
  * measured errors never passes for a result.
  */
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { identityKeyFile } from '../src/app.js';
+import { AccountService } from '../src/identity/accounts.js';
+import { SecretBox } from '../src/identity/secret-box.js';
+import { openSqlite } from '../src/store/sqlite/open.js';
 import { startGlint, stopGlint, type GlintProcess } from '../test/support/glint-process.js';
 import { BENCH_PROJECT, BENCH_TOKEN, benchCatalog } from './catalog.js';
-import { benchTempDir, log, printResults, reportFailures, runScenario, STOP_GRACE_MS, type Row, type Scenario } from './harness.js';
+import { benchTempDir, log, printResults, reportFailures, runScenario, STOP_GRACE_MS, type KeystoneGlint, type Row, type Scenario } from './harness.js';
 
 const STARTUP_TIMEOUT_MS = 60_000;
 const HEADERS = { 'X-Auth-Token': BENCH_TOKEN };
@@ -39,22 +44,58 @@ function startBenchGlint(catalogFile: string, dataDir: string): Promise<GlintPro
   );
 }
 
+const BENCH_USER = { name: 'bench', password: 'bench-password' };
+
+/**
+ * Starts a second Glint on the data dir in keystone mode, and logs in there as a user with the roles the noauth
+ * token names (member, and reader it implies) on the bench project, so both answer the same caller alike.
+ */
+async function startKeystoneGlint(dataDir: string): Promise<{ glint: GlintProcess; keystone: KeystoneGlint }> {
+  const storage = openSqlite(join(dataDir, 'catalog.sqlite'));
+  try {
+    const accounts = new AccountService(storage.identity, SecretBox.open(identityKeyFile({ dataDir })));
+    await accounts.ensureRoles();
+    await accounts.createProject('bench', '', BENCH_PROJECT);
+    await accounts.createUser(BENCH_USER.name, BENCH_USER.password, BENCH_PROJECT, ['member']);
+  } finally {
+    await storage.close();
+  }
+  const glint = await startGlint(['--profile', 'openstack', '--auth', 'keystone', '--data-dir', dataDir], { timeoutMs: STARTUP_TIMEOUT_MS, compiled: true });
+  const login = await fetch(`${glint.urls.identity}/v3/auth/tokens?nocatalog`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      auth: {
+        identity: { methods: ['password'], password: { user: { name: BENCH_USER.name, domain: { id: 'default' }, password: BENCH_USER.password } } },
+        scope: { project: { id: BENCH_PROJECT } },
+      },
+    }),
+  });
+  const token = login.headers.get('x-subject-token');
+  if (login.status !== 201 || !token) throw new Error(`keystone login answered ${login.status}: ${await login.text()}`);
+  return { glint, keystone: { url: glint.urls.compute, headers: { 'X-Auth-Token': token } } };
+}
+
 async function main(): Promise<number> {
   const dir = await benchTempDir();
   const rows: Row[] = [];
-  // One Glint per catalog size, and only one alive at a time.
+  // One Glint per catalog size (and its keystone twin on the same catalog), and only one catalog at a time.
   for (const catalogSize of [...new Set(SCENARIOS.map((s) => s.catalog))]) {
     const catalogFile = join(dir, `catalog-${catalogSize}.json`);
     await writeFile(catalogFile, JSON.stringify(benchCatalog(catalogSize)));
     const dataDir = await mkdtemp(join(dir, `data-${catalogSize}-`));
     log(`starting Glint with ${catalogSize} images`);
     const glint = await startBenchGlint(catalogFile, dataDir);
+    const second = await startKeystoneGlint(dataDir).catch(async (err: unknown) => {
+      await stopGlint(glint.child, STOP_GRACE_MS);
+      throw err;
+    });
     try {
       for (const scenario of SCENARIOS.filter((s) => s.catalog === catalogSize)) {
-        rows.push(await runScenario(scenario, glint.urls.compute, dir, [dataDir]));
+        rows.push(await runScenario(scenario, glint.urls.compute, dir, [dataDir], second.keystone));
       }
     } finally {
-      await stopGlint(glint.child, STOP_GRACE_MS);
+      await Promise.all([glint, second.glint].map((g) => stopGlint(g.child, STOP_GRACE_MS)));
     }
   }
 
