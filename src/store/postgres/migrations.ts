@@ -249,7 +249,7 @@ export const MIGRATIONS: string[] = [
   END
   $$;
   CREATE TRIGGER identity_revision_tokens AFTER UPDATE OR DELETE OR TRUNCATE ON tokens FOR EACH STATEMENT EXECUTE FUNCTION identity_revision_bump();
-  CREATE TRIGGER identity_revision_users AFTER UPDATE OF enabled, password_hash OR DELETE OR TRUNCATE ON users FOR EACH STATEMENT EXECUTE FUNCTION identity_revision_bump();
+  CREATE TRIGGER identity_revision_users AFTER UPDATE OF enabled OR DELETE OR TRUNCATE ON users FOR EACH STATEMENT EXECUTE FUNCTION identity_revision_bump();
   CREATE TRIGGER identity_revision_projects AFTER UPDATE OF enabled OR DELETE OR TRUNCATE ON projects FOR EACH STATEMENT EXECUTE FUNCTION identity_revision_bump();
   CREATE TRIGGER identity_revision_roles AFTER UPDATE OR DELETE OR TRUNCATE ON roles FOR EACH STATEMENT EXECUTE FUNCTION identity_revision_bump();
   CREATE TRIGGER identity_revision_role_assignments AFTER UPDATE OR DELETE OR TRUNCATE ON role_assignments FOR EACH STATEMENT EXECUTE FUNCTION identity_revision_bump();

@@ -297,7 +297,7 @@ export const MIGRATIONS: string[] = [
   INSERT INTO identity_revision (revision) VALUES (0);
   CREATE TRIGGER identity_revision_tokens_changed AFTER UPDATE ON tokens BEGIN UPDATE identity_revision SET revision = revision + 1; END;
   CREATE TRIGGER identity_revision_tokens_deleted AFTER DELETE ON tokens BEGIN UPDATE identity_revision SET revision = revision + 1; END;
-  CREATE TRIGGER identity_revision_users_changed AFTER UPDATE OF enabled, password_hash ON users BEGIN UPDATE identity_revision SET revision = revision + 1; END;
+  CREATE TRIGGER identity_revision_users_changed AFTER UPDATE OF enabled ON users BEGIN UPDATE identity_revision SET revision = revision + 1; END;
   CREATE TRIGGER identity_revision_users_deleted AFTER DELETE ON users BEGIN UPDATE identity_revision SET revision = revision + 1; END;
   CREATE TRIGGER identity_revision_projects_changed AFTER UPDATE OF enabled ON projects BEGIN UPDATE identity_revision SET revision = revision + 1; END;
   CREATE TRIGGER identity_revision_projects_deleted AFTER DELETE ON projects BEGIN UPDATE identity_revision SET revision = revision + 1; END;
