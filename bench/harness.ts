@@ -161,8 +161,8 @@ async function cannon(url: string, scenario: Scenario, seconds: number, asked: {
 
 /**
  * Warm-up (JIT, caches, connection setup) of each server, then the measured seconds, cut into rounds in which
- * the servers take turns: this machine's speed drifts by half or more within a minute, and a ratio must
- * compare servers measured in the same seconds. Warm-up failures count too.
+ * the servers take turns (in one order, then the other): this machine's speed drifts by half or more within a
+ * minute, and a ratio must compare servers measured in the same seconds. Warm-up failures count too.
  */
 async function measureInTurns(scenario: Scenario, servers: Server[]): Promise<Measurement[]> {
   const { warmupSeconds = WARMUP_SECONDS, seconds = SECONDS, rounds = ROUNDS } = scenario;
@@ -176,7 +176,10 @@ async function measureInTurns(scenario: Scenario, servers: Server[]): Promise<Me
     tallies.push({ requests: 0, seconds: 0, latencies: [], problems: warmup.problems.map((p) => `warm-up: ${p}`) });
   }
   for (let round = 0; round < rounds; round++) {
-    for (const [i, server] of servers.entries()) {
+    // Every other round the other way round: no server always runs right after the same one.
+    const turns = [...servers.entries()];
+    if (round % 2 === 1) turns.reverse();
+    for (const [i, server] of turns) {
       const run = await cannon(server.url, scenario, seconds / rounds, asked[i], server.headers);
       const tally = tallies[i];
       tally.requests += run.requests;

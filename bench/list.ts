@@ -5,17 +5,20 @@
  * Settings: see bench/harness.ts. Exits non-zero when any request failed or was not 2xx, so a run that
  * measured errors never passes for a result.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { identityKeyFile } from '../src/app.js';
 import { AccountService } from '../src/identity/accounts.js';
 import { SecretBox } from '../src/identity/secret-box.js';
 import { openSqlite } from '../src/store/sqlite/open.js';
-import { startGlint, stopGlint, type GlintProcess } from '../test/support/glint-process.js';
+import { glintCommand, startGlint, stopGlint, type GlintProcess } from '../test/support/glint-process.js';
 import { BENCH_PROJECT, BENCH_TOKEN, benchCatalog } from './catalog.js';
 import { benchTempDir, log, printResults, reportFailures, runScenario, STOP_GRACE_MS, type KeystoneGlint, type Row, type Scenario } from './harness.js';
 
 const STARTUP_TIMEOUT_MS = 60_000;
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const HEADERS = { 'X-Auth-Token': BENCH_TOKEN };
 const IMAGES = `/v2.1/${BENCH_PROJECT}/images`;
 
@@ -36,21 +39,16 @@ const SCENARIOS: ListScenario[] = [
   { name: 'list @1000, distinct', catalog: 1000, path: `${IMAGES}?limit=1000`, headers: HEADERS, expectImages: 1000, vary: distinctChangesSince },
 ];
 
-/** Starts Glint on a fresh data dir loaded with `catalogFile`. */
-function startBenchGlint(catalogFile: string, dataDir: string): Promise<GlintProcess> {
-  return startGlint(
-    ['--profile', 'openstack', '--auth', 'noauth', '--data-dir', dataDir, '--import', catalogFile],
-    { timeoutMs: STARTUP_TIMEOUT_MS, compiled: true },
-  );
-}
-
 const BENCH_USER = { name: 'bench', password: 'bench-password' };
 
 /**
- * Starts a second Glint on the data dir in keystone mode, and logs in there as a user with the roles the noauth
- * token names (member, and reader it implies) on the bench project, so both answer the same caller alike.
+ * Loads `catalogFile` into a fresh data dir, with a user who has the roles the noauth token names (member, and
+ * reader it implies) on the bench project, so that Glint answers that user in keystone mode as it answers the
+ * noauth token. Loaded beforehand, so the noauth and the keystone Glint start alike on the same catalog.
  */
-async function startKeystoneGlint(dataDir: string): Promise<{ glint: GlintProcess; keystone: KeystoneGlint }> {
+async function prepareCatalog(catalogFile: string, dataDir: string): Promise<void> {
+  const load = spawnSync(process.execPath, [...glintCommand(true), 'import', catalogFile, '--data-dir', dataDir], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (load.status !== 0) throw new Error(`glint import exited with ${load.status ?? load.signal}`);
   const storage = openSqlite(join(dataDir, 'catalog.sqlite'));
   try {
     const accounts = new AccountService(storage.identity, SecretBox.open(identityKeyFile({ dataDir })));
@@ -60,7 +58,15 @@ async function startKeystoneGlint(dataDir: string): Promise<{ glint: GlintProces
   } finally {
     await storage.close();
   }
-  const glint = await startGlint(['--profile', 'openstack', '--auth', 'keystone', '--data-dir', dataDir], { timeoutMs: STARTUP_TIMEOUT_MS, compiled: true });
+}
+
+function startBenchGlint(dataDir: string, auth: 'noauth' | 'keystone'): Promise<GlintProcess> {
+  return startGlint(['--profile', 'openstack', '--auth', auth, '--data-dir', dataDir], { timeoutMs: STARTUP_TIMEOUT_MS, compiled: true });
+}
+
+/** Starts Glint in keystone mode on the prepared data dir, and logs in there as the bench user. */
+async function startKeystoneGlint(dataDir: string): Promise<{ glint: GlintProcess; keystone: KeystoneGlint }> {
+  const glint = await startBenchGlint(dataDir, 'keystone');
   const login = await fetch(`${glint.urls.identity}/v3/auth/tokens?nocatalog`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -84,8 +90,9 @@ async function main(): Promise<number> {
     const catalogFile = join(dir, `catalog-${catalogSize}.json`);
     await writeFile(catalogFile, JSON.stringify(benchCatalog(catalogSize)));
     const dataDir = await mkdtemp(join(dir, `data-${catalogSize}-`));
-    log(`starting Glint with ${catalogSize} images`);
-    const glint = await startBenchGlint(catalogFile, dataDir);
+    log(`starting Glint with ${catalogSize} images, in noauth and in keystone mode`);
+    await prepareCatalog(catalogFile, dataDir);
+    const glint = await startBenchGlint(dataDir, 'noauth');
     const second = await startKeystoneGlint(dataDir).catch(async (err: unknown) => {
       await stopGlint(glint.child, STOP_GRACE_MS);
       throw err;
