@@ -3,7 +3,7 @@
  * (so several Glint processes on one database agree), and the callers that tokens and access keys stand for.
  * No HTTP in here.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { IdentityStore } from './ports.js';
 import { countsAttempts, type LockoutPolicy } from './lockout.js';
 import type { RequestContext } from './context.js';
@@ -65,12 +65,17 @@ export interface TokenOptions {
   secrets: SecretBox;
 }
 
-const hashToken = (value: string) => createHash('sha256').update(value).digest('hex');
+/**
+ * A token's sha256, computed on every request that carries one: by Node's one-shot `hash` where Node has it
+ * (20.12 on), a third of a Hash object's cost.
+ */
+const hashToken: (value: string) => string =
+  typeof crypto.hash === 'function' ? (value) => crypto.hash('sha256', value, 'hex') : (value) => crypto.createHash('sha256').update(value).digest('hex');
 const isAdmin = (info: TokenInfo) => info.roles.some((r) => r.name === 'admin');
 /** 43 letters and digits: as much randomness as 32 bytes. */
 const newTokenValue = () => randomText(43);
 /** Keystone's audit ids: 16 random bytes, URL-safe base64 without padding. */
-const newAuditId = () => randomBytes(16).toString('base64url');
+const newAuditId = () => crypto.randomBytes(16).toString('base64url');
 
 /** Callers found once per identity revision; several processes' worth of busy clients fit. */
 const KEPT_CALLERS = 100_000;
