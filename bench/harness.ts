@@ -1,7 +1,7 @@
 /**
  * What the list benchmarks share: autocannon runs with their own latency percentiles, the bare
- * node:http baseline serving the same bytes (and, for new questions, the query floor), answer checks,
- * and the result table.
+ * node:http baseline serving the same bytes (and, for new questions, the query floor), Glint in the default
+ * `--auth keystone` mode beside the `noauth` one it is compared with, answer checks, and the result table.
  *
  * Env: BENCH_SECONDS (measured seconds per server, taken in ROUNDS turns; default 5), BENCH_WARMUP_SECONDS (default 1),
  * BENCH_CONNECTIONS (default 10).
@@ -57,6 +57,8 @@ export interface Row {
   bodyBytes: number;
   glint: Measurement;
   bare: Measurement;
+  /** Glint in keystone mode on the same catalog, asked with a token of the same caller. */
+  keystone?: Measurement;
   /** query-floor-server.ts over the same catalog, for a scenario that varies its question. */
   floor?: Measurement;
 }
@@ -134,8 +136,8 @@ interface Tally {
  * One autocannon run, its questions numbered on from `asked` (so a scenario that varies its question never asks
  * one again). Latencies are collected here because autocannon's histogram rounds to whole ms.
  */
-async function cannon(url: string, scenario: Scenario, seconds: number, asked: { count: number }): Promise<Tally> {
-  const { headers, vary } = scenario;
+async function cannon(url: string, scenario: Scenario, seconds: number, asked: { count: number }, headers = scenario.headers): Promise<Tally> {
+  const { vary } = scenario;
   const latencies: number[] = [];
   const { origin, pathname, search } = new URL(url);
   const requests = vary
@@ -159,10 +161,10 @@ async function cannon(url: string, scenario: Scenario, seconds: number, asked: {
 
 /**
  * Warm-up (JIT, caches, connection setup) of each server, then the measured seconds, cut into rounds in which
- * the servers take turns: this machine's speed drifts by half or more within a minute, and a ratio must
- * compare servers measured in the same seconds. Warm-up failures count too.
+ * the servers take turns (in one order, then the other): this machine's speed drifts by half or more within a
+ * minute, and a ratio must compare servers measured in the same seconds. Warm-up failures count too.
  */
-async function measureInTurns(scenario: Scenario, servers: { label: string; url: string }[]): Promise<Measurement[]> {
+async function measureInTurns(scenario: Scenario, servers: Server[]): Promise<Measurement[]> {
   const { warmupSeconds = WARMUP_SECONDS, seconds = SECONDS, rounds = ROUNDS } = scenario;
   const connections = scenario.connections ?? CONNECTIONS;
   log(`${scenario.name}: ${servers.map((s) => s.label).join(', ')}: ${warmupSeconds} s warm-up, then ${rounds} × ${seconds / rounds} s each, ${connections} connections`);
@@ -170,12 +172,15 @@ async function measureInTurns(scenario: Scenario, servers: { label: string; url:
   const asked = servers.map(() => ({ count: 1 }));
   const tallies: Tally[] = [];
   for (const [i, server] of servers.entries()) {
-    const warmup = await cannon(server.url, scenario, warmupSeconds, asked[i]);
+    const warmup = await cannon(server.url, scenario, warmupSeconds, asked[i], server.headers);
     tallies.push({ requests: 0, seconds: 0, latencies: [], problems: warmup.problems.map((p) => `warm-up: ${p}`) });
   }
   for (let round = 0; round < rounds; round++) {
-    for (const [i, server] of servers.entries()) {
-      const run = await cannon(server.url, scenario, seconds / rounds, asked[i]);
+    // Every other round the other way round: no server always runs right after the same one.
+    const turns = [...servers.entries()];
+    if (round % 2 === 1) turns.reverse();
+    for (const [i, server] of turns) {
+      const run = await cannon(server.url, scenario, seconds / rounds, asked[i], server.headers);
       const tally = tallies[i];
       tally.requests += run.requests;
       tally.seconds += run.seconds;
@@ -189,14 +194,28 @@ async function measureInTurns(scenario: Scenario, servers: { label: string; url:
   });
 }
 
+interface Server {
+  label: string;
+  url: string;
+  /** Sent instead of the scenario's headers. */
+  headers?: Record<string, string>;
+}
+
+/** Glint in keystone mode beside the measured (noauth) one: where its API listens, and a token of the same caller. */
+export interface KeystoneGlint {
+  url: string;
+  headers: Record<string, string>;
+}
+
 let bodies = 0;
 
 /**
  * Fetches Glint's answer to the scenario, then measures Glint, the bare server sending the same bytes and (for
- * a scenario that varies its question, given the catalog's `[data dir, database URL]`) the query floor, in
- * turns. The baselines run only for their row; between turns a server is idle and costs nothing.
+ * a scenario that varies its question, given the catalog's `[data dir, database URL]`) the query floor, and
+ * Glint in keystone mode when given, in turns. The baselines run only for their row; between turns a server is
+ * idle and costs nothing.
  */
-export async function runScenario(scenario: Scenario, glintUrl: string, dir: string, catalog?: string[]): Promise<Row> {
+export async function runScenario(scenario: Scenario, glintUrl: string, dir: string, catalog?: string[], keystone?: KeystoneGlint): Promise<Row> {
   const url = glintUrl + scenario.path;
   const body = await fetchBody(url + (scenario.vary?.(0) ?? ''), scenario);
   const bodyFile = join(dir, `body-${++bodies}.json`);
@@ -205,9 +224,12 @@ export async function runScenario(scenario: Scenario, glintUrl: string, dir: str
   const baselines = [{ label: 'bare', ...(await startBaseline('bare-server.ts', [bodyFile])) }];
   try {
     if (scenario.vary && catalog) baselines.push({ label: 'query floor', ...(await startBaseline('query-floor-server.ts', [bodyFile, ...catalog])) });
-    const servers = [{ label: 'glint', url }, ...baselines.map((b) => ({ label: b.label, url: b.url + scenario.path }))];
-    const [glint, bare, floor] = await measureInTurns(scenario, servers);
-    return { scenario, bodyBytes: body.length, glint, bare, floor };
+    const servers: Server[] = [{ label: 'glint', url }, ...baselines.map((b) => ({ label: b.label, url: b.url + scenario.path }))];
+    if (keystone) servers.splice(1, 0, { label: 'glint keystone', url: keystone.url + scenario.path, headers: keystone.headers });
+    const measured = await measureInTurns(scenario, servers);
+    const [glint, keystoneRun] = keystone ? measured.splice(0, 2) : measured.splice(0, 1);
+    const [bare, floor] = measured;
+    return { scenario, bodyBytes: body.length, glint, bare, floor, keystone: keystoneRun };
   } finally {
     await Promise.all(baselines.map((b) => stopGlint(b.child, STOP_GRACE_MS)));
   }
@@ -217,19 +239,22 @@ const size = (bytes: number) =>
   bytes < 1024 ? `${bytes} B` : bytes < 1024 ** 2 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
 
 /**
- * The result table (aligned text, or Markdown; floor columns when a row has a floor), then one key=value line
- * per scenario for grep and scripts.
+ * The result table (aligned text, or Markdown; floor columns when a row has a floor, keystone columns when a
+ * row measured keystone mode: "glint" is then noauth), then one key=value line per scenario for grep and scripts.
  */
 export function printResults(rows: Row[], format: 'text' | 'markdown' = 'text'): void {
   const floors = rows.some((row) => row.floor);
+  const keystones = rows.some((row) => row.keystone);
   const header = ['scenario', 'body', 'glint req/s', 'p50 ms', 'p99 ms', 'bare req/s', 'p50 ms', 'p99 ms', 'glint/bare'];
   if (floors) header.push('floor req/s', 'floor/bare', 'glint/floor');
-  const table = rows.map(({ scenario, bodyBytes, glint, bare, floor }) => [
+  if (keystones) header.push('keystone req/s', 'p50 ms', 'p99 ms', 'keystone/noauth');
+  const table = rows.map(({ scenario, bodyBytes, glint, bare, floor, keystone }) => [
     scenario.name, size(bodyBytes),
     glint.rps.toFixed(0), glint.p50.toFixed(2), glint.p99.toFixed(2),
     bare.rps.toFixed(0), bare.p50.toFixed(2), bare.p99.toFixed(2),
     (glint.rps / bare.rps).toFixed(3),
     ...(!floors ? [] : floor ? [floor.rps.toFixed(0), (floor.rps / bare.rps).toFixed(3), (glint.rps / floor.rps).toFixed(3)] : ['–', '–', '–']),
+    ...(!keystones ? [] : keystone ? [keystone.rps.toFixed(0), keystone.p50.toFixed(2), keystone.p99.toFixed(2), (keystone.rps / glint.rps).toFixed(3)] : ['–', '–', '–', '–']),
   ]);
   console.log(`\n${SECONDS} s per server in ${ROUNDS} turns, after ${WARMUP_SECONDS} s warm-up, ${CONNECTIONS} connections, pipelining 1\n`);
   if (format === 'markdown') {
@@ -244,14 +269,15 @@ export function printResults(rows: Row[], format: 'text' | 'markdown' = 'text'):
     table.forEach((r) => console.log(line(r)));
   }
   console.log('');
-  for (const { scenario, bodyBytes, glint, bare, floor } of rows) {
-    const ok = [glint, bare, floor].every((run) => !run || run.problems.length === 0);
+  for (const { scenario, bodyBytes, glint, bare, floor, keystone } of rows) {
+    const ok = [glint, bare, floor, keystone].every((run) => !run || run.problems.length === 0);
     console.log(
       `BENCH scenario="${scenario.name}" body_bytes=${bodyBytes} ` +
         `glint_rps=${glint.rps.toFixed(1)} glint_p50_ms=${glint.p50.toFixed(3)} glint_p99_ms=${glint.p99.toFixed(3)} ` +
         `bare_rps=${bare.rps.toFixed(1)} bare_p50_ms=${bare.p50.toFixed(3)} bare_p99_ms=${bare.p99.toFixed(3)} ` +
         `ratio=${(glint.rps / bare.rps).toFixed(3)} ` +
         (floor ? `floor_rps=${floor.rps.toFixed(1)} floor_ratio=${(floor.rps / bare.rps).toFixed(3)} ` : '') +
+        (keystone ? `keystone_rps=${keystone.rps.toFixed(1)} keystone_ratio=${(keystone.rps / glint.rps).toFixed(3)} ` : '') +
         `status=${ok ? 'ok' : 'FAILED'}`,
     );
   }
@@ -263,6 +289,7 @@ export function reportFailures(rows: Row[]): number {
     ...r.glint.problems.map((p) => `${r.scenario.name} / glint: ${p}`),
     ...r.bare.problems.map((p) => `${r.scenario.name} / bare: ${p}`),
     ...(r.floor?.problems ?? []).map((p) => `${r.scenario.name} / query floor: ${p}`),
+    ...(r.keystone?.problems ?? []).map((p) => `${r.scenario.name} / glint keystone: ${p}`),
   ]);
   failures.forEach((f) => console.error(`FAILED ${f}`));
   return failures.length === 0 ? 0 : 1;

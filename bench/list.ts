@@ -1,16 +1,24 @@
 /**
  * `npm run bench` (first part): throughput and latency of Glint's Nova image list endpoints, against a
- * bare node:http server that sends the same bytes (the ceiling for this machine and load generator).
+ * bare node:http server that sends the same bytes (the ceiling for this machine and load generator), and
+ * of Glint in keystone mode (the default) on the same catalog against Glint in noauth mode.
  * Settings: see bench/harness.ts. Exits non-zero when any request failed or was not 2xx, so a run that
  * measured errors never passes for a result.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startGlint, stopGlint, type GlintProcess } from '../test/support/glint-process.js';
+import { fileURLToPath } from 'node:url';
+import { identityKeyFile } from '../src/app.js';
+import { AccountService } from '../src/identity/accounts.js';
+import { SecretBox } from '../src/identity/secret-box.js';
+import { openSqlite } from '../src/store/sqlite/open.js';
+import { glintCommand, startGlint, stopGlint, type GlintProcess } from '../test/support/glint-process.js';
 import { BENCH_PROJECT, BENCH_TOKEN, benchCatalog } from './catalog.js';
-import { benchTempDir, log, printResults, reportFailures, runScenario, STOP_GRACE_MS, type Row, type Scenario } from './harness.js';
+import { benchTempDir, log, printResults, reportFailures, runScenario, STOP_GRACE_MS, type KeystoneGlint, type Row, type Scenario } from './harness.js';
 
 const STARTUP_TIMEOUT_MS = 60_000;
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const HEADERS = { 'X-Auth-Token': BENCH_TOKEN };
 const IMAGES = `/v2.1/${BENCH_PROJECT}/images`;
 
@@ -31,30 +39,70 @@ const SCENARIOS: ListScenario[] = [
   { name: 'list @1000, distinct', catalog: 1000, path: `${IMAGES}?limit=1000`, headers: HEADERS, expectImages: 1000, vary: distinctChangesSince },
 ];
 
-/** Starts Glint on a fresh data dir loaded with `catalogFile`. */
-function startBenchGlint(catalogFile: string, dataDir: string): Promise<GlintProcess> {
-  return startGlint(
-    ['--profile', 'openstack', '--auth', 'noauth', '--data-dir', dataDir, '--import', catalogFile],
-    { timeoutMs: STARTUP_TIMEOUT_MS, compiled: true },
-  );
+const BENCH_USER = { name: 'bench', password: 'bench-password' };
+
+/**
+ * Loads `catalogFile` into a fresh data dir, with a user who has the roles the noauth token names (member, and
+ * reader it implies) on the bench project, so that Glint answers that user in keystone mode as it answers the
+ * noauth token. Loaded beforehand, so the noauth and the keystone Glint start alike on the same catalog.
+ */
+async function prepareCatalog(catalogFile: string, dataDir: string): Promise<void> {
+  const load = spawnSync(process.execPath, [...glintCommand(true), 'import', catalogFile, '--data-dir', dataDir], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (load.status !== 0) throw new Error(`glint import exited with ${load.status ?? load.signal}`);
+  const storage = openSqlite(join(dataDir, 'catalog.sqlite'));
+  try {
+    const accounts = new AccountService(storage.identity, SecretBox.open(identityKeyFile({ dataDir })));
+    await accounts.ensureRoles();
+    await accounts.createProject('bench', '', BENCH_PROJECT);
+    await accounts.createUser(BENCH_USER.name, BENCH_USER.password, BENCH_PROJECT, ['member']);
+  } finally {
+    await storage.close();
+  }
+}
+
+function startBenchGlint(dataDir: string, auth: 'noauth' | 'keystone'): Promise<GlintProcess> {
+  return startGlint(['--profile', 'openstack', '--auth', auth, '--data-dir', dataDir], { timeoutMs: STARTUP_TIMEOUT_MS, compiled: true });
+}
+
+/** Starts Glint in keystone mode on the prepared data dir, and logs in there as the bench user. */
+async function startKeystoneGlint(dataDir: string): Promise<{ glint: GlintProcess; keystone: KeystoneGlint }> {
+  const glint = await startBenchGlint(dataDir, 'keystone');
+  const login = await fetch(`${glint.urls.identity}/v3/auth/tokens?nocatalog`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      auth: {
+        identity: { methods: ['password'], password: { user: { name: BENCH_USER.name, domain: { id: 'default' }, password: BENCH_USER.password } } },
+        scope: { project: { id: BENCH_PROJECT } },
+      },
+    }),
+  });
+  const token = login.headers.get('x-subject-token');
+  if (login.status !== 201 || !token) throw new Error(`keystone login answered ${login.status}: ${await login.text()}`);
+  return { glint, keystone: { url: glint.urls.compute, headers: { 'X-Auth-Token': token } } };
 }
 
 async function main(): Promise<number> {
   const dir = await benchTempDir();
   const rows: Row[] = [];
-  // One Glint per catalog size, and only one alive at a time.
+  // One Glint per catalog size (and its keystone twin on the same catalog), and only one catalog at a time.
   for (const catalogSize of [...new Set(SCENARIOS.map((s) => s.catalog))]) {
     const catalogFile = join(dir, `catalog-${catalogSize}.json`);
     await writeFile(catalogFile, JSON.stringify(benchCatalog(catalogSize)));
     const dataDir = await mkdtemp(join(dir, `data-${catalogSize}-`));
-    log(`starting Glint with ${catalogSize} images`);
-    const glint = await startBenchGlint(catalogFile, dataDir);
+    log(`starting Glint with ${catalogSize} images, in noauth and in keystone mode`);
+    await prepareCatalog(catalogFile, dataDir);
+    const glint = await startBenchGlint(dataDir, 'noauth');
+    const second = await startKeystoneGlint(dataDir).catch(async (err: unknown) => {
+      await stopGlint(glint.child, STOP_GRACE_MS);
+      throw err;
+    });
     try {
       for (const scenario of SCENARIOS.filter((s) => s.catalog === catalogSize)) {
-        rows.push(await runScenario(scenario, glint.urls.compute, dir, [dataDir]));
+        rows.push(await runScenario(scenario, glint.urls.compute, dir, [dataDir], second.keystone));
       }
     } finally {
-      await stopGlint(glint.child, STOP_GRACE_MS);
+      await Promise.all([glint, second.glint].map((g) => stopGlint(g.child, STOP_GRACE_MS)));
     }
   }
 

@@ -1,7 +1,7 @@
 /**
  * `--auth keystone`: a request carries a token issued by the identity API (`X-Auth-Token`), or is
- * signed with an access key (Huawei's `SDK-HMAC-SHA256`, project in `X-Project-Id`). Both are checked
- * against the store on every request, so a revoked token or key stops working at once everywhere.
+ * signed with an access key (Huawei's `SDK-HMAC-SHA256`, project in `X-Project-Id`). What each stands for is
+ * kept while the store's identity revision holds, so a revoked token or key stops working at once everywhere.
  */
 import { createHash } from 'node:crypto';
 import { authToken, firstHeader, hasBody, type AuthInput, type Authenticator, type RequestContext } from './context.js';
@@ -13,7 +13,7 @@ const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 export class KeystoneAuthenticator implements Authenticator {
   constructor(private readonly identity: TokenService) {}
 
-  async authenticate(request: AuthInput): Promise<RequestContext | null> {
+  authenticate(request: AuthInput): RequestContext | null | Promise<RequestContext | null> {
     const token = authToken(request.headers);
     if (token) return this.identity.contextOf(token);
     return this.signed(request);
@@ -31,12 +31,12 @@ export class KeystoneAuthenticator implements Authenticator {
     if (!signature || !projectId || !signature.signedHeaders.includes('x-project-id')) return null;
     const payloadHash = signedPayloadHash(request);
     if (payloadHash === null) return null;
-    const credential = await this.identity.credential(signature.access);
-    if (!credential) return null;
+    const signer = await this.identity.signer(signature.access, projectId);
+    if (!signer) return null;
     // Field by field: a framework's request object may keep these as getters, which spreading would drop.
     const { method, url, headers } = request;
-    const verdict = verifySdkRequest({ method, url, headers, payloadHash, secret: credential.secret, now: new Date() });
-    return verdict === 'ok' ? this.identity.contextOfUser(credential.user, projectId) : null;
+    const verdict = verifySdkRequest({ method, url, headers, payloadHash, secret: signer.secret, now: new Date() });
+    return verdict === 'ok' ? signer.context : null;
   }
 }
 

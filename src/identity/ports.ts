@@ -6,6 +6,13 @@ import type { Credential, Project, Role, Token, User } from './model.js';
  * here do not change the image catalog's `version()`.
  */
 export interface IdentityStore {
+  /**
+   * Moves with every change, by any process or tool, that can end a token's or an access key's use: a token
+   * revoked, a user or project deleted or disabled, a role or an assignment of one removed, a credential
+   * removed. New tokens and counted logins leave it. Read afresh on every call (at once where the
+   * backend can), so what was found out about a token at one revision holds while the revision does.
+   */
+  revision(): string | Promise<string>;
   insertProject(project: Project): Promise<void>;
   getProject(id: string): Promise<Project | null>;
   findProject(name: string): Promise<Project | null>;

@@ -199,6 +199,26 @@ export function identityContract(withStorage: (body: (images: ImageStore, storag
       assert.notEqual(await store.getToken('h1'), null);
     }));
 
+    test('the identity revision moves when a token is revoked or purged, not with logins and new records', withStore(async (store) => {
+      const moves = async (change: () => Promise<unknown>) => {
+        const before = await store.revision();
+        await change();
+        return (await store.revision()) !== before;
+      };
+      assert.equal(await moves(async () => {
+        await store.insertProject(project(1));
+        await store.insertUser(user(1));
+        await store.assignRole(user(1).id, project(1).id, (await store.ensureRole({ id: 'rm', name: 'member' })).id);
+        await store.insertToken(token('h1'));
+        await store.insertToken(token('h2', { expires_at: '2025-01-01T09:00:00.000000Z' }));
+        await store.insertCredential({ access: 'AK1', user_id: user(1).id, sealed_secret: 'sealed', created_at: T0 });
+        await store.countLoginAttempt(user(1).id, T0, 5, T0);
+        await store.clearFailedLogins(user(1).id);
+      }), false);
+      assert.equal(await moves(() => store.revokeToken('h1')), true);
+      assert.equal(await moves(() => store.purgeTokens(T0)), true);
+    }));
+
     test('identity writes leave the image catalog version alone', withStore(async (store, { images }) => {
       const before = await images.version();
       await store.insertUser(user(1));
@@ -242,5 +262,54 @@ export function identityContract(withStorage: (body: (images: ImageStore, storag
       for (const credential of [made('AK2', T0), made('AK3', '2025-01-02T10:00:00.000000Z'), made('AK1', T0)]) await store.insertCredential(credential);
       assert.deepEqual(await store.newestCredential(), made('AK3', '2025-01-02T10:00:00.000000Z'));
     }));
+  });
+}
+
+/** Storage, and a connection of another writer (a process, the command line, a tool) to the same catalog. */
+export interface WithOtherWriter {
+  storage: Storage;
+  /** Runs a statement through the other connection. */
+  write: (sql: string) => Promise<void>;
+  close: () => Promise<void>;
+}
+
+/**
+ * Whoever writes the identity records, the identity revision moves with each change that can end a token's or
+ * an access key's use: what a process keeps of them must not outlive them.
+ */
+export function identityRevisionContract(name: string, open: () => Promise<WithOtherWriter>): void {
+  test(`${name}: the identity revision moves with any writer's change that can end a token's or key's use`, async () => {
+    const { storage, write, close } = await open();
+    try {
+      const store = storage.identity;
+      await store.insertProject(project(1));
+      await store.insertUser(user(1));
+      await store.assignRole(user(1).id, project(1).id, (await store.ensureRole({ id: 'rm', name: 'member' })).id);
+      await store.insertToken(token('h1'));
+      await store.insertCredential({ access: 'AK1', user_id: user(1).id, sealed_secret: 'sealed', created_at: T0 });
+      const changes = [
+        `UPDATE tokens SET revoked = 1 WHERE hash = 'h1'`,
+        `UPDATE users SET enabled = 0 WHERE id = '${user(1).id}'`,
+        `UPDATE projects SET enabled = 0 WHERE id = '${project(1).id}'`,
+        `UPDATE roles SET name = 'renamed' WHERE id = 'rm'`,
+        `DELETE FROM role_assignments WHERE user_id = '${user(1).id}'`,
+        `DELETE FROM credentials WHERE access = 'AK1'`,
+        `DELETE FROM tokens WHERE hash = 'h1'`,
+        `DELETE FROM users WHERE id = '${user(1).id}'`,
+        `DELETE FROM projects WHERE id = '${project(1).id}'`,
+        `DELETE FROM roles WHERE id = 'rm'`,
+      ];
+      for (const sql of changes) {
+        const before = await store.revision();
+        await write(sql);
+        assert.notEqual(await store.revision(), before, sql);
+      }
+      const before = await store.revision();
+      await write(`UPDATE users SET failed_logins = 3, password_hash = 'scrypt$other'`);
+      await write(`INSERT INTO projects (id, name, description, enabled, created_at) VALUES ('${project(2).id}', 'p2', '', 1, '${T0}')`);
+      assert.equal(await store.revision(), before);
+    } finally {
+      await close();
+    }
   });
 }

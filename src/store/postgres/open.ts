@@ -8,17 +8,14 @@ import { PgConnection } from './pg-connection.js';
 import { PgImageStore } from './pg-image-store.js';
 import { PgSnapshots } from './pg-snapshots.js';
 
-/**
- * Connects, and brings the schema up to date. Tokens are not cached: a revocation by any process must count
- * from the next request, and reading the token's row costs what asking whether anything changed would.
- */
+/** Connects, and brings the schema up to date. */
 export async function openPostgres(url: string): Promise<Storage> {
   const connection = await PgConnection.open(url);
   return {
     images: new PgImageStore(connection),
     leases: new SqlUploadLeases(connection),
     tasks: new SqlTaskStore(connection),
-    identity: new SqlIdentityStore(connection),
+    identity: new SqlIdentityStore(connection, () => connection.identityRevision()),
     metadefs: new SqlMetadefStore(connection),
     snapshots: new PgSnapshots(connection),
     close: () => connection.close(),

@@ -9,6 +9,7 @@ import { throwAsFull } from '../../common/storage-full.js';
 import { MAX_PREPARED } from '../sql/list-sql.js';
 import type { SqlRunner } from '../sql/sql-runner.js';
 import { runStepsAsync, UniqueViolation, type StepRunner, type Steps } from '../sql/sql-steps.js';
+import { FreshRead } from './fresh-read.js';
 import { MIGRATIONS } from './migrations.js';
 
 /** PostgreSQL's disk_full (SQLSTATE 53100): the server could not extend a file; the transaction is rolled back. */
@@ -38,9 +39,8 @@ function withoutNul(sql: string, params: unknown[]): unknown[] {
 }
 
 export class PgConnection implements SqlRunner, StepRunner {
-  /** The catalog revision read under way, and the one queued to start after it (see `version`). */
-  private revisionRead: Promise<string> | null = null;
-  private nextRevisionRead: Promise<string> | null = null;
+  private readonly catalogRevision = new FreshRead(() => this.readRevision('catalog_revision'));
+  private readonly identityRevisionRead = new FreshRead(() => this.readRevision('identity_revision'));
   /** Statement names by SQL text: each distinct statement is prepared once per connection. */
   private readonly names = new Map<string, string>();
 
@@ -137,29 +137,19 @@ export class PgConnection implements SqlRunner, StepRunner {
     }
   }
 
-  /**
-   * The catalog revision, read from the database by a query that started after this call: a change
-   * committed before the call (by any process) is never missed. Calls made while a read is under way
-   * share the next one, so under load one read at a time serves every caller.
-   */
+  /** The catalog revision, fresh (see FreshRead): every change to the image catalog moves it. */
   version(): Promise<string> {
-    if (!this.revisionRead) return this.readRevision();
-    this.nextRevisionRead ??= this.revisionRead.then(
-      () => this.readRevision(),
-      () => this.readRevision(),
-    );
-    return this.nextRevisionRead;
+    return this.catalogRevision.get();
   }
 
-  private readRevision(): Promise<string> {
-    this.nextRevisionRead = null;
-    const read: Promise<string> = this.query<{ revision: number }>('SELECT revision FROM catalog_revision')
-      .then(([row]) => String(row.revision))
-      .finally(() => {
-        if (this.revisionRead === read) this.revisionRead = null;
-      });
-    this.revisionRead = read;
-    return read;
+  /** The identity revision, fresh (see FreshRead): moved by every change that can end a token's or key's use. */
+  identityRevision(): Promise<string> {
+    return this.identityRevisionRead.get();
+  }
+
+  private async readRevision(table: 'catalog_revision' | 'identity_revision'): Promise<string> {
+    const [row] = await this.query<{ revision: number }>(`SELECT revision FROM ${table}`);
+    return String(row.revision);
   }
 
   async all<R>(sql: string, params: unknown[] = []): Promise<R[]> {

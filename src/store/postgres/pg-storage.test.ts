@@ -4,6 +4,7 @@ import pg from 'pg';
 import { newImage } from '../../catalog/image.js';
 import type { ImageStore } from '../../catalog/ports.js';
 import { freshDatabase } from '../../../test/support/postgres-server.js';
+import { identityRevisionContract } from '../identity.contract.js';
 import { listManyShapes, storeContract } from '../store.contract.js';
 import { MAX_PREPARED } from '../sql/list-sql.js';
 import { openPostgres } from './open.js';
@@ -31,6 +32,20 @@ async function planOf(client: pg.Client, page: ReturnType<typeof LIST_SQL.page>,
 }
 
 storeContract('postgres', async () => openPostgres(await freshDatabase()));
+identityRevisionContract('postgres', async () => {
+  const url = await freshDatabase();
+  const storage = await openPostgres(url);
+  const other = new pg.Client({ connectionString: url });
+  await other.connect();
+  return {
+    storage,
+    write: async (sql) => void (await other.query(sql)),
+    close: async () => {
+      await other.end();
+      await storage.close();
+    },
+  };
+});
 
 test('postgres: stores opening one new database together migrate it once, and a reopened one keeps its images', async () => {
   const url = await freshDatabase();

@@ -8,17 +8,11 @@ import { toProject, toToken, toUser, type ProjectRow, type TokenRow, type UserRo
 import { oneRow, type SqlRunner } from './sql-runner.js';
 
 export class SqlIdentityStore implements IdentityStore {
-  constructor(private readonly db: SqlRunner) {}
-
-  /** Called after every write that changes or removes tokens, for a subclass that keeps tokens to drop them. */
-  protected tokensChanged(): void {}
-
-  /** Runs a write that changes or removes tokens; how many rows it changed. */
-  private async changeTokens(sql: string, params: unknown[]): Promise<number> {
-    const changed = await this.db.run(sql, params);
-    this.tokensChanged();
-    return changed;
-  }
+  constructor(
+    private readonly db: SqlRunner,
+    /** The backend's read of the identity revision (a table its triggers move). */
+    readonly revision: () => string | Promise<string>,
+  ) {}
 
   private one<R, T>(sql: string, convert: (row: R) => T, ...params: unknown[]): Promise<T | null> {
     return oneRow(this.db, sql, convert, ...params);
@@ -84,13 +78,13 @@ export class SqlIdentityStore implements IdentityStore {
   async deleteUser(userId: string): Promise<boolean> {
     await this.db.run('DELETE FROM role_assignments WHERE user_id = ?', [userId]);
     await this.db.run('DELETE FROM credentials WHERE user_id = ?', [userId]);
-    await this.changeTokens('DELETE FROM tokens WHERE user_id = ?', [userId]);
+    await this.db.run('DELETE FROM tokens WHERE user_id = ?', [userId]);
     return (await this.db.run('DELETE FROM users WHERE id = ?', [userId])) > 0;
   }
 
   async deleteProject(projectId: string): Promise<boolean> {
     await this.db.run('DELETE FROM role_assignments WHERE project_id = ?', [projectId]);
-    await this.changeTokens('DELETE FROM tokens WHERE project_id = ?', [projectId]);
+    await this.db.run('DELETE FROM tokens WHERE project_id = ?', [projectId]);
     return (await this.db.run('DELETE FROM projects WHERE id = ?', [projectId])) > 0;
   }
 
@@ -141,16 +135,16 @@ export class SqlIdentityStore implements IdentityStore {
   }
 
   async revokeToken(hash: string): Promise<boolean> {
-    return (await this.changeTokens('UPDATE tokens SET revoked = 1 WHERE hash = ?', [hash])) > 0;
+    return (await this.db.run('UPDATE tokens SET revoked = 1 WHERE hash = ?', [hash])) > 0;
   }
 
   async revokeTokensOf(userId: string, projectId?: string): Promise<number> {
-    if (projectId === undefined) return this.changeTokens('UPDATE tokens SET revoked = 1 WHERE user_id = ? AND revoked = 0', [userId]);
-    return this.changeTokens('UPDATE tokens SET revoked = 1 WHERE user_id = ? AND project_id = ? AND revoked = 0', [userId, projectId]);
+    if (projectId === undefined) return this.db.run('UPDATE tokens SET revoked = 1 WHERE user_id = ? AND revoked = 0', [userId]);
+    return this.db.run('UPDATE tokens SET revoked = 1 WHERE user_id = ? AND project_id = ? AND revoked = 0', [userId, projectId]);
   }
 
   async purgeTokens(before: string): Promise<number> {
-    return this.changeTokens('DELETE FROM tokens WHERE expires_at < ?', [before]);
+    return this.db.run('DELETE FROM tokens WHERE expires_at < ?', [before]);
   }
 
   async insertCredential(credential: Credential): Promise<void> {

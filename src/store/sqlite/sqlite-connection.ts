@@ -25,6 +25,7 @@ export class SqliteConnection implements SqlRunner, StepRunner {
   /** Image catalog changes made through this connection (see `version`). */
   private ownWrites = 0;
   private readonly dataVersionStatement: Database.Statement;
+  private readonly identityRevisionStatement: Database.Statement;
 
   constructor(file: string) {
     // The catalog holds password hashes and sealed secrets: no other local user may read it, whatever the
@@ -42,6 +43,7 @@ export class SqliteConnection implements SqlRunner, StepRunner {
     this.db.pragma('analysis_limit = 1000');
     this.db.pragma('optimize');
     this.dataVersionStatement = this.db.prepare('PRAGMA data_version').pluck();
+    this.identityRevisionStatement = this.db.prepare('SELECT revision FROM identity_revision').pluck();
   }
 
   /**
@@ -123,6 +125,11 @@ export class SqliteConnection implements SqlRunner, StepRunner {
   version(): string {
     // data_version moves with other connections' commits only; this connection's own writes are counted here.
     return `${this.ownWrites}:${this.dataVersion()}`;
+  }
+
+  /** The identity revision (see `IdentityStore.revision`): read at once, as a request's check must cost little. */
+  identityRevision(): string {
+    return String(this.identityRevisionStatement.get());
   }
 
   async close(): Promise<void> {

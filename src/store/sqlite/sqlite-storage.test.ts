@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
+import { identityRevisionContract } from '../identity.contract.js';
 import { listManyShapes, storeContract } from '../store.contract.js';
 import { MAX_PREPARED } from '../sql/list-sql.js';
 import { newImage } from '../../catalog/image.js';
@@ -25,6 +26,19 @@ const freshFile = () => {
 };
 
 storeContract('sqlite', async () => openSqlite(freshFile()));
+identityRevisionContract('sqlite', async () => {
+  const file = freshFile();
+  const storage = openSqlite(file);
+  const other = new Database(file);
+  return {
+    storage,
+    write: async (sql) => void other.exec(sql),
+    close: async () => {
+      other.close();
+      await storage.close();
+    },
+  };
+});
 
 const member = (name: string) => ({
   member: name, status: 'accepted' as const, can_share: false,
