@@ -9,15 +9,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { identityKeyFile } from '../src/app.js';
-import { AccountService } from '../src/identity/accounts.js';
-import { SecretBox } from '../src/identity/secret-box.js';
-import { openSqlite } from '../src/store/sqlite/open.js';
-import { glintCommand, startGlint, stopGlint, type GlintProcess } from '../test/support/glint-process.js';
+import { glintCommand, stopGlint } from '../test/support/glint-process.js';
 import { BENCH_PROJECT, BENCH_TOKEN, benchCatalog } from './catalog.js';
-import { benchTempDir, log, printResults, reportFailures, runScenario, STOP_GRACE_MS, type KeystoneGlint, type Row, type Scenario } from './harness.js';
+import { benchTempDir, log, printResults, reportFailures, runScenario, STOP_GRACE_MS, type Row, type Scenario } from './harness.js';
+import { addBenchUser, startBenchGlint, startKeystoneGlint, type BenchUser } from './keystone.js';
 
-const STARTUP_TIMEOUT_MS = 60_000;
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const HEADERS = { 'X-Auth-Token': BENCH_TOKEN };
 const IMAGES = `/v2.1/${BENCH_PROJECT}/images`;
@@ -39,7 +35,7 @@ const SCENARIOS: ListScenario[] = [
   { name: 'list @1000, distinct', catalog: 1000, path: `${IMAGES}?limit=1000`, headers: HEADERS, expectImages: 1000, vary: distinctChangesSince },
 ];
 
-const BENCH_USER = { name: 'bench', password: 'bench-password' };
+const BENCH_USER: BenchUser = { name: 'bench', password: 'bench-password', project: BENCH_PROJECT, roles: ['member'] };
 
 /**
  * Loads `catalogFile` into a fresh data dir, with a user who has the roles the noauth token names (member, and
@@ -49,37 +45,7 @@ const BENCH_USER = { name: 'bench', password: 'bench-password' };
 async function prepareCatalog(catalogFile: string, dataDir: string): Promise<void> {
   const load = spawnSync(process.execPath, [...glintCommand(true), 'import', catalogFile, '--data-dir', dataDir], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   if (load.status !== 0) throw new Error(`glint import exited with ${load.status ?? load.signal}`);
-  const storage = openSqlite(join(dataDir, 'catalog.sqlite'));
-  try {
-    const accounts = new AccountService(storage.identity, SecretBox.open(identityKeyFile({ dataDir })));
-    await accounts.ensureRoles();
-    await accounts.createProject('bench', '', BENCH_PROJECT);
-    await accounts.createUser(BENCH_USER.name, BENCH_USER.password, BENCH_PROJECT, ['member']);
-  } finally {
-    await storage.close();
-  }
-}
-
-function startBenchGlint(dataDir: string, auth: 'noauth' | 'keystone'): Promise<GlintProcess> {
-  return startGlint(['--profile', 'openstack', '--auth', auth, '--data-dir', dataDir], { timeoutMs: STARTUP_TIMEOUT_MS, compiled: true });
-}
-
-/** Starts Glint in keystone mode on the prepared data dir, and logs in there as the bench user. */
-async function startKeystoneGlint(dataDir: string): Promise<{ glint: GlintProcess; keystone: KeystoneGlint }> {
-  const glint = await startBenchGlint(dataDir, 'keystone');
-  const login = await fetch(`${glint.urls.identity}/v3/auth/tokens?nocatalog`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      auth: {
-        identity: { methods: ['password'], password: { user: { name: BENCH_USER.name, domain: { id: 'default' }, password: BENCH_USER.password } } },
-        scope: { project: { id: BENCH_PROJECT } },
-      },
-    }),
-  });
-  const token = login.headers.get('x-subject-token');
-  if (login.status !== 201 || !token) throw new Error(`keystone login answered ${login.status}: ${await login.text()}`);
-  return { glint, keystone: { url: glint.urls.compute, headers: { 'X-Auth-Token': token } } };
+  await addBenchUser(dataDir, BENCH_USER);
 }
 
 async function main(): Promise<number> {
@@ -93,7 +59,7 @@ async function main(): Promise<number> {
     log(`starting Glint with ${catalogSize} images, in noauth and in keystone mode`);
     await prepareCatalog(catalogFile, dataDir);
     const glint = await startBenchGlint(dataDir, 'noauth');
-    const second = await startKeystoneGlint(dataDir).catch(async (err: unknown) => {
+    const second = await startKeystoneGlint(dataDir, BENCH_USER).catch(async (err: unknown) => {
       await stopGlint(glint.child, STOP_GRACE_MS);
       throw err;
     });
