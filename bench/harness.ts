@@ -5,6 +5,10 @@
  *
  * Env: BENCH_SECONDS (measured seconds per server, taken in ROUNDS turns; default 5), BENCH_WARMUP_SECONDS (default 1),
  * BENCH_CONNECTIONS (default 10).
+ *
+ * A ratio of two servers is the median, over the rounds, of the ratio of their rates in that round: the two ran
+ * in neighbouring turns, so a round compares them on the same machine, and a round the machine slowed for part
+ * of counts once, not in proportion to its requests.
  */
 import autocannon from 'autocannon';
 import { fork, type ChildProcess } from 'node:child_process';
@@ -20,7 +24,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const SECONDS = envNumber('BENCH_SECONDS', 5);
 export const WARMUP_SECONDS = envNumber('BENCH_WARMUP_SECONDS', 1);
 export const CONNECTIONS = envNumber('BENCH_CONNECTIONS', 10);
-export const ROUNDS = 5;
+export const ROUNDS = 10;
 export const STOP_GRACE_MS = 5_000;
 
 export interface Scenario {
@@ -46,6 +50,8 @@ export interface Scenario {
 
 export interface Measurement {
   rps: number;
+  /** Requests per second in each round, in round order. */
+  rounds: number[];
   p50: number;
   p99: number;
   /** Why this run is not a valid result (errors, non-2xx, nothing answered); empty when it is. */
@@ -124,19 +130,24 @@ function percentile(sorted: number[], q: number): number {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
 }
 
-/** What runs of one server add up to. */
-interface Tally {
+/** What one run of autocannon measured. */
+interface Run {
   requests: number;
   seconds: number;
   latencies: number[];
   problems: string[];
 }
 
+/** What runs of one server add up to: their sums, and the rate of each round. */
+interface Tally extends Run {
+  rounds: number[];
+}
+
 /**
  * One autocannon run, its questions numbered on from `asked` (so a scenario that varies its question never asks
  * one again). Latencies are collected here because autocannon's histogram rounds to whole ms.
  */
-async function cannon(url: string, scenario: Scenario, seconds: number, asked: { count: number }, headers = scenario.headers): Promise<Tally> {
+async function cannon(url: string, scenario: Scenario, seconds: number, asked: { count: number }, headers = scenario.headers): Promise<Run> {
   const { vary } = scenario;
   const latencies: number[] = [];
   const { origin, pathname, search } = new URL(url);
@@ -173,7 +184,7 @@ async function measureInTurns(scenario: Scenario, servers: Server[]): Promise<Me
   const tallies: Tally[] = [];
   for (const [i, server] of servers.entries()) {
     const warmup = await cannon(server.url, scenario, warmupSeconds, asked[i], server.headers);
-    tallies.push({ requests: 0, seconds: 0, latencies: [], problems: warmup.problems.map((p) => `warm-up: ${p}`) });
+    tallies.push({ requests: 0, seconds: 0, rounds: [], latencies: [], problems: warmup.problems.map((p) => `warm-up: ${p}`) });
   }
   for (let round = 0; round < rounds; round++) {
     // Every other round the other way round: no server always runs right after the same one.
@@ -184,13 +195,14 @@ async function measureInTurns(scenario: Scenario, servers: Server[]): Promise<Me
       const tally = tallies[i];
       tally.requests += run.requests;
       tally.seconds += run.seconds;
+      tally.rounds[round] = run.requests / run.seconds;
       tally.latencies.push(...run.latencies);
       tally.problems.push(...run.problems);
     }
   }
-  return tallies.map(({ requests, seconds, latencies, problems }) => {
+  return tallies.map(({ requests, seconds, rounds: rates, latencies, problems }) => {
     latencies.sort((a, b) => a - b);
-    return { rps: requests / seconds, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), problems };
+    return { rps: requests / seconds, rounds: rates, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), problems };
   });
 }
 
@@ -235,6 +247,13 @@ export async function runScenario(scenario: Scenario, glintUrl: string, dir: str
   }
 }
 
+/** How `a` compares with `b` measured in the same rounds: the median of their per-round ratios. */
+export function ratio(a: Measurement, b: Measurement): number {
+  const ratios = a.rounds.map((rate, i) => rate / b.rounds[i]).sort((x, y) => x - y);
+  const mid = ratios.length >> 1;
+  return ratios.length % 2 === 1 ? ratios[mid] : (ratios[mid - 1] + ratios[mid]) / 2;
+}
+
 const size = (bytes: number) =>
   bytes < 1024 ? `${bytes} B` : bytes < 1024 ** 2 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
 
@@ -252,11 +271,11 @@ export function printResults(rows: Row[], format: 'text' | 'markdown' = 'text'):
     scenario.name, size(bodyBytes),
     glint.rps.toFixed(0), glint.p50.toFixed(2), glint.p99.toFixed(2),
     bare.rps.toFixed(0), bare.p50.toFixed(2), bare.p99.toFixed(2),
-    (glint.rps / bare.rps).toFixed(3),
-    ...(!floors ? [] : floor ? [floor.rps.toFixed(0), (floor.rps / bare.rps).toFixed(3), (glint.rps / floor.rps).toFixed(3)] : ['–', '–', '–']),
-    ...(!keystones ? [] : keystone ? [keystone.rps.toFixed(0), keystone.p50.toFixed(2), keystone.p99.toFixed(2), (keystone.rps / glint.rps).toFixed(3)] : ['–', '–', '–', '–']),
+    ratio(glint, bare).toFixed(3),
+    ...(!floors ? [] : floor ? [floor.rps.toFixed(0), ratio(floor, bare).toFixed(3), ratio(glint, floor).toFixed(3)] : ['–', '–', '–']),
+    ...(!keystones ? [] : keystone ? [keystone.rps.toFixed(0), keystone.p50.toFixed(2), keystone.p99.toFixed(2), ratio(keystone, glint).toFixed(3)] : ['–', '–', '–', '–']),
   ]);
-  console.log(`\n${SECONDS} s per server in ${ROUNDS} turns, after ${WARMUP_SECONDS} s warm-up, ${CONNECTIONS} connections, pipelining 1\n`);
+  console.log(`\n${SECONDS} s per server in ${ROUNDS} turns, after ${WARMUP_SECONDS} s warm-up, ${CONNECTIONS} connections, pipelining 1; ratios are medians of per-turn ratios\n`);
   if (format === 'markdown') {
     console.log(`| ${header.join(' | ')} |`);
     console.log(`|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`);
@@ -275,9 +294,9 @@ export function printResults(rows: Row[], format: 'text' | 'markdown' = 'text'):
       `BENCH scenario="${scenario.name}" body_bytes=${bodyBytes} ` +
         `glint_rps=${glint.rps.toFixed(1)} glint_p50_ms=${glint.p50.toFixed(3)} glint_p99_ms=${glint.p99.toFixed(3)} ` +
         `bare_rps=${bare.rps.toFixed(1)} bare_p50_ms=${bare.p50.toFixed(3)} bare_p99_ms=${bare.p99.toFixed(3)} ` +
-        `ratio=${(glint.rps / bare.rps).toFixed(3)} ` +
-        (floor ? `floor_rps=${floor.rps.toFixed(1)} floor_ratio=${(floor.rps / bare.rps).toFixed(3)} ` : '') +
-        (keystone ? `keystone_rps=${keystone.rps.toFixed(1)} keystone_ratio=${(keystone.rps / glint.rps).toFixed(3)} ` : '') +
+        `ratio=${ratio(glint, bare).toFixed(3)} ` +
+        (floor ? `floor_rps=${floor.rps.toFixed(1)} floor_ratio=${ratio(floor, bare).toFixed(3)} glint_floor_ratio=${ratio(glint, floor).toFixed(3)} ` : '') +
+        (keystone ? `keystone_rps=${keystone.rps.toFixed(1)} keystone_ratio=${ratio(keystone, glint).toFixed(3)} ` : '') +
         `status=${ok ? 'ok' : 'FAILED'}`,
     );
   }

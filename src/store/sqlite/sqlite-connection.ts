@@ -24,8 +24,21 @@ export class SqliteConnection implements SqlRunner, StepRunner {
   private readonly statements = new Map<string, Database.Statement>();
   /** Image catalog changes made through this connection (see `version`). */
   private ownWrites = 0;
+  /** Statements run outside `write` (the identity store's); with `ownWrites`, this connection's every change. */
+  private ownRuns = 0;
   private readonly dataVersionStatement: Database.Statement;
   private readonly identityRevisionStatement: Database.Statement;
+  /**
+   * `PRAGMA data_version` as read in this turn of the event loop: a request checks the catalog version and the
+   * identity revision, both from it, within one turn, and reading it once saves a statement per request. A commit
+   * another process makes within the turn is then seen from the next one, as if the request came a moment sooner.
+   */
+  private turnDataVersion: number | undefined;
+  private readonly forgetTurnDataVersion = () => {
+    this.turnDataVersion = undefined;
+  };
+  /** The identity revision, and the changes (ours, others') it was read after. */
+  private identityRevisionRead = { at: '', revision: '' };
 
   constructor(file: string) {
     // The catalog holds password hashes and sealed secrets: no other local user may read it, whatever the
@@ -114,12 +127,18 @@ export class SqliteConnection implements SqlRunner, StepRunner {
       return this.prepared(sql).run(...params).changes;
     } catch (err) {
       return catalogFull(err);
+    } finally {
+      this.ownRuns++;
     }
   }
 
   /** Commits other connections (processes) made to the file since it was opened; this one's own do not count. */
   dataVersion(): number {
-    return this.dataVersionStatement.get() as number;
+    if (this.turnDataVersion === undefined) {
+      this.turnDataVersion = this.dataVersionStatement.get() as number;
+      queueMicrotask(this.forgetTurnDataVersion);
+    }
+    return this.turnDataVersion;
   }
 
   version(): string {
@@ -127,9 +146,14 @@ export class SqliteConnection implements SqlRunner, StepRunner {
     return `${this.ownWrites}:${this.dataVersion()}`;
   }
 
-  /** The identity revision (see `IdentityStore.revision`): read at once, as a request's check must cost little. */
+  /**
+   * The identity revision (see `IdentityStore.revision`): read at once, as a request's check must cost little, and
+   * read again only after a change by any connection, which the data version and this connection's counts tell.
+   */
   identityRevision(): string {
-    return String(this.identityRevisionStatement.get());
+    const at = `${this.ownWrites}:${this.ownRuns}:${this.dataVersion()}`;
+    if (at !== this.identityRevisionRead.at) this.identityRevisionRead = { at, revision: String(this.identityRevisionStatement.get()) };
+    return this.identityRevisionRead.revision;
   }
 
   async close(): Promise<void> {
