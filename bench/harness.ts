@@ -105,8 +105,8 @@ async function startBaseline(script: string, args: string[]): Promise<{ child: C
 }
 
 /** Fetches the scenario once from Glint: checks it is a 200 JSON answer with the expected images. */
-async function fetchBody(url: string, scenario: Scenario): Promise<Buffer> {
-  const res = await fetch(url, { headers: scenario.headers });
+async function fetchBody(url: string, scenario: Scenario, headers = scenario.headers): Promise<Buffer> {
+  const res = await fetch(url, { headers });
   const body = Buffer.from(await res.arrayBuffer());
   const type = res.headers.get('content-type') ?? '';
   if (res.status !== 200 || !type.includes('json')) {
@@ -125,6 +125,8 @@ async function fetchBody(url: string, scenario: Scenario): Promise<Buffer> {
   }
   return body;
 }
+
+const imageIds = (body: Buffer) => (JSON.parse(body.toString('utf8')) as { images: { id: string }[] }).images.map((image) => image.id).join();
 
 function percentile(sorted: number[], q: number): number {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
@@ -230,6 +232,11 @@ let bodies = 0;
 export async function runScenario(scenario: Scenario, glintUrl: string, dir: string, catalog?: string[], keystone?: KeystoneGlint): Promise<Row> {
   const url = glintUrl + scenario.path;
   const body = await fetchBody(url + (scenario.vary?.(0) ?? ''), scenario);
+  if (keystone) {
+    // The keystone caller must be answered the same images, or its row would measure another question.
+    const twin = await fetchBody(keystone.url + scenario.path + (scenario.vary?.(0) ?? ''), scenario, keystone.headers);
+    if (imageIds(twin) !== imageIds(body)) throw new Error(`${scenario.name}: Glint in keystone mode answered other images than in noauth mode`);
+  }
   const bodyFile = join(dir, `body-${++bodies}.json`);
   await writeFile(bodyFile, body);
 

@@ -3,15 +3,13 @@
  * noauth token names, added to a catalog before either Glint starts, and a login as that user once the keystone
  * Glint runs. Both Glints then answer the same caller on the same catalog, so the ratio is the token check's cost.
  */
-import { join } from 'node:path';
-import { identityKeyFile } from '../src/app.js';
-import { AccountService } from '../src/identity/accounts.js';
-import { SecretBox } from '../src/identity/secret-box.js';
-import { openSqlite } from '../src/store/sqlite/open.js';
-import { startGlint, stopGlint, type GlintProcess } from '../test/support/glint-process.js';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { glintCommand, startGlint, stopGlint, type GlintProcess } from '../test/support/glint-process.js';
 import { STOP_GRACE_MS, type KeystoneGlint } from './harness.js';
 
-const STARTUP_TIMEOUT_MS = 60_000;
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const STARTUP_TIMEOUT_MS = 120_000;
 
 export interface BenchUser {
   name: string;
@@ -20,21 +18,24 @@ export interface BenchUser {
   roles: string[];
 }
 
-/** Adds the user, its project and the roles on it to the SQLite catalog in `dataDir`. */
-export async function addBenchUser(dataDir: string, user: BenchUser): Promise<void> {
-  const storage = openSqlite(join(dataDir, 'catalog.sqlite'));
-  try {
-    const accounts = new AccountService(storage.identity, SecretBox.open(identityKeyFile({ dataDir })));
-    await accounts.ensureRoles();
-    await accounts.createProject(user.name, '', user.project);
-    await accounts.createUser(user.name, user.password, user.project, user.roles);
-  } finally {
-    await storage.close();
-  }
+function glint(args: string[]): void {
+  const run = spawnSync(process.execPath, [...glintCommand(true), ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (run.status !== 0) throw new Error(`glint ${args.slice(0, 2).join(' ')} exited with ${run.status ?? run.signal}`);
 }
 
-export function startBenchGlint(dataDir: string, auth: 'noauth' | 'keystone'): Promise<GlintProcess> {
-  return startGlint(['--profile', 'openstack', '--auth', auth, '--data-dir', dataDir], { timeoutMs: STARTUP_TIMEOUT_MS, compiled: true });
+/**
+ * Adds the user, with its roles on its project, to the catalog the options name (`--data-dir`, `--database`),
+ * by the command line, as an operator would; the project is added unless it is there.
+ */
+export function addBenchUser(catalog: string[], user: BenchUser): void {
+  const projects = spawnSync(process.execPath, [...glintCommand(true), 'projects', 'list', ...catalog], { cwd: ROOT, encoding: 'utf8' });
+  if (!projects.stdout.includes(user.project)) glint(['projects', 'create', `bench-${user.project}`, '--id', user.project, ...catalog]);
+  glint(['users', 'create', user.name, '--password', user.password, '--project', user.project, ...user.roles.flatMap((role) => ['--role', role]), ...catalog]);
+}
+
+/** Glint from the compiled build, on the catalog the options name. */
+export function startBenchGlint(catalog: string[], auth: 'noauth' | 'keystone'): Promise<GlintProcess> {
+  return startGlint(['--profile', 'openstack', '--auth', auth, ...catalog], { timeoutMs: STARTUP_TIMEOUT_MS, compiled: true });
 }
 
 /** A token of `user`, scoped to its project, from the identity API at `identityUrl`. */
@@ -54,9 +55,9 @@ export async function login(identityUrl: string, user: BenchUser): Promise<strin
   return token;
 }
 
-/** Starts Glint in keystone mode on a data dir that holds `user`, and logs in there as that user. */
-export async function startKeystoneGlint(dataDir: string, user: BenchUser, api: 'compute' | 'image' = 'compute'): Promise<{ glint: GlintProcess; keystone: KeystoneGlint }> {
-  const glint = await startBenchGlint(dataDir, 'keystone');
+/** Starts Glint in keystone mode on a catalog that holds `user`, and logs in there as that user. */
+export async function startKeystoneGlint(catalog: string[], user: BenchUser, api: 'compute' | 'image' = 'compute'): Promise<{ glint: GlintProcess; keystone: KeystoneGlint }> {
+  const glint = await startBenchGlint(catalog, 'keystone');
   try {
     const token = await login(glint.urls.identity, user);
     return { glint, keystone: { url: glint.urls[api], headers: { 'X-Auth-Token': token } } };

@@ -42,10 +42,10 @@ const BENCH_USER: BenchUser = { name: 'bench', password: 'bench-password', proje
  * reader it implies) on the bench project, so that Glint answers that user in keystone mode as it answers the
  * noauth token. Loaded beforehand, so the noauth and the keystone Glint start alike on the same catalog.
  */
-async function prepareCatalog(catalogFile: string, dataDir: string): Promise<void> {
+function prepareCatalog(catalogFile: string, dataDir: string): void {
   const load = spawnSync(process.execPath, [...glintCommand(true), 'import', catalogFile, '--data-dir', dataDir], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   if (load.status !== 0) throw new Error(`glint import exited with ${load.status ?? load.signal}`);
-  await addBenchUser(dataDir, BENCH_USER);
+  addBenchUser(['--data-dir', dataDir], BENCH_USER);
 }
 
 async function main(): Promise<number> {
@@ -57,9 +57,9 @@ async function main(): Promise<number> {
     await writeFile(catalogFile, JSON.stringify(benchCatalog(catalogSize)));
     const dataDir = await mkdtemp(join(dir, `data-${catalogSize}-`));
     log(`starting Glint with ${catalogSize} images, in noauth and in keystone mode`);
-    await prepareCatalog(catalogFile, dataDir);
-    const glint = await startBenchGlint(dataDir, 'noauth');
-    const second = await startKeystoneGlint(dataDir, BENCH_USER).catch(async (err: unknown) => {
+    prepareCatalog(catalogFile, dataDir);
+    const glint = await startBenchGlint(['--data-dir', dataDir], 'noauth');
+    const second = await startKeystoneGlint(['--data-dir', dataDir], BENCH_USER).catch(async (err: unknown) => {
       await stopGlint(glint.child, STOP_GRACE_MS);
       throw err;
     });

@@ -5,6 +5,8 @@
  * row runs twice: the same question repeated (as a polling dashboard asks), and a new question each
  * request (a different `changes-since` / `created_at` bound), which no cache can answer; those rows also
  * run against the query floor (bench/query-floor-server.ts), the bare server asking the catalog first.
+ * Each row also runs against Glint in keystone mode (the default) on the same catalog, with tokens of users who have
+ * the roles the noauth tokens name.
  * Prints Markdown for docs/benchmarks.md, the seed time and the Glint process's peak RSS.
  *
  * `--backend postgres` runs it all on PostgreSQL: a throwaway server started for the run (from
@@ -18,9 +20,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { syntheticProjects } from '../src/catalog/synthetic.js';
-import { glintCommand, killOnExit, startGlint, stopGlint } from '../test/support/glint-process.js';
+import { glintCommand, killOnExit, stopGlint } from '../test/support/glint-process.js';
 import { freshDatabase } from '../test/support/postgres-server.js';
 import { benchTempDir, log, printResults, reportFailures, runScenario, STOP_GRACE_MS, type Row, type Scenario } from './harness.js';
+import { addBenchUser, login, startBenchGlint, type BenchUser } from './keystone.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PROJECTS = 100;
@@ -168,18 +171,33 @@ export async function scaleBench(images: number, backend: Backend, seeded?: stri
   const seedSeconds = seeded ? NaN : await seed(catalog, images);
   const [member] = syntheticProjects({ projects: PROJECTS, seed: SEED });
   const values = await pickValues(catalog, member);
+  // The keystone twins of the noauth callers below: a member of the project, and an admin there (a catalog
+  // seeded by an earlier run may have them).
+  const users: Record<string, BenchUser> = {
+    member: { name: 'bench-member', password: 'bench-member-password', project: member, roles: ['member'] },
+    admin: { name: 'bench-admin', password: 'bench-admin-password', project: member, roles: ['admin'] },
+  };
+  const usersThere = Number(await catalog.first('SELECT count(*) FROM users WHERE name = ?', users.member.name)) > 0;
   await catalog.close();
 
-  log('starting Glint');
-  const glint = await startGlint(['--profile', 'openstack', '--auth', 'noauth', ...catalog.options], { timeoutMs: 120_000, compiled: true });
+  if (!usersThere) for (const user of Object.values(users)) addBenchUser(catalog.options, user);
+
+  log('starting Glint, in noauth and in keystone mode');
+  const glint = await startBenchGlint(catalog.options, 'noauth');
+  const twin = await startBenchGlint(catalog.options, 'keystone').catch(async (err: unknown) => {
+    await stopGlint(glint.child, STOP_GRACE_MS);
+    throw err;
+  });
   const pid = glint.child.pid!;
   const rows: Row[] = [];
   let streamRss = NaN;
   let peakRss = NaN;
   try {
+    const keystoneHeaders: Record<string, Record<string, string>> = {};
     for (const [who, token] of [['member', `bench:${member}`], ['admin', `admin:${member}`]]) {
+      keystoneHeaders[who] = { 'X-Auth-Token': await login(twin.urls.identity, users[who]) };
       for (const scenario of scenarios(who, token, member, values).filter(chosen)) {
-        rows.push(await runScenario(scenario, glint.urls[scenario.api], dir, catalog.location));
+        rows.push(await runScenario(scenario, glint.urls[scenario.api], dir, catalog.location, { url: twin.urls[scenario.api], headers: keystoneHeaders[who] }));
       }
     }
     // A no-limit list of over 100,000 images (an eighth of the admin's view), one at a time: it streams, so
@@ -196,13 +214,13 @@ export async function scaleBench(images: number, backend: Backend, seeded?: stri
       rounds: 1,
     };
     if (chosen(stream)) {
-      const streamed = await maxRssDuring(pid, () => runScenario(stream, glint.urls.compute, dir));
+      const streamed = await maxRssDuring(pid, () => runScenario(stream, glint.urls.compute, dir, undefined, { url: twin.urls.compute, headers: keystoneHeaders.admin }));
       rows.push(streamed.result);
       streamRss = streamed.maxMb;
     }
     peakRss = rssMb(pid, 'VmHWM');
   } finally {
-    await stopGlint(glint.child, STOP_GRACE_MS);
+    await Promise.all([glint, twin].map((g) => stopGlint(g.child, STOP_GRACE_MS)));
   }
 
   const seeding = seeded ? `the catalog in ${seeded}` : `${images} images seeded in ${seedSeconds.toFixed(1)} s`;
