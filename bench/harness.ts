@@ -4,7 +4,7 @@
  * `--auth keystone` mode beside the `noauth` one it is compared with, answer checks, and the result table.
  *
  * Env: BENCH_SECONDS (measured seconds per server, taken in ROUNDS turns; default 5), BENCH_WARMUP_SECONDS (default 1),
- * BENCH_CONNECTIONS (default 10).
+ * BENCH_CONNECTIONS (default 10), BENCH_ONLY (a regular expression: only the scenarios whose names match).
  *
  * A ratio of two servers is the median, over the rounds, of the ratio of their rates in that round: the two ran
  * in neighbouring turns, so a round compares them on the same machine, and a round the machine slowed for part
@@ -68,6 +68,10 @@ export interface Row {
   /** query-floor-server.ts over the same catalog, for a scenario that varies its question. */
   floor?: Measurement;
 }
+
+const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
+/** Whether BENCH_ONLY (a regular expression) leaves the scenario in. */
+export const chosen = (scenario: { name: string }) => !only || only.test(scenario.name);
 
 export function envNumber(name: string, fallback: number): number {
   const raw = process.env[name];

@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { syntheticProjects } from '../src/catalog/synthetic.js';
 import { glintCommand, killOnExit, stopGlint } from '../test/support/glint-process.js';
 import { freshDatabase } from '../test/support/postgres-server.js';
-import { benchTempDir, log, printResults, reportFailures, runScenario, STOP_GRACE_MS, type Row, type Scenario } from './harness.js';
+import { benchTempDir, chosen, log, printResults, reportFailures, runScenario, STOP_GRACE_MS, type Row, type Scenario } from './harness.js';
 import { addBenchUser, login, startBenchGlint, type BenchUser } from './keystone.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -141,9 +141,6 @@ function scenarios(who: string, token: string, project: string, values: Awaited<
   }
   return rows;
 }
-
-const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
-const chosen = (scenario: Scenario) => !only || only.test(scenario.name);
 
 /** Resident memory of a process (Linux): now (VmRSS) or its peak so far (VmHWM). */
 function rssMb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
