@@ -40,8 +40,6 @@ export interface LinkPieces {
   alternate: string;
   serverSelf: string;
   serverBookmark: string;
-  /** Identifies this set of prefixes, for memoized renderings. */
-  key: string;
 }
 
 const jsonContent = (text: string) => JSON.stringify(text).slice(1, -1);
@@ -60,7 +58,6 @@ export function linkPieces(base: LinkBase): LinkPieces {
       alternate: jsonContent(prefixes.alternate),
       serverSelf: prefixes.serverSelf,
       serverBookmark: prefixes.serverBookmark,
-      key,
     };
     if (linkPiecesByBase.size >= 10_000) linkPiecesByBase.clear();
     linkPiecesByBase.set(key, pieces);
