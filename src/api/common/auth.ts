@@ -27,7 +27,8 @@ export function admitCaller(auth: Authenticator, request: FastifyRequest, reply:
     method: request.method,
     url: request.url,
     headers: request.headers,
-    streamsBody: request.routeOptions.config.streamsBody === true,
+    // Only routes that read a body stream one (asking the route's options costs an object per request).
+    streamsBody: readsBody(request.method) && request.routeOptions.config.streamsBody === true,
   };
   if (request.awaitingBody) {
     input.body = request.body instanceof Buffer ? request.body : Buffer.alloc(0);

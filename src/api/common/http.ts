@@ -15,6 +15,7 @@ import Fastify, {
   type preHandlerHookHandler,
 } from 'fastify';
 import type { Logger } from 'pino';
+import { hasBody } from '../../identity/context.js';
 import { webobPage, type ErrorBody } from './errors.js';
 import { RouteDescriptions, type ApiTitle } from './openapi.js';
 import { newRequestId } from './request-id.js';
@@ -201,7 +202,8 @@ export function createListener(options: ListenerOptions): FastifyInstance {
   app.decorateRequest('awaitingBody', false);
   app.addHook('onRequest', (request, reply, done) => {
     setRequestIdHeaders(reply, request.id, options.requestIdHeaders);
-    if (!request.raw.complete) watchBody(request.raw, reply.raw, limits, request.routeOptions.config.streamsBody === true, failure);
+    // A request that declares no body has none to wait for (Node marks it complete only after this hook).
+    if (!request.raw.complete && hasBody(request.headers)) watchBody(request.raw, reply.raw, limits, request.routeOptions.config.streamsBody === true, failure);
     admitting(request, reply, done);
   });
   // Only routes that read a body need these, and the others (the lists) are spared their cost.

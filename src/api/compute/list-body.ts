@@ -1,18 +1,17 @@
 /**
  * Assembles a compute list response from the catalog's batches: whole when it is small enough to
- * hold (one cached page is answered from its memoized rendering), streamed batch by batch beyond.
+ * hold, streamed batch by batch beyond.
  */
 import { Readable } from 'node:stream';
 import type { Image } from '../../catalog/image.js';
 import { nextLink, type LinkBase } from '../common/links.js';
-import { imagesBatch, imagesBody, linkPieces, type LinkPieces, type ListView } from './views.js';
+import { imagesBody, linkPieces, pushImages, type LinkPieces, type ListView } from './views.js';
 
 /** A list of up to this many images is sent whole (with a length); beyond it the rest streams. */
 const BUFFERED_LIST_IMAGES = 5000;
 
 const IMAGES_OPEN = Buffer.from('{"images":[');
 const EMPTY_LIST = Buffer.from('{"images":[]}');
-const COMMA = Buffer.from(',');
 
 export class ListBody {
   private readonly links: LinkPieces;
@@ -22,9 +21,8 @@ export class ListBody {
   constructor(
     private readonly view: ListView,
     private readonly base: LinkBase,
-    /** The request's parameters, echoed into the next link, and its query string as sent. */
+    /** The request's parameters, echoed into the next link. */
     private readonly params: URLSearchParams,
-    private readonly query: string,
     /** A non-empty list of exactly this many images gets a next link. */
     private readonly pageFill: number,
   ) {
@@ -37,7 +35,7 @@ export class ListBody {
     const second = await pages.next();
     if (second.done) {
       const batch = first.value;
-      return imagesBody(batch, this.view, this.links, this.query, () => this.closingText(batch.length, batch[batch.length - 1].id));
+      return imagesBody(batch, this.view, this.links, this.closingText(batch.length, batch[batch.length - 1].id));
     }
     const pieces: Buffer[] = [IMAGES_OPEN];
     this.render(pieces, first.value);
@@ -50,8 +48,7 @@ export class ListBody {
   }
 
   private render(out: Buffer[], batch: Image[]): void {
-    if (this.count > 0) out.push(COMMA);
-    out.push(imagesBatch(batch, this.view, this.links));
+    pushImages(out, batch, this.view, this.links, this.count > 0);
     this.count += batch.length;
     this.lastId = batch[batch.length - 1].id;
   }

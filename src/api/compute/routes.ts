@@ -114,8 +114,7 @@ export function computeImageRoutes(app: FastifyInstance, opts: ComputeRouteOptio
     } catch (err) {
       throw quotedImageServiceError(err);
     }
-    const rawQuery = request.url.slice(request.url.indexOf('?') + 1 || request.url.length);
-    const body = await new ListBody(view, call.links, params, rawQuery, pageFill).assemble(pages, first);
+    const body = await new ListBody(view, call.links, params, pageFill).assemble(pages, first);
     if (!Buffer.isBuffer(body)) return reply.header('content-type', JSON_TYPE).send(body);
     return answers.sendJson(request, reply, version, body);
   }

@@ -40,8 +40,6 @@ export interface LinkPieces {
   alternate: string;
   serverSelf: string;
   serverBookmark: string;
-  /** Identifies this set of prefixes, for memoized renderings. */
-  key: string;
 }
 
 const jsonContent = (text: string) => JSON.stringify(text).slice(1, -1);
@@ -60,7 +58,6 @@ export function linkPieces(base: LinkBase): LinkPieces {
       alternate: jsonContent(prefixes.alternate),
       serverSelf: prefixes.serverSelf,
       serverBookmark: prefixes.serverBookmark,
-      key,
     };
     if (linkPiecesByBase.size >= 10_000) linkPiecesByBase.clear();
     linkPiecesByBase.set(key, pieces);
@@ -109,71 +106,46 @@ function detailedJson(image: Image, links: LinkPieces): string {
 export type ListView = 'basic' | 'detailed';
 
 /**
- * Renderings kept per memoized object: a few, each for a view and link prefixes (compared by identity:
- * the prefix pieces themselves are made once per base URL). A short list rather than maps, as most
- * objects only ever have one, and a long list's images pass through here by the hundred thousand.
+ * Renderings kept per image: a few, each for a view and link prefixes (compared by identity: the prefix
+ * pieces themselves are made once per base URL). A short list rather than maps, as most images only ever
+ * have one, and a long list's images pass through here by the hundred thousand.
  */
 type Renderings = { view: ListView; links: LinkPieces; bytes: Buffer }[];
-const VARIANTS = 4;
-
-function remember<K extends object>(memo: WeakMap<K, Renderings>, owner: K, view: ListView, links: LinkPieces, render: () => Buffer): Buffer {
-  let renderings = memo.get(owner);
-  if (renderings) for (const kept of renderings) if (kept.links === links && kept.view === view) return kept.bytes;
-  const bytes = render();
-  if (!renderings) memo.set(owner, (renderings = []));
-  else if (renderings.length >= 2 * VARIANTS) renderings.length = 0;
-  renderings.push({ view, links, bytes });
-  return bytes;
-}
+const VARIANTS = 8;
 
 // Images from the store are immutable versions, so what is rendered from one stays right for it.
 const renderedImages = new WeakMap<Image, Renderings>();
 
 /** One image's JSON in a view, for these links. */
 export function imageJson(image: Image, view: ListView, links: LinkPieces): Buffer {
-  return remember(renderedImages, image, view, links, () =>
-    Buffer.from(view === 'basic' ? basicJson(image, links) : detailedJson(image, links)),
-  );
+  let renderings = renderedImages.get(image);
+  if (renderings) for (const kept of renderings) if (kept.links === links && kept.view === view) return kept.bytes;
+  const bytes = Buffer.from(view === 'basic' ? basicJson(image, links) : detailedJson(image, links));
+  if (!renderings) renderedImages.set(image, (renderings = []));
+  else if (renderings.length >= VARIANTS) renderings.length = 0;
+  renderings.push({ view, links, bytes });
+  return bytes;
 }
 
 const COMMA = Buffer.from(',');
 const IMAGES_OPEN = Buffer.from('{"images":[');
 
-// The store hands out the same frozen page array while the catalog is unchanged, so a rendering of
-// that page for the same links stays right.
-const renderedPages = new WeakMap<readonly Image[], Renderings>();
-
-/** One batch of a list as comma-separated entries of the `images` array. */
-export function imagesBatch(images: readonly Image[], view: ListView, links: LinkPieces): Buffer {
-  const render = () => {
-    const out = new Array<Buffer>(images.length * 2 - 1);
-    for (let i = 0; i < images.length; i++) {
-      if (i > 0) out[2 * i - 1] = COMMA;
-      out[2 * i] = imageJson(images[i], view, links);
-    }
-    return Buffer.concat(out);
-  };
-  return Object.isFrozen(images) ? remember(renderedPages, images, view, links, render) : render();
+/**
+ * Appends one batch of a list to `out` as comma-separated entries of the `images` array (the comma before
+ * the first one when `more` says entries precede it). The pieces are joined once, with the whole answer:
+ * a page is rendered afresh for each new question, and a repeated one is a kept answer.
+ */
+export function pushImages(out: Buffer[], images: readonly Image[], view: ListView, links: LinkPieces, more: boolean): void {
+  for (let i = 0; i < images.length; i++) {
+    if (i > 0 || more) out.push(COMMA);
+    out.push(imageJson(images[i], view, links));
+  }
 }
 
-// Whole single-page responses of a cached page, by view, links and the request's query (which decides
-// the closing and its next link), so a repeated question skips even building the next link.
-const pageBodies = new WeakMap<readonly Image[], Map<string, Buffer>>();
-
-/**
- * A whole list response that fits in one batch: `{"images":[…]` plus the closing (the array's end and
- * any next link) that `closing()` makes for it.
- */
-export function imagesBody(images: readonly Image[], view: ListView, links: LinkPieces, query: string, closing: () => string): Buffer {
-  const render = () => Buffer.concat([IMAGES_OPEN, imagesBatch(images, view, links), Buffer.from(closing())]);
-  if (!Object.isFrozen(images)) return render();
-  const key = `${view}\n${links.key}\n${query}`;
-  let bodies = pageBodies.get(images);
-  let body = bodies?.get(key);
-  if (!body) {
-    body = render();
-    if (!bodies || bodies.size >= VARIANTS) pageBodies.set(images, (bodies = new Map<string, Buffer>()));
-    bodies.set(key, body);
-  }
-  return body;
+/** A whole list response that fits in one batch: `{"images":[…]` and then `closing` (the array's end and any next link). */
+export function imagesBody(images: readonly Image[], view: ListView, links: LinkPieces, closing: string): Buffer {
+  const out: Buffer[] = [IMAGES_OPEN];
+  pushImages(out, images, view, links, false);
+  out.push(Buffer.from(closing));
+  return Buffer.concat(out);
 }

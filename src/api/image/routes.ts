@@ -22,7 +22,7 @@ import { parseRange } from './range.js';
 import { SCHEMAS } from './schemas.js';
 import { checkImageSchema } from './schema-check.js';
 import { creationFields } from './validation.js';
-import { imageJson, imageView, memberView } from './views.js';
+import { imageListBody, imageView, memberView } from './views.js';
 
 export interface ImageRoutesOptions {
   catalog: CatalogService;
@@ -138,10 +138,8 @@ export function imageRoutes(app: FastifyInstance, opts: ImageRoutesOptions, done
     const { query, limit } = imageListQuery(params);
     const images: Image[] = [];
     for await (const batch of catalog.list(ctxOf(request), query)) images.push(...batch);
-    // The same key order as the reference's: images, first, schema, then next.
-    const next = limit > 0 && images.length === limit ? `,"next":${JSON.stringify(listLink(params, images[images.length - 1].id))}` : '';
-    const head = `{"images":[${images.map(imageJson).join(',')}],"first":${JSON.stringify(listLink(params))},"schema":"/v2/schemas/images"`;
-    return answers.sendJson(request, reply, version, Buffer.from(`${head}${next}}`));
+    const next = limit > 0 && images.length === limit ? listLink(params, images[images.length - 1].id) : undefined;
+    return answers.sendJson(request, reply, version, imageListBody(images, listLink(params), next));
   });
 
   app.post('/v2/images', async (request, reply) => {
