@@ -21,6 +21,7 @@ import { syntheticProjects } from '../src/catalog/synthetic.js';
 import { glintCommand, killOnExit, startGlint, stopGlint } from '../test/support/glint-process.js';
 import { freshDatabase } from '../test/support/postgres-server.js';
 import { benchTempDir, log, printResults, reportFailures, runScenario, STOP_GRACE_MS, type Row, type Scenario } from './harness.js';
+import { login, type BenchUser } from './keystone.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PROJECTS = 100;
@@ -76,12 +77,30 @@ async function openCatalog(backend: Backend, dataDir: string): Promise<Catalog> 
   };
 }
 
+/** Runs a glint command on the catalog. */
+async function glintOn(catalog: Catalog, args: string[]): Promise<void> {
+  const child = killOnExit(spawn(process.execPath, [...glintCommand(true), ...args, ...catalog.options], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] }));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`glint ${args[0]} exited with ${code}`);
+}
+
+/** Users with the roles the noauth tokens name on the member's project, so a keystone Glint answers them as the noauth one does. */
+const keystoneUsers = (member: string): Record<string, BenchUser> => ({
+  member: { name: 'bench', password: 'bench-password', project: member, roles: ['member'] },
+  admin: { name: 'bench-admin', password: 'bench-password', project: member, roles: ['admin'] },
+});
+
+async function addKeystoneUsers(catalog: Catalog, users: Record<string, BenchUser>): Promise<void> {
+  const [{ project }] = Object.values(users);
+  await glintOn(catalog, ['projects', 'create', 'bench', '--id', project]);
+  for (const user of Object.values(users)) {
+    await glintOn(catalog, ['users', 'create', user.name, '--password', user.password, '--project', project, ...user.roles.flatMap((role) => ['--role', role])]);
+  }
+}
+
 async function seed(catalog: Catalog, images: number): Promise<number> {
   const started = performance.now();
-  const args = [...glintCommand(true), 'seed', '--synthetic', String(images), '--projects', String(PROJECTS), '--seed', String(SEED), ...catalog.options];
-  const child = killOnExit(spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] }));
-  const [code] = (await once(child, 'exit')) as [number | null];
-  if (code !== 0) throw new Error(`glint seed exited with ${code}`);
+  await glintOn(catalog, ['seed', '--synthetic', String(images), '--projects', String(PROJECTS), '--seed', String(SEED)]);
   return (performance.now() - started) / 1000;
 }
 
@@ -169,17 +188,23 @@ export async function scaleBench(images: number, backend: Backend, seeded?: stri
   const [member] = syntheticProjects({ projects: PROJECTS, seed: SEED });
   const values = await pickValues(catalog, member);
   await catalog.close();
+  const users = keystoneUsers(member);
+  // A catalog seeded by an earlier run has them from that run.
+  if (!seeded) await addKeystoneUsers(catalog, users);
 
-  log('starting Glint');
+  log('starting Glint, in noauth and in keystone mode');
   const glint = await startGlint(['--profile', 'openstack', '--auth', 'noauth', ...catalog.options], { timeoutMs: 120_000, compiled: true });
+  const twin = await startGlint(['--profile', 'openstack', '--auth', 'keystone', ...catalog.options], { timeoutMs: 120_000, compiled: true });
   const pid = glint.child.pid!;
   const rows: Row[] = [];
   let streamRss = NaN;
   let peakRss = NaN;
   try {
     for (const [who, token] of [['member', `bench:${member}`], ['admin', `admin:${member}`]]) {
+      const keystoneHeaders = { 'X-Auth-Token': await login(twin.urls.identity, users[who]) };
       for (const scenario of scenarios(who, token, member, values).filter(chosen)) {
-        rows.push(await runScenario(scenario, glint.urls[scenario.api], dir, catalog.location));
+        const keystone = scenario.vary ? undefined : { url: twin.urls[scenario.api], headers: keystoneHeaders };
+        rows.push(await runScenario(scenario, glint.urls[scenario.api], dir, catalog.location, keystone));
       }
     }
     // A no-limit list of over 100,000 images (an eighth of the admin's view), one at a time: it streams, so
@@ -202,7 +227,7 @@ export async function scaleBench(images: number, backend: Backend, seeded?: stri
     }
     peakRss = rssMb(pid, 'VmHWM');
   } finally {
-    await stopGlint(glint.child, STOP_GRACE_MS);
+    await Promise.all([glint, twin].map((g) => stopGlint(g.child, STOP_GRACE_MS)));
   }
 
   const seeding = seeded ? `the catalog in ${seeded}` : `${images} images seeded in ${seedSeconds.toFixed(1)} s`;
