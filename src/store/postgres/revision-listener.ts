@@ -36,7 +36,7 @@ export class RevisionListener {
     client.on('end', () => this.replace(client));
     client.on('notification', ({ channel, payload }) => {
       const [table, revision] = (payload ?? '').split(' ');
-      if (channel === REVISIONS_CHANNEL && NOTIFIED[table]) this.known.tell(NOTIFIED[table], Number(revision));
+      if (channel === REVISIONS_CHANNEL && Object.hasOwn(NOTIFIED, table)) this.known.tell(NOTIFIED[table], Number(revision));
     });
     client
       .connect()
