@@ -74,9 +74,11 @@ export interface ImageStore {
   /** Reads the catalog as cheaply as it can be read: resolves when it can be, fails when it cannot. */
   ping(): Promise<void>;
   /**
-   * A token that changes whenever anything in the catalog changes, by this process or another, and
-   * is never older than the data a read after it sees: caches keyed by it never serve a stale answer.
-   * A backend that can tell without waiting (SQLite) answers at once, sparing a cached answer a microtask.
+   * A token that changes whenever anything in the catalog changes, by this process or another, and is
+   * never older than the data a read after it sees, than a change of this process's own, nor than a change
+   * another process committed longer ago than the backend's bound (SQLite: none; PostgreSQL:
+   * REVISION_BOUND_MS): caches keyed by it serve no answer staler than that. A backend that can tell without
+   * waiting answers at once, sparing a cached answer a microtask.
    */
   version(): string | Promise<string>;
   /**

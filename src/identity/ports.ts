@@ -9,8 +9,10 @@ export interface IdentityStore {
   /**
    * Moves with every change, by any process or tool, that can end a token's or an access key's use: a token
    * revoked, a user or project deleted or disabled, a role or an assignment of one removed, a credential
-   * removed. New tokens and counted logins leave it. Read afresh on every call (at once where the
-   * backend can), so what was found out about a token at one revision holds while the revision does.
+   * removed. New tokens and counted logins leave it. Answered at once where the backend can, and never
+   * older than a change of this process's own, nor than one another writer committed longer ago than the
+   * backend's bound (SQLite: none; PostgreSQL: REVISION_BOUND_MS), so what was found out about a token at one
+   * revision holds while the revision does.
    */
   revision(): string | Promise<string>;
   insertProject(project: Project): Promise<void>;

@@ -1,6 +1,7 @@
 /** The identity part of the store contract (users, projects, roles, tokens, credentials), run by `storeContract`. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Credential, Project, Token, User } from '../identity/model.js';
 import type { ImageStore } from '../catalog/ports.js';
 import type { IdentityStore } from '../identity/ports.js';
@@ -270,6 +271,8 @@ export interface WithOtherWriter {
   storage: Storage;
   /** Runs a statement through the other connection. */
   write: (sql: string) => Promise<void>;
+  /** How long after the other writer's commit the storage may still answer the revision before it (see `IdentityStore.revision`). */
+  seenWithinMs: number;
   close: () => Promise<void>;
 }
 
@@ -279,7 +282,11 @@ export interface WithOtherWriter {
  */
 export function identityRevisionContract(name: string, open: () => Promise<WithOtherWriter>): void {
   test(`${name}: the identity revision moves with any writer's change that can end a token's or key's use`, async () => {
-    const { storage, write, close } = await open();
+    const { storage, write: writeNow, seenWithinMs, close } = await open();
+    const write = async (sql: string) => {
+      await writeNow(sql);
+      await delay(seenWithinMs);
+    };
     try {
       const store = storage.identity;
       await store.insertProject(project(1));

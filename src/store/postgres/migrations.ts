@@ -255,4 +255,16 @@ export const MIGRATIONS: string[] = [
   CREATE TRIGGER identity_revision_role_assignments AFTER UPDATE OR DELETE OR TRUNCATE ON role_assignments FOR EACH STATEMENT EXECUTE FUNCTION identity_revision_bump();
   CREATE TRIGGER identity_revision_credentials AFTER UPDATE OR DELETE OR TRUNCATE ON credentials FOR EACH STATEMENT EXECUTE FUNCTION identity_revision_bump();
   `,
+  // Every move of either revision, by any writer, is told on commit to the processes listening (see
+  // revision-listener.ts), so they need not read the revisions for each request.
+  `
+  CREATE FUNCTION revision_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    PERFORM pg_notify('glint_revisions', TG_TABLE_NAME || ' ' || NEW.revision);
+    RETURN NULL;
+  END
+  $$;
+  CREATE TRIGGER catalog_revision_notify AFTER UPDATE ON catalog_revision FOR EACH ROW EXECUTE FUNCTION revision_notify();
+  CREATE TRIGGER identity_revision_notify AFTER UPDATE ON identity_revision FOR EACH ROW EXECUTE FUNCTION revision_notify();
+  `,
 ];

@@ -1,7 +1,8 @@
 /**
  * The catalog's connection pool in PostgreSQL, for several Glint processes (or machines) on one catalog:
  * every change runs in a transaction that also moves the catalog revision, and the catalog version is that
- * revision, read from the database, so no process ever answers from a cache another one has made stale.
+ * revision, as PostgreSQL tells it to every process (see KnownRevisions for the bound on how late), so no
+ * process answers from a cache another one made stale for longer than that.
  * The image, identity and lease stores all run on it.
  */
 import pg from 'pg';
@@ -10,13 +11,23 @@ import { MAX_PREPARED } from '../sql/list-sql.js';
 import type { SqlRunner } from '../sql/sql-runner.js';
 import { runStepsAsync, UniqueViolation, type StepRunner, type Steps } from '../sql/sql-steps.js';
 import { FreshRead } from './fresh-read.js';
+import { KnownRevisions, type RevisionName, type Revisions } from './known-revisions.js';
 import { MIGRATIONS } from './migrations.js';
+import { RevisionListener, REVISIONS_SQL } from './revision-listener.js';
 
 /** PostgreSQL's disk_full (SQLSTATE 53100): the server could not extend a file; the transaction is rolled back. */
 const catalogFull = (err: unknown) => throwAsFull('catalog', err, (e) => (e as { code?: string }).code === '53100');
 
 /** An id for the migrations' advisory lock, so processes starting together migrate one at a time. */
 const MIGRATION_LOCK = 0x676c696e74;
+
+/**
+ * How stale a revision this process answers from may be: a change committed this long before a request
+ * starts is seen by it. The listening connection confirms the revisions four times within it, so a late
+ * answer or two still leaves them confirmed.
+ */
+export const REVISION_BOUND_MS = 200;
+const CONFIRM_EVERY_MS = REVISION_BOUND_MS / 4;
 
 /** Our SQL uses `?` placeholders (as SQLite's does); PostgreSQL numbers them. None of it has a literal `?`. */
 function numbered(sql: string): string {
@@ -39,18 +50,23 @@ function withoutNul(sql: string, params: unknown[]): unknown[] {
 }
 
 export class PgConnection implements SqlRunner, StepRunner {
-  private readonly catalogRevision = new FreshRead(() => this.readRevision('catalog_revision'));
-  private readonly identityRevisionRead = new FreshRead(() => this.readRevision('identity_revision'));
+  private readonly known = new KnownRevisions(REVISION_BOUND_MS);
+  private readonly revisions = new FreshRead(() => this.readRevisions());
+  private readonly listener: RevisionListener;
   /** Statement names by SQL text: each distinct statement is prepared once per connection. */
   private readonly names = new Map<string, string>();
 
-  private constructor(readonly pool: pg.Pool) {}
+  private constructor(
+    readonly pool: pg.Pool,
+    config: pg.ClientConfig,
+  ) {
+    this.listener = new RevisionListener(config, this.known, CONFIRM_EVERY_MS);
+  }
 
   /** Connects, and brings the schema up to date. */
   static async open(url: string): Promise<PgConnection> {
-    const pool = new pg.Pool({
+    const config: pg.ClientConfig = {
       connectionString: url,
-      max: 10,
       // Plans for the values asked: a generic plan cannot tell a changes-since of the last minute (a few
       // rows, best found through updated_at) from one of last year (most rows, best walked in list order).
       // No JIT: it compiles a query whose estimate is high (many filters: over a million) for hundreds of
@@ -58,17 +74,19 @@ export class PgConnection implements SqlRunner, StepRunner {
       options: '-c plan_cache_mode=force_custom_plan -c jit=off',
       // bigint (sizes) as numbers: image sizes stay far below 2^53.
       types: { getTypeParser: (oid, format) => (oid === pg.types.builtins.INT8 ? Number : (pg.types.getTypeParser(oid, format) as (text: string) => unknown)) },
-    });
+    };
+    const pool = new pg.Pool({ ...config, max: 10 });
     // An idle connection that breaks (the server restarts) is replaced on the next query; without a
     // listener its error would end the process.
     pool.on('error', () => undefined);
-    const connection = new PgConnection(pool);
+    const connection = new PgConnection(pool, config);
     try {
       await connection.migrate();
     } catch (err) {
       await pool.end();
       throw new Error(`cannot open the PostgreSQL catalog: ${(err as Error).message}`, { cause: err });
     }
+    connection.listener.start();
     return connection;
   }
 
@@ -110,6 +128,7 @@ export class PgConnection implements SqlRunner, StepRunner {
       return catalogFull(err);
     } finally {
       client.release();
+      this.known.changedHere();
     }
   }
 
@@ -137,19 +156,25 @@ export class PgConnection implements SqlRunner, StepRunner {
     }
   }
 
-  /** The catalog revision, fresh (see FreshRead): every change to the image catalog moves it. */
-  version(): Promise<string> {
-    return this.catalogRevision.get();
+  /** The catalog revision (see KnownRevisions for how fresh): every change to the image catalog moves it. */
+  version(): string | Promise<string> {
+    return this.revision('catalog');
   }
 
-  /** The identity revision, fresh (see FreshRead): moved by every change that can end a token's or key's use. */
-  identityRevision(): Promise<string> {
-    return this.identityRevisionRead.get();
+  /** The identity revision (see KnownRevisions for how fresh): moved by every change that can end a token's or key's use. */
+  identityRevision(): string | Promise<string> {
+    return this.revision('identity');
   }
 
-  private async readRevision(table: 'catalog_revision' | 'identity_revision'): Promise<string> {
-    const [row] = await this.query<{ revision: number }>(`SELECT revision FROM ${table}`);
-    return String(row.revision);
+  /** At once while the listening connection keeps the revisions confirmed; otherwise read (see FreshRead). */
+  private revision(name: RevisionName): string | Promise<string> {
+    return this.known.current(name) ?? this.revisions.get().then(() => this.known.known(name));
+  }
+
+  private async readRevisions(): Promise<void> {
+    const sentAt = this.known.now();
+    const [read] = await this.query<Revisions>(REVISIONS_SQL);
+    this.known.confirm(read, sentAt);
   }
 
   async all<R>(sql: string, params: unknown[] = []): Promise<R[]> {
@@ -157,10 +182,15 @@ export class PgConnection implements SqlRunner, StepRunner {
   }
 
   async run(sql: string, params: unknown[] = []): Promise<number> {
-    return (await this.execute(sql, params)).rowCount ?? 0;
+    try {
+      return (await this.execute(sql, params)).rowCount ?? 0;
+    } finally {
+      this.known.changedHere();
+    }
   }
 
   async close(): Promise<void> {
+    await this.listener.close();
     await this.pool.end();
   }
 }

@@ -83,7 +83,7 @@ export class PgImageStore implements ImageStore {
 
   constructor(private readonly db: PgConnection) {}
 
-  version(): Promise<string> {
+  version(): string | Promise<string> {
     return this.db.version();
   }
 

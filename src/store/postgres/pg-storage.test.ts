@@ -8,6 +8,7 @@ import { identityRevisionContract } from '../identity.contract.js';
 import { listManyShapes, storeContract } from '../store.contract.js';
 import { MAX_PREPARED } from '../sql/list-sql.js';
 import { openPostgres } from './open.js';
+import { REVISION_BOUND_MS } from './pg-connection.js';
 import { LIST_SQL, type PgImageStore } from './pg-image-store.js';
 
 /** A new database's storage, and a client of the test's own to read its schema and query plans, for `work`; both closed afterwards. */
@@ -40,6 +41,7 @@ identityRevisionContract('postgres', async () => {
   return {
     storage,
     write: async (sql) => void (await other.query(sql)),
+    seenWithinMs: REVISION_BOUND_MS,
     close: async () => {
       await other.end();
       await storage.close();

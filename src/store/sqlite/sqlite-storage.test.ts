@@ -33,6 +33,7 @@ identityRevisionContract('sqlite', async () => {
   return {
     storage,
     write: async (sql) => void other.exec(sql),
+    seenWithinMs: 0,
     close: async () => {
       other.close();
       await storage.close();
