@@ -33,8 +33,9 @@ export async function addBenchUser(dataDir: string, user: BenchUser): Promise<vo
   }
 }
 
-export function startBenchGlint(dataDir: string, auth: 'noauth' | 'keystone'): Promise<GlintProcess> {
-  return startGlint(['--profile', 'openstack', '--auth', auth, '--data-dir', dataDir], { timeoutMs: STARTUP_TIMEOUT_MS, compiled: true });
+/** `extra`: more `glint serve` arguments, e.g. `--blobs`. */
+export function startBenchGlint(dataDir: string, auth: 'noauth' | 'keystone', extra: string[] = []): Promise<GlintProcess> {
+  return startGlint(['--profile', 'openstack', '--auth', auth, '--data-dir', dataDir, ...extra], { timeoutMs: STARTUP_TIMEOUT_MS, compiled: true });
 }
 
 /** A token of `user`, scoped to its project, from the identity API at `identityUrl`. */
@@ -55,8 +56,13 @@ export async function login(identityUrl: string, user: BenchUser): Promise<strin
 }
 
 /** Starts Glint in keystone mode on a data dir that holds `user`, and logs in there as that user. */
-export async function startKeystoneGlint(dataDir: string, user: BenchUser, api: 'compute' | 'image' = 'compute'): Promise<{ glint: GlintProcess; keystone: KeystoneGlint }> {
-  const glint = await startBenchGlint(dataDir, 'keystone');
+export async function startKeystoneGlint(
+  dataDir: string,
+  user: BenchUser,
+  api: 'compute' | 'image' = 'compute',
+  extra: string[] = [],
+): Promise<{ glint: GlintProcess; keystone: KeystoneGlint }> {
+  const glint = await startBenchGlint(dataDir, 'keystone', extra);
   try {
     const token = await login(glint.urls.identity, user);
     return { glint, keystone: { url: glint.urls[api], headers: { 'X-Auth-Token': token } } };
