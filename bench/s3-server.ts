@@ -11,5 +11,7 @@ if (!process.send) {
 const s3 = await startTestS3();
 process.send({ port: Number(new URL(new URL(s3.url()).searchParams.get('endpoint')!).port) });
 
-// Never outlive the benchmark; the server's directory goes with it.
-process.on('disconnect', () => void s3.close().finally(() => process.exit(0)));
+// Never outlive the benchmark, whether it stops this process or dies; the server's directory (the bucket) goes with it.
+const stop = () => void s3.close().finally(() => process.exit(0));
+process.on('disconnect', stop);
+process.on('SIGTERM', stop);
