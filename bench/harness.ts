@@ -95,7 +95,7 @@ export async function benchTempDir(): Promise<string> {
 }
 
 /** Starts a baseline server (a script in bench/ that reports its port); resolves with its URL. */
-async function startBaseline(script: string, args: string[]): Promise<{ child: ChildProcess; url: string }> {
+export async function startBaseline(script: string, args: string[]): Promise<{ child: ChildProcess; url: string }> {
   const child = killOnExit(fork(join(ROOT, 'bench', script), args, {
     cwd: ROOT,
     execArgv: ['--import', 'tsx'], // loads the TypeScript source; no part of answering a request

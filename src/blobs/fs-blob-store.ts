@@ -3,16 +3,17 @@
  * then renamed into place, so a crash at any moment leaves either the old state or the new one;
  * temporary files a crash left behind are removed when `interrupted()` reports them.
  */
-import { chmodSync, createReadStream, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { copyFile, link, open, readdir, readFile, rename, rm, rmdir } from 'node:fs/promises';
+import { chmodSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFile, link, open, readdir, readFile, rename, rm, rmdir, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { throwAsFull } from '../common/storage-full.js';
 import type { BlobStore, BlobWriter, ByteRange } from '../catalog/ports.js';
+import { FileData } from './file-data.js';
 
 const PARTIAL = '.partial';
-/** Bytes gathered into one write, and read at once. */
+/** Bytes gathered into one write. */
 const WRITE_BATCH = 1024 * 1024;
 /** Image data is no other local user's to read, whatever the umask. */
 const DIR_MODE = 0o700;
@@ -110,12 +111,20 @@ export class FsBlobStore implements BlobStore {
   }
 
   async open(imageId: string, range?: ByteRange): Promise<Readable | null> {
-    // Large reads: a download is one long sequential stream, and 64 KiB reads spend more on calls than on bytes.
-    const stream = createReadStream(this.path(imageId), { highWaterMark: WRITE_BATCH, ...(range ? { start: range.start, end: range.end } : {}) });
-    return new Promise((resolve, reject) => {
-      stream.once('open', () => resolve(stream));
-      stream.once('error', (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? resolve(null) : reject(err)));
-    });
+    let file: FileHandle;
+    try {
+      file = await open(this.path(imageId), 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+    if (range) return new FileData(file, range.start, range.end + 1);
+    try {
+      return new FileData(file, 0, (await file.stat()).size);
+    } catch (err) {
+      await file.close();
+      throw err;
+    }
   }
 
   async get(imageId: string): Promise<Uint8Array | null> {
