@@ -3,7 +3,7 @@
  * default 1024) is downloaded and uploaded through Glint and through a bare node:http server doing the least the
  * same job needs (bench/bare-data-server.ts: 1 MiB reads for a download; md5 + sha512 while writing, then fsync,
  * for an upload), on the file store and on S3 (the tests' S3 server, in a process of its own), in alternating
- * turns: glint, bare, glint keystone, [reference], glint, bare… for BENCH_DATA_ROUNDS rounds (default 3). Each
+ * turns: glint, glint keystone, bare, [reference], then the other way round… for BENCH_DATA_ROUNDS rounds (default 5). Each
  * rate is the total bytes over the total time of its turns; each ratio the median of the rounds' ratios, which one
  * turn slowed by the machine's other work does not move as it moves a total. Beside them: Glint in keystone mode on the same data
  * dir (keystone/noauth: a token check per request), and the reference's Glance when BENCH_REFERENCE_GLANCE names
@@ -239,11 +239,14 @@ interface Row {
   rss: Map<Contender['label'], number>;
 }
 
-/** Runs the operation on every contender in turn, `rounds` times; the row of totals. */
+/**
+ * Runs the operation on every contender in turn, `rounds` times, every other round the other way round: a server
+ * that slows after serving (the S3 server collecting its garbage) must not always slow the same contender.
+ */
 async function measure(operation: Operation, store: Store, contenders: Contender[], rounds: number): Promise<Row> {
   const ms = new Map<Contender['label'], number[]>(contenders.map((c) => [c.label, []]));
   for (let round = 1; round <= rounds; round++) {
-    for (const contender of contenders) {
+    for (const contender of round % 2 === 1 ? contenders : [...contenders].reverse()) {
       const work = () => contender[operation]();
       const taken = contender.rss ? await contender.rss.during(work) : await work();
       ms.get(contender.label)!.push(taken);
@@ -294,8 +297,8 @@ async function measureStore(store: Store, dir: string, expected: Expected, round
     await upload(`${bare.url}/image`, {}, expected.size, 200);
     const contenders = [
       imageApiContender('glint', noauth, id, expected, glint.child.pid),
-      bareContender(bare.url, 'image', expected, bare.child.pid!),
       imageApiContender('keystone', keystone.keystone, id, expected, keystone.glint.child.pid),
+      bareContender(bare.url, 'image', expected, bare.child.pid!),
     ];
     if (reference && store === 'file') {
       log('reference: storing the image to download');
@@ -360,7 +363,7 @@ function printResults(rows: Row[], expected: Expected, rounds: number): void {
 
 async function main(): Promise<number> {
   const sizeMb = envNumber('BENCH_DATA_MB', 1024);
-  const rounds = envNumber('BENCH_DATA_ROUNDS', 3);
+  const rounds = envNumber('BENCH_DATA_ROUNDS', 5);
   if (!Number.isInteger(sizeMb) || !Number.isInteger(rounds)) throw new Error('BENCH_DATA_MB and BENCH_DATA_ROUNDS are whole numbers');
   const only = new RegExp(process.env.BENCH_ONLY ?? '');
   const referenceUrl = process.env.BENCH_REFERENCE_GLANCE;
