@@ -29,9 +29,10 @@ export class SqliteConnection implements SqlRunner, StepRunner {
   private readonly dataVersionStatement: Database.Statement;
   private readonly identityRevisionStatement: Database.Statement;
   /**
-   * `PRAGMA data_version` as read in this turn of the event loop: a request checks the catalog version and the
-   * identity revision, both from it, within one turn, and reading it once saves a statement per request. A commit
-   * another process makes within the turn is then seen from the next one, as if the request came a moment sooner.
+   * `PRAGMA data_version` as read by the code running now, forgotten when queued microtasks next run: a request
+   * checks the catalog version and the identity revision, both from it, in one run, and reading it once saves a
+   * statement per request. A commit another process makes meanwhile is seen from the next run, as if the request
+   * came a moment sooner; what a request does after awaiting anything reads it afresh.
    */
   private turnDataVersion: number | undefined;
   private readonly forgetTurnDataVersion = () => {
